@@ -1,0 +1,47 @@
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface HubFunctionProps extends Partial<NodejsFunctionProps> {
+  /** The folder under functions/ whose handler.ts is the entry. */
+  folder: string;
+}
+
+/**
+ * A clusterhub Lambda with the defaults set once: Node 22 on arm64, an ESM
+ * bundle built by esbuild with source maps, and the AWS SDK bundled so the
+ * version tested is the version deployed.
+ */
+export class HubFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: HubFunctionProps) {
+    const { folder, environment, bundling, ...rest } = props;
+    super(scope, id, {
+      entry: `${repoRoot}functions/${folder}/handler.ts`,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 1024,
+      timeout: Duration.seconds(29),
+      logRetention: RetentionDays.ONE_MONTH,
+      projectRoot: repoRoot,
+      depsLockFilePath: `${repoRoot}package-lock.json`,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...environment },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        // ESM bundles need a real `require` for the CommonJS dependencies they inline.
+        banner: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
+        mainFields: ['module', 'main'],
+        ...bundling,
+      },
+      ...rest,
+    });
+  }
+}

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { ensureTable } from '#shared/adapters/dynamodb/create-table.ts';
+import { Table } from '#shared/adapters/dynamodb/table.ts';
+import { FileSecretStore } from '#shared/adapters/local/file-secret-store.ts';
+import { loadConfig, type Config } from '#shared/config/config.ts';
+import { createLogger, type Logger } from '#shared/observability/logger.ts';
+import { systemClock } from '#shared/ports/clock.ts';
+import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import { wireDependencies } from '#shared/runtime/wiring.ts';
+import { dynamoDbDataDir, localDynamoDbClient, startDynamoDbLocal } from './dynamodb-local.ts';
+
+export interface LocalRuntime {
+  deps: Dependencies;
+  /** Stops what the runtime started (DynamoDB Local), waiting for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The embedded default: DynamoDB Local with data on disk (or the DynamoDB the
+ * SDK variables point at), secrets in files beside it, everything in-process.
+ */
+export async function startLocalRuntime(options: {
+  dataDir: string;
+  dynamodbEndpoint?: string;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+}): Promise<LocalRuntime> {
+  const env = options.env ?? process.env;
+  const config: Config = loadConfig({ HUB_ENVIRONMENT: 'local', ...env });
+  const logger = options.logger ?? createLogger({ service: 'clusterhub' });
+  const dynamodb = options.dynamodbEndpoint
+    ? undefined
+    : await startDynamoDbLocal({ dataDir: dynamoDbDataDir(options.dataDir) });
+  const endpoint = options.dynamodbEndpoint ?? dynamodb!.endpoint;
+  const client = localDynamoDbClient(endpoint);
+  try {
+    const created = await ensureTable(client, config.tableName);
+    logger.info(created === 'created' ? 'table created' : 'table found', { table: config.tableName, endpoint });
+  } catch (err) {
+    await dynamodb?.stop();
+    throw err;
+  }
+  const table = new Table(client, config.tableName);
+  const secrets = new FileSecretStore(join(options.dataDir, 'secrets'));
+  const deps = wireDependencies({ config, logger, clock: systemClock, table: () => table, secrets: () => secrets });
+  return {
+    deps,
+    stop: async () => {
+      client.destroy();
+      await dynamodb?.stop();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { randomUUID } from 'node:crypto';
+import type { RateTier } from '#shared/config/config.ts';
+import { AppError, AuthenticationError } from '#shared/domain/errors.ts';
+import { requireRole, type Principal, type Role } from '#shared/domain/identity/access.ts';
+import { authenticateAccessToken, authenticateApiKey } from '#shared/domain/identity/authentication.ts';
+import { redact } from '#shared/observability/logger.ts';
+import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import { clientIp } from './client-ip.ts';
+import type { AppEnv, AuditNote } from './env.ts';
+
+export class RateLimitError extends AppError {
+  constructor(retryAfterSeconds: number) {
+    super(429, 'RATE_LIMIT_EXCEEDED', `Too many requests: retry after ${retryAfterSeconds} seconds.`, {
+      retry_after_seconds: retryAfterSeconds,
+    });
+  }
+}
+
+export interface GuardOptions {
+  /** `public` routes (login, refresh) run without a principal and are limited per client IP. */
+  access: 'public' | Role;
+  /** The rate tier; defaults to read for GET and write for the rest. */
+  tier?: RateTier;
+  /** The audit action of a change, such as `user.create`; every non-GET request is audited. */
+  action?: string;
+}
+
+/** The security policy OpenAPI shows for authenticated routes. */
+export const authenticatedSecurity: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKey: [] }];
+
+/**
+ * The middleware in front of every route but the system ones: authentication
+ * (bearer token or API key, per HUB_AUTH_MODE), the role the route needs, the
+ * rate limit of its tier, and an audit entry for every change whatever its outcome.
+ */
+export function guards(deps: Dependencies) {
+  return (options: GuardOptions): MiddlewareHandler<AppEnv> =>
+    createMiddleware<AppEnv>(async (c, next) => {
+      const ip = clientIp(c);
+      const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
+      let principal: Principal | undefined;
+      if (options.access === 'public') {
+        await limit(deps, c, 'auth', `ip:${ip}`);
+      } else {
+        principal = await resolvePrincipal(deps, c);
+        c.set('principal', principal);
+        await limit(deps, c, options.tier ?? (mutating ? 'write' : 'read'), `principal:${principal.userId}`);
+        requireRole(principal, options.access);
+      }
+      if (!mutating) return next();
+      try {
+        await next();
+      } finally {
+        await writeAudit(deps, c, options.action ?? `${c.req.method} ${c.req.routePath}`, principal, ip);
+      }
+    });
+}
+
+async function resolvePrincipal(deps: Dependencies, c: Context<AppEnv>): Promise<Principal> {
+  const authorization = c.req.header('Authorization');
+  const apiKey = c.req.header('X-API-Key');
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+    if (!match) throw new AuthenticationError('The Authorization header must be "Bearer <token>".', 'INVALID_TOKEN');
+    return authenticateAccessToken(deps.identity, match[1]!);
+  }
+  if (apiKey) return authenticateApiKey(deps.identity, apiKey);
+  switch (deps.config.authMode) {
+    case 'disabled':
+      return { userId: 'anonymous', username: 'anonymous', role: 'admin', clusterPermissions: {}, via: 'anonymous' };
+    case 'optional':
+      return { userId: 'anonymous', username: 'anonymous', role: 'viewer', clusterPermissions: {}, via: 'anonymous' };
+    default:
+      throw new AuthenticationError('Authentication is required: send a Bearer token or an X-API-Key.');
+  }
+}
+
+async function limit(deps: Dependencies, c: Context<AppEnv>, tier: RateTier, key: string) {
+  const decision = await deps.rateLimiter.hit(tier, key, deps.config.rateLimits[tier], 60, deps.clock.now());
+  c.header('X-RateLimit-Limit', String(decision.limit));
+  c.header('X-RateLimit-Remaining', String(decision.remaining));
+  c.header('X-RateLimit-Reset', String(decision.resetAt));
+  if (!decision.allowed) {
+    throw new RateLimitError(Math.max(1, decision.resetAt - Math.floor(deps.clock.now().getTime() / 1000)));
+  }
+}
+
+async function writeAudit(deps: Dependencies, c: Context<AppEnv>, action: string, principal: Principal | undefined, ip: string) {
+  const note: AuditNote = c.get('audit') ?? {};
+  try {
+    await deps.audit.record({
+      id: randomUUID(),
+      timestamp: deps.clock.now().toISOString(),
+      user_id: principal?.userId ?? note.subject?.userId ?? null,
+      username: principal?.username ?? note.subject?.username ?? null,
+      action,
+      resource_kind: note.resourceKind ?? null,
+      resource_id: note.resourceId ?? null,
+      cluster_id: note.clusterId ?? c.req.param('clusterId') ?? null,
+      status_code: c.res.status,
+      request_ip: ip,
+      request_id: c.get('requestId'),
+      details: redact(note.details ?? {}) as Record<string, unknown>,
+    });
+  } catch (err) {
+    // The change happened; losing its audit entry must be loud, not silent.
+    c.get('logger').error('audit write failed', { action, error: err instanceof Error ? err.message : String(err) });
+  }
+}

@@ -1,0 +1,53 @@
+import { z } from '@hono/zod-openapi';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+
+/** The `limit` and `continue` query parameters every list endpoint takes. */
+export const pageQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .default(DEFAULT_PAGE_SIZE)
+    .openapi({ description: `Items per page (1 to ${MAX_PAGE_SIZE}).`, example: DEFAULT_PAGE_SIZE }),
+  continue: z
+    .string()
+    .max(2048)
+    .optional()
+    .openapi({ description: 'The opaque token from the previous page\'s metadata.continue.' }),
+});
+
+export type PageQuery = z.infer<typeof pageQuery>;
+
+/** The envelope of every list response: `{ items, metadata: { continue?, total? } }`. */
+export function listOf<T extends z.ZodType>(item: T, name: string) {
+  return z
+    .object({
+      items: z.array(item),
+      metadata: z.object({
+        continue: z.string().optional().openapi({ description: 'Pass as `continue` to get the next page; absent on the last page.' }),
+        total: z.number().int().optional().openapi({ description: 'The number of items in all pages, when known without reading them all.' }),
+      }),
+    })
+    .openapi(name);
+}
+
+/** A page of results as the data layer returns it. */
+export interface Page<T> {
+  items: T[];
+  continue?: string;
+  total?: number;
+}
+
+/** Shapes a page for the wire. */
+export function toListResponse<T, R>(page: Page<T>, map: (item: T) => R) {
+  return {
+    items: page.items.map(map),
+    metadata: {
+      ...(page.continue ? { continue: page.continue } : {}),
+      ...(page.total !== undefined ? { total: page.total } : {}),
+    },
+  };
+}

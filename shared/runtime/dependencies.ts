@@ -1,0 +1,45 @@
+import type { Table } from '#shared/adapters/dynamodb/table.ts';
+import type { Config } from '#shared/config/config.ts';
+import type { IdentityDeps } from '#shared/domain/identity/identity-deps.ts';
+import type { AuditLog, RateLimiter } from '#shared/domain/identity/ports.ts';
+import type { Logger } from '#shared/observability/logger.ts';
+import type { Clock } from '#shared/ports/clock.ts';
+import type { SecretStore } from '#shared/ports/secret-store.ts';
+
+/**
+ * Everything the endpoint groups and workers need from the outside world.
+ * Built once per cold start (shared/runtime/aws.ts) or once per local run
+ * (infra/local/), each member on first use so a function pays only for what it touches.
+ */
+export interface Dependencies {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  table: Table;
+  secrets: SecretStore;
+  identity: IdentityDeps;
+  audit: AuditLog;
+  rateLimiter: RateLimiter;
+}
+
+/** The adapters a runtime supplies; the rest is derived from them. */
+export type BaseDependencies = Pick<Dependencies, 'config' | 'logger' | 'clock'> & {
+  table: () => Table;
+  secrets: () => SecretStore;
+};
+
+/** Makes each factory run on first access only. */
+export function lazy<T extends object>(factories: { [K in keyof T]: () => T[K] }): T {
+  const cache = new Map<keyof T, T[keyof T]>();
+  const target = {} as T;
+  for (const key of Object.keys(factories) as (keyof T)[]) {
+    Object.defineProperty(target, key, {
+      enumerable: true,
+      get() {
+        if (!cache.has(key)) cache.set(key, factories[key]());
+        return cache.get(key);
+      },
+    });
+  }
+  return target;
+}

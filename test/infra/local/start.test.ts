@@ -1,0 +1,112 @@
+import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '#infra/local/free-port.ts';
+import { localDynamoDbClient } from '#infra/local/dynamodb-local.ts';
+
+const repoRoot = join(import.meta.dirname, '../../..');
+const dataDirs: string[] = [];
+afterAll(() => dataDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Runs the local start exactly as `npm start` does, with its own environment. */
+function start(env: Record<string, string>): Started {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH!, HOME: process.env.HOME!, HUB_ADMIN_PASSWORD: 'local-run-test-password', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(started: Started, text: string, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  while (!started.output().includes(text)) {
+    if (started.child.exitCode !== null) throw new Error(`exited early:\n${started.output()}`);
+    if (Date.now() > deadline) throw new Error(`no "${text}" within ${ms} ms:\n${started.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function javaProcessesFor(dataDir: string): number {
+  // Count java processes whose command line holds this data dir (DynamoDB Local's -dbPath).
+  let count = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes('DynamoDBLocal') && cmd.includes(dataDir)) count++;
+    } catch {
+      /* gone */
+    }
+  }
+  return count;
+}
+
+describe('npm start (the local run)', () => {
+  it('serves the API on DynamoDB Local with data on disk, stops cleanly and keeps the data', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'clusterhub-start-'));
+    dataDirs.push(dataDir);
+    const port = await freePort();
+    const first = start({ PORT: String(port), HUB_DATA_DIR: dataDir });
+    await waitFor(first, 'Press Ctrl-C');
+    expect(first.output()).toContain(`http://127.0.0.1:${port}/api/v1`);
+    expect(first.output()).toContain(`http://127.0.0.1:${port}/api/v1/docs`);
+    const health = await (await fetch(`http://127.0.0.1:${port}/health`)).json();
+    expect(health).toMatchObject({ status: 'healthy', services: { database: { status: 'up' } } });
+    expect(existsSync(join(dataDir, 'dynamodb'))).toBe(true);
+
+    // Write a marker straight into the table, to find it again after a restart.
+    const endpoint = /"endpoint":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(first.output())![1]!;
+    const db = localDynamoDbClient(endpoint);
+    await db.send(new PutItemCommand({ TableName: 'clusterhub', Item: { pk: { S: 'MARKER' }, sk: { S: 'MARKER' }, v: { S: 'kept' } } }));
+    db.destroy();
+
+    expect(javaProcessesFor(dataDir)).toBe(1);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    expect(javaProcessesFor(dataDir)).toBe(0);
+
+    const second = start({ PORT: String(port), HUB_DATA_DIR: dataDir });
+    await waitFor(second, 'Press Ctrl-C');
+    expect(second.output()).toContain('table found');
+    const endpoint2 = /"endpoint":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(second.output())![1]!;
+    const db2 = localDynamoDbClient(endpoint2);
+    const kept = await db2.send(new GetItemCommand({ TableName: 'clusterhub', Key: { pk: { S: 'MARKER' }, sk: { S: 'MARKER' } } }));
+    db2.destroy();
+    expect(kept.Item?.v?.S).toBe('kept');
+    second.child.kill('SIGINT');
+    expect(await second.exited).toBe(0);
+    expect(javaProcessesFor(dataDir)).toBe(0);
+  }, 120_000);
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT="eighty" is not a port number/],
+    [{ PORT: '70000' }, /PORT="70000" is not a port number/],
+    [{ HUB_DATA_DIR: '/etc/hostname/data' }, /data directory \/etc\/hostname\/data cannot be written: point HUB_DATA_DIR/],
+    [{ HUB_AUTH_MODE: 'sometimes' }, /HUB_AUTH_MODE="sometimes" is not valid/],
+  ])('stops with one clear sentence on bad configuration %o', async (env, message) => {
+    const run = start({ HUB_DATA_DIR: mkdtempSync(join(tmpdir(), 'clusterhub-bad-')), ...env });
+    expect(await run.exited).toBe(1);
+    const lines = run.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+  });
+
+  it('says how to fix a missing Java in one sentence', async () => {
+    const run = start({ HUB_DATA_DIR: mkdtempSync(join(tmpdir(), 'clusterhub-nojava-')), PATH: dirname(process.execPath) });
+    expect(await run.exited).toBe(1);
+    expect(run.output().trim()).toMatch(/^clusterhub: DynamoDB Local needs Java 17 or later and no "java" is on PATH: install/);
+  });
+});
