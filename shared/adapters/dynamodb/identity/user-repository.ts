@@ -1,0 +1,217 @@
+import { ConflictError } from '#shared/domain/errors.ts';
+import type { ClusterRole } from '#shared/domain/identity/access.ts';
+import type { UserChanges, UserRecord, UserRepository } from '#shared/domain/identity/ports.ts';
+import type { Page } from '#shared/http/pagination.ts';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { StoredItem, Table, TransactItem } from '../table.ts';
+
+// Keys (docs/data-model.md): a user's profile and its cluster grants share one partition,
+// so authentication reads both with one query.
+const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'USER' });
+const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}`, sk: 'USERNAME' });
+const grantKey = (userId: string, clusterId: string) => ({ pk: `USER#${userId}`, sk: `GRANT#${clusterId}` });
+const USERS_INDEX_PARTITION = 'USERS';
+
+interface UserItem extends StoredItem {
+  id: string;
+  username: string;
+  role: UserRecord['role'];
+  password_hash: string;
+  failed_logins: number;
+  locked_until?: string;
+  totp?: { sealed_secret: string; enabled: boolean; last_step?: number };
+  created_at: string;
+  updated_at: string;
+  last_login_at?: string;
+}
+
+const toRecord = (item: UserItem): UserRecord => ({
+  id: item.id,
+  username: item.username,
+  role: item.role,
+  passwordHash: item.password_hash,
+  failedLogins: item.failed_logins ?? 0,
+  lockedUntil: item.locked_until,
+  totp: item.totp && { sealedSecret: item.totp.sealed_secret, enabled: item.totp.enabled, lastStep: item.totp.last_step },
+  createdAt: item.created_at,
+  updatedAt: item.updated_at,
+  lastLoginAt: item.last_login_at,
+  version: item.version,
+});
+
+const toAttributes = (changes: UserChanges): Record<string, unknown> => ({
+  username: changes.username,
+  gsi1sk: changes.username?.toLowerCase(),
+  role: changes.role,
+  password_hash: changes.passwordHash,
+  failed_logins: changes.failedLogins,
+  locked_until: changes.lockedUntil,
+  totp: changes.totp && { sealed_secret: changes.totp.sealedSecret, enabled: changes.totp.enabled, last_step: changes.totp.lastStep },
+  last_login_at: changes.lastLoginAt,
+});
+
+const REMOVABLE = { lockedUntil: 'locked_until', totp: 'totp' } as const;
+
+/** Users, their unique usernames and their per-cluster grants in the single table. */
+export class DynamoUserRepository implements UserRepository {
+  constructor(private readonly table: Table) {}
+
+  async create(user: Omit<UserRecord, 'version'>): Promise<UserRecord> {
+    const item: UserItem = {
+      ...userKey(user.id),
+      entity: 'user',
+      version: 1,
+      gsi1pk: USERS_INDEX_PARTITION,
+      gsi1sk: user.username.toLowerCase(),
+      id: user.id,
+      username: user.username,
+      role: user.role,
+      password_hash: user.passwordHash,
+      failed_logins: 0,
+      created_at: user.createdAt,
+      updated_at: user.updatedAt,
+    };
+    await this.table.transact(
+      [
+        { Put: { TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: this.table.name,
+            Item: { ...usernameKey(user.username), entity: 'username', user_id: user.id, version: 1 },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
+      `The username ${user.username} is taken.`,
+    );
+    return toRecord(item);
+  }
+
+  async get(id: string): Promise<UserRecord | undefined> {
+    const item = await this.table.get<UserItem>(userKey(id), true);
+    return item && toRecord(item);
+  }
+
+  async getWithPermissions(id: string) {
+    const page = await this.table.query<StoredItem>({ partition: `USER#${id}`, limit: 1000 });
+    const user = page.items.find((i) => i.sk === 'USER') as UserItem | undefined;
+    if (!user) return undefined;
+    const permissions: Record<string, ClusterRole> = {};
+    for (const grant of page.items.filter((i) => i.sk.startsWith('GRANT#'))) {
+      permissions[grant.cluster_id as string] = grant.role as ClusterRole;
+    }
+    return { user: toRecord(user), permissions };
+  }
+
+  async findByUsername(username: string): Promise<UserRecord | undefined> {
+    const claim = await this.table.get<StoredItem & { user_id: string }>(usernameKey(username));
+    return claim ? this.get(claim.user_id) : undefined;
+  }
+
+  async list(limit: number, cursor?: string): Promise<Page<UserRecord>> {
+    const page = await this.table.query<UserItem>({ index: 'gsi1', partition: USERS_INDEX_PARTITION, limit, cursor });
+    return { ...page, items: page.items.map(toRecord) };
+  }
+
+  async update(user: UserRecord, changes: UserChanges, remove: ('lockedUntil' | 'totp')[] = []): Promise<UserRecord> {
+    const now = new Date().toISOString();
+    const attributes = { ...toAttributes(changes), updated_at: now };
+    const renamed = changes.username !== undefined && changes.username.toLowerCase() !== user.username.toLowerCase();
+    if (!renamed) {
+      const item = await this.table.update<UserItem>(userKey(user.id), attributes, user.version, remove.map((r) => REMOVABLE[r]));
+      return toRecord(item);
+    }
+    // A rename moves the username claim atomically with the profile.
+    const names: Record<string, string> = { '#version': 'version' };
+    const values: Record<string, unknown> = { ':expected': user.version, ':one': 1 };
+    const sets = ['#version = #version + :one'];
+    Object.entries(attributes).forEach(([attr, value], i) => {
+      if (value === undefined) return;
+      names[`#a${i}`] = attr;
+      values[`:v${i}`] = value;
+      sets.push(`#a${i} = :v${i}`);
+    });
+    const items: TransactItem[] = [
+      {
+        Update: {
+          TableName: this.table.name,
+          Key: userKey(user.id),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        },
+      },
+      {
+        Put: {
+          TableName: this.table.name,
+          Item: { ...usernameKey(changes.username!), entity: 'username', user_id: user.id, version: 1 },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      { Delete: { TableName: this.table.name, Key: usernameKey(user.username) } },
+    ];
+    await this.table.transact(items, `The username ${changes.username} is taken, or the user changed meanwhile.`);
+    const updated = await this.get(user.id);
+    if (!updated) throw new ConflictError('The user was removed meanwhile.');
+    return updated;
+  }
+
+  async addFailedLogin(id: string): Promise<number> {
+    const out = await this.table.doc.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: userKey(id),
+        UpdateExpression: 'ADD failed_logins :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.failed_logins ?? 0);
+  }
+
+  async delete(user: UserRecord): Promise<void> {
+    const partition = await this.table.query<StoredItem>({ partition: `USER#${user.id}`, limit: 1000 });
+    await this.table.transact(
+      [
+        { Delete: { TableName: this.table.name, Key: userKey(user.id) } },
+        { Delete: { TableName: this.table.name, Key: usernameKey(user.username) } },
+      ],
+      'The user changed meanwhile.',
+    );
+    await Promise.all(partition.items.filter((i) => i.sk !== 'USER').map((i) => this.table.delete({ pk: i.pk, sk: i.sk })));
+  }
+
+  async countAtMostOne(): Promise<number> {
+    const page = await this.table.query({ index: 'gsi1', partition: USERS_INDEX_PARTITION, limit: 1 });
+    return page.items.length;
+  }
+
+  async setClusterPermission(userId: string, clusterId: string, role: ClusterRole): Promise<void> {
+    await this.table.put({
+      ...grantKey(userId, clusterId),
+      entity: 'cluster-grant',
+      version: 1,
+      gsi1pk: `CLUSTER#${clusterId}#GRANTS`,
+      gsi1sk: `USER#${userId}`,
+      user_id: userId,
+      cluster_id: clusterId,
+      role,
+      updated_at: new Date().toISOString(),
+    });
+  }
+
+  async deleteClusterPermission(userId: string, clusterId: string): Promise<boolean> {
+    return this.table.delete(grantKey(userId, clusterId));
+  }
+
+  async deletePermissionsForCluster(clusterId: string): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.table.query<StoredItem>({ index: 'gsi1', partition: `CLUSTER#${clusterId}#GRANTS`, limit: 100, cursor });
+      await Promise.all(page.items.map((i) => this.table.delete({ pk: i.pk, sk: i.sk })));
+      cursor = page.continue;
+    } while (cursor);
+  }
+}

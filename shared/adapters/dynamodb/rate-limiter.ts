@@ -1,0 +1,29 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { RateDecision, RateLimiter } from '#shared/domain/identity/ports.ts';
+import type { Table } from './table.ts';
+
+/**
+ * Fixed-window counters in the table: one atomic ADD per request, so every
+ * Lambda instance sees the same count. Windows expire through TTL.
+ */
+export class DynamoRateLimiter implements RateLimiter {
+  constructor(private readonly table: Table) {}
+
+  async hit(bucket: string, key: string, limit: number, windowSeconds: number, now: Date): Promise<RateDecision> {
+    const nowSeconds = Math.floor(now.getTime() / 1000);
+    const windowStart = nowSeconds - (nowSeconds % windowSeconds);
+    const resetAt = windowStart + windowSeconds;
+    const out = await this.table.doc.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: { pk: `RATE#${bucket}#${key}`, sk: String(windowStart) },
+        UpdateExpression: 'ADD hits :one SET #ttl = :ttl, entity = :entity',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':one': 1, ':ttl': resetAt + 60, ':entity': 'rate-window' },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    const hits = Number(out.Attributes?.hits ?? 1);
+    return { allowed: hits <= limit, limit, remaining: Math.max(0, limit - hits), resetAt };
+  }
+}

@@ -1,0 +1,416 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { AuthenticationError, InputError } from '#shared/domain/errors.ts';
+import * as account from '#shared/domain/identity/account.ts';
+import * as admin from '#shared/domain/identity/user-admin.ts';
+import { login, refresh } from '#shared/domain/identity/authentication.ts';
+import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
+import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
+import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
+import { listOf, pageQuery, toListResponse } from '#shared/http/pagination.ts';
+import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import * as s from './schemas.ts';
+
+const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
+const noContent = { 204: { description: 'Done.' } };
+const authed = { security: authenticatedSecurity };
+
+export interface IdentityOptions {
+  /** Whether a cluster exists, for per-cluster grants. */
+  clusterExists: (clusterId: string) => Promise<boolean>;
+}
+
+/** Login, tokens, 2FA and API keys (/auth), and user administration (/users). */
+export function identityGroup(deps: Dependencies, options: IdentityOptions): EndpointGroup {
+  const guard = guards(deps);
+  const api = createRouter();
+  const identity = () => deps.identity;
+
+  // ---- sessions -------------------------------------------------------------
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/login',
+      tags: ['auth'],
+      summary: 'Log in with username, password and (when 2FA is on) a TOTP code',
+      middleware: guard({ access: 'public', action: 'auth.login' }),
+      request: { body: json(s.loginBody) },
+      responses: { 200: jsonContent(s.tokenPair, 'Logged in.'), ...errorResponses(400, 401, 423, 429) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const pair = await login(identity(), body, (subject) => c.set('audit', { resourceKind: 'session', subject }));
+      return c.json(pair, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/refresh',
+      tags: ['auth'],
+      summary: 'Trade a refresh token for a new token pair (the old refresh token dies)',
+      middleware: guard({ access: 'public', action: 'auth.refresh' }),
+      request: { body: json(s.refreshBody) },
+      responses: { 200: jsonContent(s.tokenPair, 'New pair.'), ...errorResponses(400, 401, 429) },
+    }),
+    async (c) => {
+      const { userId, ...pair } = await refresh(identity(), c.req.valid('json').refresh_token);
+      c.set('audit', { resourceKind: 'session', subject: { userId, username: '' } });
+      return c.json(pair, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/logout',
+      tags: ['auth'],
+      summary: 'End the session of the presented access token',
+      ...authed,
+      middleware: guard({ access: 'viewer', action: 'auth.logout' }),
+      responses: { ...noContent, ...errorResponses(400, 401) },
+    }),
+    async (c) => {
+      const principal = c.get('principal')!;
+      if (!principal.sessionId) throw new InputError('Only a bearer token has a session to end; revoke an API key with DELETE /auth/api-keys/{id}.');
+      await identity().sessions.revoke(principal.sessionId);
+      c.set('audit', { resourceKind: 'session', resourceId: principal.sessionId });
+      return c.body(null, 204);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/auth/me',
+      tags: ['auth'],
+      summary: 'Who the caller is, with role, cluster permissions and 2FA state',
+      ...authed,
+      middleware: guard({ access: 'viewer' }),
+      responses: { 200: jsonContent(s.me, 'The caller.'), ...errorResponses(401) },
+    }),
+    async (c) => {
+      const principal = c.get('principal')!;
+      if (principal.via === 'anonymous') {
+        return c.json({ id: principal.userId, username: principal.username, role: principal.role, cluster_permissions: {}, totp_enabled: false, auth_method: principal.via }, 200);
+      }
+      return c.json(await account.me(identity(), principal), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/change-password',
+      tags: ['auth'],
+      summary: "Change one's own password; ends every other session",
+      ...authed,
+      middleware: guard({ access: 'viewer', action: 'auth.change_password' }),
+      request: { body: json(s.changePasswordBody) },
+      responses: { 200: jsonContent(z.object({ sessions_ended: z.number().int() }), 'Changed.'), ...errorResponses(400, 401) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      const principal = requireUser(c.get('principal'));
+      c.set('audit', { resourceKind: 'user', resourceId: principal.userId });
+      return c.json(await account.changePassword(identity(), principal, body.current_password, body.new_password), 200);
+    },
+  );
+
+  // ---- two-factor -----------------------------------------------------------
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/2fa/setup',
+      tags: ['auth'],
+      summary: 'Start TOTP enrolment: a secret and an otpauth:// URL for an authenticator app',
+      ...authed,
+      middleware: guard({ access: 'viewer', action: 'auth.2fa_setup' }),
+      responses: { 200: jsonContent(s.totpSetup, 'Scan or type the secret, then verify a code.'), ...errorResponses(401, 409) },
+    }),
+    async (c) => {
+      const principal = requireUser(c.get('principal'));
+      c.set('audit', { resourceKind: 'user', resourceId: principal.userId });
+      return c.json(await account.setupTotp(identity(), principal), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/2fa/verify',
+      tags: ['auth'],
+      summary: 'Turn 2FA on with a code from the new secret',
+      ...authed,
+      middleware: guard({ access: 'viewer', action: 'auth.2fa_enable' }),
+      request: { body: json(s.codeBody) },
+      responses: { 200: jsonContent(z.object({ totp_enabled: z.boolean() }), 'On.'), ...errorResponses(400, 401, 409) },
+    }),
+    async (c) => {
+      const principal = requireUser(c.get('principal'));
+      c.set('audit', { resourceKind: 'user', resourceId: principal.userId });
+      return c.json(await account.enableTotp(identity(), principal, c.req.valid('json').code), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/2fa/disable',
+      tags: ['auth'],
+      summary: 'Turn 2FA off; needs a valid code',
+      ...authed,
+      middleware: guard({ access: 'viewer', action: 'auth.2fa_disable' }),
+      request: { body: json(s.codeBody) },
+      responses: { 200: jsonContent(z.object({ totp_enabled: z.boolean() }), 'Off.'), ...errorResponses(400, 401, 409) },
+    }),
+    async (c) => {
+      const principal = requireUser(c.get('principal'));
+      c.set('audit', { resourceKind: 'user', resourceId: principal.userId });
+      return c.json(await account.disableTotp(identity(), principal, c.req.valid('json').code), 200);
+    },
+  );
+
+  // ---- API keys -------------------------------------------------------------
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/api-keys',
+      tags: ['auth'],
+      summary: 'Create an API key acting with your permissions (shown once)',
+      ...authed,
+      middleware: guard({ access: 'viewer', action: 'api_key.create' }),
+      request: { body: json(s.apiKeyBody) },
+      responses: { 201: jsonContent(s.createdApiKey, 'Created; the key is in `key`, shown only now.'), ...errorResponses(400, 401) },
+    }),
+    async (c) => {
+      const created = await account.createApiKey(identity(), requireUser(c.get('principal')), c.req.valid('json'));
+      c.set('audit', { resourceKind: 'api_key', resourceId: created.id, details: { name: created.name } });
+      return c.json(created, 201);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/auth/api-keys',
+      tags: ['auth'],
+      summary: 'Your API keys (never the keys themselves)',
+      ...authed,
+      middleware: guard({ access: 'viewer' }),
+      request: { query: pageQuery },
+      responses: { 200: jsonContent(listOf(s.apiKey, 'ApiKeyList'), 'Keys.'), ...errorResponses(400, 401) },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const page = await account.listApiKeys(identity(), requireUser(c.get('principal')), q.limit, q.continue);
+      return c.json(toListResponse(page, account.apiKeyView), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/auth/api-keys/{id}',
+      tags: ['auth'],
+      summary: 'Revoke one of your API keys',
+      ...authed,
+      middleware: guard({ access: 'viewer', action: 'api_key.revoke' }),
+      request: { params: s.idParam },
+      responses: { ...noContent, ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      c.set('audit', { resourceKind: 'api_key', resourceId: id });
+      await account.revokeApiKey(identity(), requireUser(c.get('principal')), id);
+      return c.body(null, 204);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/signing-keys/rotate',
+      tags: ['auth'],
+      summary: 'Start signing access tokens with a new key; tokens of the previous keys stay valid until they expire',
+      ...authed,
+      middleware: guard({ access: 'admin', action: 'auth.rotate_signing_key' }),
+      responses: { 200: jsonContent(z.object({ kid: z.string() }), 'The new key id.'), ...errorResponses(401, 403) },
+    }),
+    async (c) => {
+      const kid = await identity().keyring.rotate();
+      c.set('audit', { resourceKind: 'signing_key', resourceId: kid });
+      return c.json({ kid }, 200);
+    },
+  );
+
+  // ---- users (admin) --------------------------------------------------------
+  const adminOnly = (action?: string) => guard({ access: 'admin', action });
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/users',
+      tags: ['users'],
+      summary: 'List users',
+      ...authed,
+      middleware: adminOnly(),
+      request: { query: pageQuery },
+      responses: { 200: jsonContent(listOf(s.user, 'UserList'), 'Users.'), ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      return c.json(toListResponse(await identity().users.list(q.limit, q.continue), admin.userView), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/users',
+      tags: ['users'],
+      summary: 'Create a user',
+      ...authed,
+      middleware: adminOnly('user.create'),
+      request: { body: json(s.createUserBody) },
+      responses: { 201: jsonContent(s.user, 'Created.'), ...errorResponses(400, 401, 403, 409) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      c.set('audit', { resourceKind: 'user', details: { username: body.username, role: body.role } });
+      const created = await admin.createUser(identity(), body);
+      c.set('audit', { resourceKind: 'user', resourceId: created.id, details: { username: body.username, role: body.role } });
+      return c.json(admin.userView(created), 201);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/users/{id}',
+      tags: ['users'],
+      summary: 'Get a user',
+      ...authed,
+      middleware: adminOnly(),
+      request: { params: s.idParam },
+      responses: { 200: jsonContent(s.user, 'The user.'), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => c.json(admin.userView(await admin.getUser(identity(), c.req.valid('param').id)), 200),
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/users/{id}',
+      tags: ['users'],
+      summary: "Change a user's name, role or password (a new password or lower role ends their sessions)",
+      ...authed,
+      middleware: adminOnly('user.update'),
+      request: { params: s.idParam, body: json(s.updateUserBody) },
+      responses: { 200: jsonContent(s.user, 'Updated.'), ...errorResponses(400, 401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      c.set('audit', { resourceKind: 'user', resourceId: id, details: { fields: Object.keys(body) } });
+      return c.json(admin.userView(await admin.updateUser(identity(), c.get('principal')!, id, body)), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/users/{id}',
+      tags: ['users'],
+      summary: 'Delete a user with their sessions, API keys and permissions',
+      ...authed,
+      middleware: adminOnly('user.delete'),
+      request: { params: s.idParam },
+      responses: { ...noContent, ...errorResponses(401, 403, 404, 409) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      c.set('audit', { resourceKind: 'user', resourceId: id });
+      await admin.deleteUser(identity(), c.get('principal')!, id);
+      return c.body(null, 204);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/users/{id}/unlock',
+      tags: ['users'],
+      summary: 'Lift a lockout',
+      ...authed,
+      middleware: adminOnly('user.unlock'),
+      request: { params: s.idParam },
+      responses: { 200: jsonContent(s.user, 'Unlocked.'), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      c.set('audit', { resourceKind: 'user', resourceId: id });
+      return c.json(admin.userView(await admin.unlockUser(identity(), id)), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/users/{id}/cluster-permissions',
+      tags: ['users'],
+      summary: "A user's per-cluster roles (they override the global role on that cluster)",
+      ...authed,
+      middleware: adminOnly(),
+      request: { params: s.idParam },
+      responses: { 200: jsonContent(z.object({ items: z.array(s.clusterPermission) }), 'Permissions.'), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => c.json({ items: await admin.listClusterPermissions(identity(), c.req.valid('param').id) }, 200),
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/users/{id}/cluster-permissions',
+      tags: ['users'],
+      summary: 'Set a per-cluster role (`none` hides the cluster from the user)',
+      ...authed,
+      middleware: adminOnly('user.cluster_permission.set'),
+      request: { params: s.idParam, body: json(s.clusterPermission) },
+      responses: { 200: jsonContent(s.clusterPermission, 'Set.'), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const body = c.req.valid('json');
+      c.set('audit', { resourceKind: 'user', resourceId: id, clusterId: body.cluster_id, details: { role: body.role } });
+      return c.json(await admin.setClusterPermission(identity(), id, body, options.clusterExists), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/users/{id}/cluster-permissions/{clusterId}',
+      tags: ['users'],
+      summary: 'Remove a per-cluster role (the global role applies again)',
+      ...authed,
+      middleware: adminOnly('user.cluster_permission.delete'),
+      request: { params: z.object({ id: s.id, clusterId: s.id }) },
+      responses: { ...noContent, ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const { id, clusterId } = c.req.valid('param');
+      c.set('audit', { resourceKind: 'user', resourceId: id, clusterId });
+      await admin.deleteClusterPermission(identity(), id, clusterId);
+      return c.body(null, 204);
+    },
+  );
+
+  return { name: 'identity', api };
+}
+
+/** Account endpoints need a real user, not the anonymous principal of a relaxed auth mode. */
+function requireUser<P extends { via: string }>(principal: P | undefined): P {
+  if (!principal || principal.via === 'anonymous') throw new AuthenticationError('Log in to manage your account.');
+  return principal;
+}

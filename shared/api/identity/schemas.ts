@@ -1,0 +1,74 @@
+import { z } from '@hono/zod-openapi';
+import { CLUSTER_ROLES, ROLES } from '#shared/domain/identity/access.ts';
+
+export const username = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$/, '3 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit')
+  .openapi({ example: 'alice' });
+// Length and strength are the password policy's to judge, with a sentence that says why.
+const password = z.string().min(1).max(256);
+export const totpCode = z.string().regex(/^\d{6}$/, 'six digits').openapi({ example: '123456' });
+export const role = z.enum(ROLES);
+export const clusterRole = z.enum(CLUSTER_ROLES);
+export const id = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an id');
+
+export const loginBody = z.object({ username: z.string().min(1).max(64), password, totp_code: totpCode.optional() }).openapi('LoginRequest');
+export const refreshBody = z.object({ refresh_token: z.string().min(1).max(512) }).openapi('RefreshRequest');
+export const tokenPair = z
+  .object({
+    access_token: z.string(),
+    refresh_token: z.string(),
+    expires_in: z.number().int().openapi({ example: 900 }),
+    token_type: z.literal('Bearer'),
+  })
+  .openapi('TokenPair');
+
+export const me = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    role,
+    cluster_permissions: z.record(z.string(), clusterRole),
+    totp_enabled: z.boolean(),
+    auth_method: z.enum(['token', 'api-key', 'anonymous']),
+  })
+  .openapi('Me');
+
+export const changePasswordBody = z.object({ current_password: password, new_password: password }).openapi('ChangePasswordRequest');
+export const codeBody = z.object({ code: totpCode }).openapi('TotpCode');
+export const totpSetup = z.object({ secret: z.string(), otpauth_url: z.string() }).openapi('TotpSetup');
+
+export const apiKeyBody = z
+  .object({ name: z.string().min(1).max(100), expires_in_days: z.number().int().min(1).max(3650).optional() })
+  .openapi('ApiKeyRequest');
+export const apiKey = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().openapi({ description: 'The first characters of the key, to tell keys apart.' }),
+    created_at: z.string(),
+    expires_at: z.string().nullable(),
+    last_used_at: z.string().nullable(),
+  })
+  .openapi('ApiKey');
+export const createdApiKey = apiKey.extend({ key: z.string().openapi({ description: 'Shown once; keep it safe.' }) }).openapi('CreatedApiKey');
+
+export const user = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    role,
+    totp_enabled: z.boolean(),
+    locked_until: z.string().nullable(),
+    created_at: z.string(),
+    updated_at: z.string(),
+    last_login_at: z.string().nullable(),
+  })
+  .openapi('User');
+export const createUserBody = z.object({ username, password, role }).openapi('CreateUserRequest');
+export const updateUserBody = z
+  .object({ username: username.optional(), role: role.optional(), password: password.optional() })
+  .refine((b) => Object.keys(b).length > 0, 'name at least one of username, role, password')
+  .openapi('UpdateUserRequest');
+export const clusterPermission = z.object({ cluster_id: id, role: clusterRole }).openapi('ClusterPermission');
+export const idParam = z.object({ id });

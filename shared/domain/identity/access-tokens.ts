@@ -1,0 +1,67 @@
+import { errors, jwtVerify, SignJWT, decodeProtectedHeader } from 'jose';
+import { AuthenticationError } from '#shared/domain/errors.ts';
+import type { Clock } from '#shared/ports/clock.ts';
+import { SIGNING_ALGORITHM, type KeyringStore } from './keyring.ts';
+
+export const ISSUER = 'clusterhub';
+export const AUDIENCE = 'clusterhub-api';
+export const ACCESS_TOKEN_SECONDS = 15 * 60;
+
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+}
+
+/**
+ * Short-lived JWT access tokens. Verification pins the algorithm, checks issuer,
+ * audience and a required expiry, and accepts only keys of our keyring by id,
+ * so `alg: none`, HS256 with a public key, or a foreign key are all refused.
+ */
+export class AccessTokens {
+  constructor(
+    private readonly keys: KeyringStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async issue(claims: AccessClaims): Promise<string> {
+    const [key] = (await this.keys.current()).signing;
+    const now = Math.floor(this.clock.now().getTime() / 1000);
+    return new SignJWT({ sid: claims.sessionId })
+      .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key!.kid, typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setSubject(claims.userId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ACCESS_TOKEN_SECONDS)
+      .sign(key!.privateKey);
+  }
+
+  async verify(token: string): Promise<AccessClaims> {
+    const invalid = new AuthenticationError('The access token is invalid or expired.', 'INVALID_TOKEN');
+    let kid: string | undefined;
+    try {
+      kid = decodeProtectedHeader(token).kid;
+    } catch {
+      throw invalid;
+    }
+    if (!kid) throw invalid;
+    let key = (await this.keys.current()).signing.find((k) => k.kid === kid);
+    // A key id we do not know may be one another instance just rotated in.
+    key ??= (await this.keys.current(true)).signing.find((k) => k.kid === kid);
+    if (!key) throw invalid;
+    try {
+      const { payload } = await jwtVerify(token, key.publicKey, {
+        algorithms: [SIGNING_ALGORITHM],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        requiredClaims: ['exp', 'sub', 'sid'],
+        currentDate: this.clock.now(),
+      });
+      if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') throw invalid;
+      return { userId: payload.sub, sessionId: payload.sid };
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) throw new AuthenticationError('The access token has expired; refresh it.', 'TOKEN_EXPIRED');
+      throw invalid;
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { AuthenticationError, ConflictError, InputError, NotFoundError } from '#shared/domain/errors.ts';
+import type { Page } from '#shared/http/pagination.ts';
+import type { Principal } from './access.ts';
+import { checkTotp } from './authentication.ts';
+import type { IdentityDeps } from './identity-deps.ts';
+import type { ApiKeyRecord, UserRecord } from './ports.ts';
+import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
+import { newCredential, seal } from './secrets.ts';
+import { newTotpSecret } from './totp.ts';
+
+/** The user a principal stands for, which must still exist. */
+async function self(deps: IdentityDeps, principal: Principal): Promise<UserRecord> {
+  const user = await deps.users.get(principal.userId);
+  if (!user) throw new AuthenticationError('Your account no longer exists.', 'INVALID_TOKEN');
+  return user;
+}
+
+/** `GET /auth/me`. */
+export async function me(deps: IdentityDeps, principal: Principal) {
+  const user = await self(deps, principal);
+  return {
+    id: user.id,
+    username: user.username,
+    role: user.role,
+    cluster_permissions: principal.clusterPermissions,
+    totp_enabled: user.totp?.enabled ?? false,
+    auth_method: principal.via,
+  };
+}
+
+/** Changes one's own password and ends every other session of the user. */
+export async function changePassword(deps: IdentityDeps, principal: Principal, current: string, next: string): Promise<{ sessions_ended: number }> {
+  const user = await self(deps, principal);
+  if (!(await verifyPassword(current, user.passwordHash))) {
+    throw new AuthenticationError('The current password is wrong.', 'INVALID_CREDENTIALS');
+  }
+  checkPasswordPolicy(user.username, next, 'new_password');
+  if (await verifyPassword(next, user.passwordHash)) {
+    throw new InputError('The new password must differ from the current one.', [{ field: 'new_password', location: 'body', message: 'same as current' }]);
+  }
+  await deps.users.update(user, { passwordHash: await hashPassword(next) });
+  return { sessions_ended: await deps.sessions.revokeAllForUser(user.id, principal.sessionId) };
+}
+
+/** Starts 2FA enrolment: a new seed, not yet in force until a code proves the user holds it. */
+export async function setupTotp(deps: IdentityDeps, principal: Principal) {
+  const user = await self(deps, principal);
+  if (user.totp?.enabled) throw new ConflictError('Two-factor authentication is already on; disable it first.', 'TOTP_ALREADY_ENABLED');
+  const { secret, otpauthUrl } = newTotpSecret(user.username);
+  const { sealingKey } = await deps.keyring.current();
+  await deps.users.update(user, { totp: { sealedSecret: seal(secret, sealingKey), enabled: false } });
+  return { secret, otpauth_url: otpauthUrl };
+}
+
+/** Turns 2FA on once a code from the new seed checks out. */
+export async function enableTotp(deps: IdentityDeps, principal: Principal, code: string) {
+  const user = await self(deps, principal);
+  if (!user.totp) throw new ConflictError('Start with POST /auth/2fa/setup.', 'TOTP_NOT_SET_UP');
+  if (user.totp.enabled) throw new ConflictError('Two-factor authentication is already on.', 'TOTP_ALREADY_ENABLED');
+  const step = await checkTotp(deps, user, code);
+  if (step === undefined) throw new InputError('The code is wrong or expired.', [{ field: 'code', location: 'body', message: 'invalid code' }]);
+  await deps.users.update(user, { totp: { ...user.totp, enabled: true, lastStep: step } });
+  return { totp_enabled: true };
+}
+
+/** Turns 2FA off; needs a valid current code. */
+export async function disableTotp(deps: IdentityDeps, principal: Principal, code: string) {
+  const user = await self(deps, principal);
+  if (!user.totp?.enabled) throw new ConflictError('Two-factor authentication is not on.', 'TOTP_NOT_ENABLED');
+  if ((await checkTotp(deps, user, code)) === undefined) {
+    throw new InputError('The code is wrong or was already used.', [{ field: 'code', location: 'body', message: 'invalid code' }]);
+  }
+  await deps.users.update(user, {}, ['totp']);
+  return { totp_enabled: false };
+}
+
+export function apiKeyView(k: ApiKeyRecord) {
+  return {
+    id: k.id,
+    name: k.name,
+    prefix: k.prefix,
+    created_at: k.createdAt,
+    expires_at: k.expiresAt ?? null,
+    last_used_at: k.lastUsedAt ?? null,
+  };
+}
+
+/** Creates an API key acting as its owner; the key is returned once and only its hash is kept. */
+export async function createApiKey(deps: IdentityDeps, principal: Principal, input: { name: string; expires_in_days?: number }) {
+  await self(deps, principal);
+  const id = randomUUID();
+  const credential = newCredential('apiKey', id);
+  const now = deps.clock.now();
+  const record: ApiKeyRecord = {
+    id,
+    userId: principal.userId,
+    name: input.name,
+    hash: credential.hash,
+    prefix: credential.token.slice(0, 12),
+    createdAt: now.toISOString(),
+    expiresAt: input.expires_in_days ? new Date(now.getTime() + input.expires_in_days * 86_400_000).toISOString() : undefined,
+  };
+  await deps.apiKeys.create(record);
+  return { ...apiKeyView(record), key: credential.token };
+}
+
+export async function listApiKeys(deps: IdentityDeps, principal: Principal, limit: number, cursor?: string): Promise<Page<ApiKeyRecord>> {
+  return deps.apiKeys.listForUser(principal.userId, limit, cursor);
+}
+
+export async function revokeApiKey(deps: IdentityDeps, principal: Principal, id: string): Promise<void> {
+  if (!(await deps.apiKeys.delete(principal.userId, id))) throw new NotFoundError(`API key ${id} does not exist.`);
+}

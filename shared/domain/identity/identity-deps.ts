@@ -1,0 +1,24 @@
+import type { Clock } from '#shared/ports/clock.ts';
+import type { AccessTokens } from './access-tokens.ts';
+import type { KeyringStore } from './keyring.ts';
+import type { ApiKeyRepository, SessionRepository, UserRepository } from './ports.ts';
+
+/** What the identity use cases work with. */
+export interface IdentityDeps {
+  users: UserRepository;
+  sessions: SessionRepository;
+  apiKeys: ApiKeyRepository;
+  keyring: KeyringStore;
+  tokens: AccessTokens;
+  clock: Clock;
+  policy: IdentityPolicy;
+}
+
+export interface IdentityPolicy {
+  /** Failed logins in a row that lock an account. */
+  maxFailedLogins: number;
+  lockMinutes: number;
+  sessionDays: number;
+}
+
+export const defaultIdentityPolicy: IdentityPolicy = { maxFailedLogins: 5, lockMinutes: 15, sessionDays: 30 };

@@ -1,0 +1,128 @@
+import type { Page } from '#shared/http/pagination.ts';
+import type { ClusterRole, Role } from './access.ts';
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  role: Role;
+  passwordHash: string;
+  failedLogins: number;
+  /** ISO time until which logins are refused. */
+  lockedUntil?: string;
+  /** The TOTP seed, sealed; `enabled` once a code has proven the user has it. */
+  totp?: { sealedSecret: string; enabled: boolean; lastStep?: number };
+  createdAt: string;
+  updatedAt: string;
+  lastLoginAt?: string;
+  version: number;
+}
+
+export type UserChanges = Partial<Pick<UserRecord, 'username' | 'role' | 'passwordHash' | 'failedLogins' | 'lockedUntil' | 'totp' | 'lastLoginAt'>>;
+
+export interface UserRepository {
+  /** Creates a user; a taken username (case-insensitive) is a ConflictError. */
+  create(user: Omit<UserRecord, 'version'>): Promise<UserRecord>;
+  get(id: string): Promise<UserRecord | undefined>;
+  /** The user and its per-cluster permissions, in one read. */
+  getWithPermissions(id: string): Promise<{ user: UserRecord; permissions: Record<string, ClusterRole> } | undefined>;
+  findByUsername(username: string): Promise<UserRecord | undefined>;
+  list(limit: number, cursor?: string): Promise<Page<UserRecord>>;
+  /** Optimistically locked update; a rename moves the username claim in the same transaction. */
+  update(user: UserRecord, changes: UserChanges, remove?: ('lockedUntil' | 'totp')[]): Promise<UserRecord>;
+  /** Counts a failed login atomically and returns the new count. */
+  addFailedLogin(id: string): Promise<number>;
+  delete(user: UserRecord): Promise<void>;
+  /** Whether any user exists (bootstrap creates the first admin only on an empty table). */
+  countAtMostOne(): Promise<number>;
+
+  setClusterPermission(userId: string, clusterId: string, role: ClusterRole): Promise<void>;
+  deleteClusterPermission(userId: string, clusterId: string): Promise<boolean>;
+  /** Removes every user's permission on a cluster (when the cluster is deleted). */
+  deletePermissionsForCluster(clusterId: string): Promise<void>;
+}
+
+/** A login session: one family of rotating refresh tokens. */
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  /** Hash of the one refresh token that may be used next. */
+  refreshHash: string;
+  revoked: boolean;
+  createdAt: string;
+  /** ISO time the session ends whatever happens. */
+  expiresAt: string;
+}
+
+export interface SessionRepository {
+  create(session: SessionRecord): Promise<void>;
+  get(id: string): Promise<SessionRecord | undefined>;
+  /** Replaces the refresh hash only if it is still `expectedHash`; false when another use got there first. */
+  rotate(id: string, expectedHash: string, newHash: string): Promise<boolean>;
+  revoke(id: string): Promise<void>;
+  /** Revokes every live session of a user but `keep`. */
+  revokeAllForUser(userId: string, keep?: string): Promise<number>;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  userId: string;
+  name: string;
+  hash: string;
+  /** First characters of the key, so a person can tell keys apart. */
+  prefix: string;
+  createdAt: string;
+  expiresAt?: string;
+  lastUsedAt?: string;
+}
+
+export interface ApiKeyRepository {
+  create(key: ApiKeyRecord): Promise<void>;
+  get(id: string): Promise<ApiKeyRecord | undefined>;
+  listForUser(userId: string, limit: number, cursor?: string): Promise<Page<ApiKeyRecord>>;
+  delete(userId: string, id: string): Promise<boolean>;
+  /** Records when a key was last used. */
+  touch(id: string, at: string): Promise<void>;
+  deleteAllForUser(userId: string): Promise<void>;
+}
+
+export interface AuditEntry {
+  id: string;
+  timestamp: string;
+  user_id: string | null;
+  username: string | null;
+  action: string;
+  resource_kind: string | null;
+  resource_id: string | null;
+  cluster_id: string | null;
+  status_code: number;
+  request_ip: string | null;
+  request_id: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  userId?: string;
+  clusterId?: string;
+  action?: string;
+  since?: string;
+  until?: string;
+}
+
+export interface AuditLog {
+  record(entry: AuditEntry): Promise<void>;
+  /** Newest first. */
+  query(filter: AuditFilter, limit: number, cursor?: string): Promise<Page<AuditEntry>>;
+}
+
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Epoch seconds when the window resets. */
+  resetAt: number;
+}
+
+/** Fixed-window counters shared by every instance of every function. */
+export interface RateLimiter {
+  hit(bucket: string, key: string, limit: number, windowSeconds: number, now: Date): Promise<RateDecision>;
+}

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { ConflictError, NotFoundError } from '#shared/domain/errors.ts';
+import type { ClusterRole, Principal, Role } from './access.ts';
+import type { IdentityDeps } from './identity-deps.ts';
+import type { UserRecord } from './ports.ts';
+import { checkPasswordPolicy, hashPassword } from './passwords.ts';
+
+/** A user as the API shows it: never a hash, a seed or a count an attacker could use. */
+export function userView(u: UserRecord) {
+  return {
+    id: u.id,
+    username: u.username,
+    role: u.role,
+    totp_enabled: u.totp?.enabled ?? false,
+    locked_until: u.lockedUntil && Date.parse(u.lockedUntil) > Date.now() ? u.lockedUntil : null,
+    created_at: u.createdAt,
+    updated_at: u.updatedAt,
+    last_login_at: u.lastLoginAt ?? null,
+  };
+}
+
+async function existing(deps: IdentityDeps, id: string): Promise<UserRecord> {
+  const user = await deps.users.get(id);
+  if (!user) throw new NotFoundError(`User ${id} does not exist.`);
+  return user;
+}
+
+export async function createUser(deps: IdentityDeps, input: { username: string; password: string; role: Role }) {
+  checkPasswordPolicy(input.username, input.password);
+  const now = deps.clock.now().toISOString();
+  return deps.users.create({
+    id: randomUUID(),
+    username: input.username,
+    role: input.role,
+    passwordHash: await hashPassword(input.password),
+    failedLogins: 0,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+export const getUser = existing;
+
+/** Changes a user's name, role or password; an admin cannot demote themself (someone must stay admin). */
+export async function updateUser(
+  deps: IdentityDeps,
+  actor: Principal,
+  id: string,
+  input: { username?: string; role?: Role; password?: string },
+) {
+  const user = await existing(deps, id);
+  if (id === actor.userId && input.role && input.role !== user.role) {
+    throw new ConflictError('You cannot change your own role; ask another admin.', 'SELF_ROLE_CHANGE');
+  }
+  if (input.password) checkPasswordPolicy(input.username ?? user.username, input.password);
+  const updated = await deps.users.update(user, {
+    username: input.username,
+    role: input.role,
+    passwordHash: input.password ? await hashPassword(input.password) : undefined,
+  });
+  // A reset password or a lowered role ends the user's sessions, so the change takes effect now.
+  if (input.password || (input.role && input.role !== user.role)) await deps.sessions.revokeAllForUser(id);
+  return updated;
+}
+
+export async function deleteUser(deps: IdentityDeps, actor: Principal, id: string) {
+  if (id === actor.userId) throw new ConflictError('You cannot delete your own account.', 'SELF_DELETE');
+  const user = await existing(deps, id);
+  await deps.sessions.revokeAllForUser(id);
+  await deps.apiKeys.deleteAllForUser(id);
+  await deps.users.delete(user);
+}
+
+export async function unlockUser(deps: IdentityDeps, id: string) {
+  const user = await existing(deps, id);
+  return deps.users.update(user, { failedLogins: 0 }, ['lockedUntil']);
+}
+
+export async function listClusterPermissions(deps: IdentityDeps, id: string) {
+  const found = await deps.users.getWithPermissions(id);
+  if (!found) throw new NotFoundError(`User ${id} does not exist.`);
+  return Object.entries(found.permissions).map(([cluster_id, role]) => ({ cluster_id, role }));
+}
+
+export async function setClusterPermission(
+  deps: IdentityDeps,
+  id: string,
+  input: { cluster_id: string; role: ClusterRole },
+  clusterExists: (clusterId: string) => Promise<boolean>,
+) {
+  await existing(deps, id);
+  if (!(await clusterExists(input.cluster_id))) throw new NotFoundError(`Cluster ${input.cluster_id} does not exist.`);
+  await deps.users.setClusterPermission(id, input.cluster_id, input.role);
+  return input;
+}
+
+export async function deleteClusterPermission(deps: IdentityDeps, id: string, clusterId: string) {
+  await existing(deps, id);
+  if (!(await deps.users.deleteClusterPermission(id, clusterId))) {
+    throw new NotFoundError(`User ${id} has no permission on cluster ${clusterId}.`);
+  }
+}

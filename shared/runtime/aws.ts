@@ -1,0 +1,24 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Table } from '#shared/adapters/dynamodb/table.ts';
+import { SecretsManagerSecretStore } from '#shared/adapters/secrets-manager/secrets-manager-secret-store.ts';
+import { loadConfig } from '#shared/config/config.ts';
+import { createLogger } from '#shared/observability/logger.ts';
+import { systemClock } from '#shared/ports/clock.ts';
+import type { Dependencies } from './dependencies.ts';
+import { wireDependencies } from './wiring.ts';
+
+/**
+ * The production wiring for a Lambda: AWS SDK clients configured by the SDK's
+ * own environment (region, credentials, AWS_ENDPOINT_URL_* for emulators).
+ */
+export function awsDependencies(env: NodeJS.ProcessEnv = process.env): Dependencies {
+  const config = loadConfig(env);
+  return wireDependencies({
+    config,
+    logger: createLogger({ service: 'clusterhub', function: env.AWS_LAMBDA_FUNCTION_NAME }),
+    clock: systemClock,
+    table: () => new Table(new DynamoDBClient({}), config.tableName),
+    secrets: () => new SecretsManagerSecretStore(new SecretsManagerClient({}), env.HUB_SECRETS_KMS_KEY_ID),
+  });
+}
