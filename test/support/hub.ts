@@ -8,6 +8,7 @@ import { createApi } from '#shared/http/app.ts';
 import { createLogger } from '#shared/observability/logger.ts';
 import { startLocalRuntime } from '#infra/local/local-runtime.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import { ADMIN_PASSWORD } from './identity.ts';
 
 export interface TestHub {
   /** http://127.0.0.1:port */
@@ -18,6 +19,14 @@ export interface TestHub {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
+
+// Tests log in far more often than people do; the rate-limit tests set their own low limits.
+const GENEROUS_LIMITS = {
+  HUB_RATE_LIMIT_AUTH_PER_MINUTE: '10000',
+  HUB_RATE_LIMIT_READ_PER_MINUTE: '10000',
+  HUB_RATE_LIMIT_WRITE_PER_MINUTE: '10000',
+  HUB_RATE_LIMIT_EXEC_PER_MINUTE: '10000',
+};
 
 /**
  * The local app over real HTTP, on the test bed's DynamoDB Local with a table
@@ -30,7 +39,7 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Te
   const runtime = await startLocalRuntime({
     dataDir,
     dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
-    env: { HUB_TABLE_NAME: `test-${randomUUID()}`, ...env },
+    env: { HUB_TABLE_NAME: `test-${randomUUID()}`, HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, ...GENEROUS_LIMITS, ...env },
     logger,
   });
   const app = createApi(endpointGroups(runtime.deps), logger);
