@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +20,7 @@ export interface HubFunctionProps extends Partial<NodejsFunctionProps> {
 export class HubFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HubFunctionProps) {
     const { folder, environment, bundling, ...rest } = props;
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
     super(scope, id, {
       entry: `${repoRoot}functions/${folder}/handler.ts`,
       handler: 'handler',
@@ -27,7 +28,7 @@ export class HubFunction extends NodejsFunction {
       architecture: Architecture.ARM_64,
       memorySize: 1024,
       timeout: Duration.seconds(29),
-      logRetention: RetentionDays.ONE_MONTH,
+      logGroup,
       projectRoot: repoRoot,
       depsLockFilePath: `${repoRoot}package-lock.json`,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...environment },

@@ -7,10 +7,13 @@ import { createLogger, type Logger } from '#shared/observability/logger.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { wireDependencies } from '#shared/runtime/wiring.ts';
+import { bootstrapAdmin } from '#shared/domain/identity/bootstrap.ts';
 import { dynamoDbDataDir, localDynamoDbClient, startDynamoDbLocal } from './dynamodb-local.ts';
 
 export interface LocalRuntime {
   deps: Dependencies;
+  /** Whether this start created the first admin, and with which password. */
+  admin: Awaited<ReturnType<typeof bootstrapAdmin>>;
   /** Stops what the runtime started (DynamoDB Local), waiting for it to exit. */
   stop(): Promise<void>;
 }
@@ -25,6 +28,7 @@ export async function startLocalRuntime(options: {
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
 }): Promise<LocalRuntime> {
+  // Fail on bad configuration before anything starts.
   const env = options.env ?? process.env;
   const config: Config = loadConfig({ HUB_ENVIRONMENT: 'local', ...env });
   const logger = options.logger ?? createLogger({ service: 'clusterhub' });
@@ -43,8 +47,17 @@ export async function startLocalRuntime(options: {
   const table = new Table(client, config.tableName);
   const secrets = new FileSecretStore(join(options.dataDir, 'secrets'));
   const deps = wireDependencies({ config, logger, clock: systemClock, table: () => table, secrets: () => secrets });
+  let admin: LocalRuntime['admin'];
+  try {
+    admin = await bootstrapAdmin(deps.identity, async () => env.HUB_ADMIN_PASSWORD);
+  } catch (err) {
+    client.destroy();
+    await dynamodb?.stop();
+    throw err;
+  }
   return {
     deps,
+    admin,
     stop: async () => {
       client.destroy();
       await dynamodb?.stop();

@@ -3,7 +3,6 @@ import { endpointGroups } from '#shared/api/catalog.ts';
 import { ConfigError } from '#shared/config/config.ts';
 import { InputError } from '#shared/domain/errors.ts';
 import { API_BASE, createApi } from '#shared/http/app.ts';
-import { bootstrapAdmin } from '#shared/domain/identity/bootstrap.ts';
 import { loadLocalConfig } from './local-config.ts';
 import { startLocalRuntime } from './local-runtime.ts';
 
@@ -12,7 +11,7 @@ async function main() {
   const local = loadLocalConfig(process.env);
   const runtime = await startLocalRuntime(local);
   const { logger } = runtime.deps;
-  const admin = await bootstrapAdmin(runtime.deps.identity, process.env.HUB_ADMIN_PASSWORD);
+  const { admin } = runtime;
   if (admin.created && admin.generated) {
     console.log(`Created user "admin" with the generated password: ${admin.password}\n(shown this once; change it with POST /api/v1/auth/change-password)`);
   } else if (admin.created) {

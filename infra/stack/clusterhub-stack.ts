@@ -1,7 +1,9 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Arn, ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { HubFunction } from '../constructs/hub-function.ts';
 import { createDataTable } from './data-table.ts';
@@ -13,29 +15,82 @@ export interface ClusterhubStackProps extends StackProps {
   secretPrefix?: string;
 }
 
+// Table actions by need; no function gets Scan or dynamodb:*.
+const READ = ['dynamodb:GetItem', 'dynamodb:Query'];
+const WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+// Every authenticated request reads its principal and bumps a rate-limit counter; changes are audited.
+const AUTHENTICATED = [...READ, 'dynamodb:UpdateItem', 'dynamodb:PutItem'];
+
 /**
  * The whole product on AWS: one table, one HTTP API on the $default stage,
  * and one Lambda per endpoint group, each allowed only what its group does.
  */
 export class ClusterhubStack extends Stack {
+  readonly api: HttpApi;
+
   constructor(scope: Construct, id: string, props: ClusterhubStackProps = {}) {
     super(scope, id, props);
     const secretPrefix = props.secretPrefix ?? 'clusterhub/';
     const table = createDataTable(this, { deletionProtection: props.deletionProtection ?? true });
     const environment = { HUB_TABLE_NAME: table.tableName, HUB_SECRET_PREFIX: secretPrefix };
+    const secretArn = (name: string) =>
+      Arn.format({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretPrefix}${name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this);
+    const keyringArn = secretArn('identity/keyring*');
 
     // system: health, capabilities, docs, and (as the $default route) every path no other group claims,
     // so unknown routes still answer a problem document.
     const system = new HubFunction(this, 'SystemFunction', { folder: 'system', environment, description: 'clusterhub system endpoints' });
-    system.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }));
+    grantTable(system, table, ['dynamodb:GetItem']);
     // A named stage would prefix rawPath and every route would 404: only the $default stage.
-    const api = new HttpApi(this, 'HttpApi', {
+    this.api = new HttpApi(this, 'HttpApi', {
       description: 'clusterhub API',
       createDefaultStage: true,
       defaultIntegration: new HttpLambdaIntegration('SystemIntegration', system),
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint, description: 'Base URL; the API is under /api/v1' });
+    // identity: logins, tokens, 2FA, API keys, users. The first admin's password is generated here, never fixed.
+    const adminPassword = new Secret(this, 'BootstrapAdminPassword', {
+      secretName: `${secretPrefix}bootstrap/admin-password`,
+      description: 'Password of the first clusterhub admin (user "admin"); change it after the first login.',
+      generateSecretString: { passwordLength: 24, excludePunctuation: true },
+    });
+    const identity = new HubFunction(this, 'IdentityFunction', {
+      folder: 'identity',
+      environment: { ...environment, HUB_BOOTSTRAP_SECRET_ARN: adminPassword.secretArn },
+      description: 'clusterhub identity endpoints',
+    });
+    grantTable(identity, table, [...READ, ...WRITE]);
+    adminPassword.grantRead(identity);
+    identity.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret'],
+        resources: [keyringArn],
+      }),
+    );
+    this.route(identity, 'auth', 'users');
+
+    // audit: reading the trail.
+    const audit = new HubFunction(this, 'AuditFunction', { folder: 'audit', environment, description: 'clusterhub audit log' });
+    grantTable(audit, table, AUTHENTICATED);
+    audit.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [keyringArn] }));
+    this.route(audit, 'audit-log');
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL; the API is under /api/v1' });
     new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'AdminPasswordSecret', { value: adminPassword.secretName, description: 'Where the first admin password is' });
   }
+
+  /** Sends /api/v1/<prefix> and everything below it to a group's function. */
+  private route(fn: HubFunction, ...prefixes: string[]) {
+    const integration = new HttpLambdaIntegration(`${fn.node.id}Integration`, fn);
+    for (const prefix of prefixes) {
+      for (const path of [`/api/v1/${prefix}`, `/api/v1/${prefix}/{proxy+}`]) {
+        this.api.addRoutes({ path, methods: [HttpMethod.ANY], integration });
+      }
+    }
+  }
+}
+
+function grantTable(fn: HubFunction, table: TableV2, actions: string[]) {
+  fn.addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn, `${table.tableArn}/index/*`] }));
 }

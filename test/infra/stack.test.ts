@@ -41,10 +41,43 @@ describe('the CDK stack', () => {
 
   it('runs every function on Node 22 (arm64) as an esbuild bundle', () => {
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } });
-    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(functions).length).toBeGreaterThanOrEqual(3);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
+    }
+  });
+
+  it('routes each endpoint group to its own function, at its prefix and below', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'ANY /api/v1/auth', 'ANY /api/v1/auth/{proxy+}', 'ANY /api/v1/users', 'ANY /api/v1/users/{proxy+}',
+        'ANY /api/v1/audit-log', 'ANY /api/v1/audit-log/{proxy+}', '$default',
+      ]),
+    );
+  });
+
+  it('generates the first admin password into Secrets Manager, readable by the identity function only', () => {
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'clusterhub/bootstrap/admin-password',
+      GenerateSecretString: Match.objectLike({ PasswordLength: 24 }),
+    });
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const readers = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('BootstrapAdminPassword'));
+    expect(readers.map((p) => JSON.stringify(p.Properties.Roles))).toEqual([expect.stringContaining('IdentityFunction')]);
+  });
+
+  it('gives no function Scan or wildcard table or secret access, and secrets only under the prefix', () => {
+    const policies = JSON.stringify(template.findResources('AWS::IAM::Policy'));
+    expect(policies).not.toMatch(/dynamodb:\*|dynamodb:Scan|secretsmanager:\*/);
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        const actions = [statement.Action].flat();
+        if (actions.some((a: string) => a.startsWith('secretsmanager:')) && !JSON.stringify(statement.Resource).includes('BootstrapAdminPassword')) {
+          expect(JSON.stringify(statement.Resource)).toContain(':secret:clusterhub/identity/keyring*');
+        }
+      }
     }
   });
 

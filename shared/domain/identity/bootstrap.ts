@@ -11,9 +11,11 @@ export const BOOTSTRAP_USERNAME = 'admin';
  */
 export async function bootstrapAdmin(
   deps: IdentityDeps,
-  password: string | undefined,
+  /** Read only when the table has no user yet (a deployment keeps it in the secret store). */
+  passwordSource: () => Promise<string | undefined>,
 ): Promise<{ created: false } | { created: true; password: string; generated: boolean }> {
   if ((await deps.users.countAtMostOne()) > 0) return { created: false };
+  const password = await passwordSource();
   const chosen = password ?? randomBytes(18).toString('base64url');
   checkPasswordPolicy(BOOTSTRAP_USERNAME, chosen, 'HUB_ADMIN_PASSWORD');
   const now = deps.clock.now().toISOString();
