@@ -1,0 +1,51 @@
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureTable } from '#shared/adapters/dynamodb/create-table.ts';
+import { localDynamoDbClient } from '#infra/local/dynamodb-local.ts';
+
+type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResult>;
+
+const sample = (name: string): APIGatewayProxyEventV2 =>
+  JSON.parse(readFileSync(new URL(`../../events/api-gateway/${name}`, import.meta.url), 'utf8'));
+const context = { awsRequestId: 'lambda-req-2' } as Context;
+const password = `bootstrap-${randomUUID()}`;
+
+let identity: Handler;
+let audit: Handler;
+beforeAll(async () => {
+  // As deployed: the table from the environment, the first admin's password in Secrets Manager (moto).
+  process.env.HUB_TABLE_NAME = `identity-fn-${randomUUID()}`;
+  process.env.HUB_SECRET_PREFIX = `test-${randomUUID()}/`;
+  await ensureTable(localDynamoDbClient(process.env.AWS_ENDPOINT_URL_DYNAMODB!), process.env.HUB_TABLE_NAME);
+  const secret = await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: `${process.env.HUB_SECRET_PREFIX}bootstrap/admin-password`, SecretString: password }));
+  process.env.HUB_BOOTSTRAP_SECRET_ARN = secret.ARN;
+  ({ handler: identity } = (await import('#functions/identity/handler.ts')) as unknown as { handler: Handler });
+  ({ handler: audit } = (await import('#functions/audit/handler.ts')) as unknown as { handler: Handler });
+});
+
+describe('identity and audit Lambdas with API Gateway HTTP API (payload 2.0) events', () => {
+  it('bootstraps the admin from the stack secret and logs in; the audit Lambda shows the login', async () => {
+    const event = sample('post-login.json');
+    event.body = JSON.stringify({ username: 'admin', password });
+    const res = await identity(event, context);
+    expect(res.statusCode).toBe(200);
+    const { access_token } = JSON.parse(res.body);
+
+    const wrong = sample('post-login.json');
+    wrong.body = JSON.stringify({ username: 'admin', password: 'not-it' });
+    expect((await identity(wrong, context)).statusCode).toBe(401);
+
+    const query = sample('get-audit-log.json');
+    query.headers.authorization = `Bearer ${access_token}`;
+    const entries = await audit(query, context);
+    expect(entries.statusCode).toBe(200);
+    const { items } = JSON.parse(entries.body);
+    expect(items.map((e: { status_code: number; request_ip: string }) => [e.status_code, e.request_ip])).toEqual([
+      [401, '203.0.113.7'],
+      [200, '203.0.113.7'],
+    ]);
+  });
+});
