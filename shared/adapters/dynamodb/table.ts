@@ -89,15 +89,10 @@ export class Table {
   }
 
   /**
-   * Sets attributes of an item only if it is still at `expectedVersion`, and
-   * bumps the version; a concurrent writer gets a ConflictError.
+   * The conditional update that sets attributes of an item only if it is still
+   * at `expectedVersion`, and bumps the version; usable alone or in a transaction.
    */
-  async update<T extends StoredItem>(
-    key: Key,
-    changes: Record<string, unknown>,
-    expectedVersion: number,
-    remove: string[] = [],
-  ): Promise<T> {
+  versionedUpdate(key: Key, changes: Record<string, unknown>, expectedVersion: number, remove: string[] = []) {
     const names: Record<string, string> = { '#version': 'version' };
     const values: Record<string, unknown> = { ':expected': expectedVersion, ':one': 1 };
     const sets = ['#version = #version + :one'];
@@ -111,17 +106,23 @@ export class Table {
       names[`#r${i}`] = attr;
       return `#r${i}`;
     });
+    return {
+      Update: {
+        TableName: this.name,
+        Key: key,
+        UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    } satisfies TransactItem;
+  }
+
+  /** Applies `versionedUpdate` alone; a concurrent writer gets a ConflictError (VERSION_CONFLICT). */
+  async update<T extends StoredItem>(key: Key, changes: Record<string, unknown>, expectedVersion: number, remove: string[] = []): Promise<T> {
     try {
       const out = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.name,
-          Key: key,
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: 'attribute_exists(pk) AND #version = :expected',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
+        new UpdateCommand({ ...this.versionedUpdate(key, changes, expectedVersion, remove).Update, ReturnValues: 'ALL_NEW' }),
       );
       return out.Attributes as T;
     } catch (err) {
@@ -148,6 +149,31 @@ export class Table {
       }
       throw err;
     }
+  }
+
+  /**
+   * Applies a versioned update and moves the unique claim it holds (a user's or
+   * a cluster's name) from one key to another, all or nothing.
+   */
+  async updateMovingClaim(
+    update: TransactItem,
+    claim: { from: Key; to: Key; attributes: Record<string, unknown> },
+    conflictMessage: string,
+  ): Promise<void> {
+    await this.transact(
+      [
+        update,
+        {
+          Put: {
+            TableName: this.name,
+            Item: { ...claim.to, ...claim.attributes, version: 1 },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        { Delete: { TableName: this.name, Key: claim.from } },
+      ],
+      conflictMessage,
+    );
   }
 
   /** One page of a partition, in sort-key order, with an opaque cursor for the next page. */

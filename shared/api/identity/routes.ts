@@ -54,8 +54,8 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       responses: { 200: jsonContent(s.tokenPair, 'New pair.'), ...errorResponses(400, 401, 429) },
     }),
     async (c) => {
-      const { userId, ...pair } = await refresh(identity(), c.req.valid('json').refresh_token);
-      c.set('audit', { resourceKind: 'session', subject: { userId, username: '' } });
+      const { subject, ...pair } = await refresh(identity(), c.req.valid('json').refresh_token);
+      c.set('audit', { resourceKind: 'session', subject });
       return c.json(pair, 200);
     },
   );

@@ -119,7 +119,7 @@ async function pair(deps: IdentityDeps, userId: string, sessionId: string, refre
  * presented a second time means it was stolen or replayed: the whole session
  * (every token descended from the same login) is revoked.
  */
-export async function refresh(deps: IdentityDeps, token: string): Promise<TokenPair & { userId: string }> {
+export async function refresh(deps: IdentityDeps, token: string): Promise<TokenPair & { subject: LoginSubject }> {
   const invalid = new AuthenticationError('The refresh token is invalid, expired or revoked.', 'INVALID_TOKEN');
   const parsed = parseCredential('refresh', token);
   if (!parsed) throw invalid;
@@ -137,7 +137,7 @@ export async function refresh(deps: IdentityDeps, token: string): Promise<TokenP
     await deps.sessions.revoke(session.id);
     throw new AuthenticationError('This refresh token was already used: the session is revoked. Log in again.', 'REFRESH_TOKEN_REUSED');
   }
-  return { ...(await pair(deps, user.id, session.id, next.token)), userId: user.id };
+  return { ...(await pair(deps, user.id, session.id, next.token)), subject: { userId: user.id, username: user.username } };
 }
 
 /** Resolves a bearer access token to its principal; the session must still be live. */

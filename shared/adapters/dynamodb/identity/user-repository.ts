@@ -3,7 +3,7 @@ import type { ClusterRole } from '#shared/domain/identity/access.ts';
 import type { UserChanges, UserRecord, UserRepository } from '#shared/domain/identity/ports.ts';
 import type { Page } from '#shared/http/pagination.ts';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { StoredItem, Table, TransactItem } from '../table.ts';
+import type { StoredItem, Table } from '../table.ts';
 
 // Keys (docs/data-model.md): a user's profile and its cluster grants share one partition,
 // so authentication reads both with one query.
@@ -122,36 +122,11 @@ export class DynamoUserRepository implements UserRepository {
       return toRecord(item);
     }
     // A rename moves the username claim atomically with the profile.
-    const names: Record<string, string> = { '#version': 'version' };
-    const values: Record<string, unknown> = { ':expected': user.version, ':one': 1 };
-    const sets = ['#version = #version + :one'];
-    Object.entries(attributes).forEach(([attr, value], i) => {
-      if (value === undefined) return;
-      names[`#a${i}`] = attr;
-      values[`:v${i}`] = value;
-      sets.push(`#a${i} = :v${i}`);
-    });
-    const items: TransactItem[] = [
-      {
-        Update: {
-          TableName: this.table.name,
-          Key: userKey(user.id),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        },
-      },
-      {
-        Put: {
-          TableName: this.table.name,
-          Item: { ...usernameKey(changes.username!), entity: 'username', user_id: user.id, version: 1 },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      { Delete: { TableName: this.table.name, Key: usernameKey(user.username) } },
-    ];
-    await this.table.transact(items, `The username ${changes.username} is taken, or the user changed meanwhile.`);
+    await this.table.updateMovingClaim(
+      this.table.versionedUpdate(userKey(user.id), attributes, user.version),
+      { from: usernameKey(user.username), to: usernameKey(changes.username!), attributes: { entity: 'username', user_id: user.id } },
+      `The username ${changes.username} is taken, or the user changed meanwhile.`,
+    );
     const updated = await this.get(user.id);
     if (!updated) throw new ConflictError('The user was removed meanwhile.');
     return updated;

@@ -1,0 +1,184 @@
+import type { ClusterChanges, ClusterListFilter, ClusterRecord, ClusterRepository } from '#shared/domain/clusters/cluster.ts';
+import { ConflictError } from '#shared/domain/errors.ts';
+import type { Page } from '#shared/http/pagination.ts';
+import type { StoredItem, Table } from '../table.ts';
+
+export const clusterKey = (id: string) => ({ pk: `CLUSTER#${id}`, sk: 'CLUSTER' });
+const nameKey = (name: string) => ({ pk: `CLUSTERNAME#${name.toLowerCase()}`, sk: 'CLUSTERNAME' });
+const LIST_PARTITION = 'CLUSTERS';
+
+interface ClusterItem extends StoredItem {
+  id: string;
+  name: string;
+  name_lower: string;
+  context: string;
+  description: string;
+  labels: Record<string, string>;
+  server_url: string;
+  kubernetes_version: string;
+  provider: string;
+  node_count: number;
+  status: ClusterRecord['status'];
+  active: boolean;
+  credential_ref: string;
+  credential_kind: ClusterRecord['credentialKind'];
+  service_account?: ClusterRecord['serviceAccount'];
+  created_at: string;
+  updated_at: string;
+  last_connected?: string;
+  last_check?: string;
+  last_error?: string;
+}
+
+const toRecord = (i: ClusterItem): ClusterRecord => ({
+  id: i.id,
+  name: i.name,
+  context: i.context,
+  description: i.description ?? '',
+  labels: i.labels ?? {},
+  serverUrl: i.server_url,
+  kubernetesVersion: i.kubernetes_version,
+  provider: i.provider,
+  nodeCount: i.node_count,
+  status: i.status,
+  active: i.active,
+  credentialRef: i.credential_ref,
+  credentialKind: i.credential_kind,
+  serviceAccount: i.service_account,
+  createdAt: i.created_at,
+  updatedAt: i.updated_at,
+  lastConnected: i.last_connected,
+  lastCheck: i.last_check,
+  lastError: i.last_error,
+  version: i.version,
+});
+
+const toAttributes = (c: ClusterChanges): Record<string, unknown> => ({
+  name: c.name,
+  name_lower: c.name?.toLowerCase(),
+  gsi1sk: c.name?.toLowerCase(),
+  context: c.context,
+  description: c.description,
+  labels: c.labels,
+  server_url: c.serverUrl,
+  kubernetes_version: c.kubernetesVersion,
+  provider: c.provider,
+  node_count: c.nodeCount,
+  status: c.status,
+  active: c.active,
+  credential_ref: c.credentialRef,
+  credential_kind: c.credentialKind,
+  service_account: c.serviceAccount,
+  updated_at: c.updatedAt,
+  last_connected: c.lastConnected,
+  last_check: c.lastCheck,
+  last_error: c.lastError,
+});
+
+/** Registered clusters, listed by name through gsi1, names unique through a claim item. */
+export class DynamoClusterRepository implements ClusterRepository {
+  constructor(private readonly table: Table) {}
+
+  async create(c: Omit<ClusterRecord, 'version'>): Promise<ClusterRecord> {
+    const item = {
+      ...clusterKey(c.id),
+      entity: 'cluster',
+      version: 1,
+      gsi1pk: LIST_PARTITION,
+      gsi1sk: c.name.toLowerCase(),
+      id: c.id,
+      created_at: c.createdAt,
+      ...toAttributes(c),
+    };
+    await this.table.transact(
+      [
+        { Put: { TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: this.table.name,
+            Item: { ...nameKey(c.name), entity: 'cluster-name', cluster_id: c.id, version: 1 },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
+      `A cluster named ${c.name} is already registered.`,
+    );
+    return toRecord(JSON.parse(JSON.stringify(item)) as ClusterItem);
+  }
+
+  async get(id: string): Promise<ClusterRecord | undefined> {
+    const item = await this.table.get<ClusterItem>(clusterKey(id), true);
+    return item && toRecord(item);
+  }
+
+  async findByName(name: string): Promise<ClusterRecord | undefined> {
+    const claim = await this.table.get<StoredItem & { cluster_id: string }>(nameKey(name), true);
+    return claim ? this.get(claim.cluster_id) : undefined;
+  }
+
+  async list(filter: ClusterListFilter, limit: number, cursor?: string): Promise<Page<ClusterRecord>> {
+    const conditions: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    if (filter.status) {
+      conditions.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = filter.status;
+    }
+    if (filter.provider) {
+      conditions.push('provider = :provider');
+      values[':provider'] = filter.provider;
+    }
+    Object.entries(filter.labels ?? {}).forEach(([key, value], i) => {
+      conditions.push(`#labels.#l${i} = :l${i}`);
+      names['#labels'] = 'labels';
+      names[`#l${i}`] = key;
+      values[`:l${i}`] = value;
+    });
+    if (filter.search) {
+      conditions.push('contains(name_lower, :search)');
+      values[':search'] = filter.search.toLowerCase();
+    }
+    if (filter.hidden?.length) {
+      // DynamoDB's IN takes at most 100 operands; nobody hides more clusters than that from one user.
+      const hidden = filter.hidden.slice(0, 100).map((id, i) => {
+        values[`:h${i}`] = id;
+        return `:h${i}`;
+      });
+      conditions.push(`NOT (id IN (${hidden.join(', ')}))`);
+    }
+    const page = await this.table.query<ClusterItem>({
+      index: 'gsi1',
+      partition: LIST_PARTITION,
+      limit,
+      cursor,
+      filter: conditions.length ? { expression: conditions.join(' AND '), names, values } : undefined,
+    });
+    return { ...page, items: page.items.map(toRecord) };
+  }
+
+  async update(c: ClusterRecord, changes: ClusterChanges): Promise<ClusterRecord> {
+    const attributes = { ...toAttributes(changes), updated_at: changes.updatedAt ?? new Date().toISOString() };
+    const renamed = changes.name !== undefined && changes.name.toLowerCase() !== c.name.toLowerCase();
+    if (!renamed) return toRecord(await this.table.update<ClusterItem>(clusterKey(c.id), attributes, c.version));
+    await this.table.updateMovingClaim(
+      this.table.versionedUpdate(clusterKey(c.id), attributes, c.version),
+      { from: nameKey(c.name), to: nameKey(changes.name!), attributes: { entity: 'cluster-name', cluster_id: c.id } },
+      `A cluster named ${changes.name} is already registered, or the cluster changed meanwhile.`,
+    );
+    const updated = await this.get(c.id);
+    if (!updated) throw new ConflictError('The cluster was removed meanwhile.');
+    return updated;
+  }
+
+  async delete(c: ClusterRecord): Promise<void> {
+    await this.table.transact(
+      [
+        { Delete: { TableName: this.table.name, Key: clusterKey(c.id) } },
+        { Delete: { TableName: this.table.name, Key: nameKey(c.name) } },
+        { Delete: { TableName: this.table.name, Key: { pk: `CIRCUIT#${c.id}`, sk: 'CIRCUIT' } } },
+      ],
+      'The cluster changed meanwhile.',
+    );
+  }
+}

@@ -1,0 +1,74 @@
+import type { Page } from '#shared/http/pagination.ts';
+
+export const CLUSTER_STATUSES = ['connected', 'disconnected', 'unknown'] as const;
+export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];
+
+/** A registered cluster as the table keeps it: never the credential, only where it is. */
+export interface ClusterRecord {
+  id: string;
+  name: string;
+  context: string;
+  description: string;
+  labels: Record<string, string>;
+  serverUrl: string;
+  kubernetesVersion: string;
+  provider: string;
+  nodeCount: number;
+  status: ClusterStatus;
+  /** Inactive clusters are skipped by background work. */
+  active: boolean;
+  /** The secret store reference of the rebuilt kubeconfig. */
+  credentialRef: string;
+  /** How the stored credential authenticates, and as whom when a service account was onboarded. */
+  credentialKind: 'token' | 'client-certificate';
+  serviceAccount?: { name: string; namespace: string; role: string; updatedAt: string };
+  createdAt: string;
+  updatedAt: string;
+  lastConnected?: string;
+  lastCheck?: string;
+  lastError?: string;
+  version: number;
+}
+
+export interface ClusterListFilter {
+  status?: ClusterStatus;
+  provider?: string;
+  /** Every label given must match. */
+  labels?: Record<string, string>;
+  /** A substring of the name, case-insensitive. */
+  search?: string;
+  /** Clusters the caller must not see. */
+  hidden?: string[];
+}
+
+export type ClusterChanges = Partial<Omit<ClusterRecord, 'id' | 'createdAt' | 'version'>>;
+
+export interface ClusterRepository {
+  /** Stores a new cluster; a taken name (case-insensitive) is a ConflictError. */
+  create(cluster: Omit<ClusterRecord, 'version'>): Promise<ClusterRecord>;
+  get(id: string): Promise<ClusterRecord | undefined>;
+  findByName(name: string): Promise<ClusterRecord | undefined>;
+  list(filter: ClusterListFilter, limit: number, cursor?: string): Promise<Page<ClusterRecord>>;
+  /** Optimistically locked; a rename moves the name claim in the same transaction. */
+  update(cluster: ClusterRecord, changes: ClusterChanges): Promise<ClusterRecord>;
+  delete(cluster: ClusterRecord): Promise<void>;
+}
+
+export interface CircuitState {
+  /** Consecutive failed calls since the last success. */
+  failures: number;
+  /** Epoch ms until which calls to the cluster are refused; absent when closed. */
+  openUntil?: number;
+}
+
+/**
+ * A per-cluster circuit breaker whose state every function instance shares,
+ * so a dead cluster is not hammered by each of them in turn.
+ */
+export interface CircuitBreaker {
+  state(clusterId: string): Promise<CircuitState>;
+  /** Counts a failure; the one that reaches the threshold opens the circuit. */
+  recordFailure(clusterId: string, now: Date): Promise<CircuitState>;
+  /** Closes the circuit after a success (callers skip it when there were no failures). */
+  reset(clusterId: string): Promise<void>;
+}
