@@ -1,0 +1,29 @@
+import type { TestProject } from 'vitest/node';
+import type { TestbedEnv } from './env.ts';
+import { downTestbed, upTestbed } from './testbed.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    testbed: TestbedEnv;
+  }
+}
+
+/**
+ * Starts the test bed unless one runs, points the AWS SDK at it through its
+ * standard variables, and stops afterwards only what it started itself.
+ */
+export default async function setup(project: TestProject) {
+  const log = (line: string) => process.stderr.write(`testbed: ${line}\n`);
+  const { env, started } = await upTestbed(log);
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: env.aws.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: env.dynamodb.endpoint,
+    AWS_REGION: env.aws.region,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'testing',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'testing',
+  });
+  project.provide('testbed', env);
+  return async () => {
+    if (started) await downTestbed(log);
+  };
+}
