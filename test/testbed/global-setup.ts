@@ -15,6 +15,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const log = (line: string) => process.stderr.write(`testbed: ${line}\n`);
   const { env, started } = await upTestbed(log);
+  // Handlers log every request; tests look at logs through their own loggers, so keep the run readable.
+  process.env.LOG_LEVEL ??= 'warn';
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: env.aws.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: env.dynamodb.endpoint,
