@@ -17,6 +17,12 @@ interface Started {
   exited: Promise<number | null>;
 }
 
+function tempDir(prefix: string) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dataDirs.push(dir);
+  return dir;
+}
+
 /** Runs the local start exactly as `npm start` does, with its own environment. */
 function start(env: Record<string, string>): Started {
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
@@ -56,8 +62,7 @@ function javaProcessesFor(dataDir: string): number {
 
 describe('npm start (the local run)', () => {
   it('serves the API on DynamoDB Local with data on disk, stops cleanly and keeps the data', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'clusterhub-start-'));
-    dataDirs.push(dataDir);
+    const dataDir = tempDir('clusterhub-start-');
     const port = await freePort();
     const first = start({ PORT: String(port), HUB_DATA_DIR: dataDir });
     await waitFor(first, 'Press Ctrl-C');
@@ -97,7 +102,7 @@ describe('npm start (the local run)', () => {
     [{ HUB_DATA_DIR: '/etc/hostname/data' }, /data directory \/etc\/hostname\/data cannot be written: point HUB_DATA_DIR/],
     [{ HUB_AUTH_MODE: 'sometimes' }, /HUB_AUTH_MODE="sometimes" is not valid/],
   ])('stops with one clear sentence on bad configuration %o', async (env, message) => {
-    const run = start({ HUB_DATA_DIR: mkdtempSync(join(tmpdir(), 'clusterhub-bad-')), ...env });
+    const run = start({ HUB_DATA_DIR: tempDir('clusterhub-bad-'), ...env });
     expect(await run.exited).toBe(1);
     const lines = run.output().trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -105,7 +110,7 @@ describe('npm start (the local run)', () => {
   });
 
   it('says how to fix a missing Java in one sentence', async () => {
-    const run = start({ HUB_DATA_DIR: mkdtempSync(join(tmpdir(), 'clusterhub-nojava-')), PATH: dirname(process.execPath) });
+    const run = start({ HUB_DATA_DIR: tempDir('clusterhub-nojava-'), PATH: dirname(process.execPath) });
     expect(await run.exited).toBe(1);
     expect(run.output().trim()).toMatch(/^clusterhub: DynamoDB Local needs Java 17 or later and no "java" is on PATH: install/);
   });
