@@ -7,8 +7,13 @@ import { createLogger, type Logger } from '#shared/observability/logger.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { wireDependencies } from '#shared/runtime/wiring.ts';
+import { kubeconfigPolicyFromEnv } from '#shared/domain/clusters/kubeconfig-policy.ts';
+import { ALLOWED_NETWORKS_VARIABLE } from '#shared/domain/clusters/network-policy.ts';
+import { readLocalKubeconfig } from './local-kubeconfig.ts';
 import { bootstrapAdmin } from '#shared/domain/identity/bootstrap.ts';
 import { dynamoDbDataDir, localDynamoDbClient, startDynamoDbLocal } from './dynamodb-local.ts';
+
+const LOOPBACK_NETWORKS = '127.0.0.0/8,::1/128';
 
 export interface LocalRuntime {
   deps: Dependencies;
@@ -46,7 +51,16 @@ export async function startLocalRuntime(options: {
   }
   const table = new Table(client, config.tableName);
   const secrets = new FileSecretStore(join(options.dataDir, 'secrets'));
-  const deps = wireDependencies({ config, logger, clock: systemClock, table: () => table, secrets: () => secrets });
+  const deps = wireDependencies({
+    config,
+    logger,
+    clock: systemClock,
+    table: () => table,
+    secrets: () => secrets,
+    // The local run may reach clusters on this machine (kind, the test bed) unless the operator says otherwise.
+    kubeconfigPolicy: () => kubeconfigPolicyFromEnv({ [ALLOWED_NETWORKS_VARIABLE]: LOOPBACK_NETWORKS, ...env }),
+    localKubeconfig: () => readLocalKubeconfig(env),
+  });
   let admin: LocalRuntime['admin'];
   try {
     admin = await bootstrapAdmin(deps.identity, async () => env.HUB_ADMIN_PASSWORD);

@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -74,6 +74,23 @@ export class ClusterhubStack extends Stack {
     grantTable(audit, table, AUTHENTICATED);
     audit.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [keyringArn] }));
     this.route(audit, 'audit-log');
+
+    // clusters: the registry and live views; kubeconfigs only under <prefix>clusters/, imports read from <prefix>imports/.
+    const clusters = new HubFunction(this, 'ClustersFunction', {
+      folder: 'clusters',
+      environment,
+      description: 'clusterhub cluster registry',
+      timeout: Duration.seconds(29),
+    });
+    grantTable(clusters, table, [...READ, ...WRITE]);
+    clusters.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret'],
+        resources: [secretArn('clusters/*')],
+      }),
+    );
+    clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('imports/*'), keyringArn] }));
+    this.route(clusters, 'clusters');
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL; the API is under /api/v1' });
     new CfnOutput(this, 'TableName', { value: table.tableName });

@@ -4,6 +4,7 @@ import { VERSION } from '#shared/config/version.ts';
 import { createLogger } from '#shared/observability/logger.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { auditGroup } from './audit/routes.ts';
+import { clustersGroup } from './clusters/routes.ts';
 import { identityGroup } from './identity/routes.ts';
 import { systemGroup } from './system/routes.ts';
 
@@ -21,10 +22,9 @@ export function endpointGroups(deps: Dependencies): EndpointGroup[] {
   };
   groups.push(
     systemGroup(deps, { document: describe, groupNames: () => groups.map((g) => g.name) }),
-    identityGroup(deps, {
-      clusterExists: async (clusterId) => Boolean(await deps.table.get({ pk: `CLUSTER#${clusterId}`, sk: 'CLUSTER' })),
-    }),
+    identityGroup(deps, { clusterExists: async (clusterId) => Boolean(await deps.clusters.clusters.get(clusterId)) }),
     auditGroup(deps),
+    clustersGroup(deps),
   );
   return groups;
 }

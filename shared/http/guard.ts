@@ -25,6 +25,8 @@ export interface GuardOptions {
   tier?: RateTier;
   /** The audit action of a change, such as `user.create`; every non-GET request is audited. */
   action?: string;
+  /** Audit this read too (a read that hands out a credential). */
+  auditRead?: boolean;
 }
 
 /** The security policy OpenAPI shows for authenticated routes. */
@@ -49,7 +51,7 @@ export function guards(deps: Dependencies) {
         await limit(deps, c, options.tier ?? (mutating ? 'write' : 'read'), `principal:${principal.userId}`);
         requireRole(principal, options.access);
       }
-      if (!mutating) return next();
+      if (!mutating && !options.auditRead) return next();
       try {
         await next();
       } finally {

@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Table } from '#shared/adapters/dynamodb/table.ts';
 import { SecretsManagerSecretStore } from '#shared/adapters/secrets-manager/secrets-manager-secret-store.ts';
 import { loadConfig } from '#shared/config/config.ts';
+import { kubeconfigPolicyFromEnv } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import { createLogger } from '#shared/observability/logger.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import type { Dependencies } from './dependencies.ts';
@@ -20,5 +21,6 @@ export function awsDependencies(env: NodeJS.ProcessEnv = process.env): Dependenc
     clock: systemClock,
     table: () => new Table(new DynamoDBClient({}), config.tableName),
     secrets: () => new SecretsManagerSecretStore(new SecretsManagerClient({}), env.HUB_SECRETS_KMS_KEY_ID),
+    kubeconfigPolicy: () => kubeconfigPolicyFromEnv(env),
   });
 }

@@ -1,5 +1,7 @@
 import type { Table } from '#shared/adapters/dynamodb/table.ts';
 import type { Config } from '#shared/config/config.ts';
+import type { ClusterDeps } from '#shared/domain/clusters/cluster-deps.ts';
+import type { KubeconfigPolicy } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import type { IdentityDeps } from '#shared/domain/identity/identity-deps.ts';
 import type { AuditLog, RateLimiter } from '#shared/domain/identity/ports.ts';
 import type { Logger } from '#shared/observability/logger.ts';
@@ -20,12 +22,17 @@ export interface Dependencies {
   identity: IdentityDeps;
   audit: AuditLog;
   rateLimiter: RateLimiter;
+  clusters: ClusterDeps;
 }
 
 /** The adapters a runtime supplies; the rest is derived from them. */
 export type BaseDependencies = Pick<Dependencies, 'config' | 'logger' | 'clock'> & {
   table: () => Table;
   secrets: () => SecretStore;
+  /** What kubeconfigs the hub accepts (networks, insecure TLS), from the operator's settings. */
+  kubeconfigPolicy: () => KubeconfigPolicy;
+  /** The machine's own kubeconfig, offered for discovery by the local run only. */
+  localKubeconfig?: () => Promise<string | undefined>;
 };
 
 /** Makes each factory run on first access only. */

@@ -3,6 +3,10 @@ import { DynamoAuditLog } from '#shared/adapters/dynamodb/identity/audit-log.ts'
 import { DynamoSessionRepository } from '#shared/adapters/dynamodb/identity/session-repository.ts';
 import { DynamoUserRepository } from '#shared/adapters/dynamodb/identity/user-repository.ts';
 import { DynamoRateLimiter } from '#shared/adapters/dynamodb/rate-limiter.ts';
+import { DynamoCircuitBreaker } from '#shared/adapters/dynamodb/clusters/circuit-breaker.ts';
+import { DynamoClusterRepository } from '#shared/adapters/dynamodb/clusters/cluster-repository.ts';
+import { createKubernetesGatewayFactory } from '#shared/adapters/kubernetes/kubernetes-gateway.ts';
+import type { ClusterDeps } from '#shared/domain/clusters/cluster-deps.ts';
 import { AccessTokens } from '#shared/domain/identity/access-tokens.ts';
 import { defaultIdentityPolicy, type IdentityDeps } from '#shared/domain/identity/identity-deps.ts';
 import { KeyringStore } from '#shared/domain/identity/keyring.ts';
@@ -30,6 +34,20 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
     },
     audit: () => new DynamoAuditLog(deps.table, deps.config.auditRetentionDays),
     rateLimiter: () => new DynamoRateLimiter(deps.table),
+    clusters: (): ClusterDeps => {
+      const policy = base.kubeconfigPolicy();
+      return {
+        clusters: new DynamoClusterRepository(deps.table),
+        secrets: deps.secrets,
+        gateways: createKubernetesGatewayFactory({ policy }),
+        policy,
+        breaker: new DynamoCircuitBreaker(deps.table),
+        clock: deps.clock,
+        secretPrefix: deps.config.secretPrefix,
+        revokeGrants: (clusterId) => deps.identity.users.deletePermissionsForCluster(clusterId),
+        localKubeconfig: base.localKubeconfig,
+      };
+    },
   });
   return deps;
 }

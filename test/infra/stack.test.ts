@@ -53,7 +53,7 @@ describe('the CDK stack', () => {
     expect(routes).toEqual(
       expect.arrayContaining([
         'ANY /api/v1/auth', 'ANY /api/v1/auth/{proxy+}', 'ANY /api/v1/users', 'ANY /api/v1/users/{proxy+}',
-        'ANY /api/v1/audit-log', 'ANY /api/v1/audit-log/{proxy+}', '$default',
+        'ANY /api/v1/audit-log', 'ANY /api/v1/audit-log/{proxy+}', 'ANY /api/v1/clusters', 'ANY /api/v1/clusters/{proxy+}', '$default',
       ]),
     );
   });
@@ -75,10 +75,19 @@ describe('the CDK stack', () => {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
         const actions = [statement.Action].flat();
         if (actions.some((a: string) => a.startsWith('secretsmanager:')) && !JSON.stringify(statement.Resource).includes('BootstrapAdminPassword')) {
-          expect(JSON.stringify(statement.Resource)).toContain(':secret:clusterhub/identity/keyring*');
+          for (const resource of [statement.Resource].flat()) {
+            expect(JSON.stringify(resource)).toMatch(/:secret:clusterhub\/(identity\/keyring|clusters\/|imports\/)\*?/);
+          }
         }
       }
     }
+  });
+
+  it('lets only the clusters function write kubeconfigs, and only under its prefix', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const writers = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:DeleteSecret'));
+    expect(writers.map((p) => JSON.stringify(p.Properties.Roles))).toEqual([expect.stringContaining('ClustersFunction')]);
+    expect(JSON.stringify(writers[0]!.Properties.PolicyDocument)).toContain(':secret:clusterhub/clusters/*');
   });
 
   it('lets the system function only read single items of the table', () => {

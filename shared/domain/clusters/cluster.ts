@@ -41,7 +41,11 @@ export interface ClusterListFilter {
   hidden?: string[];
 }
 
-export type ClusterChanges = Partial<Omit<ClusterRecord, 'id' | 'createdAt' | 'version'>>;
+/** Fields to change; `null` removes an optional field. */
+export type ClusterChanges = Partial<Omit<ClusterRecord, 'id' | 'createdAt' | 'version' | 'serviceAccount' | 'lastError'>> & {
+  serviceAccount?: ClusterRecord['serviceAccount'] | null;
+  lastError?: string | null;
+};
 
 export interface ClusterRepository {
   /** Stores a new cluster; a taken name (case-insensitive) is a ConflictError. */

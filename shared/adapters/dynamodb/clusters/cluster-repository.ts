@@ -88,7 +88,7 @@ export class DynamoClusterRepository implements ClusterRepository {
       gsi1sk: c.name.toLowerCase(),
       id: c.id,
       created_at: c.createdAt,
-      ...toAttributes(c),
+        ...toAttributes(c),
     };
     await this.table.transact(
       [
@@ -158,11 +158,13 @@ export class DynamoClusterRepository implements ClusterRepository {
   }
 
   async update(c: ClusterRecord, changes: ClusterChanges): Promise<ClusterRecord> {
-    const attributes = { ...toAttributes(changes), updated_at: changes.updatedAt ?? new Date().toISOString() };
+    const all: Record<string, unknown> = { ...toAttributes(changes), updated_at: changes.updatedAt ?? new Date().toISOString() };
+    const remove = Object.keys(all).filter((k) => all[k] === null);
+    const attributes = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== null));
     const renamed = changes.name !== undefined && changes.name.toLowerCase() !== c.name.toLowerCase();
-    if (!renamed) return toRecord(await this.table.update<ClusterItem>(clusterKey(c.id), attributes, c.version));
+    if (!renamed) return toRecord(await this.table.update<ClusterItem>(clusterKey(c.id), attributes, c.version, remove));
     await this.table.updateMovingClaim(
-      this.table.versionedUpdate(clusterKey(c.id), attributes, c.version),
+      this.table.versionedUpdate(clusterKey(c.id), attributes, c.version, remove),
       { from: nameKey(c.name), to: nameKey(changes.name!), attributes: { entity: 'cluster-name', cluster_id: c.id } },
       `A cluster named ${changes.name} is already registered, or the cluster changed meanwhile.`,
     );

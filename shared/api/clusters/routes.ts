@@ -1,0 +1,247 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { ClusterRecord } from '#shared/domain/clusters/cluster.ts';
+import { discoverLocalContexts } from '#shared/domain/clusters/discovery.ts';
+import { clusterOverview, clusterStatus, setActive, testCluster, withCluster } from '#shared/domain/clusters/live-views.ts';
+import { onboardServiceAccount } from '#shared/domain/clusters/onboarding.ts';
+import { clusterView, deleteCluster, listClusters, registerCluster, updateCluster, visibleCluster } from '#shared/domain/clusters/registry.ts';
+import { storedCredentials } from '#shared/domain/clusters/credentials.ts';
+import { authorizeCluster, type Role } from '#shared/domain/identity/access.ts';
+import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
+import type { AppEnv } from '#shared/http/env.ts';
+import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
+import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
+import { listOf, pageQuery, toListResponse } from '#shared/http/pagination.ts';
+import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import type { Context } from 'hono';
+import * as s from './schemas.ts';
+
+const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
+const security = authenticatedSecurity;
+const anyObject = z.looseObject({});
+
+/** The cluster registry: registration, credentials, onboarding and live views, each authorized per cluster. */
+export function clustersGroup(deps: Dependencies): EndpointGroup {
+  const guard = guards(deps);
+  const api = createRouter();
+  const clusters = () => deps.clusters;
+
+  /** The cluster of the path, if the caller has `needed` on it (404 when they may not even see it). */
+  const authorized = async (c: Context<AppEnv>, id: string, needed: Role): Promise<ClusterRecord> => {
+    const principal = c.get('principal')!;
+    authorizeCluster(principal, id, needed);
+    const cluster = await visibleCluster(clusters(), principal, id);
+    c.set('audit', { ...c.get('audit'), resourceKind: 'cluster', resourceId: id, clusterId: id });
+    return cluster;
+  };
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/clusters',
+      tags: ['clusters'],
+      summary: 'The clusters you may see, filtered by status, provider, labels and a name search',
+      security,
+      middleware: guard({ access: 'viewer' }),
+      request: { query: pageQuery.extend(s.listQuery.shape) },
+      responses: { 200: jsonContent(listOf(s.cluster, 'ClusterList'), 'Clusters.'), ...errorResponses(400, 401) },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const labels = q.label ? Object.fromEntries(q.label.split(',').map((pair) => pair.split('=') as [string, string])) : undefined;
+      const page = await listClusters(clusters(), c.get('principal')!, { status: q.status, provider: q.provider, labels, search: q.search }, q.limit, q.continue);
+      return c.json(toListResponse(page, clusterView), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/clusters',
+      tags: ['clusters'],
+      summary: 'Register a cluster from exactly one kubeconfig source; the hub connects before it answers',
+      security,
+      middleware: guard({ access: 'admin', action: 'cluster.register' }),
+      request: { body: json(s.registerBody) },
+      responses: { 201: jsonContent(s.cluster, 'Registered and connected.'), ...errorResponses(400, 401, 403, 409, 422) },
+    }),
+    async (c) => {
+      const body = c.req.valid('json');
+      c.set('audit', { resourceKind: 'cluster', details: { name: body.name, force: body.force ?? false } });
+      const cluster = await registerCluster(clusters(), body);
+      c.set('audit', { resourceKind: 'cluster', resourceId: cluster.id, clusterId: cluster.id, details: { name: cluster.name, server: cluster.serverUrl } });
+      return c.json(clusterView(cluster), 201);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'get',
+      path: '/clusters/discover',
+      tags: ['clusters'],
+      summary: "Local run only: the contexts of this machine's kubeconfig, for registration with local_context",
+      security,
+      middleware: guard({ access: 'admin' }),
+      responses: {
+        200: jsonContent(
+          z.object({
+            items: z.array(
+              z.object({
+                context: z.string(),
+                cluster: z.string().nullable(),
+                server: z.string().nullable(),
+                current: z.boolean(),
+                importable: z.boolean(),
+                reason: z.string().nullable(),
+              }),
+            ),
+          }),
+          'Contexts.',
+        ),
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => c.json(await discoverLocalContexts(clusters()), 200),
+  );
+
+  const clusterRoute = <M extends 'get' | 'post' | 'patch' | 'delete'>(method: M, path: string, summary: string) => ({
+    method,
+    path: `/clusters/{clusterId}${path}`,
+    tags: ['clusters'],
+    summary,
+    security,
+  });
+
+  api.openapi(
+    createRoute({
+      ...clusterRoute('get', '', 'A cluster'),
+      middleware: guard({ access: 'viewer' }),
+      request: { params: s.clusterIdParam },
+      responses: { 200: jsonContent(s.cluster, 'The cluster.'), ...errorResponses(401, 404) },
+    }),
+    async (c) => c.json(clusterView(await authorized(c, c.req.valid('param').clusterId, 'viewer')), 200),
+  );
+
+  api.openapi(
+    createRoute({
+      ...clusterRoute('patch', '', 'Rename, relabel, or replace the credential (through the same checks as registration)'),
+      middleware: guard({ access: 'viewer', action: 'cluster.update' }),
+      request: { params: s.clusterIdParam, body: json(s.updateBody) },
+      responses: { 200: jsonContent(s.cluster, 'Updated.'), ...errorResponses(400, 401, 403, 404, 409, 422) },
+    }),
+    async (c) => {
+      const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
+      const body = c.req.valid('json');
+      c.set('audit', { ...c.get('audit'), details: { fields: Object.keys(body).filter((k) => !k.startsWith('kubeconfig')), credential_replaced: 'kubeconfig' in body || 'kubeconfig_base64' in body || 'kubeconfig_secret_ref' in body } });
+      return c.json(clusterView(await updateCluster(clusters(), cluster, body)), 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      ...clusterRoute('delete', '', 'Unregister a cluster: its stored credential and every grant on it go too'),
+      middleware: guard({ access: 'viewer', action: 'cluster.delete' }),
+      request: { params: s.clusterIdParam },
+      responses: { 204: { description: 'Deleted.' }, ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
+      await deleteCluster(clusters(), cluster);
+      return c.body(null, 204);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      ...clusterRoute('get', '/kubeconfig', "Download the hub's kubeconfig for the cluster (admin only; audited)"),
+      middleware: guard({ access: 'admin', action: 'cluster.kubeconfig.export', auditRead: true }),
+      request: { params: s.clusterIdParam },
+      responses: { 200: { description: 'The kubeconfig as a YAML attachment.', content: { 'application/yaml': { schema: z.string() } } }, ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
+      const { kubeconfig } = await storedCredentials(clusters(), cluster);
+      c.header('Content-Disposition', `attachment; filename="${cluster.name}.kubeconfig.yaml"`);
+      c.header('Cache-Control', 'no-store');
+      return c.body(kubeconfig, 200, { 'Content-Type': 'application/yaml' });
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      ...clusterRoute('post', '/service-account', 'Create a service account bound to a ClusterRole on the cluster; optionally make it the hub credential'),
+      middleware: guard({ access: 'viewer', action: 'cluster.service_account.onboard' }),
+      request: { params: s.clusterIdParam, body: json(s.serviceAccountBody) },
+      responses: { 200: jsonContent(s.serviceAccount, 'Onboarded.'), ...errorResponses(400, 401, 403, 404, 422, 503) },
+    }),
+    async (c) => {
+      const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
+      const body = c.req.valid('json');
+      c.set('audit', { ...c.get('audit'), details: { service_account: body.service_account, namespace: body.namespace, role: body.role, use_for_hub: body.use_for_hub } });
+      const result = await onboardServiceAccount(clusters(), cluster, { name: body.service_account, namespace: body.namespace, role: body.role }, body.use_for_hub);
+      return c.json(result, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      ...clusterRoute('post', '/test', 'Probe the cluster now'),
+      middleware: guard({ access: 'viewer', action: 'cluster.test' }),
+      request: { params: s.clusterIdParam },
+      responses: { 200: jsonContent(s.testResult, 'The probe result (ok false with the error when unreachable).'), ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const result = await testCluster(clusters(), await authorized(c, c.req.valid('param').clusterId, 'viewer'));
+      return c.json(result, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      ...clusterRoute('get', '/status', 'Probe the cluster and record its status'),
+      middleware: guard({ access: 'viewer' }),
+      request: { params: s.clusterIdParam },
+      responses: { 200: jsonContent(anyObject.openapi('ClusterStatus'), 'Status.'), ...errorResponses(401, 404) },
+    }),
+    async (c) => c.json(await clusterStatus(clusters(), await authorized(c, c.req.valid('param').clusterId, 'viewer')), 200),
+  );
+
+  api.openapi(
+    createRoute({
+      ...clusterRoute('post', '/set-active', 'Include or skip the cluster in background work'),
+      middleware: guard({ access: 'viewer', action: 'cluster.set_active' }),
+      request: { params: s.clusterIdParam, body: json(z.object({ active: z.boolean() })) },
+      responses: { 200: jsonContent(s.cluster, 'Updated.'), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const cluster = await authorized(c, c.req.valid('param').clusterId, 'operator');
+      const { active } = c.req.valid('json');
+      c.set('audit', { ...c.get('audit'), details: { active } });
+      return c.json(clusterView(await setActive(clusters(), cluster, active)), 200);
+    },
+  );
+
+  const liveView = (path: string, summary: string, name: string, view: (cluster: ClusterRecord) => Promise<unknown>) =>
+    api.openapi(
+      createRoute({
+        ...clusterRoute('get', path, summary),
+        middleware: guard({ access: 'viewer' }),
+        request: { params: s.clusterIdParam },
+        responses: { 200: jsonContent(anyObject.openapi(name), 'Live from the cluster.'), ...errorResponses(401, 404, 503) },
+      }),
+      async (c) => c.json((await view(await authorized(c, c.req.valid('param').clusterId, 'viewer'))) as Record<string, unknown>, 200),
+    );
+
+  liveView('/namespaces', 'Namespaces, live', 'ClusterNamespaces', async (cluster) => ({
+    items: await withCluster(clusters(), cluster, (g) => g.namespaces()),
+  }));
+  liveView('/summary', 'Counts of nodes, namespaces, pods, deployments and services, live', 'ClusterSummary', (cluster) =>
+    withCluster(clusters(), cluster, (g) => g.summary()),
+  );
+  liveView('/workloads', 'Deployments, StatefulSets, DaemonSets, Jobs and CronJobs, live', 'ClusterWorkloads', (cluster) =>
+    withCluster(clusters(), cluster, (g) => g.workloads()),
+  );
+  liveView('/overview', 'The cluster, its counts and its latest events', 'ClusterOverview', (cluster) => clusterOverview(clusters(), cluster));
+
+  return { name: 'clusters', api };
+}
+

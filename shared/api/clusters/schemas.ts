@@ -1,0 +1,100 @@
+import { z } from '@hono/zod-openapi';
+import { CLUSTER_STATUSES } from '#shared/domain/clusters/cluster.ts';
+
+export const clusterName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'lower-case letters, digits and dashes, at most 63, as a DNS label')
+  .openapi({ example: 'prod-eu-1' });
+const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'a Kubernetes label key');
+const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'a Kubernetes label value');
+export const labels = z.record(labelKey, labelValue).refine((l) => Object.keys(l).length <= 50, 'at most 50 labels');
+const kubeconfigText = z.string().min(1).max(512 * 1024);
+
+/** Exactly one credential source; the use case names the offending fields when not. */
+export const credentialSources = {
+  kubeconfig: kubeconfigText.optional().openapi({ description: 'Kubeconfig YAML; inline credentials only.' }),
+  kubeconfig_base64: z.string().min(1).max(700 * 1024).optional().openapi({ description: 'The same, base64-encoded.' }),
+  kubeconfig_secret_ref: z
+    .string()
+    .min(1)
+    .max(2048)
+    .optional()
+    .openapi({ description: "Name or ARN of a Secrets Manager secret holding a kubeconfig, under the hub's import prefix." }),
+};
+
+export const registerBody = z
+  .object({
+    name: clusterName,
+    context: z.string().min(1).max(253).optional(),
+    description: z.string().max(1000).optional(),
+    labels: labels.optional(),
+    force: z.boolean().optional().openapi({ description: 'Replace a cluster registered under the same name.' }),
+    ...credentialSources,
+  })
+  .openapi('RegisterClusterRequest');
+
+export const updateBody = z
+  .object({
+    name: clusterName.optional(),
+    description: z.string().max(1000).optional(),
+    labels: labels.optional(),
+    context: z.string().min(1).max(253).optional(),
+    ...credentialSources,
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'name at least one field to change')
+  .openapi('UpdateClusterRequest');
+
+export const cluster = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    context: z.string(),
+    description: z.string(),
+    server_url: z.string(),
+    version: z.string().openapi({ description: 'The Kubernetes version the cluster reported.' }),
+    status: z.enum(CLUSTER_STATUSES),
+    active: z.boolean(),
+    provider: z.string(),
+    node_count: z.number().int(),
+    labels: z.record(z.string(), z.string()),
+    auth: z.object({
+      kind: z.enum(['token', 'client-certificate']),
+      service_account: z.object({ name: z.string(), namespace: z.string(), role: z.string() }).nullable(),
+    }),
+    created_at: z.string(),
+    updated_at: z.string(),
+    last_connected: z.string().nullable(),
+    last_error: z.string().nullable(),
+  })
+  .openapi('Cluster');
+
+export const listQuery = z.object({
+  status: z.enum(CLUSTER_STATUSES).optional(),
+  provider: z.string().max(32).optional(),
+  label: z
+    .string()
+    .max(1000)
+    .regex(/^[^=,]+=[^=,]*(,[^=,]+=[^=,]*)*$/, 'key=value pairs separated by commas')
+    .optional()
+    .openapi({ example: 'env=prod,team=payments' }),
+  search: z.string().max(100).optional(),
+});
+
+export const clusterIdParam = z.object({ clusterId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a cluster id') });
+
+export const testResult = z
+  .object({ ok: z.boolean(), version: z.string().nullable(), node_count: z.number().int().nullable(), latency_ms: z.number(), error: z.string().optional() })
+  .openapi('ClusterTest');
+
+export const serviceAccountBody = z
+  .object({
+    service_account: clusterName,
+    namespace: clusterName,
+    role: z.string().regex(/^[a-z0-9]([-a-z0-9.:]{0,251}[a-z0-9])?$/, 'view, edit, cluster-admin or the name of a ClusterRole'),
+    use_for_hub: z.boolean().default(false),
+  })
+  .openapi('ServiceAccountRequest');
+
+export const serviceAccount = z
+  .object({ name: z.string(), service_account: z.string(), namespace: z.string(), role: z.string(), used_for_hub: z.boolean(), updated_at: z.string() })
+  .openapi('ServiceAccount');

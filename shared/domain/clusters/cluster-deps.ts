@@ -1,0 +1,21 @@
+import type { Clock } from '#shared/ports/clock.ts';
+import type { ClusterGatewayFactory } from '#shared/ports/cluster-gateway.ts';
+import type { SecretStore } from '#shared/ports/secret-store.ts';
+import type { CircuitBreaker, ClusterRepository } from './cluster.ts';
+import type { KubeconfigPolicy } from './kubeconfig-policy.ts';
+
+/** What the cluster use cases work with. */
+export interface ClusterDeps {
+  clusters: ClusterRepository;
+  secrets: SecretStore;
+  gateways: ClusterGatewayFactory;
+  policy: KubeconfigPolicy;
+  breaker: CircuitBreaker;
+  clock: Clock;
+  /** Prefix of the hub's secrets: kubeconfigs go under `<prefix>clusters/`, imports are read from `<prefix>imports/`. */
+  secretPrefix: string;
+  /** Removes every user's grant on a cluster (identity owns grants). */
+  revokeGrants(clusterId: string): Promise<void>;
+  /** The machine's own kubeconfig, for discovery in the local run only. */
+  localKubeconfig?: () => Promise<string | undefined>;
+}

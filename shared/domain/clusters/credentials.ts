@@ -1,0 +1,88 @@
+import { InputError, NotFoundError } from '#shared/domain/errors.ts';
+import { SecretNotFoundError } from '#shared/ports/secret-store.ts';
+import type { ClusterDeps } from './cluster-deps.ts';
+import type { ClusterRecord } from './cluster.ts';
+import { checkKubeconfig, type CheckedKubeconfig } from './kubeconfig-policy.ts';
+
+/** The ways a request can hand the hub a kubeconfig; exactly one per request. */
+export interface CredentialSource {
+  kubeconfig?: string;
+  kubeconfig_base64?: string;
+  kubeconfig_secret_ref?: string;
+  /** Local run only: a context of the machine's own kubeconfig (GET /clusters/discover). */
+  local_context?: string;
+  context?: string;
+}
+
+const SOURCES = ['kubeconfig', 'kubeconfig_base64', 'kubeconfig_secret_ref', 'local_context'] as const;
+
+/** Whether the request names any credential source at all. */
+export function hasCredentialSource(input: CredentialSource): boolean {
+  return SOURCES.some((s) => input[s] !== undefined);
+}
+
+/**
+ * Reads the one credential source of a request, checks it against the
+ * kubeconfig policy and rebuilds it. Both or none of the sources: 400.
+ */
+export async function resolveCredentials(deps: ClusterDeps, input: CredentialSource): Promise<CheckedKubeconfig> {
+  const given = SOURCES.filter((s) => input[s] !== undefined);
+  if (given.length !== 1) {
+    const message = 'Give exactly one of kubeconfig, kubeconfig_base64 or kubeconfig_secret_ref.';
+    const fields = given.length ? given : ['kubeconfig'];
+    throw new InputError(message, fields.map((field) => ({ field, location: 'body', message })));
+  }
+  const [source] = given;
+  switch (source) {
+    case 'kubeconfig':
+      return checkKubeconfig({ text: input.kubeconfig!, encoding: 'yaml', context: input.context, field: 'kubeconfig' }, deps.policy);
+    case 'kubeconfig_base64':
+      return checkKubeconfig({ text: input.kubeconfig_base64!, encoding: 'base64', context: input.context, field: 'kubeconfig_base64' }, deps.policy);
+    case 'kubeconfig_secret_ref':
+      return checkKubeconfig({ text: await readImport(deps, input.kubeconfig_secret_ref!), encoding: 'yaml', context: input.context, field: 'kubeconfig_secret_ref' }, deps.policy);
+    default: {
+      const text = await deps.localKubeconfig?.();
+      if (!text) throw new InputError('local_context works only in the local run, with a kubeconfig on this machine.', [{ field: 'local_context', location: 'body', message: 'not available' }]);
+      return checkKubeconfig({ text, encoding: 'yaml', context: input.local_context, field: 'local_context' }, deps.policy);
+    }
+  }
+}
+
+/**
+ * Reads a kubeconfig someone put in the secret store for the hub to import.
+ * Only secrets under `<prefix>imports/` are read, so the reference cannot be
+ * pointed at the hub's own keys or at another team's secrets.
+ */
+async function readImport(deps: ClusterDeps, ref: string): Promise<string> {
+  const importPrefix = `${deps.secretPrefix}imports/`;
+  const name = ref.startsWith('arn:') ? /:secret:(.+?)(-[A-Za-z0-9]{6})?$/.exec(ref)?.[1] : ref.replace(/^local-secret:/, '');
+  const refusal = `kubeconfig_secret_ref must name a secret under ${importPrefix} (by name or ARN).`;
+  if (!name || !name.startsWith(importPrefix) || name.includes('..')) {
+    throw new InputError(refusal, [{ field: 'kubeconfig_secret_ref', location: 'body', message: refusal }]);
+  }
+  try {
+    return await deps.secrets.get(ref);
+  } catch (err) {
+    if (err instanceof SecretNotFoundError) {
+      throw new InputError(`The secret ${name} does not exist.`, [{ field: 'kubeconfig_secret_ref', location: 'body', message: 'not found' }]);
+    }
+    throw err;
+  }
+}
+
+/** Where a cluster's rebuilt kubeconfig is kept. */
+export function credentialSecretName(deps: ClusterDeps, clusterId: string): string {
+  return `${deps.secretPrefix}clusters/${clusterId}/kubeconfig`;
+}
+
+/** The stored kubeconfig of a cluster, checked again against the current policy before any use. */
+export async function storedCredentials(deps: ClusterDeps, cluster: ClusterRecord): Promise<CheckedKubeconfig> {
+  let text: string;
+  try {
+    text = await deps.secrets.get(cluster.credentialRef);
+  } catch (err) {
+    if (err instanceof SecretNotFoundError) throw new NotFoundError(`The credential of cluster ${cluster.id} is missing; register it again.`);
+    throw err;
+  }
+  return checkKubeconfig({ text, encoding: 'yaml', field: 'stored kubeconfig' }, deps.policy);
+}

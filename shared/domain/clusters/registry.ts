@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { ConflictError, NotFoundError } from '#shared/domain/errors.ts';
+import { canSeeCluster, clusterRoleOf, type Principal } from '#shared/domain/identity/access.ts';
+import { ClusterUnavailableError, ClusterUnreachableError, type ClusterInspection } from '#shared/ports/cluster-gateway.ts';
+import type { ClusterDeps } from './cluster-deps.ts';
+import type { ClusterListFilter, ClusterRecord } from './cluster.ts';
+import { credentialSecretName, hasCredentialSource, resolveCredentials, type CredentialSource } from './credentials.ts';
+import type { CheckedKubeconfig } from './kubeconfig-policy.ts';
+
+/** A cluster as the API shows it: never the credential, only how it authenticates. */
+export function clusterView(c: ClusterRecord) {
+  return {
+    id: c.id,
+    name: c.name,
+    context: c.context,
+    description: c.description,
+    server_url: c.serverUrl,
+    version: c.kubernetesVersion,
+    status: c.status,
+    active: c.active,
+    provider: c.provider,
+    node_count: c.nodeCount,
+    labels: c.labels,
+    auth: {
+      kind: c.credentialKind,
+      service_account: c.serviceAccount ? { name: c.serviceAccount.name, namespace: c.serviceAccount.namespace, role: c.serviceAccount.role } : null,
+    },
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    last_connected: c.lastConnected ?? null,
+    last_error: c.lastError ?? null,
+  };
+}
+
+/** Connects with credentials before anything is stored; a failure is 422 CLUSTER_UNREACHABLE with its reason. */
+export async function inspectBeforeStoring(deps: ClusterDeps, credentials: CheckedKubeconfig): Promise<ClusterInspection> {
+  const gateway = deps.gateways(credentials);
+  try {
+    return await gateway.inspect();
+  } catch (err) {
+    if (err instanceof ClusterUnavailableError) throw ClusterUnreachableError.from(err);
+    throw err;
+  } finally {
+    gateway.close();
+  }
+}
+
+export interface RegisterInput extends CredentialSource {
+  name: string;
+  description?: string;
+  labels?: Record<string, string>;
+  force?: boolean;
+}
+
+/**
+ * Registers a cluster: checks and rebuilds the kubeconfig, connects, and only
+ * then stores the credential (secret store) and the record (table). With
+ * `force`, a cluster of the same name is replaced in place, keeping its id and grants.
+ */
+export async function registerCluster(deps: ClusterDeps, input: RegisterInput): Promise<ClusterRecord> {
+  const credentials = await resolveCredentials(deps, input);
+  const existing = await deps.clusters.findByName(input.name);
+  if (existing && !input.force) {
+    throw new ConflictError(`A cluster named ${input.name} is already registered; send force: true to replace it.`, 'CLUSTER_EXISTS');
+  }
+  const inspection = await inspectBeforeStoring(deps, credentials);
+  const now = deps.clock.now().toISOString();
+  const id = existing?.id ?? randomUUID();
+  const fields = {
+    name: input.name,
+    context: credentials.summary.context,
+    description: input.description ?? existing?.description ?? '',
+    labels: input.labels ?? existing?.labels ?? {},
+    ...connectedFields(credentials, inspection, now),
+    active: existing?.active ?? true,
+    updatedAt: now,
+  };
+  const credentialRef = await deps.secrets.put(credentialSecretName(deps, id), credentials.kubeconfig);
+  if (existing) return deps.clusters.update(existing, { ...fields, credentialRef, serviceAccount: null });
+  try {
+    return await deps.clusters.create({ id, ...fields, lastError: undefined, credentialRef, createdAt: now });
+  } catch (err) {
+    // Someone registered the name meanwhile: do not leave our credential behind.
+    await deps.secrets.delete(credentialRef);
+    throw err;
+  }
+}
+
+/** The record fields a successful connection establishes. */
+export function connectedFields(credentials: CheckedKubeconfig, inspection: ClusterInspection, now: string) {
+  return {
+    serverUrl: credentials.summary.server,
+    credentialKind: credentials.summary.authKind,
+    kubernetesVersion: inspection.version,
+    provider: inspection.provider,
+    nodeCount: inspection.node_count ?? 0,
+    status: 'connected' as const,
+    lastConnected: now,
+    lastCheck: now,
+    lastError: null,
+  };
+}
+
+/** A cluster the principal may see, or 404 (also when it exists but is hidden from them). */
+export async function visibleCluster(deps: ClusterDeps, principal: Principal, id: string): Promise<ClusterRecord> {
+  const cluster = await deps.clusters.get(id);
+  if (!cluster || !canSeeCluster(principal, id)) throw new NotFoundError(`Cluster ${id} does not exist.`);
+  return cluster;
+}
+
+/** Lists the clusters the principal may see. */
+export function listClusters(deps: ClusterDeps, principal: Principal, filter: Omit<ClusterListFilter, 'hidden'>, limit: number, cursor?: string) {
+  const hidden = Object.keys(principal.clusterPermissions).filter((id) => clusterRoleOf(principal, id) === 'none');
+  return deps.clusters.list({ ...filter, hidden }, limit, cursor);
+}
+
+export interface UpdateInput extends CredentialSource {
+  name?: string;
+  description?: string;
+  labels?: Record<string, string>;
+}
+
+/** Renames, relabels or re-credentials a cluster; a new credential passes the same checks and connection as registration. */
+export async function updateCluster(deps: ClusterDeps, cluster: ClusterRecord, input: UpdateInput): Promise<ClusterRecord> {
+  const now = deps.clock.now().toISOString();
+  const changes = { name: input.name, description: input.description, labels: input.labels, updatedAt: now };
+  if (!hasCredentialSource(input)) return deps.clusters.update(cluster, changes);
+  const credentials = await resolveCredentials(deps, input);
+  const inspection = await inspectBeforeStoring(deps, credentials);
+  const credentialRef = await deps.secrets.put(credentialSecretName(deps, cluster.id), credentials.kubeconfig);
+  return deps.clusters.update(cluster, {
+    ...changes,
+    context: credentials.summary.context,
+    ...connectedFields(credentials, inspection, now),
+    credentialRef,
+    serviceAccount: null,
+  });
+}
+
+/** Deletes a cluster with its stored credential and every grant on it. */
+export async function deleteCluster(deps: ClusterDeps, cluster: ClusterRecord): Promise<void> {
+  await deps.secrets.delete(cluster.credentialRef);
+  await deps.revokeGrants(cluster.id);
+  await deps.clusters.delete(cluster);
+}
