@@ -20,6 +20,12 @@ export const credentialSources = {
     .max(2048)
     .optional()
     .openapi({ description: "Name or ARN of a Secrets Manager secret holding a kubeconfig, under the hub's import prefix." }),
+  local_context: z
+    .string()
+    .min(1)
+    .max(253)
+    .optional()
+    .openapi({ description: "Local run only: a context of this machine's kubeconfig, as GET /clusters/discover lists them." }),
 };
 
 export const registerBody = z

@@ -28,7 +28,7 @@ export function hasCredentialSource(input: CredentialSource): boolean {
 export async function resolveCredentials(deps: ClusterDeps, input: CredentialSource): Promise<CheckedKubeconfig> {
   const given = SOURCES.filter((s) => input[s] !== undefined);
   if (given.length !== 1) {
-    const message = 'Give exactly one of kubeconfig, kubeconfig_base64 or kubeconfig_secret_ref.';
+    const message = 'Give exactly one of kubeconfig, kubeconfig_base64 or kubeconfig_secret_ref (or local_context in the local run).';
     const fields = given.length ? given : ['kubeconfig'];
     throw new InputError(message, fields.map((field) => ({ field, location: 'body', message })));
   }

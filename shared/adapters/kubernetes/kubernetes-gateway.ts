@@ -1,0 +1,392 @@
+/**
+ * ClusterGateway over @kubernetes/client-node.
+ *
+ * The client is loaded with a dynamic import on the first call, so a function that never talks
+ * to a cluster never pays for it (and one that does pays once per cold start). Its typed APIs
+ * and models are used; its transport is not: requests go through GuardedTransport, built per
+ * cluster from the re-checked kubeconfig, so exec plugins, files, proxies and redirects are out
+ * of reach and no connection or credential cache is shared between clusters.
+ */
+import type * as K8s from '@kubernetes/client-node';
+import { AppError } from '#shared/domain/errors.ts';
+import { readClusterConnection, type ClusterConnection, type KubeconfigPolicy } from '#shared/domain/clusters/kubeconfig-policy.ts';
+import { detectProvider, type ProviderNode } from '#shared/domain/clusters/provider.ts';
+import {
+  ClusterUnavailableError,
+  type ClusterCredentials,
+  type ClusterEvent,
+  type ClusterGateway,
+  type ClusterGatewayFactory,
+  type ClusterInspection,
+  type ClusterSummary,
+  type ClusterVersion,
+  type ConnectionTest,
+  type EventQuery,
+  type NamespaceInfo,
+  type NodeCounts,
+  type OnboardedServiceAccount,
+  type ServiceAccountRequest,
+  type WorkloadQuery,
+  type Workloads,
+} from '#shared/ports/cluster-gateway.ts';
+import { DeadlineExceededError, toClusterUnavailable, type FailureContext } from './connection-failure.ts';
+import { GuardedTransport, type HostResolver } from './guarded-transport.ts';
+import { onboardServiceAccount } from './service-account-onboarding.ts';
+
+type KubernetesClient = typeof K8s;
+
+let clientModule: Promise<KubernetesClient> | undefined;
+
+/** Loads @kubernetes/client-node once per process, on first use. */
+export function loadKubernetesClient(): Promise<KubernetesClient> {
+  clientModule ??= import('@kubernetes/client-node').catch((err: unknown) => {
+    clientModule = undefined; // let the next call try again
+    throw err;
+  });
+  return clientModule;
+}
+
+export interface KubernetesGatewayOptions {
+  /** The same policy registration used: a stored kubeconfig it would now refuse is not used. */
+  policy: KubeconfigPolicy;
+  /** Bound on each gateway call (all requests it makes), in ms. Default 5000. */
+  timeoutMs?: number;
+  /** Bound on onboardServiceAccount, which waits for the token controller. Default 20000. */
+  onboardingTimeoutMs?: number;
+  /** DNS resolution (tests answer with their own addresses); every answer is checked either way. */
+  resolveHost?: HostResolver;
+  /** Largest answer kept in memory, in bytes. Default 64 MiB. */
+  maxResponseBytes?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+const DEFAULT_ONBOARDING_TIMEOUT_MS = 20_000;
+const PAGE_SIZE = 500;
+const MAX_NAMESPACES = 10_000;
+const MAX_NODES_SCANNED = 10_000;
+const DEFAULT_WORKLOAD_LIMIT = 500;
+const MAX_WORKLOAD_LIMIT = 5_000;
+const DEFAULT_EVENT_LIMIT = 50;
+const MAX_EVENT_LIMIT = 500;
+/** Events are not sorted by the API server: the newest are picked from at most this many. */
+const EVENTS_SCANNED = 2_000;
+/** Nodes whose labels feed provider detection. */
+const PROVIDER_SAMPLE = 20;
+
+/** Builds a factory of gateways, one per cluster, that share nothing but the options. */
+export function createKubernetesGatewayFactory(options: KubernetesGatewayOptions): ClusterGatewayFactory {
+  return (credentials) => new KubernetesGateway(credentials, options);
+}
+
+interface Apis {
+  core: K8s.CoreV1Api;
+  apps: K8s.AppsV1Api;
+  batch: K8s.BatchV1Api;
+  rbac: K8s.RbacAuthorizationV1Api;
+  version: K8s.VersionApi;
+}
+
+interface ListPage<T> {
+  items: T[];
+  metadata?: { _continue?: string; remainingItemCount?: number };
+}
+type Lister<T> = (page: { limit: number; _continue?: string }) => Promise<ListPage<T>>;
+
+/** Counts a collection with one small request when the server reports remainingItemCount, paging otherwise. */
+async function countAll<T>(list: Lister<T>): Promise<number> {
+  let page = await list({ limit: 1 });
+  let count = page.items.length;
+  if (page.metadata?.remainingItemCount !== undefined) return count + page.metadata.remainingItemCount;
+  while (page.metadata?._continue) {
+    page = await list({ limit: PAGE_SIZE, _continue: page.metadata._continue });
+    count += page.items.length;
+  }
+  return count;
+}
+
+/** Lists at most `max` objects, page by page. */
+async function listUpTo<T>(list: Lister<T>, max: number): Promise<{ items: T[]; truncated: boolean }> {
+  const items: T[] = [];
+  let next: string | undefined;
+  do {
+    const page = await list({ limit: Math.min(PAGE_SIZE, max - items.length), ...(next ? { _continue: next } : {}) });
+    items.push(...page.items);
+    next = page.metadata?._continue || undefined;
+  } while (next && items.length < max);
+  return { items: items.slice(0, max), truncated: next !== undefined };
+}
+
+const iso = (value: Date | string | undefined | null): string | null => {
+  if (!value) return null;
+  const date = value instanceof Date ? value : new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
+};
+
+const isReady = (node: K8s.V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+const clampLimit = (value: number | undefined, fallback: number, max: number) =>
+  value === undefined || !Number.isFinite(value) ? fallback : Math.min(Math.max(1, Math.floor(value)), max);
+
+class KubernetesGateway implements ClusterGateway {
+  private readonly connection?: ClusterConnection;
+  private readonly transport?: GuardedTransport;
+  /** Why this gateway cannot be used at all (the stored kubeconfig fails today's policy). */
+  private readonly unusable?: ClusterUnavailableError;
+  private readonly failure: FailureContext;
+  private readonly timeoutMs: number;
+  private readonly onboardingTimeoutMs: number;
+
+  constructor(credentials: ClusterCredentials, options: KubernetesGatewayOptions) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.onboardingTimeoutMs = options.onboardingTimeoutMs ?? DEFAULT_ONBOARDING_TIMEOUT_MS;
+    let endpoint = credentials.summary.server;
+    try {
+      endpoint = new URL(credentials.summary.server).host;
+    } catch {
+      // keep the summary's text; the check below refuses it anyway
+    }
+    this.failure = { endpoint, secrets: [] };
+    try {
+      // Checked again here: the gateway must only ever run on a kubeconfig the current policy accepts.
+      this.connection = readClusterConnection(credentials.kubeconfig, options.policy);
+    } catch (err) {
+      const why = err instanceof AppError ? err.message.replace(/^The kubeconfig is not accepted[^:]*: /, '') : 'it could not be read.';
+      this.unusable = new ClusterUnavailableError('refused', `The stored credential of this cluster is not accepted any more: ${why}`);
+      return;
+    }
+    const credential = this.connection.credential;
+    this.failure.secrets = credential.kind === 'token' ? [credential.token] : [credential.keyPem];
+    this.transport = new GuardedTransport(this.connection, {
+      networks: options.policy.networks,
+      ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+      ...(options.maxResponseBytes ? { maxResponseBytes: options.maxResponseBytes } : {}),
+    });
+  }
+
+  /** Runs `work` with fresh API clients bound to one deadline; every failure leaves as ClusterUnavailableError. */
+  private async call<T>(work: (apis: Apis, signal: AbortSignal) => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
+    if (this.unusable || !this.transport || !this.connection) throw this.unusable ?? new ClusterUnavailableError('unknown', 'The cluster gateway is not usable.');
+    // Loading the client is the hub's own cost, not the cluster's: it happens before the clock starts.
+    const k8s = await loadKubernetesClient();
+    const controller = new AbortController();
+    const deadline = new DeadlineExceededError(timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort(deadline);
+        reject(deadline);
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([work(this.apis(k8s, this.transport, controller.signal), controller.signal), expired]);
+    } catch (err) {
+      // Business errors (a missing ClusterRole) pass; anything else is about reaching the cluster.
+      if (err instanceof AppError) throw err;
+      throw toClusterUnavailable(err, this.failure);
+    } finally {
+      clearTimeout(timer);
+      if (!controller.signal.aborted) controller.abort(new Error('call finished'));
+    }
+  }
+
+  private apis(k8s: KubernetesClient, transport: GuardedTransport, signal: AbortSignal): Apis {
+    const httpApi = k8s.wrapHttpLibrary({
+      async send(request) {
+        const url = new URL(request.getUrl());
+        // The generated client only builds URLs on the configured server; anything else is refused outright.
+        if (url.origin !== transport.origin) throw new Error('request outside the cluster origin');
+        const body = request.getBody();
+        if (body !== undefined && typeof body !== 'string') throw new Error('unsupported request body');
+        const res = await transport.request({
+          method: request.getHttpMethod(),
+          path: `${url.pathname}${url.search}`,
+          headers: request.getHeaders(),
+          ...(body !== undefined ? { body } : {}),
+          signal,
+        });
+        return new k8s.ResponseContext(res.status, res.headers, {
+          text: async () => res.body.toString('utf8'),
+          binary: async () => res.body,
+          stream: () => null,
+        });
+      },
+    });
+    const config = k8s.createConfiguration({
+      baseServer: new k8s.ServerConfiguration(this.connection!.summary.server, {}),
+      httpApi,
+      authMethods: {},
+    });
+    return {
+      core: new k8s.CoreV1Api(config),
+      apps: new k8s.AppsV1Api(config),
+      batch: new k8s.BatchV1Api(config),
+      rbac: new k8s.RbacAuthorizationV1Api(config),
+      version: new k8s.VersionApi(config),
+    };
+  }
+
+  async testConnection(): Promise<ConnectionTest> {
+    let started = performance.now();
+    try {
+      return await this.call(async ({ version, core }) => {
+        started = performance.now(); // the round trip, not the client's first load
+        const info = await version.getCode();
+        const latency = Math.round(performance.now() - started);
+        const nodeCount = await countAll((p) => core.listNode(p)).catch(forbiddenAsNull);
+        return { ok: true, version: info.gitVersion, node_count: nodeCount, latency_ms: latency };
+      });
+    } catch (err) {
+      const failure = err instanceof ClusterUnavailableError ? err : toClusterUnavailable(err, this.failure);
+      return { ok: false, version: null, node_count: null, latency_ms: Math.round(performance.now() - started), error: failure.message, reason: failure.reason };
+    }
+  }
+
+  async inspect(): Promise<ClusterInspection> {
+    return this.call(async ({ version, core }) => {
+      const started = performance.now();
+      const info = await version.getCode();
+      const latency = Math.round(performance.now() - started);
+      const nodes = await listUpTo((p) => core.listNode(p), MAX_NODES_SCANNED).catch(forbiddenAsNull);
+      const sample: ProviderNode[] = (nodes?.items ?? []).slice(0, PROVIDER_SAMPLE).map((n) => ({
+        name: n.metadata?.name ?? '',
+        labels: n.metadata?.labels ?? {},
+        ...(n.spec?.providerID ? { providerId: n.spec.providerID } : {}),
+      }));
+      return {
+        version: info.gitVersion,
+        node_count: nodes ? nodes.items.length : null,
+        ready_node_count: nodes ? nodes.items.filter(isReady).length : null,
+        provider: detectProvider({ serverUrl: this.connection!.summary.server, gitVersion: info.gitVersion, nodes: sample }),
+        latency_ms: latency,
+      };
+    });
+  }
+
+  async version(): Promise<ClusterVersion> {
+    return this.call(async ({ version }) => {
+      const info = await version.getCode();
+      return { git_version: info.gitVersion, major: info.major, minor: info.minor, platform: info.platform };
+    });
+  }
+
+  async nodes(): Promise<NodeCounts> {
+    return this.call(async ({ core }) => {
+      const { items } = await listUpTo((p) => core.listNode(p), MAX_NODES_SCANNED);
+      return { node_count: items.length, ready_node_count: items.filter(isReady).length };
+    });
+  }
+
+  async namespaces(): Promise<NamespaceInfo[]> {
+    return this.call(async ({ core }) => {
+      const { items } = await listUpTo((p) => core.listNamespace(p), MAX_NAMESPACES);
+      return items.map((ns) => ({
+        name: ns.metadata?.name ?? '',
+        status: ns.status?.phase ?? 'Active',
+        created_at: iso(ns.metadata?.creationTimestamp),
+        labels: ns.metadata?.labels ?? {},
+      }));
+    });
+  }
+
+  async summary(): Promise<ClusterSummary> {
+    return this.call(async ({ core, apps }) => {
+      const [nodes, namespaces, pods, deployments, services] = await Promise.all([
+        countAll((p) => core.listNode(p)),
+        countAll((p) => core.listNamespace(p)),
+        countAll((p) => core.listPodForAllNamespaces(p)),
+        countAll((p) => apps.listDeploymentForAllNamespaces(p)),
+        countAll((p) => core.listServiceForAllNamespaces(p)),
+      ]);
+      return { node_count: nodes, namespace_count: namespaces, pod_count: pods, deployment_count: deployments, service_count: services };
+    });
+  }
+
+  async workloads(query: WorkloadQuery = {}): Promise<Workloads> {
+    const limit = clampLimit(query.limit, DEFAULT_WORKLOAD_LIMIT, MAX_WORKLOAD_LIMIT);
+    const namespace = query.namespace;
+    return this.call(async ({ apps, batch }) => {
+      const [deployments, statefulsets, daemonsets, jobs, cronjobs] = await Promise.all([
+        listUpTo((p) => (namespace ? apps.listNamespacedDeployment({ namespace, ...p }) : apps.listDeploymentForAllNamespaces(p)), limit),
+        listUpTo((p) => (namespace ? apps.listNamespacedStatefulSet({ namespace, ...p }) : apps.listStatefulSetForAllNamespaces(p)), limit),
+        listUpTo((p) => (namespace ? apps.listNamespacedDaemonSet({ namespace, ...p }) : apps.listDaemonSetForAllNamespaces(p)), limit),
+        listUpTo((p) => (namespace ? batch.listNamespacedJob({ namespace, ...p }) : batch.listJobForAllNamespaces(p)), limit),
+        listUpTo((p) => (namespace ? batch.listNamespacedCronJob({ namespace, ...p }) : batch.listCronJobForAllNamespaces(p)), limit),
+      ]);
+      const id = (m: K8s.V1ObjectMeta | undefined) => ({ name: m?.name ?? '', namespace: m?.namespace ?? '' });
+      return {
+        deployments: deployments.items.map((d) => ({
+          ...id(d.metadata),
+          ready: d.status?.readyReplicas ?? 0,
+          desired: d.spec?.replicas ?? 1,
+          updated: d.status?.updatedReplicas ?? 0,
+          available: d.status?.availableReplicas ?? 0,
+        })),
+        statefulsets: statefulsets.items.map((s) => ({ ...id(s.metadata), ready: s.status?.readyReplicas ?? 0, desired: s.spec?.replicas ?? 1 })),
+        daemonsets: daemonsets.items.map((d) => ({ ...id(d.metadata), ready: d.status?.numberReady ?? 0, desired: d.status?.desiredNumberScheduled ?? 0 })),
+        jobs: jobs.items.map((j) => ({
+          ...id(j.metadata),
+          status: jobStatus(j),
+          succeeded: j.status?.succeeded ?? 0,
+          failed: j.status?.failed ?? 0,
+          active: j.status?.active ?? 0,
+          completions: j.spec?.completions ?? null,
+        })),
+        cronjobs: cronjobs.items.map((c) => ({
+          ...id(c.metadata),
+          schedule: c.spec?.schedule ?? '',
+          suspended: c.spec?.suspend ?? false,
+          active: c.status?.active?.length ?? 0,
+          last_schedule: iso(c.status?.lastScheduleTime),
+        })),
+        truncated: [deployments, statefulsets, daemonsets, jobs, cronjobs].some((l) => l.truncated),
+      };
+    });
+  }
+
+  async events(query: EventQuery = {}): Promise<ClusterEvent[]> {
+    const limit = clampLimit(query.limit, DEFAULT_EVENT_LIMIT, MAX_EVENT_LIMIT);
+    const namespace = query.namespace;
+    return this.call(async ({ core }) => {
+      const { items } = await listUpTo(
+        (p) => (namespace ? core.listNamespacedEvent({ namespace, ...p }) : core.listEventForAllNamespaces(p)),
+        EVENTS_SCANNED,
+      );
+      const seen = (e: K8s.CoreV1Event) => iso(e.lastTimestamp) ?? iso(e.eventTime) ?? iso(e.series?.lastObservedTime) ?? iso(e.metadata?.creationTimestamp);
+      return items
+        .map((e) => ({
+          type: e.type ?? 'Normal',
+          reason: e.reason ?? '',
+          message: e.message ?? '',
+          namespace: e.metadata?.namespace ?? '',
+          object: { kind: e.involvedObject?.kind ?? '', name: e.involvedObject?.name ?? '', namespace: e.involvedObject?.namespace ?? null },
+          count: e.count ?? e.series?.count ?? 1,
+          first_seen: iso(e.firstTimestamp) ?? iso(e.eventTime) ?? iso(e.metadata?.creationTimestamp),
+          last_seen: seen(e),
+        }))
+        .sort((a, b) => (b.last_seen ?? '').localeCompare(a.last_seen ?? ''))
+        .slice(0, limit);
+    });
+  }
+
+  async onboardServiceAccount(request: ServiceAccountRequest): Promise<OnboardedServiceAccount> {
+    return this.call((apis, signal) => onboardServiceAccount(apis, this.connection!, request, signal), this.onboardingTimeoutMs);
+  }
+
+  close(): void {
+    this.transport?.close();
+  }
+}
+
+function jobStatus(job: K8s.V1Job): 'running' | 'complete' | 'failed' | 'suspended' {
+  const conditions = job.status?.conditions ?? [];
+  if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return 'complete';
+  if (conditions.some((c) => c.type === 'Failed' && c.status === 'True')) return 'failed';
+  if (job.spec?.suspend) return 'suspended';
+  return 'running';
+}
+
+/** A credential that may not list nodes still connects: report the count as unknown. */
+function forbiddenAsNull(err: unknown): null {
+  if ((err as { code?: unknown } | null)?.code === 403) return null;
+  throw err;
+}

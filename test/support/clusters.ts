@@ -1,0 +1,27 @@
+import * as k8s from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { loadTestbedEnv, type TestCluster } from '#test/testbed/env.ts';
+
+/** The test bed's clusters by name, with their admin kubeconfig text. */
+export function testClusters(): (TestCluster & { adminKubeconfig: string })[] {
+  return loadTestbedEnv().clusters.map((c) => ({ ...c, adminKubeconfig: readFileSync(c.kubeconfig, 'utf8') }));
+}
+
+/** A direct client to a test bed cluster, to compare what the hub says with what the cluster says. */
+export function directClient(kubeconfigText: string) {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(kubeconfigText);
+  return {
+    kc,
+    core: kc.makeApiClient(k8s.CoreV1Api),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+    rbac: kc.makeApiClient(k8s.RbacAuthorizationV1Api),
+  };
+}
+
+/** The bearer token of a kubeconfig, to search responses and logs for leaks. */
+export function tokenOf(kubeconfigText: string): string {
+  const match = /token:\s*"?([^"\s]+)"?/.exec(kubeconfigText);
+  if (!match) throw new Error('no token in kubeconfig');
+  return match[1]!;
+}
