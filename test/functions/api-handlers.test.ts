@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '#shared/adapters/dynamodb/create-table.ts';
 import { localDynamoDbClient } from '#infra/local/dynamodb-local.ts';
+import { loadTestbedEnv } from '#test/testbed/env.ts';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -15,6 +16,7 @@ const password = `bootstrap-${randomUUID()}`;
 
 let identity: Handler;
 let audit: Handler;
+let clusters: Handler;
 beforeAll(async () => {
   // As deployed: the table from the environment, the first admin's password in Secrets Manager (moto).
   process.env.HUB_TABLE_NAME = `identity-fn-${randomUUID()}`;
@@ -22,11 +24,14 @@ beforeAll(async () => {
   await ensureTable(localDynamoDbClient(process.env.AWS_ENDPOINT_URL_DYNAMODB!), process.env.HUB_TABLE_NAME);
   const secret = await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: `${process.env.HUB_SECRET_PREFIX}bootstrap/admin-password`, SecretString: password }));
   process.env.HUB_BOOTSTRAP_SECRET_ARN = secret.ARN;
+  // The test bed's clusters listen on loopback, which a deployment refuses unless the operator allows it.
+  process.env.HUB_ALLOWED_CLUSTER_NETWORKS = '127.0.0.0/8';
   ({ handler: identity } = (await import('#functions/identity/handler.ts')) as unknown as { handler: Handler });
   ({ handler: audit } = (await import('#functions/audit/handler.ts')) as unknown as { handler: Handler });
+  ({ handler: clusters } = (await import('#functions/clusters/handler.ts')) as unknown as { handler: Handler });
 });
 
-describe('identity and audit Lambdas with API Gateway HTTP API (payload 2.0) events', () => {
+describe('API Lambdas with API Gateway HTTP API (payload 2.0) events', () => {
   it('bootstraps the admin from the stack secret and logs in; the audit Lambda shows the login', async () => {
     const event = sample('post-login.json');
     event.body = JSON.stringify({ username: 'admin', password });
@@ -47,5 +52,23 @@ describe('identity and audit Lambdas with API Gateway HTTP API (payload 2.0) eve
       [401, '203.0.113.7'],
       [200, '203.0.113.7'],
     ]);
+  });
+
+  it('registers a cluster through the clusters Lambda, which offers no discovery outside the local run', async () => {
+    const login = sample('post-login.json');
+    login.body = JSON.stringify({ username: 'admin', password });
+    const { access_token } = JSON.parse((await identity(login, context)).body);
+    const [alpha] = loadTestbedEnv().clusters;
+
+    const register = sample('post-cluster.json');
+    register.headers.authorization = `Bearer ${access_token}`;
+    register.body = JSON.stringify({ name: 'alpha', kubeconfig: readFileSync(alpha!.kubeconfig, 'utf8') });
+    const registered = await clusters(register, context);
+    expect(registered.statusCode).toBe(201);
+    expect(JSON.parse(registered.body)).toMatchObject({ name: 'alpha', status: 'connected', version: 'v1.33.7' });
+
+    const discover = sample('get-cluster-discover.json');
+    discover.headers.authorization = `Bearer ${access_token}`;
+    expect((await clusters(discover, context)).statusCode).toBe(404);
   });
 });
