@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directClient, testClusters, tokenOf } from '#test/support/clusters.ts';
 import { startTestHub, type TestHub } from '#test/support/hub.ts';
-import { json } from '#test/support/http.ts';
 import { ADMIN_PASSWORD, bearer, createUser, jsonPost, login } from '#test/support/identity.ts';
 
 let hub: TestHub;
@@ -15,7 +14,13 @@ async function call(path: string, init: RequestInit = {}, headers = admin) {
   const res = await hub.fetch(path, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } });
   const text = await res.text();
   seen.push(text);
-  return { status: res.status, body: text ? (JSON.parse(text.startsWith('{') || text.startsWith('[') ? text : 'null') ?? text) : null, text, headers: res.headers };
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text; // the kubeconfig attachment is YAML
+  }
+  return { status: res.status, body, text, headers: res.headers };
 }
 const register = (body: Record<string, unknown>, headers = admin) => call('/api/v1/clusters', jsonPost(body), headers);
 
