@@ -2,9 +2,13 @@ import * as k8s from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { loadTestbedEnv, type TestCluster } from '#test/testbed/env.ts';
 
-/** The test bed's clusters by name, with their admin kubeconfig text. */
+/**
+ * The test bed's clusters with their admin kubeconfig text: always two, so that
+ * with one external cluster (CLUSTERHUB_TEST_KUBECONFIG) it stands in for both.
+ */
 export function testClusters(): (TestCluster & { adminKubeconfig: string })[] {
-  return loadTestbedEnv().clusters.map((c) => ({ ...c, adminKubeconfig: readFileSync(c.kubeconfig, 'utf8') }));
+  const clusters = loadTestbedEnv().clusters.map((c) => ({ ...c, adminKubeconfig: readFileSync(c.kubeconfig, 'utf8') }));
+  return clusters.length === 1 ? [clusters[0]!, clusters[0]!] : clusters;
 }
 
 /** A direct client to a test bed cluster, to compare what the hub says with what the cluster says. */

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { testbedDir, testbedEnvFile, type TestbedEnv, type TestCluster } from './env.ts';
 import { ensureKubeBinaries, startClusters, stopClusters } from './kube.ts';
@@ -55,7 +56,7 @@ export async function upTestbed(log: Log): Promise<{ env: TestbedEnv; started: b
         if (external) {
           if (!existsSync(external)) throw new Error(`CLUSTERHUB_TEST_KUBECONFIG=${external} does not exist`);
           log(`using the cluster of CLUSTERHUB_TEST_KUBECONFIG=${external}`);
-          return [{ name: 'external', server: '', kubeconfig: external }];
+          return [{ name: 'external', server: currentServer(readFileSync(external, 'utf8')), kubeconfig: external }];
         }
         await ensureKubeBinaries(log);
         const kube = await startClusters({ dir: join(testbedDir, 'kube'), names: TEST_CLUSTER_NAMES, log });
@@ -103,6 +104,17 @@ async function part<T>(name: string, start: () => Promise<T>): Promise<T> {
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(`The test bed could not start ${name}: ${reason}`, { cause: err });
   }
+}
+
+/** The server of a kubeconfig's current context. */
+function currentServer(kubeconfig: string): string {
+  const doc = parseYaml(kubeconfig) as {
+    'current-context'?: string;
+    contexts?: { name: string; context: { cluster: string } }[];
+    clusters?: { name: string; cluster: { server: string } }[];
+  };
+  const context = doc.contexts?.find((c) => c.name === doc['current-context']) ?? doc.contexts?.[0];
+  return doc.clusters?.find((c) => c.name === context?.context.cluster)?.cluster.server ?? '';
 }
 
 function readState(): TestbedState | undefined {
