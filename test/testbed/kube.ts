@@ -11,6 +11,7 @@ import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestCluster } from './env.ts';
+import { sleep, stopProcessGroup } from './process-group.ts';
 
 /** The Go module of test/kube-env. */
 export const kubeEnvSourceDir = resolve(import.meta.dirname, '../kube-env');
@@ -177,16 +178,7 @@ function tailOf(file: string, lines = 40): string {
   }
 }
 
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Starts `kube-env up` for the named clusters as a detached process group writing its state
@@ -252,27 +244,6 @@ export async function startClusters(opts: {
 }
 
 /** SIGTERM to the launcher's process group, SIGKILL after ~15 s; resolves when it is gone. */
-export async function stopClusters(pid: number): Promise<void> {
-  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`stopClusters: bad pid ${pid}`);
-  try {
-    process.kill(-pid, 'SIGTERM');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return;
-    throw err;
-  }
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (!groupAlive(pid)) return;
-    await sleep(100);
-  }
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // gone meanwhile
-  }
-  const killDeadline = Date.now() + 5_000;
-  while (groupAlive(pid)) {
-    if (Date.now() > killDeadline) throw new Error(`process group ${pid} still alive after SIGKILL`);
-    await sleep(100);
-  }
+export function stopClusters(pid: number): Promise<void> {
+  return stopProcessGroup(pid, 15_000);
 }

@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testbedDir } from './env.ts';
+import { stopProcessGroup } from './process-group.ts';
 
 /**
  * moto in server mode stands in for SQS, Secrets Manager, EventBridge,
@@ -122,14 +123,6 @@ async function tail(file: string, lines = 30): Promise<string> {
 }
 
 /** Whether any process of the group `pid` still exists. */
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export interface MotoServer {
   /** http://127.0.0.1:<port>, the value for AWS_ENDPOINT_URL. */
@@ -207,21 +200,6 @@ async function launch(executable: string, port: number, log: Log): Promise<MotoS
 }
 
 /** Stops moto's process group: SIGTERM, a grace period, then SIGKILL. */
-export async function stopMoto(pid: number): Promise<void> {
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, name);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
-    }
-  };
-  if (!groupAlive(pid)) return;
-  signal('SIGTERM');
-  for (const deadline = Date.now() + 5000; Date.now() < deadline; await sleep(50)) {
-    if (!groupAlive(pid)) return;
-  }
-  signal('SIGKILL');
-  for (const deadline = Date.now() + 2000; Date.now() < deadline; await sleep(50)) {
-    if (!groupAlive(pid)) return;
-  }
+export function stopMoto(pid: number): Promise<void> {
+  return stopProcessGroup(pid, 5_000);
 }

@@ -5,6 +5,7 @@ import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { testbedDir, testbedEnvFile, type TestbedEnv, type TestCluster } from './env.ts';
 import { ensureKubeBinaries, startClusters, stopClusters } from './kube.ts';
 import { ensureMoto, startMoto, stopMoto } from './moto.ts';
+import { groupAlive, stopProcessGroup } from './process-group.ts';
 
 /** The processes a running test bed consists of, so that `down` (or a second `up`) can find them. */
 interface TestbedState {
@@ -92,7 +93,7 @@ async function stopPids(pids: TestbedState['pids']) {
   await Promise.all([
     pids.kube ? stopClusters(pids.kube) : undefined,
     pids.moto ? stopMoto(pids.moto) : undefined,
-    pids.dynamodb ? stopGroup(pids.dynamodb) : undefined,
+    pids.dynamodb ? stopProcessGroup(pids.dynamodb, 5_000) : undefined,
   ]);
 }
 
@@ -128,31 +129,10 @@ function readState(): TestbedState | undefined {
 async function runningTestbed(): Promise<TestbedState | undefined> {
   const state = readState();
   if (!state) return undefined;
-  const alive = Object.values(state.pids).every((pid) => pid === undefined || isAlive(pid));
+  const alive = Object.values(state.pids).every((pid) => pid === undefined || groupAlive(pid));
   return alive ? state : undefined;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
-/** SIGTERM to a detached child's process group, SIGKILL if it lingers. */
-async function stopGroup(pid: number): Promise<void> {
-  const signal = (s: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, s);
-    } catch {
-      /* already gone */
-    }
-  };
-  signal('SIGTERM');
-  for (let i = 0; i < 50 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  if (isAlive(pid)) signal('SIGKILL');
-}
 
 export const testbedRegion = REGION;
