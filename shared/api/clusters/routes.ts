@@ -17,7 +17,6 @@ import * as s from './schemas.ts';
 
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } }, required: true });
 const security = authenticatedSecurity;
-const anyObject = z.looseObject({});
 
 /** The cluster registry: registration, credentials, onboarding and live views, each authorized per cluster. */
 export function clustersGroup(deps: Dependencies): EndpointGroup {
@@ -200,7 +199,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       ...clusterRoute('get', '/status', 'Probe the cluster and record its status'),
       middleware: guard({ access: 'viewer' }),
       request: { params: s.clusterIdParam },
-      responses: { 200: jsonContent(anyObject.openapi('ClusterStatus'), 'Status.'), ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(s.status, 'Status.'), ...errorResponses(401, 404) },
     }),
     async (c) => c.json(await clusterStatus(clusters(), await authorized(c, c.req.valid('param').clusterId, 'viewer')), 200),
   );
@@ -220,27 +219,27 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
     },
   );
 
-  const liveView = (path: string, summary: string, name: string, view: (cluster: ClusterRecord) => Promise<unknown>) =>
+  const liveView = <T extends z.ZodType>(path: string, summary: string, schema: T, view: (cluster: ClusterRecord) => Promise<z.infer<T>>) =>
     api.openapi(
       createRoute({
         ...clusterRoute('get', path, summary),
         middleware: guard({ access: 'viewer' }),
         request: { params: s.clusterIdParam },
-        responses: { 200: jsonContent(anyObject.openapi(name), 'Live from the cluster.'), ...errorResponses(401, 404, 503) },
+        responses: { 200: jsonContent(schema, 'Live from the cluster.'), ...errorResponses(401, 404, 503) },
       }),
       async (c) => c.json((await view(await authorized(c, c.req.valid('param').clusterId, 'viewer'))) as Record<string, unknown>, 200),
     );
 
-  liveView('/namespaces', 'Namespaces, live', 'ClusterNamespaces', async (cluster) => ({
+  liveView('/namespaces', 'Namespaces, live', s.namespaces, async (cluster) => ({
     items: await withCluster(clusters(), cluster, (g) => g.namespaces()),
   }));
-  liveView('/summary', 'Counts of nodes, namespaces, pods, deployments and services, live', 'ClusterSummary', (cluster) =>
+  liveView('/summary', 'Counts of nodes, namespaces, pods, deployments and services, live', s.summary, (cluster) =>
     withCluster(clusters(), cluster, (g) => g.summary()),
   );
-  liveView('/workloads', 'Deployments, StatefulSets, DaemonSets, Jobs and CronJobs, live', 'ClusterWorkloads', (cluster) =>
+  liveView('/workloads', 'Deployments, StatefulSets, DaemonSets, Jobs and CronJobs, live', s.workloads, (cluster) =>
     withCluster(clusters(), cluster, (g) => g.workloads()),
   );
-  liveView('/overview', 'The cluster, its counts and its latest events', 'ClusterOverview', (cluster) => clusterOverview(clusters(), cluster));
+  liveView('/overview', 'The cluster, its counts and its latest events', s.overview, (cluster) => clusterOverview(clusters(), cluster));
 
   return { name: 'clusters', api };
 }

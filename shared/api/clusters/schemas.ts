@@ -104,3 +104,72 @@ export const serviceAccountBody = z
 export const serviceAccount = z
   .object({ name: z.string(), service_account: z.string(), namespace: z.string(), role: z.string(), used_for_hub: z.boolean(), updated_at: z.string() })
   .openapi('ServiceAccount');
+
+// Live views, mirroring the gateway port's shapes (shared/ports/cluster-gateway.ts).
+export const summary = z
+  .object({
+    node_count: z.number().int(),
+    namespace_count: z.number().int(),
+    pod_count: z.number().int(),
+    deployment_count: z.number().int(),
+    service_count: z.number().int(),
+  })
+  .openapi('ClusterSummary');
+
+export const namespaces = z
+  .object({
+    items: z.array(z.object({ name: z.string(), status: z.string(), created_at: z.string().nullable(), labels: z.record(z.string(), z.string()) })),
+  })
+  .openapi('ClusterNamespaces');
+
+const replicated = { name: z.string(), namespace: z.string(), ready: z.number().int(), desired: z.number().int() };
+export const workloads = z
+  .object({
+    deployments: z.array(z.object({ ...replicated, updated: z.number().int(), available: z.number().int() })),
+    statefulsets: z.array(z.object(replicated)),
+    daemonsets: z.array(z.object(replicated)),
+    jobs: z.array(
+      z.object({
+        name: z.string(),
+        namespace: z.string(),
+        status: z.enum(['running', 'complete', 'failed', 'suspended']),
+        succeeded: z.number().int(),
+        failed: z.number().int(),
+        active: z.number().int(),
+        completions: z.number().int().nullable(),
+      }),
+    ),
+    cronjobs: z.array(
+      z.object({ name: z.string(), namespace: z.string(), schedule: z.string(), suspended: z.boolean(), active: z.number().int(), last_schedule: z.string().nullable() }),
+    ),
+    truncated: z.boolean().openapi({ description: 'A kind had more objects than the limit; only the first are listed.' }),
+  })
+  .openapi('ClusterWorkloads');
+
+const event = z.object({
+  type: z.string(),
+  reason: z.string(),
+  message: z.string(),
+  namespace: z.string(),
+  object: z.object({ kind: z.string(), name: z.string(), namespace: z.string().nullable() }),
+  count: z.number().int(),
+  first_seen: z.string().nullable(),
+  last_seen: z.string().nullable(),
+});
+export const overview = z.object({ cluster, summary, recent_events: z.array(event) }).openapi('ClusterOverview');
+
+export const status = z
+  .object({
+    name: z.string(),
+    status: z.enum(CLUSTER_STATUSES),
+    details: z.object({
+      version: z.string(),
+      nodes: z.number().int(),
+      ready_nodes: z.number().int().nullable(),
+      last_check: z.string().nullable(),
+      last_connected: z.string().nullable(),
+      error: z.string().optional(),
+      reason: z.string().optional(),
+    }),
+  })
+  .openapi('ClusterStatus');

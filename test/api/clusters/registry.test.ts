@@ -190,4 +190,21 @@ describe('registering the test bed clusters', () => {
     const everything = [...seen, ...hub.logs].join('\n');
     for (const cluster of [alpha!, beta!]) expect(everything).not.toContain(tokenOf(cluster.adminKubeconfig));
   });
+
+  it('documents every cluster endpoint with its security scheme in the OpenAPI document', async () => {
+    const doc = (await call('/api/v1/openapi.json')).body;
+    const expected = [
+      ['/api/v1/clusters', 'get'], ['/api/v1/clusters', 'post'], ['/api/v1/clusters/discover', 'get'],
+      ['/api/v1/clusters/{clusterId}', 'get'], ['/api/v1/clusters/{clusterId}', 'patch'], ['/api/v1/clusters/{clusterId}', 'delete'],
+      ['/api/v1/clusters/{clusterId}/kubeconfig', 'get'], ['/api/v1/clusters/{clusterId}/service-account', 'post'],
+      ['/api/v1/clusters/{clusterId}/test', 'post'], ['/api/v1/clusters/{clusterId}/status', 'get'],
+      ['/api/v1/clusters/{clusterId}/set-active', 'post'], ['/api/v1/clusters/{clusterId}/namespaces', 'get'],
+      ['/api/v1/clusters/{clusterId}/summary', 'get'], ['/api/v1/clusters/{clusterId}/workloads', 'get'],
+      ['/api/v1/clusters/{clusterId}/overview', 'get'],
+    ];
+    for (const [path, method] of expected) {
+      expect(doc.paths[path!]?.[method!]?.security, `${method} ${path}`).toEqual([{ bearerAuth: [] }, { apiKey: [] }]);
+    }
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Cluster', 'ClusterSummary', 'ClusterWorkloads', 'ClusterOverview']));
+  });
 });
