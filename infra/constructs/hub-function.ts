@@ -10,16 +10,21 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export interface HubFunctionProps extends Partial<NodejsFunctionProps> {
   /** The folder under functions/ whose handler.ts is the entry. */
   folder: string;
+  /**
+   * Whether the function calls clusters. Only then is @kubernetes/client-node
+   * bundled (5 MB); elsewhere its lazy import is left out, so those cold starts
+   * never parse it (it would fail loudly if such a function ever tried).
+   */
+  talksToKubernetes?: boolean;
 }
 
 /**
  * A clusterhub Lambda with the defaults set once: Node 22 on arm64, an ESM
- * bundle built by esbuild with source maps, and the AWS SDK bundled so the
- * version tested is the version deployed.
+ * bundle built by esbuild with source maps, the AWS SDK inside it.
  */
 export class HubFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HubFunctionProps) {
-    const { folder, environment, bundling, ...rest } = props;
+    const { folder, environment, bundling, talksToKubernetes = false, ...rest } = props;
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
     super(scope, id, {
       entry: `${repoRoot}functions/${folder}/handler.ts`,
@@ -40,6 +45,9 @@ export class HubFunction extends NodejsFunction {
         // ESM bundles need a real `require` for the CommonJS dependencies they inline.
         banner: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
         mainFields: ['module', 'main'],
+        // The SDK is bundled so the version tested is the version deployed.
+        bundleAwsSDK: true,
+        externalModules: talksToKubernetes ? [] : ['@kubernetes/client-node'],
         ...bundling,
       },
       ...rest,

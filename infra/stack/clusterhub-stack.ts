@@ -81,6 +81,7 @@ export class ClusterhubStack extends Stack {
       environment,
       description: 'clusterhub cluster registry',
       timeout: Duration.seconds(29),
+      talksToKubernetes: true,
     });
     grantTable(clusters, table, [...READ, ...WRITE]);
     clusters.addToRolePolicy(

@@ -1,0 +1,168 @@
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { handle } from 'hono/aws-lambda';
+import { verifyPassword, hashPassword } from '#shared/domain/identity/passwords.ts';
+import { ADMIN_PASSWORD, jsonPost } from '#test/support/identity.ts';
+import { lambdaContext, startBenchEnvironment, type BenchEnvironment, type Handler } from '../environment.ts';
+import { round, summarize, timeIt } from '../stats.ts';
+import type { BenchContext, BenchResult } from '../result.ts';
+
+interface Capacity {
+  read: number;
+  write: number;
+}
+
+/** Counts the capacity units DynamoDB reports for every command of the hub's table client. */
+function meterCapacity(env: BenchEnvironment) {
+  const total: Capacity = { read: 0, write: 0 };
+  env.hub.deps.table.doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
+      const result = await next(args);
+      const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+      const writes = /Put|Update|Delete|TransactWrite|BatchWrite/.test(String(context.commandName));
+      for (const c of [consumed].flat().filter(Boolean) as { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number }[]) {
+        total.read += c.ReadCapacityUnits ?? (writes ? 0 : (c.CapacityUnits ?? 0));
+        total.write += c.WriteCapacityUnits ?? (writes ? (c.CapacityUnits ?? 0) : 0);
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'benchConsumedCapacity' },
+  );
+  return async (fn: () => Promise<unknown>): Promise<Capacity> => {
+    const before = { ...total };
+    await fn();
+    return { read: round(total.read - before.read), write: round(total.write - before.write) };
+  };
+}
+
+/** Wall time and the share of it this process spent on the CPU (the rest is waiting on I/O: DynamoDB, the cluster). */
+async function series(fn: () => Promise<unknown>, times: number) {
+  await timeIt(fn, 0, Math.min(10, times));
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const values = await timeIt(fn, times, 0);
+  const wall = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { sample: summarize(values), cpuShare: round((used.user + used.system) / 1000 / wall) };
+}
+
+async function expectOk(res: Promise<Response | { statusCode: number }>) {
+  const r = await res;
+  const status = 'status' in r ? r.status : r.statusCode;
+  if (status >= 400) throw new Error(`benchmark request failed with ${status}`);
+}
+
+/**
+ * Warm latency through the Lambda handler (API Gateway v2 events) and the
+ * local HTTP server against a bare Hono app doing no work, the table capacity
+ * each request consumes, and login against one password verification.
+ */
+export async function requestScenarios(ctx: BenchContext): Promise<BenchResult[]> {
+  const env = await startBenchEnvironment(ctx.log);
+  const meter = meterCapacity(env);
+  const bare = new Hono().get('/health', (c) => c.json({ status: 'healthy' }));
+  const bareLambda = handle(bare) as unknown as Handler;
+  const bareServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: bare.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
+  });
+  const address = bareServer.address();
+  const bareUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/health`;
+  const n = ctx.repetitions;
+  const results: BenchResult[] = [];
+  try {
+    const bareViaLambda = await series(() => bareLambda(env.event('GET', '/health'), lambdaContext), n);
+    const bareViaHttp = await series(() => fetch(bareUrl).then((r) => r.text()), n);
+    const { lambda, hub, hubAuth, hubClusterId } = env;
+    const cases: { name: string; lambda: () => Promise<unknown>; http: () => Promise<unknown> }[] = [
+      { name: 'GET /health', lambda: () => expectOk(lambda.system(env.event('GET', '/health'), lambdaContext)), http: () => expectOk(hub.fetch('/health')) },
+      {
+        name: 'GET /api/v1/auth/me (bearer)',
+        lambda: () => expectOk(lambda.identity(env.event('GET', '/api/v1/auth/me', { token: lambda.token }), lambdaContext)),
+        http: () => expectOk(hub.fetch('/api/v1/auth/me', { headers: hubAuth })),
+      },
+      {
+        name: 'GET /api/v1/clusters (bearer)',
+        lambda: () => expectOk(lambda.clusters(env.event('GET', '/api/v1/clusters', { token: lambda.token }), lambdaContext)),
+        http: () => expectOk(hub.fetch('/api/v1/clusters', { headers: hubAuth })),
+      },
+      {
+        name: 'GET /api/v1/clusters/{id}/summary (bearer, live)',
+        lambda: () => expectOk(lambda.clusters(env.event('GET', `/api/v1/clusters/${lambda.clusterId}/summary`, { token: lambda.token }), lambdaContext)),
+        http: () => expectOk(hub.fetch(`/api/v1/clusters/${hubClusterId}/summary`, { headers: hubAuth })),
+      },
+    ];
+    for (const c of cases) {
+      ctx.log(`latency: ${c.name}`);
+      const viaLambda = await series(c.lambda, n);
+      const viaHttp = await series(c.http, n);
+      const capacity = await meter(c.http);
+      results.push(
+        {
+          scenario: 'latency',
+          name: `${c.name} through the Lambda handler`,
+          figure: `p50 ${viaLambda.sample.median} ms, p99 ${viaLambda.sample.p99} ms; ${Math.round(viaLambda.cpuShare * 100)}% on CPU`,
+          reference: `p50 ${bareViaLambda.sample.median} ms (bare Hono handler)`,
+          ratio: round(viaLambda.sample.median / bareViaLambda.sample.median),
+          how: `${n} warm invocations with an API Gateway v2 event; CPU share = process CPU time / wall time, the rest is I/O`,
+          samples: { lambda: viaLambda.sample },
+          noisy: viaLambda.sample.noisy,
+        },
+        {
+          scenario: 'latency',
+          name: `${c.name} through the local HTTP server`,
+          figure: `p50 ${viaHttp.sample.median} ms, p99 ${viaHttp.sample.p99} ms`,
+          reference: `p50 ${bareViaHttp.sample.median} ms (bare Hono server)`,
+          ratio: round(viaHttp.sample.median / bareViaHttp.sample.median),
+          how: `${n} sequential requests over loopback HTTP`,
+          samples: { http: viaHttp.sample },
+          noisy: viaHttp.sample.noisy,
+        },
+        {
+          scenario: 'table-cost',
+          name: c.name,
+          figure: `${capacity.read} RCU, ${capacity.write} WCU`,
+          reference: '-',
+          ratio: null,
+          how: 'ConsumedCapacity (TOTAL) DynamoDB Local reports for every command of one request',
+          budget: { read_capacity_units: capacity.read, write_capacity_units: capacity.write },
+          noisy: false,
+        },
+      );
+    }
+
+    ctx.log('login');
+    const times = ctx.quick ? 5 : 30;
+    const doLogin = () => expectOk(hub.fetch('/api/v1/auth/login', jsonPost({ username: 'admin', password: ADMIN_PASSWORD })));
+    const loginTimes = summarize(await timeIt(doLogin, times, 2));
+    const hash = await hashPassword(ADMIN_PASSWORD);
+    const verifyTimes = summarize(await timeIt(() => verifyPassword(ADMIN_PASSWORD, hash), times, 2));
+    const loginCapacity = await meter(doLogin);
+    results.push(
+      {
+        scenario: 'login',
+        name: 'POST /api/v1/auth/login (local HTTP server)',
+        figure: `p50 ${loginTimes.median} ms`,
+        reference: `p50 ${verifyTimes.median} ms (one argon2id verification, m=19 MiB, t=2, p=1)`,
+        ratio: round(loginTimes.median / verifyTimes.median),
+        how: `${times} logins against ${times} bare verifications in the same process`,
+        samples: { login: loginTimes, verify: verifyTimes },
+        noisy: loginTimes.noisy || verifyTimes.noisy,
+      },
+      {
+        scenario: 'table-cost',
+        name: 'POST /api/v1/auth/login',
+        figure: `${loginCapacity.read} RCU, ${loginCapacity.write} WCU`,
+        reference: '-',
+        ratio: null,
+        how: 'ConsumedCapacity of one successful login (lookups, session, rate window, audit entry)',
+        budget: { read_capacity_units: loginCapacity.read, write_capacity_units: loginCapacity.write },
+        noisy: false,
+      },
+    );
+    return results;
+  } finally {
+    bareServer.close();
+    await env.stop();
+  }
+}
