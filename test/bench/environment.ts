@@ -47,6 +47,8 @@ export async function startBenchEnvironment(log: (line: string) => void): Promis
   process.env.HUB_TABLE_NAME = `bench-${randomUUID()}`;
   process.env.HUB_SECRET_PREFIX = `bench-${randomUUID()}/`;
   process.env.HUB_ALLOWED_CLUSTER_NETWORKS = '127.0.0.0/8';
+  // Counted as in production (one write a request), but high enough for hundreds of requests a minute.
+  for (const tier of ['AUTH', 'READ', 'WRITE', 'EXEC']) process.env[`HUB_RATE_LIMIT_${tier}_PER_MINUTE`] = '100000';
   await ensureTable(localDynamoDbClient(env.dynamodb.endpoint), process.env.HUB_TABLE_NAME);
   const secret = await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: `${process.env.HUB_SECRET_PREFIX}bootstrap`, SecretString: password }));
   process.env.HUB_BOOTSTRAP_SECRET_ARN = secret.ARN;
