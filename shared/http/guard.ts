@@ -71,12 +71,16 @@ async function resolvePrincipal(deps: Dependencies, c: Context<AppEnv>): Promise
   if (apiKey) return authenticateApiKey(deps.identity, apiKey);
   switch (deps.config.authMode) {
     case 'disabled':
-      return { userId: 'anonymous', username: 'anonymous', role: 'admin', clusterPermissions: {}, via: 'anonymous' };
+      return anonymous('admin');
     case 'optional':
-      return { userId: 'anonymous', username: 'anonymous', role: 'viewer', clusterPermissions: {}, via: 'anonymous' };
+      return anonymous('viewer');
     default:
       throw new AuthenticationError('Authentication is required: send a Bearer token or an X-API-Key.');
   }
+}
+
+function anonymous(role: Principal['role']): Principal {
+  return { userId: 'anonymous', username: 'anonymous', role, clusterPermissions: {}, via: 'anonymous', totpEnabled: false };
 }
 
 async function limit(deps: Dependencies, c: Context<AppEnv>, tier: RateTier, key: string) {

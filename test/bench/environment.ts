@@ -6,7 +6,7 @@ import { ensureTable } from '#shared/adapters/dynamodb/create-table.ts';
 import { localDynamoDbClient } from '#infra/local/dynamodb-local.ts';
 import { startTestHub, type TestHub } from '#test/support/hub.ts';
 import { ADMIN_PASSWORD, bearer, jsonPost, login } from '#test/support/identity.ts';
-import { downTestbed, upTestbed } from '#test/testbed/testbed.ts';
+import { downTestbed, upTestbed, useTestbedEnv } from '#test/testbed/testbed.ts';
 
 export type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -26,14 +26,8 @@ export const lambdaContext = { awsRequestId: 'bench' } as Context;
 /** Starts (or reuses) the test bed and prepares both ways in. */
 export async function startBenchEnvironment(log: (line: string) => void): Promise<BenchEnvironment> {
   const { env, started } = await upTestbed(log);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: env.aws.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: env.dynamodb.endpoint,
-    AWS_REGION: env.aws.region,
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'bench',
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'bench',
-    LOG_LEVEL: 'error',
-  });
+  useTestbedEnv(env);
+  process.env.LOG_LEVEL = 'error';
   const [alpha] = env.clusters;
   const kubeconfig = readFileSync(alpha!.kubeconfig, 'utf8');
 

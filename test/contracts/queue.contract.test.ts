@@ -5,6 +5,7 @@ import { InProcessQueue } from '#shared/adapters/local/in-process-queue.ts';
 import { SqsQueue } from '#shared/adapters/sqs/sqs-queue.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { Queue, QueueMessage } from '#shared/ports/queue.ts';
+import { awsBackendMissing, reportMissingBackend } from './backend.ts';
 
 /**
  * Every Queue adapter passes these same assertions, so workers behave the same
@@ -27,7 +28,6 @@ interface Adapter {
   cleanup(): Promise<void>;
 }
 
-const inCi = !!process.env.CI && !['false', '0'].includes(process.env.CI);
 const run = randomUUID().slice(0, 8);
 let counter = 0;
 /** The queue's own default: long, so only a receive's explicit override lets a message come back soon. */
@@ -45,9 +45,7 @@ const sqsAdapter = (): Adapter => {
   };
   return {
     name: 'SqsQueue',
-    unavailable: process.env.AWS_ENDPOINT_URL
-      ? undefined
-      : 'AWS_ENDPOINT_URL is not set: run through the test bed (npm test) or point it at moto or LocalStack',
+    unavailable: awsBackendMissing(),
     async make({ maxReceives, visibilitySeconds }) {
       const base = `contract-${run}-${++counter}`;
       const dlqUrl = await create(`${base}-dlq`, { VisibilityTimeout: String(visibilitySeconds) });
@@ -91,16 +89,7 @@ async function timed<T>(action: Promise<T>): Promise<{ result: T; ms: number }> 
 }
 
 describe.each([sqsAdapter(), inProcessAdapter()])('Queue contract: $name', (adapter) => {
-  if (adapter.unavailable) {
-    if (inCi) {
-      it('has the backend it needs', () => {
-        throw new Error(`${adapter.name} cannot be tested: ${adapter.unavailable}`);
-      });
-    } else {
-      it.skip(`skipped: ${adapter.unavailable}`, () => {});
-    }
-    return;
-  }
+  if (reportMissingBackend(adapter.name, adapter.unavailable)) return;
 
   const fresh = () => adapter.make({ maxReceives, visibilitySeconds: defaultVisibility });
   afterAll(() => adapter.cleanup());

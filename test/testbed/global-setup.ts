@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import type { TestbedEnv } from './env.ts';
-import { downTestbed, upTestbed } from './testbed.ts';
+import { downTestbed, upTestbed, useTestbedEnv } from './testbed.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,13 +17,7 @@ export default async function setup(project: TestProject) {
   const { env, started } = await upTestbed(log);
   // Handlers log every request; tests look at logs through their own loggers, so keep the run readable.
   process.env.LOG_LEVEL ??= 'warn';
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: env.aws.endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: env.dynamodb.endpoint,
-    AWS_REGION: env.aws.region,
-    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'testing',
-    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'testing',
-  });
+  useTestbedEnv(env);
   project.provide('testbed', env);
   return async () => {
     if (started) await downTestbed(log);

@@ -76,6 +76,17 @@ export async function upTestbed(log: Log): Promise<{ env: TestbedEnv; started: b
   }
 }
 
+/** Points this process's AWS SDK (its standard variables) at the test bed. */
+export function useTestbedEnv(env: TestbedEnv): void {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: env.aws.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: env.dynamodb.endpoint,
+    AWS_REGION: env.aws.region,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'testing',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'testing',
+  });
+}
+
 /** Stops every process of the running test bed and forgets it. */
 export async function downTestbed(log: Log): Promise<void> {
   const state = readState();

@@ -89,13 +89,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       middleware: guard({ access: 'viewer' }),
       responses: { 200: jsonContent(s.me, 'The caller.'), ...errorResponses(401) },
     }),
-    async (c) => {
-      const principal = c.get('principal')!;
-      if (principal.via === 'anonymous') {
-        return c.json({ id: principal.userId, username: principal.username, role: principal.role, cluster_permissions: {}, totp_enabled: false, auth_method: principal.via }, 200);
-      }
-      return c.json(await account.me(identity(), principal), 200);
-    },
+    (c) => c.json(account.me(c.get('principal')!), 200),
   );
 
   api.openapi(

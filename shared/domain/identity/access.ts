@@ -16,6 +16,8 @@ export interface Principal {
   /** Overrides of `role` by cluster id. */
   clusterPermissions: Record<string, ClusterRole>;
   via: 'token' | 'api-key' | 'anonymous';
+  /** Whether the user has two-factor authentication on, as read with the principal. */
+  totpEnabled: boolean;
   sessionId?: string;
   apiKeyId?: string;
 }

@@ -16,15 +16,14 @@ async function self(deps: IdentityDeps, principal: Principal): Promise<UserRecor
   return user;
 }
 
-/** `GET /auth/me`. */
-export async function me(deps: IdentityDeps, principal: Principal) {
-  const user = await self(deps, principal);
+/** `GET /auth/me`: authentication has just read the user, so this reads nothing more. */
+export function me(principal: Principal) {
   return {
-    id: user.id,
-    username: user.username,
-    role: user.role,
+    id: principal.userId,
+    username: principal.username,
+    role: principal.role,
     cluster_permissions: principal.clusterPermissions,
-    totp_enabled: user.totp?.enabled ?? false,
+    totp_enabled: principal.totpEnabled,
     auth_method: principal.via,
   };
 }

@@ -169,5 +169,5 @@ export async function authenticateApiKey(deps: IdentityDeps, presented: string):
 }
 
 function toPrincipal(user: UserRecord, permissions: Principal['clusterPermissions'], how: Pick<Principal, 'via' | 'sessionId' | 'apiKeyId'>): Principal {
-  return { userId: user.id, username: user.username, role: user.role, clusterPermissions: permissions, ...how };
+  return { userId: user.id, username: user.username, role: user.role, clusterPermissions: permissions, totpEnabled: user.totp?.enabled ?? false, ...how };
 }

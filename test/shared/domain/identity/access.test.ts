@@ -9,6 +9,7 @@ const principal = (role: Principal['role'], clusterPermissions: Principal['clust
   role,
   clusterPermissions,
   via: 'token',
+  totpEnabled: false,
 });
 
 describe('per-cluster authorization', () => {
