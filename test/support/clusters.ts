@@ -29,3 +29,14 @@ export function tokenOf(kubeconfigText: string): string {
   if (!match) throw new Error('no token in kubeconfig');
   return match[1]!;
 }
+
+/** The HTTP status a failed Kubernetes client call carried (undefined when it succeeded). */
+export async function statusOf(call: Promise<unknown>): Promise<number | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (err) {
+    if (err instanceof k8s.ApiException) return err.code;
+    throw err;
+  }
+}

@@ -8,6 +8,7 @@ import * as k8s from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { TestCluster } from './env.ts';
 import { loadTestbedEnv } from './env.ts';
+import { statusOf } from '#test/support/clusters.ts';
 
 const { clusters } = loadTestbedEnv();
 
@@ -36,16 +37,6 @@ async function eventually<T>(what: string, timeoutMs: number, check: () => Promi
   }
 }
 
-/** The HTTP status a failed client call carried (undefined when it succeeded). */
-async function statusOf(call: Promise<unknown>): Promise<number | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (err) {
-    if (err instanceof k8s.ApiException) return err.code;
-    throw err;
-  }
-}
 
 /** Creates a namespace unique to one test; the returned function deletes it. */
 async function withNamespace(core: k8s.CoreV1Api, prefix: string): Promise<{ ns: string; cleanup: () => Promise<void> }> {

@@ -19,6 +19,7 @@ import { parseNetworkPolicy } from '#shared/domain/clusters/network-policy.ts';
 import { ClusterUnavailableError, type ClusterCredentials, type ClusterGateway } from '#shared/ports/cluster-gateway.ts';
 import { createKubernetesGatewayFactory, type KubernetesGatewayOptions } from '#shared/adapters/kubernetes/kubernetes-gateway.ts';
 import { loadTestbedEnv } from '#test/testbed/env.ts';
+import { statusOf } from '#test/support/clusters.ts';
 
 const { clusters } = loadTestbedEnv();
 const alpha = clusters[0]!;
@@ -92,15 +93,6 @@ async function settled<T>(read: () => Promise<[T, T]>): Promise<[T, T]> {
   return pair;
 }
 
-async function statusOf(call: Promise<unknown>): Promise<number | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (err) {
-    if (err instanceof k8s.ApiException) return err.code;
-    throw err;
-  }
-}
 
 function listen<T extends TcpServer | HttpsServer>(server: T): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
