@@ -20,9 +20,10 @@ const REGION = 'us-east-1';
 type Log = (line: string) => void;
 
 /**
- * Starts the test bed: DynamoDB Local, moto (unless AWS_ENDPOINT_URL names an
- * emulator), and two real Kubernetes clusters (unless CLUSTERHUB_TEST_KUBECONFIG
- * names one). Reuses a test bed that is already running. Returns whether it started one.
+ * Starts the test bed: DynamoDB Local (unless AWS_ENDPOINT_URL_DYNAMODB names
+ * one), moto (unless AWS_ENDPOINT_URL names an emulator), and two real
+ * Kubernetes clusters (unless CLUSTERHUB_TEST_KUBECONFIG names one). Reuses a
+ * test bed that is already running. Returns whether it started one.
  */
 export async function upTestbed(log: Log): Promise<{ env: TestbedEnv; started: boolean }> {
   const running = await runningTestbed();
@@ -36,6 +37,10 @@ export async function upTestbed(log: Log): Promise<{ env: TestbedEnv; started: b
   try {
     const [dynamodb, aws, clusters] = await Promise.all([
       part('DynamoDB Local', async () => {
+        if (process.env.AWS_ENDPOINT_URL_DYNAMODB) {
+          log(`using the DynamoDB at AWS_ENDPOINT_URL_DYNAMODB=${process.env.AWS_ENDPOINT_URL_DYNAMODB}`);
+          return { endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB };
+        }
         const db = await startDynamoDbLocal({ detached: true });
         pids.dynamodb = db.pid;
         log(`DynamoDB Local on ${db.endpoint}`);
