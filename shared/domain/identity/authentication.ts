@@ -66,9 +66,11 @@ export async function login(
       await countFailure(deps, user);
       throw new AuthenticationError('The two-factor code is wrong or was already used.', 'INVALID_TOTP');
     }
-    user = await deps.users.update(user, { totp: { ...user.totp, lastStep: step } });
+    // The used step is recorded with the login itself: one write, and the code cannot be replayed.
+    await deps.users.update(user, { failedLogins: 0, lastLoginAt: now.toISOString(), totp: { ...user.totp, lastStep: step } });
+  } else {
+    await deps.users.update(user, { failedLogins: 0, lastLoginAt: now.toISOString() });
   }
-  user = await deps.users.update(user, { failedLogins: 0, lastLoginAt: now.toISOString() });
   return startSession(deps, user.id);
 }
 

@@ -36,6 +36,19 @@ function meterCapacity(env: BenchEnvironment) {
   };
 }
 
+function tableCostRow(name: string, capacity: Capacity, how: string): BenchResult {
+  return {
+    scenario: 'table-cost',
+    name,
+    figure: `${capacity.read} RCU, ${capacity.write} WCU`,
+    reference: '-',
+    ratio: null,
+    how,
+    budget: { read_capacity_units: capacity.read, write_capacity_units: capacity.write },
+    noisy: false,
+  };
+}
+
 /** Wall time and the share of it this process spent on the CPU (the rest is waiting on I/O: DynamoDB, the cluster). */
 async function series(fn: () => Promise<unknown>, times: number) {
   await timeIt(fn, 0, Math.min(10, times));
@@ -118,16 +131,7 @@ export async function requestScenarios(ctx: BenchContext): Promise<BenchResult[]
           samples: { http: viaHttp.sample },
           noisy: viaHttp.sample.noisy,
         },
-        {
-          scenario: 'table-cost',
-          name: c.name,
-          figure: `${capacity.read} RCU, ${capacity.write} WCU`,
-          reference: '-',
-          ratio: null,
-          how: 'ConsumedCapacity (TOTAL) DynamoDB Local reports for every command of one request',
-          budget: { read_capacity_units: capacity.read, write_capacity_units: capacity.write },
-          noisy: false,
-        },
+        tableCostRow(c.name, capacity, 'ConsumedCapacity (TOTAL) DynamoDB Local reports for every command of one request'),
       );
     }
 
@@ -149,16 +153,7 @@ export async function requestScenarios(ctx: BenchContext): Promise<BenchResult[]
         samples: { login: loginTimes, verify: verifyTimes },
         noisy: loginTimes.noisy || verifyTimes.noisy,
       },
-      {
-        scenario: 'table-cost',
-        name: 'POST /api/v1/auth/login',
-        figure: `${loginCapacity.read} RCU, ${loginCapacity.write} WCU`,
-        reference: '-',
-        ratio: null,
-        how: 'ConsumedCapacity of one successful login (lookups, session, rate window, audit entry)',
-        budget: { read_capacity_units: loginCapacity.read, write_capacity_units: loginCapacity.write },
-        noisy: false,
-      },
+      tableCostRow('POST /api/v1/auth/login', loginCapacity, 'ConsumedCapacity of one successful login (lookups, session, rate window, audit entry)'),
     );
     return results;
   } finally {
