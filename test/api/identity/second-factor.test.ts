@@ -12,6 +12,16 @@ afterAll(async () => hub?.stop());
 
 const STEP_MS = 30_000;
 
+/** A six-digit code valid in no step the server could be in during the test, so a wrong code is never right by chance. */
+function wrongCode(secret: string): string {
+  const now = Date.now();
+  const valid = new Set([-1, 0, 1, 2].map((step) => totpCode(secret, new Date(now + step * STEP_MS))));
+  for (let n = 0; ; n++) {
+    const candidate = String(n).padStart(6, '0');
+    if (!valid.has(candidate)) return candidate;
+  }
+}
+
 describe('two-factor authentication (TOTP, RFC 6238)', () => {
   it('enrols, then demands a fresh code at every login, refusing wrong and replayed ones', async () => {
     const admin = await login(hub, 'admin', ADMIN_PASSWORD);
@@ -28,7 +38,7 @@ describe('two-factor authentication (TOTP, RFC 6238)', () => {
 
     // Not in force until a code proves the user holds the secret.
     await login(hub, 'erin', password);
-    expect((await hub.fetch('/api/v1/auth/2fa/verify', jsonPost({ code: '000000' }, auth))).status).toBe(400);
+    expect((await hub.fetch('/api/v1/auth/2fa/verify', jsonPost({ code: wrongCode(secret) }, auth))).status).toBe(400);
     const now = Date.now();
     const verify = await hub.fetch('/api/v1/auth/2fa/verify', jsonPost({ code: totpCode(secret, new Date(now)) }, auth));
     expect(verify.status).toBe(200);
@@ -38,7 +48,7 @@ describe('two-factor authentication (TOTP, RFC 6238)', () => {
     const missing = await attempt();
     expect(missing.status).toBe(401);
     expect((await json(missing)).code).toBe('TOTP_REQUIRED');
-    expect((await attempt('123456')).status).toBe(401);
+    expect((await attempt(wrongCode(secret))).status).toBe(401);
     // The enrolment code cannot be replayed; the next step's code (within the drift window) works once.
     expect((await attempt(totpCode(secret, new Date(now)))).status).toBe(401);
     const next = totpCode(secret, new Date(now + STEP_MS));
@@ -46,7 +56,7 @@ describe('two-factor authentication (TOTP, RFC 6238)', () => {
     expect((await attempt(next)).status).toBe(401);
 
     // Turning it off needs a valid code too.
-    expect((await hub.fetch('/api/v1/auth/2fa/disable', jsonPost({ code: '111111' }, auth))).status).toBe(400);
+    expect((await hub.fetch('/api/v1/auth/2fa/disable', jsonPost({ code: wrongCode(secret) }, auth))).status).toBe(400);
   });
 
   it('turns off with a valid unused code', async () => {
@@ -54,9 +64,10 @@ describe('two-factor authentication (TOTP, RFC 6238)', () => {
     const { password } = await createUser(hub, admin.access_token, 'frank', 'viewer');
     const auth = bearer((await login(hub, 'frank', password)).access_token);
     const { secret } = await json(await hub.fetch('/api/v1/auth/2fa/setup', { method: 'POST', headers: auth }));
+    // Codes of this step and the next: both stay inside the drift window even if a step boundary passes mid-test.
     const now = Date.now();
-    expect((await hub.fetch('/api/v1/auth/2fa/verify', jsonPost({ code: totpCode(secret, new Date(now - STEP_MS)) }, auth))).status).toBe(200);
-    const off = await hub.fetch('/api/v1/auth/2fa/disable', jsonPost({ code: totpCode(secret, new Date(now)) }, auth));
+    expect((await hub.fetch('/api/v1/auth/2fa/verify', jsonPost({ code: totpCode(secret, new Date(now)) }, auth))).status).toBe(200);
+    const off = await hub.fetch('/api/v1/auth/2fa/disable', jsonPost({ code: totpCode(secret, new Date(now + STEP_MS)) }, auth));
     expect(off.status).toBe(200);
     expect(await json(off)).toEqual({ totp_enabled: false });
     await login(hub, 'frank', password);
