@@ -42,20 +42,29 @@ export function guards(deps: Dependencies) {
     createMiddleware<AppEnv>(async (c, next) => {
       const ip = clientIp(c);
       const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
+      const audited = mutating || options.auditRead === true;
       let principal: Principal | undefined;
-      if (options.access === 'public') {
-        await limit(deps, c, 'auth', `ip:${ip}`);
-      } else {
-        principal = await resolvePrincipal(deps, c);
-        c.set('principal', principal);
-        await limit(deps, c, options.tier ?? (mutating ? 'write' : 'read'), `principal:${principal.userId}`);
-        requireRole(principal, options.access);
-      }
-      if (!mutating && !options.auditRead) return next();
+      // A refusal by the guard itself (unauthenticated, over the limit, wrong role) is audited
+      // too: a refused change or login attempt is exactly what an auditor looks for.
+      let refusedWith: number | undefined;
       try {
+        if (options.access === 'public') {
+          await limit(deps, c, 'auth', `ip:${ip}`);
+        } else {
+          principal = await resolvePrincipal(deps, c);
+          c.set('principal', principal);
+          await limit(deps, c, options.tier ?? (mutating ? 'write' : 'read'), `principal:${principal.userId}`);
+          requireRole(principal, options.access);
+        }
         await next();
+      } catch (err) {
+        refusedWith = err instanceof AppError ? err.status : 500;
+        throw err;
       } finally {
-        await writeAudit(deps, c, options.action ?? `${c.req.method} ${c.req.routePath}`, principal, ip);
+        if (audited) {
+          const action = options.action ?? `${c.req.method} ${c.req.routePath}`;
+          await writeAudit(deps, c, action, principal, ip, refusedWith ?? c.res.status);
+        }
       }
     });
 }
@@ -93,7 +102,14 @@ async function limit(deps: Dependencies, c: Context<AppEnv>, tier: RateTier, key
   }
 }
 
-async function writeAudit(deps: Dependencies, c: Context<AppEnv>, action: string, principal: Principal | undefined, ip: string) {
+async function writeAudit(
+  deps: Dependencies,
+  c: Context<AppEnv>,
+  action: string,
+  principal: Principal | undefined,
+  ip: string,
+  statusCode: number,
+) {
   const note: AuditNote = c.get('audit') ?? {};
   try {
     await deps.audit.record({
@@ -105,7 +121,7 @@ async function writeAudit(deps: Dependencies, c: Context<AppEnv>, action: string
       resource_kind: note.resourceKind ?? null,
       resource_id: note.resourceId ?? null,
       cluster_id: note.clusterId ?? c.req.param('clusterId') ?? null,
-      status_code: c.res.status,
+      status_code: statusCode,
       request_ip: ip,
       request_id: c.get('requestId'),
       details: redact(note.details ?? {}) as Record<string, unknown>,

@@ -37,6 +37,21 @@ describe('audit log', () => {
     expect(JSON.stringify(items)).not.toContain('secret-is-long-for-o');
   });
 
+  it('records changes the guard refuses: unauthenticated and without the role', async () => {
+    const { id, password } = await createUser(hub, admin.Authorization!.slice(7), 'quinn', 'viewer');
+    const quinn = bearer((await login(hub, 'quinn', password)).access_token);
+    const forbidden = await hub.fetch('/api/v1/users', jsonPost({ username: 'quinns-friend', password: 'long-enough-password', role: 'admin' }, quinn));
+    const anonymous = await hub.fetch('/api/v1/users', jsonPost({ username: 'nobodys-friend', password: 'long-enough-password', role: 'admin' }));
+    expect([forbidden.status, anonymous.status]).toEqual([403, 401]);
+    const { items } = await audit('?action=user.create');
+    const refusals = items.filter((e: { status_code: number }) => e.status_code === 401 || e.status_code === 403);
+    expect(refusals).toEqual([
+      expect.objectContaining({ status_code: 401, user_id: null, request_id: anonymous.headers.get('x-request-id') }),
+      expect.objectContaining({ status_code: 403, user_id: id, username: 'quinn', request_id: forbidden.headers.get('x-request-id') }),
+    ]);
+    expect(JSON.stringify(items)).not.toContain('long-enough-password');
+  });
+
   it('filters by user, time range and pages with continue', async () => {
     const { id, password } = await createUser(hub, admin.Authorization!.slice(7), 'pat', 'operator');
     const pat = bearer((await login(hub, 'pat', password)).access_token);

@@ -35,6 +35,10 @@ describe('rate limits (shared through the table)', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(Number(last!.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
     expect(await json(last!)).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', status: 429 });
+    // The refused attempt is still a login attempt, and the audit trail has it.
+    const { items } = await hub.deps.audit.query({ action: 'auth.login' }, 10);
+    expect(items.map((e) => e.status_code)).toEqual([429, 401, 401, 401, 401]);
+    expect(items[0]).toMatchObject({ request_id: last!.headers.get('x-request-id'), request_ip: '127.0.0.1' });
   });
 
   it('limits reads and changes per principal, and leaves /health alone', { timeout: 90_000 }, async () => {
@@ -47,6 +51,11 @@ describe('rate limits (shared through the table)', () => {
     const writes: number[] = [];
     for (let i = 0; i < 4; i++) writes.push((await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: `k${i}` }, auth))).status);
     expect(writes).toEqual([201, 201, 201, 429]);
+    const overWrite = await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'one-too-many' }, auth));
+    expect(overWrite.status).toBe(429);
+    expect(Number(overWrite.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(overWrite.headers.get('x-ratelimit-limit')).toBe('3');
+    expect(overWrite.headers.get('x-ratelimit-remaining')).toBe('0');
 
     for (let i = 0; i < 10; i++) {
       const health = await hub.fetch('/health');
