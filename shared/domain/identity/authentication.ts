@@ -43,7 +43,7 @@ export async function login(
   subject: (s: LoginSubject) => void = () => {},
 ): Promise<TokenPair> {
   subject({ username: input.username });
-  let user = await deps.users.findByUsername(input.username);
+  const user = await deps.users.findByUsername(input.username);
   if (!user) {
     await verifyAgainstNobody(input.password);
     throw invalidCredentials();
@@ -53,7 +53,7 @@ export async function login(
   if (user.lockedUntil) {
     if (Date.parse(user.lockedUntil) > now.getTime()) throw new AccountLockedError(user.lockedUntil);
     // The lock has run out: start counting afresh.
-    user = await deps.users.update(user, { failedLogins: 0 }, ['lockedUntil']);
+    await deps.users.clearExpiredLock(user.id);
   }
   if (!(await verifyPassword(input.password, user.passwordHash))) {
     await countFailure(deps, user);
@@ -66,10 +66,13 @@ export async function login(
       await countFailure(deps, user);
       throw new AuthenticationError('The two-factor code is wrong or was already used.', 'INVALID_TOTP');
     }
-    // The used step is recorded with the login itself: one write, and the code cannot be replayed.
-    await deps.users.update(user, { failedLogins: 0, lastLoginAt: now.toISOString(), totp: { ...user.totp, lastStep: step } });
+    // The used step is recorded with the login itself: one write, conditional on the step being
+    // newer, so two logins racing with the same code cannot both succeed.
+    if (!(await deps.users.recordLogin(user.id, now.toISOString(), step))) {
+      throw new AuthenticationError('The two-factor code is wrong or was already used.', 'INVALID_TOTP');
+    }
   } else {
-    await deps.users.update(user, { failedLogins: 0, lastLoginAt: now.toISOString() });
+    await deps.users.recordLogin(user.id, now.toISOString());
   }
   return startSession(deps, user.id);
 }
@@ -77,9 +80,7 @@ export async function login(
 async function countFailure(deps: IdentityDeps, user: UserRecord) {
   const failures = await deps.users.addFailedLogin(user.id);
   if (failures >= deps.policy.maxFailedLogins) {
-    const until = new Date(deps.clock.now().getTime() + deps.policy.lockMinutes * 60_000).toISOString();
-    const fresh = await deps.users.get(user.id);
-    if (fresh) await deps.users.update(fresh, { lockedUntil: until });
+    await deps.users.lock(user.id, new Date(deps.clock.now().getTime() + deps.policy.lockMinutes * 60_000).toISOString());
   }
 }
 

@@ -31,6 +31,16 @@ export interface UserRepository {
   update(user: UserRecord, changes: UserChanges, remove?: ('lockedUntil' | 'totp')[]): Promise<UserRecord>;
   /** Counts a failed login atomically and returns the new count. */
   addFailedLogin(id: string): Promise<number>;
+  /** Locks the account until the given time (no version check: failures may race). */
+  lock(id: string, until: string): Promise<void>;
+  /** Lifts a lock that has run out and starts counting failures afresh (no version check). */
+  clearExpiredLock(id: string): Promise<void>;
+  /**
+   * Records a successful login: resets the failure count and, with 2FA, the TOTP step used.
+   * No version check, so two logins at once both succeed; false when `totpStep` is not newer
+   * than the recorded one (a replay racing this login) or the user is gone.
+   */
+  recordLogin(id: string, at: string, totpStep?: number): Promise<boolean>;
   delete(user: UserRecord): Promise<void>;
   /** Whether any user exists (bootstrap creates the first admin only on an empty table). */
   countAtMostOne(): Promise<number>;

@@ -1,4 +1,5 @@
 import { SignJWT, UnsecuredJWT, generateKeyPair } from 'jose';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from '#test/support/hub.ts';
 import { json } from '#test/support/http.ts';
@@ -76,6 +77,8 @@ describe('access tokens are refused unless ours, intact and current', () => {
     expect((await me(noExpiry)).status).toBe(401);
     const otherAudience = await new SignJWT({ ...claims(real.sub, real.sid), aud: 'another-api' }).setProtectedHeader({ alg: 'ES256', kid: key!.kid }).setExpirationTime('5m').sign(key!.privateKey);
     expect((await me(otherAudience)).status).toBe(401);
+    const otherIssuer = await new SignJWT({ ...claims(real.sub, real.sid), iss: 'someone-else' }).setProtectedHeader({ alg: 'ES256', kid: key!.kid }).setExpirationTime('5m').sign(key!.privateKey);
+    expect((await me(otherIssuer)).status).toBe(401);
   });
 
   it('keeps old tokens valid across a signing key rotation', async () => {
@@ -165,6 +168,44 @@ describe('lockout', () => {
     const unlock = await hub.fetch(`/api/v1/users/${id}/unlock`, { method: 'POST', headers: bearer(admin.access_token) });
     expect(unlock.status).toBe(200);
     expect((await attempt(password)).status).toBe(200);
+  });
+});
+
+describe('lockout counting', () => {
+  const attempt = (username: string, pw: string) => hub.fetch('/api/v1/auth/login', jsonPost({ username, password: pw }));
+
+  it('counts failures in a row only: a successful login starts the count again', async () => {
+    const admin = await login(hub, 'admin', ADMIN_PASSWORD);
+    const { password } = await createUser(hub, admin.access_token, 'erik', 'viewer');
+    for (let i = 0; i < 4; i++) expect((await attempt('erik', `wrong-${i}`)).status).toBe(401);
+    expect((await attempt('erik', password)).status).toBe(200);
+    for (let i = 0; i < 4; i++) expect((await attempt('erik', `wrong-again-${i}`)).status).toBe(401);
+    expect((await attempt('erik', password)).status).toBe(200);
+  });
+
+  it('lets a user in once the lock has run out, counting afresh', async () => {
+    const admin = await login(hub, 'admin', ADMIN_PASSWORD);
+    const { id, password } = await createUser(hub, admin.access_token, 'fiona', 'viewer');
+    for (let i = 0; i < 5; i++) await attempt('fiona', `wrong-${i}`);
+    expect((await attempt('fiona', password)).status).toBe(423);
+    // Fifteen minutes pass: move the lock into the past rather than wait.
+    await hub.deps.table.doc.send(
+      new UpdateCommand({
+        TableName: hub.deps.table.name,
+        Key: { pk: `USER#${id}`, sk: 'USER' },
+        UpdateExpression: 'SET locked_until = :past',
+        ExpressionAttributeValues: { ':past': new Date(Date.now() - 1000).toISOString() },
+      }),
+    );
+    expect((await attempt('fiona', 'still-wrong')).status).toBe(401);
+    expect((await attempt('fiona', password)).status).toBe(200);
+  });
+
+  it('lets several logins of one user succeed at the same moment', async () => {
+    const admin = await login(hub, 'admin', ADMIN_PASSWORD);
+    const { password } = await createUser(hub, admin.access_token, 'gita', 'viewer');
+    const statuses = (await Promise.all([1, 2, 3, 4].map(() => attempt('gita', password)))).map((r) => r.status);
+    expect(statuses).toEqual([200, 200, 200, 200]);
   });
 });
 

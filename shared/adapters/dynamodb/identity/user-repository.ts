@@ -2,6 +2,7 @@ import { ConflictError } from '#shared/domain/errors.ts';
 import type { ClusterRole } from '#shared/domain/identity/access.ts';
 import type { UserChanges, UserRecord, UserRepository } from '#shared/domain/identity/ports.ts';
 import type { Page } from '#shared/http/pagination.ts';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredItem, Table } from '../table.ts';
 
@@ -144,6 +145,47 @@ export class DynamoUserRepository implements UserRepository {
       }),
     );
     return Number(out.Attributes?.failed_logins ?? 0);
+  }
+
+  async lock(id: string, until: string): Promise<void> {
+    await this.bookkeeping(id, 'SET locked_until = :until', { ':until': until });
+  }
+
+  async clearExpiredLock(id: string): Promise<void> {
+    await this.bookkeeping(id, 'SET failed_logins = :zero REMOVE locked_until', { ':zero': 0 });
+  }
+
+  async recordLogin(id: string, at: string, totpStep?: number): Promise<boolean> {
+    const step = totpStep === undefined ? '' : ', totp.last_step = :step';
+    const newer = totpStep === undefined ? '' : ' AND (attribute_not_exists(totp.last_step) OR totp.last_step < :step)';
+    return this.bookkeeping(
+      id,
+      `SET failed_logins = :zero, last_login_at = :at${step}`,
+      { ':zero': 0, ':at': at, ...(totpStep === undefined ? {} : { ':step': totpStep }) },
+      newer,
+    );
+  }
+
+  /**
+   * Login bookkeeping: written without the optimistic version check (and without bumping the
+   * version), so concurrent logins never conflict with each other or with an admin's edit.
+   */
+  private async bookkeeping(id: string, update: string, values: Record<string, unknown>, condition = ''): Promise<boolean> {
+    try {
+      await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: userKey(id),
+          UpdateExpression: update,
+          ConditionExpression: `attribute_exists(pk)${condition}`,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw err;
+    }
   }
 
   async delete(user: UserRecord): Promise<void> {
