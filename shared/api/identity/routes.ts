@@ -101,7 +101,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: guard({ access: 'viewer', action: 'auth.change_password' }),
       request: { body: json(s.changePasswordBody) },
-      responses: { 200: jsonContent(z.object({ sessions_ended: z.number().int() }), 'Changed.'), ...errorResponses(400, 401) },
+      responses: { 200: jsonContent(z.object({ sessions_ended: z.number().int() }), 'Changed.'), ...errorResponses(400, 401, 403, 423, 429) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -120,7 +120,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       summary: 'Start TOTP enrolment: a secret and an otpauth:// URL for an authenticator app',
       ...authed,
       middleware: guard({ access: 'viewer', action: 'auth.2fa_setup' }),
-      responses: { 200: jsonContent(s.totpSetup, 'Scan or type the secret, then verify a code.'), ...errorResponses(401, 409) },
+      responses: { 200: jsonContent(s.totpSetup, 'Scan or type the secret, then verify a code.'), ...errorResponses(401, 403, 409, 423, 429) },
     }),
     async (c) => {
       const principal = requireUser(c.get('principal'));
@@ -138,7 +138,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: guard({ access: 'viewer', action: 'auth.2fa_enable' }),
       request: { body: json(s.codeBody) },
-      responses: { 200: jsonContent(z.object({ totp_enabled: z.boolean() }), 'On.'), ...errorResponses(400, 401, 409) },
+      responses: { 200: jsonContent(z.object({ totp_enabled: z.boolean() }), 'On.'), ...errorResponses(400, 401, 403, 409, 423, 429) },
     }),
     async (c) => {
       const principal = requireUser(c.get('principal'));
@@ -156,7 +156,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: guard({ access: 'viewer', action: 'auth.2fa_disable' }),
       request: { body: json(s.codeBody) },
-      responses: { 200: jsonContent(z.object({ totp_enabled: z.boolean() }), 'Off.'), ...errorResponses(400, 401, 409) },
+      responses: { 200: jsonContent(z.object({ totp_enabled: z.boolean() }), 'Off.'), ...errorResponses(400, 401, 403, 409, 423, 429) },
     }),
     async (c) => {
       const principal = requireUser(c.get('principal'));
@@ -175,7 +175,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: guard({ access: 'viewer', action: 'api_key.create' }),
       request: { body: json(s.apiKeyBody) },
-      responses: { 201: jsonContent(s.createdApiKey, 'Created; the key is in `key`, shown only now.'), ...errorResponses(400, 401) },
+      responses: { 201: jsonContent(s.createdApiKey, 'Created; the key is in `key`, shown only now.'), ...errorResponses(400, 401, 403, 423, 429) },
     }),
     async (c) => {
       const created = await account.createApiKey(identity(), requireUser(c.get('principal')), c.req.valid('json'));

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { AuthenticationError, ConflictError, InputError, NotFoundError } from '#shared/domain/errors.ts';
+import { AuthenticationError, ConflictError, ForbiddenError, InputError, NotFoundError } from '#shared/domain/errors.ts';
 import type { Page } from '#shared/http/pagination.ts';
 import type { Principal } from './access.ts';
-import { checkTotp } from './authentication.ts';
+import { AccountLockedError, checkTotp, countFailure, isLocked } from './authentication.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import type { ApiKeyRecord, UserRecord } from './ports.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
@@ -13,6 +13,20 @@ import { newTotpSecret } from './totp.ts';
 async function self(deps: IdentityDeps, principal: Principal): Promise<UserRecord> {
   const user = await deps.users.get(principal.userId);
   if (!user) throw new AuthenticationError('Your account no longer exists.', 'INVALID_TOKEN');
+  return user;
+}
+
+/**
+ * The user behind a change of credentials (password, 2FA, new API keys), which needs a login
+ * session: a leaked API key must not be able to mint lasting credentials or lock its owner out.
+ * A locked account changes nothing until the lock runs out.
+ */
+async function selfInSession(deps: IdentityDeps, principal: Principal): Promise<UserRecord> {
+  if (principal.via !== 'token') {
+    throw new ForbiddenError('Credentials can be changed only from a login session (a bearer token), not with an API key.');
+  }
+  const user = await self(deps, principal);
+  if (isLocked(user, deps.clock.now())) throw new AccountLockedError(user.lockedUntil);
   return user;
 }
 
@@ -30,8 +44,10 @@ export function me(principal: Principal) {
 
 /** Changes one's own password and ends every other session of the user. */
 export async function changePassword(deps: IdentityDeps, principal: Principal, current: string, next: string): Promise<{ sessions_ended: number }> {
-  const user = await self(deps, principal);
+  const user = await selfInSession(deps, principal);
   if (!(await verifyPassword(current, user.passwordHash))) {
+    // A wrong guess here counts like a failed login, or a stolen session could guess freely.
+    await countFailure(deps, user);
     throw new AuthenticationError('The current password is wrong.', 'INVALID_CREDENTIALS');
   }
   checkPasswordPolicy(user.username, next, 'new_password');
@@ -44,7 +60,7 @@ export async function changePassword(deps: IdentityDeps, principal: Principal, c
 
 /** Starts 2FA enrolment: a new seed, not yet in force until a code proves the user holds it. */
 export async function setupTotp(deps: IdentityDeps, principal: Principal) {
-  const user = await self(deps, principal);
+  const user = await selfInSession(deps, principal);
   if (user.totp?.enabled) throw new ConflictError('Two-factor authentication is already on; disable it first.', 'TOTP_ALREADY_ENABLED');
   const { secret, otpauthUrl } = newTotpSecret(user.username);
   const { sealingKey } = await deps.keyring.current();
@@ -54,7 +70,7 @@ export async function setupTotp(deps: IdentityDeps, principal: Principal) {
 
 /** Turns 2FA on once a code from the new seed checks out. */
 export async function enableTotp(deps: IdentityDeps, principal: Principal, code: string) {
-  const user = await self(deps, principal);
+  const user = await selfInSession(deps, principal);
   if (!user.totp) throw new ConflictError('Start with POST /auth/2fa/setup.', 'TOTP_NOT_SET_UP');
   if (user.totp.enabled) throw new ConflictError('Two-factor authentication is already on.', 'TOTP_ALREADY_ENABLED');
   const step = await checkTotp(deps, user, code);
@@ -65,9 +81,10 @@ export async function enableTotp(deps: IdentityDeps, principal: Principal, code:
 
 /** Turns 2FA off; needs a valid current code. */
 export async function disableTotp(deps: IdentityDeps, principal: Principal, code: string) {
-  const user = await self(deps, principal);
+  const user = await selfInSession(deps, principal);
   if (!user.totp?.enabled) throw new ConflictError('Two-factor authentication is not on.', 'TOTP_NOT_ENABLED');
   if ((await checkTotp(deps, user, code)) === undefined) {
+    await countFailure(deps, user);
     throw new InputError('The code is wrong or was already used.', [{ field: 'code', location: 'body', message: 'invalid code' }]);
   }
   await deps.users.update(user, {}, ['totp']);
@@ -87,7 +104,7 @@ export function apiKeyView(k: ApiKeyRecord) {
 
 /** Creates an API key acting as its owner; the key is returned once and only its hash is kept. */
 export async function createApiKey(deps: IdentityDeps, principal: Principal, input: { name: string; expires_in_days?: number }) {
-  await self(deps, principal);
+  await selfInSession(deps, principal);
   const id = randomUUID();
   const credential = newCredential('apiKey', id);
   const now = deps.clock.now();

@@ -51,7 +51,7 @@ export async function login(
   subject({ userId: user.id, username: user.username });
   const now = deps.clock.now();
   if (user.lockedUntil) {
-    if (Date.parse(user.lockedUntil) > now.getTime()) throw new AccountLockedError(user.lockedUntil);
+    if (isLocked(user, now)) throw new AccountLockedError(user.lockedUntil);
     // The lock has run out: start counting afresh.
     await deps.users.clearExpiredLock(user.id);
   }
@@ -77,7 +77,12 @@ export async function login(
   return startSession(deps, user.id);
 }
 
-async function countFailure(deps: IdentityDeps, user: UserRecord) {
+export function isLocked(user: UserRecord, now: Date): user is UserRecord & { lockedUntil: string } {
+  return user.lockedUntil !== undefined && Date.parse(user.lockedUntil) > now.getTime();
+}
+
+/** Counts a failed proof of identity (password or code); the fifth in a row locks the account. */
+export async function countFailure(deps: IdentityDeps, user: UserRecord) {
   const failures = await deps.users.addFailedLogin(user.id);
   if (failures >= deps.policy.maxFailedLogins) {
     await deps.users.lock(user.id, new Date(deps.clock.now().getTime() + deps.policy.lockMinutes * 60_000).toISOString());

@@ -37,6 +37,24 @@ describe('API keys', () => {
     expect((await hub.fetch(`/api/v1/auth/api-keys/${key.id}`, { method: 'DELETE', headers: heidi })).status).toBe(404);
   });
 
+  it('cannot change credentials: no new keys, password or 2FA changes with a key', async () => {
+    const admin = await login(hub, 'admin', ADMIN_PASSWORD);
+    const { password } = await createUser(hub, admin.access_token, 'judy', 'operator');
+    const judy = bearer((await login(hub, 'judy', password)).access_token);
+    const key = await json(await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'short', expires_in_days: 1 }, judy)));
+    const withKey = { 'X-API-Key': key.key };
+    const attempts = await Promise.all([
+      hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'forever' }, withKey)),
+      hub.fetch('/api/v1/auth/change-password', jsonPost({ current_password: password, new_password: 'a-brand-new-passphrase' }, withKey)),
+      hub.fetch('/api/v1/auth/2fa/setup', { method: 'POST', headers: withKey }),
+    ]);
+    expect(attempts.map((r) => r.status)).toEqual([403, 403, 403]);
+    expect((await json(attempts[0]!)).detail).toContain('login session');
+    // Nothing changed: one key, and the password still logs in.
+    expect((await json(await hub.fetch('/api/v1/auth/api-keys', { headers: judy }))).items).toHaveLength(1);
+    await login(hub, 'judy', password);
+  });
+
   it("cannot revoke someone else's key", async () => {
     const admin = await login(hub, 'admin', ADMIN_PASSWORD);
     const adminKey = await json(await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'admin-key' }, bearer(admin.access_token))));

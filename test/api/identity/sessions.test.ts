@@ -201,6 +201,19 @@ describe('lockout counting', () => {
     expect((await attempt('fiona', password)).status).toBe(200);
   });
 
+  it('counts wrong current passwords on change-password like failed logins', async () => {
+    const admin = await login(hub, 'admin', ADMIN_PASSWORD);
+    const { password } = await createUser(hub, admin.access_token, 'hana', 'viewer');
+    const hana = bearer((await login(hub, 'hana', password)).access_token);
+    const change = (current: string) =>
+      hub.fetch('/api/v1/auth/change-password', jsonPost({ current_password: current, new_password: 'a-fresh-long-passphrase' }, hana));
+    for (let i = 0; i < 5; i++) expect((await change(`guess-${i}`)).status).toBe(401);
+    const locked = await change(password);
+    expect(locked.status).toBe(423);
+    expect((await json(locked)).code).toBe('ACCOUNT_LOCKED');
+    expect((await attempt('hana', password)).status).toBe(423);
+  });
+
   it('lets several logins of one user succeed at the same moment', async () => {
     const admin = await login(hub, 'admin', ADMIN_PASSWORD);
     const { password } = await createUser(hub, admin.access_token, 'gita', 'viewer');
