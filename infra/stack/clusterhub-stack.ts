@@ -35,7 +35,10 @@ export class ClusterhubStack extends Stack {
     const environment = { HUB_TABLE_NAME: table.tableName, HUB_SECRET_PREFIX: secretPrefix };
     const secretArn = (name: string) =>
       Arn.format({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretPrefix}${name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this);
-    const keyringArn = secretArn('identity/keyring*');
+    // The two identity secrets (names as in shared/domain/identity/keyring.ts), each by its exact
+    // name: Secrets Manager appends `-` and six characters, so `-??????` matches that secret and no other.
+    const keyringArn = secretArn('identity/keyring-??????');
+    const verificationKeysArn = secretArn('identity/verification-keys-??????');
 
     // system: health, capabilities, docs, and (as the $default route) every path no other group claims,
     // so unknown routes still answer a problem document.
@@ -61,10 +64,11 @@ export class ClusterhubStack extends Stack {
     });
     grantTable(identity, table, [...READ, ...WRITE]);
     adminPassword.grantRead(identity);
+    // Only identity holds the private keyring (signing and sealing keys); it publishes the public keys.
     identity.addToRolePolicy(
       new PolicyStatement({
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret'],
-        resources: [keyringArn],
+        resources: [keyringArn, verificationKeysArn],
       }),
     );
     this.route(identity, 'auth', 'users');
@@ -72,7 +76,7 @@ export class ClusterhubStack extends Stack {
     // audit: reading the trail.
     const audit = new HubFunction(this, 'AuditFunction', { folder: 'audit', environment, description: 'clusterhub audit log' });
     grantTable(audit, table, AUTHENTICATED);
-    audit.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [keyringArn] }));
+    audit.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
     this.route(audit, 'audit-log');
 
     // clusters: the registry and live views; kubeconfigs only under <prefix>clusters/, imports read from <prefix>imports/.
@@ -90,7 +94,8 @@ export class ClusterhubStack extends Stack {
         resources: [secretArn('clusters/*')],
       }),
     );
-    clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('imports/*'), keyringArn] }));
+    // It handles hostile kubeconfigs: it verifies tokens with the public keys and never sees the private keyring.
+    clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('imports/*'), verificationKeysArn] }));
     this.route(clusters, 'clusters');
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL; the API is under /api/v1' });

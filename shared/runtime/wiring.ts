@@ -9,7 +9,7 @@ import { createKubernetesGatewayFactory } from '#shared/adapters/kubernetes/kube
 import type { ClusterDeps } from '#shared/domain/clusters/cluster-deps.ts';
 import { AccessTokens } from '#shared/domain/identity/access-tokens.ts';
 import { defaultIdentityPolicy, type IdentityDeps } from '#shared/domain/identity/identity-deps.ts';
-import { KeyringStore } from '#shared/domain/identity/keyring.ts';
+import { identityKeySecretNames, KeyringStore, VerificationKeys } from '#shared/domain/identity/keyring.ts';
 import { lazy, type BaseDependencies, type Dependencies } from './dependencies.ts';
 
 /** Derives the whole dependency set from a runtime's adapters, every member built on first use. */
@@ -21,13 +21,17 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
     table: base.table,
     secrets: base.secrets,
     identity: (): IdentityDeps => {
-      const keyring = new KeyringStore(deps.secrets, `${deps.config.secretPrefix}identity/keyring`, deps.clock);
+      // Verifying reads only the public keys; the private keyring is read (by the identity function
+      // alone, the only one allowed to) when a token is issued or a TOTP seed sealed or opened.
+      const names = identityKeySecretNames(deps.config.secretPrefix);
+      const verificationKeys = new VerificationKeys(deps.secrets, names.verificationKeys, deps.clock);
+      const keyring = new KeyringStore(deps.secrets, names, deps.clock, verificationKeys);
       return {
         users: new DynamoUserRepository(deps.table),
         sessions: new DynamoSessionRepository(deps.table),
         apiKeys: new DynamoApiKeyRepository(deps.table),
         keyring,
-        tokens: new AccessTokens(keyring, deps.clock),
+        tokens: new AccessTokens(keyring, verificationKeys, deps.clock),
         clock: deps.clock,
         policy: defaultIdentityPolicy,
       };

@@ -117,6 +117,36 @@ describe.each(adapters)('SecretStore contract: $name', (adapter) => {
     expect(await subject.store.get(name)).toBe('second');
   });
 
+  it('creates a secret only when absent: a second create keeps the first value and returns false', async () => {
+    const name = uniqueName('created-once');
+    created.push(name);
+
+    const first = await subject.store.create(name, 'first');
+    const second = await subject.store.create(name, 'second');
+
+    expect(first).toBe(true);
+    expect(second).toBe(false);
+    expect(await subject.store.get(name)).toBe('first');
+  });
+
+  it('lets exactly one of several racing creates win, and keeps its value whole', async () => {
+    const name = uniqueName('created-racing');
+    created.push(name);
+    const values = ['a', 'b', 'c', 'd'].map((v) => `${v}-${randomUUID()}`);
+
+    const results = await Promise.all(values.map((value) => subject.store.create(name, value)));
+
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await subject.store.get(name)).toBe(values[results.indexOf(true)]);
+  });
+
+  it('does not create over a secret that put wrote', async () => {
+    const { name } = await putNew('put-then-create', 'kept');
+
+    expect(await subject.store.create(name, 'replaced')).toBe(false);
+    expect(await subject.store.get(name)).toBe('kept');
+  });
+
   it('deletes by ref at once, and deleting again is not an error', async () => {
     const { name, ref } = await putNew('deleted-by-ref', 'gone soon');
 
@@ -158,6 +188,7 @@ describe.each(adapters)('SecretStore contract: $name', (adapter) => {
   it('rejects a name that is not a valid secret name', async () => {
     await expect(subject.store.put('has space', 'v')).rejects.toThrow(/invalid secret name/);
     await expect(subject.store.put('', 'v')).rejects.toThrow(/invalid secret name/);
+    await expect(subject.store.create('has space', 'v')).rejects.toThrow(/invalid secret name/);
   });
 
   it('never puts the value in an error', async () => {
@@ -165,6 +196,7 @@ describe.each(adapters)('SecretStore contract: $name', (adapter) => {
     const failures = [
       await subject.store.put('not valid!', value).catch((e: unknown) => e),
       await subject.broken.put(uniqueName('broken'), value).catch((e: unknown) => e),
+      await subject.broken.create(uniqueName('broken-create'), value).catch((e: unknown) => e),
     ];
 
     for (const error of failures) {
@@ -210,6 +242,8 @@ describe('FileSecretStore on disk', () => {
 
   it('makes the directory 0700 and every secret file 0600, with no temp file left', async () => {
     await store.put('modes', 'value');
+    await store.create('modes-created', 'value');
+    await store.create('modes-created', 'again');
 
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     const entries = await readdir(dir);

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ClusterhubStack } from '#infra/stack/clusterhub-stack.ts';
 import { tableDefinition } from '#shared/data/table-definition.ts';
+import { IDENTITY_KEY_SECRETS } from '#shared/domain/identity/keyring.ts';
 
 let template: Template;
 beforeAll(() => {
@@ -76,10 +77,34 @@ describe('the CDK stack', () => {
         const actions = [statement.Action].flat();
         if (actions.some((a: string) => a.startsWith('secretsmanager:')) && !JSON.stringify(statement.Resource).includes('BootstrapAdminPassword')) {
           for (const resource of [statement.Resource].flat()) {
-            expect(JSON.stringify(resource)).toMatch(/:secret:clusterhub\/(identity\/keyring|clusters\/|imports\/)\*?/);
+            expect(JSON.stringify(resource)).toMatch(/:secret:clusterhub\/(identity\/(keyring|verification-keys)-\?{6}"|clusters\/\*|imports\/\*)/);
           }
         }
       }
+    }
+  });
+
+  it('lets only the identity function read or write the private keyring; the others read only the public keys', () => {
+    const secretsOf = (role: string) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(role))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((s) => [s.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+    const keyring = `:secret:clusterhub/${IDENTITY_KEY_SECRETS.keyring}-??????`;
+    const verificationKeys = `:secret:clusterhub/${IDENTITY_KEY_SECRETS.verificationKeys}-??????`;
+
+    const identity = JSON.stringify(secretsOf('IdentityFunction'));
+    expect(identity).toContain(keyring);
+    expect(identity).toContain(verificationKeys);
+    for (const role of ['AuditFunction', 'ClustersFunction']) {
+      const statements = secretsOf(role);
+      expect(JSON.stringify(statements)).not.toMatch(/identity\/keyring/);
+      const readingKeys = statements.filter((s) => JSON.stringify(s.Resource).includes(verificationKeys));
+      expect(readingKeys.map((s) => s.Action)).toEqual(['secretsmanager:GetSecretValue']);
+    }
+    // Nothing but identity may touch either identity secret, and no wildcard may reach them.
+    for (const role of ['SystemFunction', 'AuditFunction', 'ClustersFunction']) {
+      expect(JSON.stringify(secretsOf(role))).not.toMatch(/identity\/keyring|identity\/\*|clusterhub\/\*/);
     }
   });
 

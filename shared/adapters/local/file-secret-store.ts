@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { assertSecretName } from '#shared/adapters/secrets-manager/secret-name.ts';
 import { SecretNotFoundError, type SecretStore } from '#shared/ports/secret-store.ts';
@@ -27,25 +27,7 @@ export class FileSecretStore implements SecretStore {
   async put(name: string, value: string): Promise<string> {
     assertSecretName(name);
     const target = this.pathOf(name);
-    // Temp names start with a dot, which an encoded name never does.
-    const temp = join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
-    await this.ensureDir();
-    const file = await open(temp, 'wx', 0o600).catch(async (error: unknown) => {
-      if (!isMissing(error)) throw error;
-      // The directory was removed while we ran (a reset of the local data): make it again.
-      this.ready = undefined;
-      await this.ensureDir();
-      return open(temp, 'wx', 0o600);
-    });
-    try {
-      await file.writeFile(value, 'utf8');
-      await file.sync();
-    } catch (error) {
-      await file.close();
-      await unlink(temp).catch(() => {});
-      throw error;
-    }
-    await file.close();
+    const temp = await this.writeTemp(value);
     try {
       await rename(temp, target);
     } catch (error) {
@@ -54,6 +36,27 @@ export class FileSecretStore implements SecretStore {
     }
     await this.syncDir();
     return refPrefix + name;
+  }
+
+  /**
+   * Writes the secret only when none of that name exists: a hard link of a
+   * complete temp file fails with EEXIST rather than replace, so racing
+   * callers (other processes included) see exactly one winner and never a partial file.
+   */
+  async create(name: string, value: string): Promise<boolean> {
+    assertSecretName(name);
+    const target = this.pathOf(name);
+    const temp = await this.writeTemp(value);
+    try {
+      await link(temp, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      await unlink(temp).catch(() => {});
+    }
+    await this.syncDir();
+    return true;
   }
 
   /** Reads by `local-secret:<name>` or by name; throws SecretNotFoundError. */
@@ -77,6 +80,30 @@ export class FileSecretStore implements SecretStore {
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
+  }
+
+  /** A complete, fsynced 0600 file holding `value` under a temp name; the caller moves or removes it. */
+  private async writeTemp(value: string): Promise<string> {
+    // Temp names start with a dot, which an encoded name never does.
+    const temp = join(this.dir, `.tmp-${randomBytes(8).toString('hex')}`);
+    await this.ensureDir();
+    const file = await open(temp, 'wx', 0o600).catch(async (error: unknown) => {
+      if (!isMissing(error)) throw error;
+      // The directory was removed while we ran (a reset of the local data): make it again.
+      this.ready = undefined;
+      await this.ensureDir();
+      return open(temp, 'wx', 0o600);
+    });
+    try {
+      await file.writeFile(value, 'utf8');
+      await file.sync();
+    } catch (error) {
+      await file.close();
+      await unlink(temp).catch(() => {});
+      throw error;
+    }
+    await file.close();
+    return temp;
   }
 
   private pathOf(name: string): string {

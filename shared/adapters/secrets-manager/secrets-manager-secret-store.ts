@@ -44,6 +44,20 @@ export class SecretsManagerSecretStore implements SecretStore {
     }
   }
 
+  /** CreateSecret alone: false when a secret of that name exists, whose value stays untouched. */
+  async create(name: string, value: string): Promise<boolean> {
+    assertSecretName(name);
+    try {
+      await this.client.send(
+        new CreateSecretCommand({ Name: name, SecretString: value, ...(this.kmsKeyId ? { KmsKeyId: this.kmsKeyId } : {}) }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ResourceExistsException) return false;
+      throw failure('create', name, error, value);
+    }
+  }
+
   /** Reads the current value by ARN or name; throws SecretNotFoundError when there is none. */
   async get(ref: string): Promise<string> {
     try {

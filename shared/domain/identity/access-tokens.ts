@@ -1,7 +1,7 @@
 import { errors, jwtVerify, SignJWT, decodeProtectedHeader } from 'jose';
 import { AuthenticationError } from '#shared/domain/errors.ts';
 import type { Clock } from '#shared/ports/clock.ts';
-import { SIGNING_ALGORITHM, type KeyringStore } from './keyring.ts';
+import { SIGNING_ALGORITHM, type KeyringStore, type VerificationKeys } from './keyring.ts';
 
 export const ISSUER = 'clusterhub';
 export const AUDIENCE = 'clusterhub-api';
@@ -16,15 +16,18 @@ export interface AccessClaims {
  * Short-lived JWT access tokens. Verification pins the algorithm, checks issuer,
  * audience and a required expiry, and accepts only keys of our keyring by id,
  * so `alg: none`, HS256 with a public key, or a foreign key are all refused.
+ * Issuing signs with the private keyring; verifying reads only the published
+ * public keys, so a function that merely checks tokens cannot mint them.
  */
 export class AccessTokens {
   constructor(
-    private readonly keys: KeyringStore,
+    private readonly signingKeys: KeyringStore,
+    private readonly verificationKeys: VerificationKeys,
     private readonly clock: Clock,
   ) {}
 
   async issue(claims: AccessClaims): Promise<string> {
-    const [key] = (await this.keys.current()).signing;
+    const [key] = (await this.signingKeys.current()).signing;
     const now = Math.floor(this.clock.now().getTime() / 1000);
     return new SignJWT({ sid: claims.sessionId })
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid: key!.kid, typ: 'JWT' })
@@ -45,12 +48,10 @@ export class AccessTokens {
       throw invalid;
     }
     if (!kid) throw invalid;
-    let key = (await this.keys.current()).signing.find((k) => k.kid === kid);
-    // A key id we do not know may be one another instance just rotated in.
-    key ??= (await this.keys.current(true)).signing.find((k) => k.kid === kid);
+    const key = await this.verificationKeys.find(kid);
     if (!key) throw invalid;
     try {
-      const { payload } = await jwtVerify(token, key.publicKey, {
+      const { payload } = await jwtVerify(token, key, {
         algorithms: [SIGNING_ALGORITHM],
         issuer: ISSUER,
         audience: AUDIENCE,

@@ -8,7 +8,9 @@ export interface IdentityDeps {
   users: UserRepository;
   sessions: SessionRepository;
   apiKeys: ApiKeyRepository;
+  /** The private keys (signing, sealing): only the identity function can read them. */
   keyring: KeyringStore;
+  /** Issues with `keyring`; verifies with the published public keys only. */
   tokens: AccessTokens;
   clock: Clock;
   policy: IdentityPolicy;

@@ -6,13 +6,42 @@ import { SecretNotFoundError, type SecretStore } from '#shared/ports/secret-stor
 export const SIGNING_ALGORITHM = 'ES256';
 /** How many retired signing keys still verify tokens after a rotation. */
 const KEEP_RETIRED_KEYS = 2;
-/** How long an instance trusts its copy of the keyring before reading it again. */
+/** How long an instance trusts its copy of a key set before reading it again. */
 const CACHE_MS = 5 * 60_000;
+/**
+ * The least time between two reads of the verification keys forced by an
+ * unknown key id. Anyone can send any key id before a rate limit applies, so
+ * without this bound every such request would cost a Secrets Manager read.
+ */
+export const FORCED_RELOAD_INTERVAL_MS = 30_000;
+
+/** Names of the two identity secrets, below the hub's secret prefix. */
+export const IDENTITY_KEY_SECRETS = {
+  /** Signing private keys and the sealing key: only the identity function may read or write it. */
+  keyring: 'identity/keyring',
+  /** The public verification keys (a JWKS): written by the identity function, read by every function. */
+  verificationKeys: 'identity/verification-keys',
+} as const;
+
+export interface IdentityKeySecretNames {
+  keyring: string;
+  verificationKeys: string;
+}
+
+/** The full names of the identity secrets under `prefix` (such as `clusterhub/`). */
+export function identityKeySecretNames(prefix: string): IdentityKeySecretNames {
+  return { keyring: `${prefix}${IDENTITY_KEY_SECRETS.keyring}`, verificationKeys: `${prefix}${IDENTITY_KEY_SECRETS.verificationKeys}` };
+}
 
 interface StoredKeyring {
   signing: { kid: string; privateJwk: JWK; publicJwk: JWK; createdAt: string }[];
   /** AES-256 key (base64) that seals secrets the hub must read back, such as TOTP seeds. */
   sealing: string;
+}
+
+/** The published verification keys: a JWK Set with public parts only. */
+interface StoredVerificationKeys {
+  keys: JWK[];
 }
 
 export interface SigningKey {
@@ -28,11 +57,15 @@ export interface Keyring {
 }
 
 /**
- * The identity keys, kept as one secret in the secret store: ES256 signing
- * keys with key ids (so a rotation does not log anyone out) and the sealing key.
+ * The public half of the signing keys, the only key material a function needs
+ * to verify access tokens. Reading it never touches the private keyring, and a
+ * missing set (nobody has logged in yet) is an empty one: nothing verifies and
+ * nothing is created.
  */
-export class KeyringStore {
-  private cached?: { keyring: Keyring; at: number };
+export class VerificationKeys {
+  private cached?: { keys: Map<string, CryptoKey>; at: number };
+  private lastRead = Number.NEGATIVE_INFINITY;
+  private reading?: Promise<Map<string, CryptoKey>>;
 
   constructor(
     private readonly secrets: SecretStore,
@@ -40,19 +73,81 @@ export class KeyringStore {
     private readonly clock: Clock,
   ) {}
 
+  /** The public key published under `kid`, or undefined when there is none. */
+  async find(kid: string): Promise<CryptoKey | undefined> {
+    const now = this.clock.now().getTime();
+    const fresh = this.cached && now - this.cached.at < CACHE_MS ? this.cached.keys : await this.read();
+    if (fresh.has(kid)) return fresh.get(kid);
+    // A key id we do not know may be one the identity function just rotated in: look again, but not often.
+    if (now - this.lastRead < FORCED_RELOAD_INTERVAL_MS) return undefined;
+    return (await this.read()).get(kid);
+  }
+
+  /** Drops the cached set, so keys this instance has just published verify at once. */
+  forget(): void {
+    this.cached = undefined;
+    this.lastRead = Number.NEGATIVE_INFINITY;
+  }
+
+  /** One read at a time: concurrent requests share it. */
+  private read(): Promise<Map<string, CryptoKey>> {
+    this.reading ??= (async () => {
+      const at = this.clock.now().getTime();
+      this.lastRead = at;
+      try {
+        const keys = await this.load();
+        this.cached = { keys, at };
+        return keys;
+      } finally {
+        this.reading = undefined;
+      }
+    })();
+    return this.reading;
+  }
+
+  private async load(): Promise<Map<string, CryptoKey>> {
+    let stored: StoredVerificationKeys;
+    try {
+      stored = JSON.parse(await this.secrets.get(this.secretName)) as StoredVerificationKeys;
+    } catch (err) {
+      if (err instanceof SecretNotFoundError) return new Map();
+      throw err;
+    }
+    const keys = new Map<string, CryptoKey>();
+    for (const jwk of stored.keys) {
+      if (typeof jwk.kid !== 'string') continue;
+      // Only the public coordinates are imported, whatever else the set holds.
+      keys.set(jwk.kid, (await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, SIGNING_ALGORITHM)) as CryptoKey);
+    }
+    return keys;
+  }
+}
+
+/**
+ * The private identity keys, kept as one secret that only the identity
+ * function reads: ES256 signing keys with key ids (so a rotation does not log
+ * anyone out) and the sealing key. Their public halves are published to a
+ * second secret, {@link VerificationKeys}, which every other function reads.
+ */
+export class KeyringStore {
+  private cached?: { keyring: Keyring; at: number };
+
+  constructor(
+    private readonly secrets: SecretStore,
+    private readonly names: IdentityKeySecretNames,
+    private readonly clock: Clock,
+    /** This instance's verifier, told to re-read when this store publishes keys. */
+    private readonly verifier?: VerificationKeys,
+  ) {}
+
   /** The keyring, created on first use, cached per instance for a few minutes. */
   async current(refresh = false): Promise<Keyring> {
     const now = this.clock.now().getTime();
     if (!refresh && this.cached && now - this.cached.at < CACHE_MS) return this.cached.keyring;
-    let stored: StoredKeyring;
-    try {
-      stored = JSON.parse(await this.secrets.get(this.secretName)) as StoredKeyring;
-    } catch (err) {
-      if (!(err instanceof SecretNotFoundError)) throw err;
-      await this.secrets.put(this.secretName, JSON.stringify(await newKeyring(this.clock)));
-      // Read back what is stored, so two instances racing to create it converge on one keyring.
-      stored = JSON.parse(await this.secrets.get(this.secretName)) as StoredKeyring;
-    }
+    const stored = await this.readOrCreate();
+    // Publishes the public keys when no set exists yet: after a first use whose publisher
+    // crashed, or for a keyring from before the split. Never replaces a newer set.
+    if (await this.secrets.create(this.names.verificationKeys, publicSetOf(stored))) this.verifier?.forget();
     const keyring = await load(stored);
     this.cached = { keyring, at: now };
     return keyring;
@@ -60,13 +155,42 @@ export class KeyringStore {
 
   /** Adds a new signing key in front; the previous ones keep verifying until they fall off the end. */
   async rotate(): Promise<string> {
-    const stored = JSON.parse(await this.secrets.get(this.secretName)) as StoredKeyring;
+    const stored = parseKeyring(await this.secrets.get(this.names.keyring));
     const fresh = await newSigningKey(this.clock);
     stored.signing = [fresh, ...stored.signing].slice(0, KEEP_RETIRED_KEYS + 1);
-    await this.secrets.put(this.secretName, JSON.stringify(stored));
+    // Public set first: a key published but never used is harmless, a key used but not published is not.
+    await this.secrets.put(this.names.verificationKeys, publicSetOf(stored));
+    await this.secrets.put(this.names.keyring, JSON.stringify(stored));
     this.cached = undefined;
+    this.verifier?.forget();
     return fresh.kid;
   }
+
+  /**
+   * The stored keyring, or a new one. Creation never overwrites: of instances
+   * racing on first use exactly one stores its keyring and the others read
+   * that one back, so nothing is ever sealed with a key that is then lost.
+   */
+  private async readOrCreate(): Promise<StoredKeyring> {
+    try {
+      return parseKeyring(await this.secrets.get(this.names.keyring));
+    } catch (err) {
+      if (!(err instanceof SecretNotFoundError)) throw err;
+    }
+    const created = await newKeyring(this.clock);
+    if (await this.secrets.create(this.names.keyring, JSON.stringify(created))) return created;
+    return parseKeyring(await this.secrets.get(this.names.keyring));
+  }
+}
+
+function parseKeyring(text: string): StoredKeyring {
+  return JSON.parse(text) as StoredKeyring;
+}
+
+/** The JWK Set of the keyring's public keys: key id and public coordinates, nothing private. */
+function publicSetOf(stored: StoredKeyring): string {
+  const keys = stored.signing.map(({ kid, publicJwk: { kty, crv, x, y } }) => ({ kty, crv, x, y, kid, alg: SIGNING_ALGORITHM, use: 'sig' }));
+  return JSON.stringify({ keys } satisfies StoredVerificationKeys);
 }
 
 async function newSigningKey(clock: Clock) {

@@ -1,0 +1,248 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { FileSecretStore } from '#shared/adapters/local/file-secret-store.ts';
+import { AuthenticationError } from '#shared/domain/errors.ts';
+import { AccessTokens, AUDIENCE, ISSUER } from '#shared/domain/identity/access-tokens.ts';
+import {
+  FORCED_RELOAD_INTERVAL_MS,
+  identityKeySecretNames,
+  KeyringStore,
+  VerificationKeys,
+} from '#shared/domain/identity/keyring.ts';
+import type { Clock } from '#shared/ports/clock.ts';
+import { SecretNotFoundError, type SecretStore } from '#shared/ports/secret-store.ts';
+
+const names = identityKeySecretNames('test/');
+const claims = { userId: 'u1', sessionId: 's1' };
+
+/** A clock the test moves by hand. */
+function manualClock(start = Date.parse('2026-01-01T00:00:00Z')) {
+  let now = start;
+  return { now: () => new Date(now), advance: (ms: number) => (now += ms) } satisfies Clock & { advance(ms: number): number };
+}
+
+/**
+ * An in-memory store that counts reads per name and can refuse a name, the way
+ * IAM refuses a function the private keyring. Every call yields first, so
+ * concurrent callers interleave as they would against a real service.
+ */
+class RecordingStore implements SecretStore {
+  readonly reads = new Map<string, number>();
+  readonly writes: string[] = [];
+  readonly refused = new Set<string>();
+
+  constructor(readonly values = new Map<string, string>()) {}
+
+  /** Another view of the same secrets, with its own counters and refusals. */
+  view(): RecordingStore {
+    return new RecordingStore(this.values);
+  }
+
+  async put(name: string, value: string) {
+    await this.check(name);
+    this.writes.push(name);
+    this.values.set(name, value);
+    return name;
+  }
+  async create(name: string, value: string) {
+    await this.check(name);
+    if (this.values.has(name)) return false;
+    this.writes.push(name);
+    this.values.set(name, value);
+    return true;
+  }
+  async get(ref: string) {
+    await this.check(ref);
+    this.reads.set(ref, (this.reads.get(ref) ?? 0) + 1);
+    const value = this.values.get(ref);
+    if (value === undefined) throw new SecretNotFoundError(ref);
+    return value;
+  }
+  async delete(ref: string) {
+    await this.check(ref);
+    this.values.delete(ref);
+  }
+  private async check(name: string) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.refused.has(name)) throw Object.assign(new Error(`AccessDeniedException: ${name}`), { name: 'AccessDeniedException' });
+  }
+}
+
+/** What one function instance builds: a keyring (used by identity only), a verifier and tokens over both. */
+function instance(store: SecretStore, clock: Clock) {
+  const verificationKeys = new VerificationKeys(store, names.verificationKeys, clock);
+  const keyring = new KeyringStore(store, names, clock, verificationKeys);
+  return { keyring, verificationKeys, tokens: new AccessTokens(keyring, verificationKeys, clock) };
+}
+
+const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e);
+const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string;
+
+/** A well-formed ES256 token under a key id the hub never issued. */
+async function foreignToken(kid: string, clock: Clock) {
+  const { privateKey } = await generateKeyPair('ES256');
+  const now = Math.floor(clock.now().getTime() / 1000);
+  return new SignJWT({ sid: 's1' })
+    .setProtectedHeader({ alg: 'ES256', kid })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject('u1')
+    .setExpirationTime(now + 300)
+    .sign(privateKey);
+}
+
+describe('first use of the keyring by racing instances', () => {
+  const dirs: string[] = [];
+  afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  it('stores one keyring: both get the same sealing key and each verifies the tokens of the other', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clusterhub-keyring-'));
+    dirs.push(dir);
+    const clock = manualClock();
+    // Two stores over one directory: two cold Lambdas over one Secrets Manager.
+    const a = instance(new FileSecretStore(dir), clock);
+    const b = instance(new FileSecretStore(dir), clock);
+
+    const [ringA, ringB] = await Promise.all([a.keyring.current(), b.keyring.current()]);
+
+    expect(ringA.sealingKey.equals(ringB.sealingKey)).toBe(true);
+    expect(ringA.signing.map((k) => k.kid)).toEqual(ringB.signing.map((k) => k.kid));
+    expect(await b.tokens.verify(await a.tokens.issue(claims))).toEqual(claims);
+    expect(await a.tokens.verify(await b.tokens.issue(claims))).toEqual(claims);
+  });
+
+  it('converges when many instances race on an in-memory store too, and publishes only public keys', async () => {
+    const store = new RecordingStore();
+    const clock = manualClock();
+    const instances = Array.from({ length: 5 }, () => instance(store.view(), clock));
+
+    const rings = await Promise.all(instances.map((i) => i.keyring.current()));
+
+    expect(new Set(rings.map((r) => r.sealingKey.toString('base64'))).size).toBe(1);
+    const published = JSON.parse(store.values.get(names.verificationKeys)!) as { keys: Record<string, unknown>[] };
+    expect(published.keys.map((k) => k.kid)).toEqual(rings[0]!.signing.map((k) => k.kid));
+    for (const key of published.keys) expect(Object.keys(key).sort()).toEqual(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    expect(store.values.get(names.verificationKeys)).not.toContain(rings[0]!.sealingKey.toString('base64'));
+  });
+});
+
+describe('verifying access tokens', () => {
+  let store: RecordingStore;
+  let clock: ReturnType<typeof manualClock>;
+  beforeEach(() => {
+    store = new RecordingStore();
+    clock = manualClock();
+  });
+
+  it('refuses with 401 INVALID_TOKEN, and creates nothing, while no verification keys exist', async () => {
+    const verifier = instance(store, clock);
+
+    const error = await refusal(verifier.tokens.verify(await foreignToken('some-kid', clock)));
+
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({ status: 401, code: 'INVALID_TOKEN' });
+    expect(store.writes).toEqual([]);
+    expect(store.reads.get(names.keyring)).toBeUndefined();
+  });
+
+  it('never reads the private keyring, which a verifying function may not read at all', async () => {
+    const identity = instance(store, clock);
+    const token = await identity.tokens.issue(claims);
+    const clustersFunction = store.view();
+    clustersFunction.refused.add(names.keyring);
+    const verifier = instance(clustersFunction, clock);
+
+    expect(await verifier.tokens.verify(token)).toEqual(claims);
+    expect(await refusal(verifier.tokens.verify(await foreignToken(kidOf(token), clock)))).toBeInstanceOf(AuthenticationError);
+    expect(await refusal(verifier.tokens.verify(await foreignToken('unknown', clock)))).toBeInstanceOf(AuthenticationError);
+    expect(clustersFunction.reads.get(names.keyring)).toBeUndefined();
+    expect(clustersFunction.writes).toEqual([]);
+  });
+
+  it('re-reads the keys for an unknown key id at most once per interval', async () => {
+    await instance(store, clock).tokens.issue(claims);
+    const reader = store.view();
+    const verifier = instance(reader, clock);
+    const publicReads = () => reader.reads.get(names.verificationKeys) ?? 0;
+
+    for (let i = 0; i < 20; i++) await refusal(verifier.tokens.verify(await foreignToken(`attacker-${i}`, clock)));
+    // The first request fills the cache; the others within the interval read nothing.
+    expect(publicReads()).toBe(1);
+
+    clock.advance(FORCED_RELOAD_INTERVAL_MS - 1);
+    await refusal(verifier.tokens.verify(await foreignToken('attacker-late', clock)));
+    expect(publicReads()).toBe(1);
+
+    clock.advance(1);
+    for (let i = 0; i < 20; i++) await refusal(verifier.tokens.verify(await foreignToken(`attacker-again-${i}`, clock)));
+    expect(publicReads()).toBe(2);
+  });
+
+  it('reads concurrent unknown key ids once', async () => {
+    await instance(store, clock).tokens.issue(claims);
+    const reader = store.view();
+    const verifier = instance(reader, clock);
+    const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => foreignToken(`burst-${i}`, clock)));
+
+    await Promise.all(tokens.map((t) => refusal(verifier.tokens.verify(t))));
+
+    expect(reader.reads.get(names.verificationKeys)).toBe(1);
+  });
+});
+
+describe('rotating the signing key', () => {
+  it('signs with the new key in front, publishes it, and keeps earlier tokens valid everywhere', async () => {
+    const store = new RecordingStore();
+    const clock = manualClock();
+    const identity = instance(store, clock);
+    const other = instance(store.view(), clock);
+    const before = await identity.tokens.issue(claims);
+    expect(await other.tokens.verify(before)).toEqual(claims);
+
+    const kid = await identity.keyring.rotate();
+    const after = await identity.tokens.issue(claims);
+
+    expect(kidOf(after)).toBe(kid);
+    expect((await identity.keyring.current()).signing.map((k) => k.kid)).toEqual([kid, kidOf(before)]);
+    const published = JSON.parse(store.values.get(names.verificationKeys)!) as { keys: { kid: string }[] };
+    expect(published.keys.map((k) => k.kid)).toEqual([kid, kidOf(before)]);
+    // The rotating instance verifies the new key at once; another one once its throttle allows a re-read.
+    expect(await identity.tokens.verify(after)).toEqual(claims);
+    expect(await identity.tokens.verify(before)).toEqual(claims);
+    clock.advance(FORCED_RELOAD_INTERVAL_MS);
+    expect(await other.tokens.verify(after)).toEqual(claims);
+    expect(await other.tokens.verify(before)).toEqual(claims);
+  });
+
+  it('keeps the sealing key and drops the oldest keys past the retired ones', async () => {
+    const store = new RecordingStore();
+    const identity = instance(store, manualClock());
+    const { sealingKey, signing } = await identity.keyring.current();
+
+    const kids = [];
+    for (let i = 0; i < 3; i++) kids.unshift(await identity.keyring.rotate());
+
+    const now = await identity.keyring.current();
+    expect(now.sealingKey.equals(sealingKey)).toBe(true);
+    expect(now.signing.map((k) => k.kid)).toEqual(kids);
+    expect(now.signing.map((k) => k.kid)).not.toContain(signing[0]!.kid);
+  });
+});
+
+describe('a keyring from before the verification keys were split off', () => {
+  it('gets its public keys published on first use, with the same keys and sealing key', async () => {
+    const clock = manualClock();
+    const old = new RecordingStore();
+    await instance(old, clock).keyring.current();
+    const store = new RecordingStore(new Map([[names.keyring, old.values.get(names.keyring)!]]));
+    const identity = instance(store, clock);
+
+    const ring = await identity.keyring.current();
+
+    expect(ring.sealingKey.equals((await instance(old, clock).keyring.current()).sealingKey)).toBe(true);
+    expect(await instance(store.view(), clock).tokens.verify(await identity.tokens.issue(claims))).toEqual(claims);
+  });
+});
