@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /** Whether any process of the group led by `pid` is still alive. */
 export function groupAlive(pid: number): boolean {
   try {
@@ -5,6 +6,33 @@ export function groupAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * When the process started (clock ticks since boot, from /proc), or undefined where /proc is
+ * missing. A pid plus its start time names one process, even after the pid is reused.
+ */
+export function processStartTime(pid: number): string | undefined {
+  return procStat(pid)?.[19];
+}
+
+/**
+ * Whether the process has exited but not been reaped yet: a detached child whose parent is gone
+ * may stay a zombie for a while, and signals (even signal 0) still find it.
+ */
+export function isZombie(pid: number): boolean {
+  return procStat(pid)?.[0] === 'Z';
+}
+
+/** The fields of /proc/<pid>/stat after the command name (state first), or undefined without /proc. */
+function procStat(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may hold spaces: the fields proper start after its closing parenthesis.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
   }
 }
 

@@ -5,13 +5,30 @@ import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { testbedDir, testbedEnvFile, type TestbedEnv, type TestCluster } from './env.ts';
 import { ensureKubeBinaries, startClusters, stopClusters } from './kube.ts';
 import { ensureMoto, startMoto, stopMoto } from './moto.ts';
-import { groupAlive, stopProcessGroup } from './process-group.ts';
+import { groupAlive, isZombie, processStartTime, stopProcessGroup } from './process-group.ts';
 
 /** The processes a running test bed consists of, so that `down` (or a second `up`) can find them. */
 interface TestbedState {
   env: TestbedEnv;
   pids: { dynamodb?: number; moto?: number; kube?: number };
+  /** Each pid's start time, so a pid reused by another process after a reboot is not taken for ours. */
+  startTimes?: Record<string, string>;
+  /** The existing parts the caller asked for instead of starting ours (see `requestedParts`). */
+  requested?: RequestedParts;
 }
+
+/** The variables that replace a part of the test bed with an existing one. */
+interface RequestedParts {
+  dynamodb: string | null;
+  aws: string | null;
+  kubeconfig: string | null;
+}
+
+const requestedParts = (): RequestedParts => ({
+  dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? null,
+  aws: process.env.AWS_ENDPOINT_URL ?? null,
+  kubeconfig: process.env.CLUSTERHUB_TEST_KUBECONFIG ?? null,
+});
 
 const stateFile = join(testbedDir, 'state.json');
 export const TEST_CLUSTER_NAMES = ['alpha', 'beta'];
@@ -26,16 +43,34 @@ type Log = (line: string) => void;
  * test bed that is already running. Returns whether it started one.
  */
 export async function upTestbed(log: Log): Promise<{ env: TestbedEnv; started: boolean }> {
-  const running = await runningTestbed();
-  if (running) {
+  const requested = requestedParts();
+  const previous = readState();
+  if (previous && testbedAlive(previous)) {
+    if (!sameParts(previous.requested, requested)) {
+      throw new Error(
+        'A test bed is running with other AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB or CLUSTERHUB_TEST_KUBECONFIG settings: run "npm run testbed:down" first.',
+      );
+    }
     log('test bed already running; reusing it');
-    return { env: running.env, started: false };
+    return { env: previous.env, started: false };
+  }
+  if (previous) {
+    // Part of an earlier test bed died: stop what is left of it, or it would hold its ports and locks.
+    log('an earlier test bed is partly gone; stopping what is left of it');
+    await stopPids(ownedPids(previous));
+    forgetState();
   }
   mkdirSync(testbedDir, { recursive: true });
   const pids: TestbedState['pids'] = {};
-  const save = (env: TestbedEnv) => writeFileSync(stateFile, JSON.stringify({ env, pids } satisfies TestbedState, null, 2));
+  const save = (env: TestbedEnv) => {
+    const startTimes = Object.fromEntries(
+      Object.values(pids).flatMap((pid) => (pid === undefined ? [] : [[String(pid), processStartTime(pid) ?? '']])),
+    );
+    writeFileSync(stateFile, JSON.stringify({ env, pids, startTimes, requested } satisfies TestbedState, null, 2));
+  };
   try {
-    const [dynamodb, aws, clusters] = await Promise.all([
+    // Every part runs to its end, even when another fails, so that what did start is known and stopped.
+    const results = await Promise.allSettled([
       part('DynamoDB Local', async () => {
         if (process.env.AWS_ENDPOINT_URL_DYNAMODB) {
           log(`using the DynamoDB at AWS_ENDPOINT_URL_DYNAMODB=${process.env.AWS_ENDPOINT_URL_DYNAMODB}`);
@@ -71,6 +106,13 @@ export async function upTestbed(log: Log): Promise<{ env: TestbedEnv; started: b
         return kube.clusters;
       }),
     ]);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [dynamodb, aws, clusters] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [
+      TestbedEnv['dynamodb'],
+      TestbedEnv['aws'],
+      TestbedEnv['clusters'],
+    ];
     const env: TestbedEnv = { aws, dynamodb, clusters };
     save(env);
     writeFileSync(testbedEnvFile, JSON.stringify(env, null, 2));
@@ -99,10 +141,14 @@ export async function downTestbed(log: Log): Promise<void> {
     log('no test bed is running');
     return;
   }
-  await stopPids(state.pids);
+  await stopPids(ownedPids(state));
+  forgetState();
+  log('test bed stopped');
+}
+
+function forgetState() {
   rmSync(stateFile, { force: true });
   rmSync(testbedEnvFile, { force: true });
-  log('test bed stopped');
 }
 
 async function stopPids(pids: TestbedState['pids']) {
@@ -142,11 +188,26 @@ function readState(): TestbedState | undefined {
   }
 }
 
-async function runningTestbed(): Promise<TestbedState | undefined> {
-  const state = readState();
-  if (!state) return undefined;
-  const alive = Object.values(state.pids).every((pid) => pid === undefined || groupAlive(pid));
-  return alive ? state : undefined;
+/** Whether `pid` is still the process the state recorded (not a stranger that reused the number). */
+function isOurs(state: TestbedState, pid: number): boolean {
+  if (!groupAlive(pid) || isZombie(pid)) return false;
+  const recorded = state.startTimes?.[String(pid)];
+  return !recorded || recorded === processStartTime(pid);
+}
+
+function testbedAlive(state: TestbedState): boolean {
+  return Object.values(state.pids).every((pid) => pid === undefined || isOurs(state, pid));
+}
+
+/** The recorded pids that are still ours; the others must not be signalled. */
+function ownedPids(state: TestbedState): TestbedState['pids'] {
+  const owned = Object.entries(state.pids).filter(([, pid]) => pid !== undefined && isOurs(state, pid));
+  return Object.fromEntries(owned) as TestbedState['pids'];
+}
+
+function sameParts(recorded: RequestedParts | undefined, requested: RequestedParts): boolean {
+  if (!recorded) return true;
+  return recorded.dynamodb === requested.dynamodb && recorded.aws === requested.aws && recorded.kubeconfig === requested.kubeconfig;
 }
 
 
