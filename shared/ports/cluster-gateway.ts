@@ -20,7 +20,8 @@ export type ConnectionFailureReason = (typeof CONNECTION_FAILURE_REASONS)[number
 
 /**
  * A live view could not be answered: the cluster is down, slow, or refuses the credential.
- * Becomes 503 CLUSTER_UNAVAILABLE with `reason`; the message never holds a credential.
+ * Becomes 503 CLUSTER_UNAVAILABLE with `reason`, except that live views answer a credential the
+ * cluster refuses (`unauthorized`, `forbidden`) with 422; the message never holds a credential.
  */
 export class ClusterUnavailableError extends UnavailableError {
   constructor(
@@ -88,12 +89,13 @@ export interface NamespaceInfo {
   labels: Record<string, string>;
 }
 
+/** Each count is null when the credential may not list that kind cluster-wide (403); the others still count. */
 export interface ClusterSummary {
-  node_count: number;
-  namespace_count: number;
-  pod_count: number;
-  deployment_count: number;
-  service_count: number;
+  node_count: number | null;
+  namespace_count: number | null;
+  pod_count: number | null;
+  deployment_count: number | null;
+  service_count: number | null;
 }
 
 export interface ReplicatedWorkload {
@@ -127,12 +129,13 @@ export interface CronJobInfo {
   last_schedule: string | null;
 }
 
+/** Each kind is null when the credential may not list it (403); the others are still listed. */
 export interface Workloads {
-  deployments: DeploymentInfo[];
-  statefulsets: ReplicatedWorkload[];
-  daemonsets: ReplicatedWorkload[];
-  jobs: JobInfo[];
-  cronjobs: CronJobInfo[];
+  deployments: DeploymentInfo[] | null;
+  statefulsets: ReplicatedWorkload[] | null;
+  daemonsets: ReplicatedWorkload[] | null;
+  jobs: JobInfo[] | null;
+  cronjobs: CronJobInfo[] | null;
   /** True when a kind had more objects than the limit and only the first ones are listed. */
   truncated: boolean;
 }

@@ -16,6 +16,9 @@ export interface TestHub {
   deps: Dependencies;
   /** Every log line the hub wrote, to search for leaks. */
   logs: string[];
+  /** Its DynamoDB table and its data directory (the local secret store lives there). */
+  tableName: string;
+  dataDir: string;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -28,18 +31,28 @@ const GENEROUS_LIMITS = {
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: '10000',
 };
 
+export interface TestHubOptions {
+  /**
+   * Start another instance of that hub's deployment, as a second Lambda instance: the same table
+   * and the same secret store, its own process state. Stopping it leaves the stores to their owner.
+   */
+  instanceOf?: TestHub;
+}
+
 /**
  * The local app over real HTTP, on the test bed's DynamoDB Local with a table
  * of its own, so test files never see each other's data.
  */
-export async function startTestHub(env: Record<string, string> = {}): Promise<TestHub> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'clusterhub-test-'));
+export async function startTestHub(env: Record<string, string> = {}, options: TestHubOptions = {}): Promise<TestHub> {
+  const owner = options.instanceOf;
+  const dataDir = owner?.dataDir ?? mkdtempSync(join(tmpdir(), 'clusterhub-test-'));
+  const tableName = owner?.tableName ?? env.HUB_TABLE_NAME ?? `test-${randomUUID()}`;
   const logs: string[] = [];
   const logger = createLogger({ service: 'clusterhub-test' }, { level: 'debug', write: (line) => logs.push(line) });
   const runtime = await startLocalRuntime({
     dataDir,
     dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
-    env: { HUB_TABLE_NAME: `test-${randomUUID()}`, HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, ...GENEROUS_LIMITS, ...env },
+    env: { HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, ...GENEROUS_LIMITS, ...env, HUB_TABLE_NAME: tableName },
     logger,
   });
   const app = createApi(endpointGroups(runtime.deps), logger);
@@ -52,11 +65,13 @@ export async function startTestHub(env: Record<string, string> = {}): Promise<Te
     url,
     deps: runtime.deps,
     logs,
+    tableName,
+    dataDir,
     fetch: (path, init) => fetch(url + path, init),
     stop: async () => {
       await new Promise((resolve) => server.close(resolve));
       await runtime.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!owner) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

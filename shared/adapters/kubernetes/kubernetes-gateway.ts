@@ -288,42 +288,44 @@ class KubernetesGateway implements ClusterGateway {
     });
   }
 
+  /** Counts the credential may not read come back null (the `view` ClusterRole cannot list nodes). */
   async summary(): Promise<ClusterSummary> {
     return this.call(async ({ core, apps }) => {
       const [nodes, namespaces, pods, deployments, services] = await Promise.all([
-        countAll((p) => core.listNode(p)),
-        countAll((p) => core.listNamespace(p)),
-        countAll((p) => core.listPodForAllNamespaces(p)),
-        countAll((p) => apps.listDeploymentForAllNamespaces(p)),
-        countAll((p) => core.listServiceForAllNamespaces(p)),
+        countAll((p) => core.listNode(p)).catch(forbiddenAsNull),
+        countAll((p) => core.listNamespace(p)).catch(forbiddenAsNull),
+        countAll((p) => core.listPodForAllNamespaces(p)).catch(forbiddenAsNull),
+        countAll((p) => apps.listDeploymentForAllNamespaces(p)).catch(forbiddenAsNull),
+        countAll((p) => core.listServiceForAllNamespaces(p)).catch(forbiddenAsNull),
       ]);
       return { node_count: nodes, namespace_count: namespaces, pod_count: pods, deployment_count: deployments, service_count: services };
     });
   }
 
+  /** Kinds the credential may not list come back null; the others are still listed. */
   async workloads(query: WorkloadQuery = {}): Promise<Workloads> {
     const limit = clampLimit(query.limit, DEFAULT_WORKLOAD_LIMIT, MAX_WORKLOAD_LIMIT);
     const namespace = query.namespace;
     return this.call(async ({ apps, batch }) => {
       const [deployments, statefulsets, daemonsets, jobs, cronjobs] = await Promise.all([
-        listUpTo((p) => (namespace ? apps.listNamespacedDeployment({ namespace, ...p }) : apps.listDeploymentForAllNamespaces(p)), limit),
-        listUpTo((p) => (namespace ? apps.listNamespacedStatefulSet({ namespace, ...p }) : apps.listStatefulSetForAllNamespaces(p)), limit),
-        listUpTo((p) => (namespace ? apps.listNamespacedDaemonSet({ namespace, ...p }) : apps.listDaemonSetForAllNamespaces(p)), limit),
-        listUpTo((p) => (namespace ? batch.listNamespacedJob({ namespace, ...p }) : batch.listJobForAllNamespaces(p)), limit),
-        listUpTo((p) => (namespace ? batch.listNamespacedCronJob({ namespace, ...p }) : batch.listCronJobForAllNamespaces(p)), limit),
+        listUpTo((p) => (namespace ? apps.listNamespacedDeployment({ namespace, ...p }) : apps.listDeploymentForAllNamespaces(p)), limit).catch(forbiddenAsNull),
+        listUpTo((p) => (namespace ? apps.listNamespacedStatefulSet({ namespace, ...p }) : apps.listStatefulSetForAllNamespaces(p)), limit).catch(forbiddenAsNull),
+        listUpTo((p) => (namespace ? apps.listNamespacedDaemonSet({ namespace, ...p }) : apps.listDaemonSetForAllNamespaces(p)), limit).catch(forbiddenAsNull),
+        listUpTo((p) => (namespace ? batch.listNamespacedJob({ namespace, ...p }) : batch.listJobForAllNamespaces(p)), limit).catch(forbiddenAsNull),
+        listUpTo((p) => (namespace ? batch.listNamespacedCronJob({ namespace, ...p }) : batch.listCronJobForAllNamespaces(p)), limit).catch(forbiddenAsNull),
       ]);
       const id = (m: K8s.V1ObjectMeta | undefined) => ({ name: m?.name ?? '', namespace: m?.namespace ?? '' });
       return {
-        deployments: deployments.items.map((d) => ({
+        deployments: deployments && deployments.items.map((d) => ({
           ...id(d.metadata),
           ready: d.status?.readyReplicas ?? 0,
           desired: d.spec?.replicas ?? 1,
           updated: d.status?.updatedReplicas ?? 0,
           available: d.status?.availableReplicas ?? 0,
         })),
-        statefulsets: statefulsets.items.map((s) => ({ ...id(s.metadata), ready: s.status?.readyReplicas ?? 0, desired: s.spec?.replicas ?? 1 })),
-        daemonsets: daemonsets.items.map((d) => ({ ...id(d.metadata), ready: d.status?.numberReady ?? 0, desired: d.status?.desiredNumberScheduled ?? 0 })),
-        jobs: jobs.items.map((j) => ({
+        statefulsets: statefulsets && statefulsets.items.map((s) => ({ ...id(s.metadata), ready: s.status?.readyReplicas ?? 0, desired: s.spec?.replicas ?? 1 })),
+        daemonsets: daemonsets && daemonsets.items.map((d) => ({ ...id(d.metadata), ready: d.status?.numberReady ?? 0, desired: d.status?.desiredNumberScheduled ?? 0 })),
+        jobs: jobs && jobs.items.map((j) => ({
           ...id(j.metadata),
           status: jobStatus(j),
           succeeded: j.status?.succeeded ?? 0,
@@ -331,14 +333,14 @@ class KubernetesGateway implements ClusterGateway {
           active: j.status?.active ?? 0,
           completions: j.spec?.completions ?? null,
         })),
-        cronjobs: cronjobs.items.map((c) => ({
+        cronjobs: cronjobs && cronjobs.items.map((c) => ({
           ...id(c.metadata),
           schedule: c.spec?.schedule ?? '',
           suspended: c.spec?.suspend ?? false,
           active: c.status?.active?.length ?? 0,
           last_schedule: iso(c.status?.lastScheduleTime),
         })),
-        truncated: [deployments, statefulsets, daemonsets, jobs, cronjobs].some((l) => l.truncated),
+        truncated: [deployments, statefulsets, daemonsets, jobs, cronjobs].some((l) => l?.truncated === true),
       };
     });
   }
@@ -385,7 +387,10 @@ function jobStatus(job: K8s.V1Job): 'running' | 'complete' | 'failed' | 'suspend
   return 'running';
 }
 
-/** A credential that may not list nodes still connects: report the count as unknown. */
+/**
+ * A part of a view the credential may not read (HTTP 403) is reported as unknown, so the parts it
+ * may read still answer. Only 403: a refused credential (401) or an unreachable cluster fails the call.
+ */
 function forbiddenAsNull(err: unknown): null {
   if ((err as { code?: unknown } | null)?.code === 403) return null;
   throw err;

@@ -123,6 +123,8 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
   api.openapi(
     createRoute({
       ...clusterRoute('patch', '', 'Rename, relabel, or replace the credential (through the same checks as registration)'),
+      description:
+        'A credential source (kubeconfig, kubeconfig_base64, kubeconfig_secret_ref) replaces the stored credential, which is then deleted. `context` selects a context of that new kubeconfig and is refused (400) without one.',
       middleware: guard({ access: 'viewer', action: 'cluster.update' }),
       request: { params: s.clusterIdParam, body: json(s.updateBody) },
       responses: { 200: jsonContent(s.cluster, 'Updated.'), ...errorResponses(400, 401, 403, 404, 409, 422) },
@@ -168,9 +170,11 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
   api.openapi(
     createRoute({
       ...clusterRoute('post', '/service-account', 'Create a service account bound to a ClusterRole on the cluster; optionally make it the hub credential'),
+      description:
+        "Idempotent: repeating the request for the account the hub already uses (same name, namespace and role) checks that the account still authenticates and answers the same body, creating nothing. With use_for_hub the uploaded credential is deleted. 422 CLUSTER_FORBIDDEN when the hub's credential on the cluster lacks the RBAC permission to create the account or its binding; 503 CLUSTER_UNAVAILABLE when the cluster cannot be reached.",
       middleware: guard({ access: 'viewer', action: 'cluster.service_account.onboard' }),
       request: { params: s.clusterIdParam, body: json(s.serviceAccountBody) },
-      responses: { 200: jsonContent(s.serviceAccount, 'Onboarded.'), ...errorResponses(400, 401, 403, 404, 422, 503) },
+      responses: { 200: jsonContent(s.serviceAccount, 'Onboarded, or already the hub credential.'), ...errorResponses(400, 401, 403, 404, 422, 503) },
     }),
     async (c) => {
       const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
@@ -219,13 +223,20 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
     },
   );
 
+  // The two ways a live view fails, told apart: the cluster refused the hub's credential, or could not be reached.
+  const liveViewFailures = errorResponses(422, 503);
+  liveViewFailures[422]!.description =
+    "The cluster answered but refused the hub's credential: CLUSTER_CREDENTIAL_REJECTED (`reason: unauthorized`, the credential is wrong, expired or revoked) or CLUSTER_FORBIDDEN (`reason: forbidden`, RBAC denies all of the view). Parts of a view the credential may not read are null instead. Neither counts towards the circuit breaker.";
+  liveViewFailures[503]!.description =
+    'CLUSTER_UNAVAILABLE: the cluster could not be reached or failed (`reason`: tls, dns, refused, timeout, unknown), or it failed repeatedly and its circuit is open (`reason: circuit_open`, `retry_after_seconds`).';
+
   const liveView = <T extends z.ZodType>(path: string, summary: string, schema: T, view: (cluster: ClusterRecord) => Promise<z.infer<T>>) =>
     api.openapi(
       createRoute({
         ...clusterRoute('get', path, summary),
         middleware: guard({ access: 'viewer' }),
         request: { params: s.clusterIdParam },
-        responses: { 200: jsonContent(schema, 'Live from the cluster.'), ...errorResponses(401, 404, 503) },
+        responses: { 200: jsonContent(schema, 'Live from the cluster.'), ...errorResponses(401, 404), ...liveViewFailures },
       }),
       async (c) => c.json((await view(await authorized(c, c.req.valid('param').clusterId, 'viewer'))) as Record<string, unknown>, 200),
     );

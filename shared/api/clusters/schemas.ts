@@ -44,11 +44,21 @@ export const updateBody = z
     name: clusterName.optional(),
     description: z.string().max(1000).optional(),
     labels: labels.optional(),
-    context: z.string().min(1).max(253).optional(),
+    context: z
+      .string()
+      .min(1)
+      .max(253)
+      .optional()
+      .openapi({
+        description:
+          'The context to use from the new kubeconfig; only together with a credential source. Alone it is refused (400): the stored kubeconfig keeps only the one context it was rebuilt from.',
+      }),
     ...credentialSources,
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'name at least one field to change')
-  .openapi('UpdateClusterRequest');
+  .openapi('UpdateClusterRequest', {
+    description: 'A credential source replaces the stored credential after the same checks and connection as registration; the previous credential is deleted.',
+  });
 
 export const cluster = z
   .object({
@@ -102,19 +112,30 @@ export const serviceAccountBody = z
   .openapi('ServiceAccountRequest');
 
 export const serviceAccount = z
-  .object({ name: z.string(), service_account: z.string(), namespace: z.string(), role: z.string(), used_for_hub: z.boolean(), updated_at: z.string() })
+  .object({
+    name: z.string(),
+    service_account: z.string(),
+    namespace: z.string(),
+    role: z.string(),
+    cluster_role_binding: z.string(),
+    used_for_hub: z.boolean(),
+    updated_at: z.string().openapi({ description: 'When the account was onboarded; a repeat for the account the hub already uses answers the same.' }),
+  })
   .openapi('ServiceAccount');
 
 // Live views, mirroring the gateway port's shapes (shared/ports/cluster-gateway.ts).
+// A part the hub's credential may not read (the cluster answered 403) is null; the rest still answers.
+const count = (what: string, note = '') =>
+  z.number().int().nullable().openapi({ description: `${what}; null when the hub's credential may not list them cluster-wide${note}.` });
 export const summary = z
   .object({
-    node_count: z.number().int(),
-    namespace_count: z.number().int(),
-    pod_count: z.number().int(),
-    deployment_count: z.number().int(),
-    service_count: z.number().int(),
+    node_count: count('Nodes', ' (the standard `view` ClusterRole cannot)'),
+    namespace_count: count('Namespaces'),
+    pod_count: count('Pods in all namespaces'),
+    deployment_count: count('Deployments in all namespaces'),
+    service_count: count('Services in all namespaces'),
   })
-  .openapi('ClusterSummary');
+  .openapi('ClusterSummary', { description: 'Counts, live. Each is null when the credential may not read it; the others are still counted.' });
 
 export const namespaces = z
   .object({
@@ -123,12 +144,14 @@ export const namespaces = z
   .openapi('ClusterNamespaces');
 
 const replicated = { name: z.string(), namespace: z.string(), ready: z.number().int(), desired: z.number().int() };
+const unreadable = { description: "null when the hub's credential may not list this kind." };
 export const workloads = z
   .object({
-    deployments: z.array(z.object({ ...replicated, updated: z.number().int(), available: z.number().int() })),
-    statefulsets: z.array(z.object(replicated)),
-    daemonsets: z.array(z.object(replicated)),
-    jobs: z.array(
+    deployments: z.array(z.object({ ...replicated, updated: z.number().int(), available: z.number().int() })).nullable().openapi(unreadable),
+    statefulsets: z.array(z.object(replicated)).nullable().openapi(unreadable),
+    daemonsets: z.array(z.object(replicated)).nullable().openapi(unreadable),
+    jobs: z
+      .array(
       z.object({
         name: z.string(),
         namespace: z.string(),
@@ -138,13 +161,18 @@ export const workloads = z
         active: z.number().int(),
         completions: z.number().int().nullable(),
       }),
-    ),
-    cronjobs: z.array(
-      z.object({ name: z.string(), namespace: z.string(), schedule: z.string(), suspended: z.boolean(), active: z.number().int(), last_schedule: z.string().nullable() }),
-    ),
+      )
+      .nullable()
+      .openapi(unreadable),
+    cronjobs: z
+      .array(
+        z.object({ name: z.string(), namespace: z.string(), schedule: z.string(), suspended: z.boolean(), active: z.number().int(), last_schedule: z.string().nullable() }),
+      )
+      .nullable()
+      .openapi(unreadable),
     truncated: z.boolean().openapi({ description: 'A kind had more objects than the limit; only the first are listed.' }),
   })
-  .openapi('ClusterWorkloads');
+  .openapi('ClusterWorkloads', { description: 'Workloads, live. A kind is null when the credential may not list it; the others are still listed.' });
 
 const event = z.object({
   type: z.string(),
@@ -156,7 +184,9 @@ const event = z.object({
   first_seen: z.string().nullable(),
   last_seen: z.string().nullable(),
 });
-export const overview = z.object({ cluster, summary, recent_events: z.array(event) }).openapi('ClusterOverview');
+export const overview = z
+  .object({ cluster, summary, recent_events: z.array(event).nullable().openapi({ description: "The latest events, newest first; null when the hub's credential may not list events." }) })
+  .openapi('ClusterOverview');
 
 export const status = z
   .object({

@@ -1,3 +1,4 @@
+import { AppError } from '#shared/domain/errors.ts';
 import type { Page } from '#shared/http/pagination.ts';
 
 export const CLUSTER_STATUSES = ['connected', 'disconnected', 'unknown'] as const;
@@ -21,13 +22,33 @@ export interface ClusterRecord {
   credentialRef: string;
   /** How the stored credential authenticates, and as whom when a service account was onboarded. */
   credentialKind: 'token' | 'client-certificate';
-  serviceAccount?: { name: string; namespace: string; role: string; updatedAt: string };
+  serviceAccount?: OnboardedAccount;
   createdAt: string;
   updatedAt: string;
   lastConnected?: string;
   lastCheck?: string;
   lastError?: string;
   version: number;
+}
+
+/** The service account onboarding made the hub's credential, as onboarding stored it. */
+export interface OnboardedAccount {
+  name: string;
+  namespace: string;
+  role: string;
+  /** Absent on records written before it was kept; such a record is onboarded again on repeat. */
+  clusterRoleBinding?: string;
+  updatedAt: string;
+}
+
+/**
+ * The cluster refused the hub's own credential an operation (HTTP 403): the cluster is reachable,
+ * so this is not CLUSTER_UNAVAILABLE, and not the caller's 403 either. 422 CLUSTER_FORBIDDEN.
+ */
+export class ClusterForbiddenError extends AppError {
+  constructor(message: string) {
+    super(422, 'CLUSTER_FORBIDDEN', message, { reason: 'forbidden' });
+  }
 }
 
 export interface ClusterListFilter {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { InputError, NotFoundError } from '#shared/domain/errors.ts';
 import { SecretNotFoundError } from '#shared/ports/secret-store.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
@@ -70,9 +71,32 @@ async function readImport(deps: ClusterDeps, ref: string): Promise<string> {
   }
 }
 
-/** Where a cluster's rebuilt kubeconfig is kept. */
-export function credentialSecretName(deps: ClusterDeps, clusterId: string): string {
-  return `${deps.secretPrefix}clusters/${clusterId}/kubeconfig`;
+/**
+ * A fresh secret name for a cluster's next rebuilt kubeconfig. Each credential gets a name of its
+ * own: writing a new value under the old name would keep the old credential readable as the
+ * secret's previous version (AWSPREVIOUS in Secrets Manager).
+ */
+export function newCredentialSecretName(deps: ClusterDeps, clusterId: string): string {
+  return `${deps.secretPrefix}clusters/${clusterId}/kubeconfig-${randomBytes(6).toString('hex')}`;
+}
+
+/**
+ * Stores `kubeconfig` as the cluster's new credential: under a new secret, then `save` points the
+ * record at it (a conditional write), then the previous secret is deleted with no recovery window.
+ * When `save` fails the new secret is deleted instead, and the record keeps the old one.
+ */
+export async function replaceCredential<T>(deps: ClusterDeps, cluster: ClusterRecord, kubeconfig: string, save: (credentialRef: string) => Promise<T>): Promise<T> {
+  const credentialRef = await deps.secrets.put(newCredentialSecretName(deps, cluster.id), kubeconfig);
+  let saved: T;
+  try {
+    saved = await save(credentialRef);
+  } catch (err) {
+    await deps.secrets.delete(credentialRef);
+    throw err;
+  }
+  // Only after the record moved on: a failure before this point leaves the old credential working.
+  if (cluster.credentialRef !== credentialRef) await deps.secrets.delete(cluster.credentialRef);
+  return saved;
 }
 
 /** The stored kubeconfig of a cluster, checked again against the current policy before any use. */

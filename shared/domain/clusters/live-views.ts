@@ -1,16 +1,43 @@
-import { UnavailableError } from '#shared/domain/errors.ts';
-import { ClusterUnavailableError, type ClusterGateway, type ConnectionTest } from '#shared/ports/cluster-gateway.ts';
+import { AppError, UnavailableError } from '#shared/domain/errors.ts';
+import {
+  ClusterUnavailableError,
+  type ClusterGateway,
+  type ConnectionFailureReason,
+  type ConnectionTest,
+} from '#shared/ports/cluster-gateway.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
-import type { ClusterRecord } from './cluster.ts';
+import { ClusterForbiddenError, type ClusterRecord } from './cluster.ts';
 import { storedCredentials } from './credentials.ts';
 import { clusterView } from './registry.ts';
 
 const OVERVIEW_EVENTS = 10;
 
 /**
+ * The cluster did not accept the hub's stored credential (HTTP 401): it is reachable, but the
+ * credential is wrong, expired or revoked and must be replaced. 422 CLUSTER_CREDENTIAL_REJECTED.
+ */
+export class ClusterCredentialRejectedError extends AppError {
+  constructor(message: string) {
+    super(422, 'CLUSTER_CREDENTIAL_REJECTED', message, { reason: 'unauthorized' });
+  }
+}
+
+/**
+ * The cluster answered and refused the hub's credential (401) or this request (403). It is
+ * reachable, so this is no reason to stop calling it: the breaker is for clusters that are down.
+ */
+const refusesCredential = (reason: ConnectionFailureReason) => reason === 'unauthorized' || reason === 'forbidden';
+
+/** Not 503 (the cluster is up) and not 401/403 (the caller's own access to the hub is fine): 422 with the reason. */
+function credentialRefusal(err: ClusterUnavailableError): AppError {
+  return err.reason === 'unauthorized' ? new ClusterCredentialRejectedError(err.message) : new ClusterForbiddenError(err.message);
+}
+
+/**
  * Runs one live call against a cluster behind its shared circuit breaker: an
  * open circuit answers 503 at once instead of waiting on a dead cluster again,
- * a failure counts towards opening it, a success closes it.
+ * a failure to reach the cluster counts towards opening it, an answer (even a
+ * refusal of the credential, which becomes 422) closes it.
  */
 export async function withCluster<T>(deps: ClusterDeps, cluster: ClusterRecord, call: (gateway: ClusterGateway) => Promise<T>): Promise<T> {
   const now = deps.clock.now();
@@ -23,11 +50,18 @@ export async function withCluster<T>(deps: ClusterDeps, cluster: ClusterRecord, 
     });
   }
   const gateway = deps.gateways(await storedCredentials(deps, cluster));
+  const answered = async () => {
+    if (circuit.failures > 0 || circuit.openUntil) await deps.breaker.reset(cluster.id);
+  };
   try {
     const result = await call(gateway);
-    if (circuit.failures > 0 || circuit.openUntil) await deps.breaker.reset(cluster.id);
+    await answered();
     return result;
   } catch (err) {
+    if (err instanceof ClusterUnavailableError && refusesCredential(err.reason)) {
+      await answered();
+      throw credentialRefusal(err);
+    }
     if (err instanceof ClusterUnavailableError) await deps.breaker.recordFailure(cluster.id, deps.clock.now());
     throw err;
   } finally {
@@ -35,12 +69,12 @@ export async function withCluster<T>(deps: ClusterDeps, cluster: ClusterRecord, 
   }
 }
 
-/** POST /clusters/{id}/test: an explicit probe, which bypasses an open circuit and closes it on success. */
+/** POST /clusters/{id}/test: an explicit probe, which bypasses an open circuit and closes it when the cluster answers. */
 export async function testCluster(deps: ClusterDeps, cluster: ClusterRecord): Promise<ConnectionTest> {
   const gateway = deps.gateways(await storedCredentials(deps, cluster));
   try {
     const result = await gateway.testConnection();
-    if (result.ok) await deps.breaker.reset(cluster.id);
+    if (result.ok || (result.reason && refusesCredential(result.reason))) await deps.breaker.reset(cluster.id);
     else await deps.breaker.recordFailure(cluster.id, deps.clock.now());
     return result;
   } finally {
@@ -64,7 +98,8 @@ export async function clusterStatus(deps: ClusterDeps, cluster: ClusterRecord) {
     });
     return statusView(updated, { ready: inspection.ready_node_count });
   } catch (err) {
-    if (!(err instanceof UnavailableError)) throw err;
+    // Unreachable, or reachable but refusing the credential: either way the hub cannot use it now.
+    if (!(err instanceof UnavailableError || err instanceof ClusterCredentialRejectedError || err instanceof ClusterForbiddenError)) throw err;
     const updated = await deps.clusters.update(cluster, { status: 'disconnected', lastCheck: now, lastError: err.message });
     return statusView(updated, { error: err.message, reason: String(err.extra.reason ?? 'unknown') });
   }
@@ -85,10 +120,21 @@ function statusView(c: ClusterRecord, extra: { ready?: number | null; error?: st
   };
 }
 
-/** GET /clusters/{id}/overview: the cluster, its counts and its latest events in one answer. */
+/**
+ * GET /clusters/{id}/overview: the cluster, its counts and its latest events in one answer.
+ * Like the counts, the events are null when the credential may not read them.
+ */
 export async function clusterOverview(deps: ClusterDeps, cluster: ClusterRecord) {
-  const [summary, events] = await withCluster(deps, cluster, (g) => Promise.all([g.summary(), g.events({ limit: OVERVIEW_EVENTS })]));
+  const [summary, events] = await withCluster(deps, cluster, (g) =>
+    Promise.all([g.summary(), g.events({ limit: OVERVIEW_EVENTS }).catch(forbiddenAsNull)]),
+  );
   return { cluster: clusterView(cluster), summary, recent_events: events };
+}
+
+/** One part of a composite view the credential may not read: the rest of the view still answers. */
+function forbiddenAsNull(err: unknown): null {
+  if (err instanceof ClusterUnavailableError && err.reason === 'forbidden') return null;
+  throw err;
 }
 
 /** POST /clusters/{id}/set-active: inactive clusters are skipped by background work. */

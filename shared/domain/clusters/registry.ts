@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError } from '#shared/domain/errors.ts';
+import { ConflictError, InputError, NotFoundError } from '#shared/domain/errors.ts';
 import { canSeeCluster, clusterRoleOf, type Principal } from '#shared/domain/identity/access.ts';
 import { ClusterUnavailableError, ClusterUnreachableError, type ClusterInspection } from '#shared/ports/cluster-gateway.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
 import type { ClusterListFilter, ClusterRecord } from './cluster.ts';
-import { credentialSecretName, hasCredentialSource, resolveCredentials, type CredentialSource } from './credentials.ts';
+import { hasCredentialSource, newCredentialSecretName, replaceCredential, resolveCredentials, type CredentialSource } from './credentials.ts';
 import type { CheckedKubeconfig } from './kubeconfig-policy.ts';
 
 /** A cluster as the API shows it: never the credential, only how it authenticates. */
@@ -55,7 +55,8 @@ export interface RegisterInput extends CredentialSource {
 /**
  * Registers a cluster: checks and rebuilds the kubeconfig, connects, and only
  * then stores the credential (secret store) and the record (table). With
- * `force`, a cluster of the same name is replaced in place, keeping its id and grants.
+ * `force`, a cluster of the same name is replaced in place, keeping its id and grants;
+ * its previous credential is deleted, not kept as an older version.
  */
 export async function registerCluster(deps: ClusterDeps, input: RegisterInput): Promise<ClusterRecord> {
   const credentials = await resolveCredentials(deps, input);
@@ -75,8 +76,12 @@ export async function registerCluster(deps: ClusterDeps, input: RegisterInput): 
     active: existing?.active ?? true,
     updatedAt: now,
   };
-  const credentialRef = await deps.secrets.put(credentialSecretName(deps, id), credentials.kubeconfig);
-  if (existing) return deps.clusters.update(existing, { ...fields, credentialRef, serviceAccount: null });
+  if (existing) {
+    return replaceCredential(deps, existing, credentials.kubeconfig, (credentialRef) =>
+      deps.clusters.update(existing, { ...fields, credentialRef, serviceAccount: null }),
+    );
+  }
+  const credentialRef = await deps.secrets.put(newCredentialSecretName(deps, id), credentials.kubeconfig);
   try {
     return await deps.clusters.create({ id, ...fields, lastError: undefined, credentialRef, createdAt: now });
   } catch (err) {
@@ -120,26 +125,42 @@ export interface UpdateInput extends CredentialSource {
   labels?: Record<string, string>;
 }
 
-/** Renames, relabels or re-credentials a cluster; a new credential passes the same checks and connection as registration. */
+/**
+ * Renames, relabels or re-credentials a cluster; a new credential passes the same checks and
+ * connection as registration, and the previous one is deleted. `context` picks a context of the
+ * new kubeconfig, so alone it is refused: the stored kubeconfig keeps only the one context it was
+ * rebuilt from, and there is nothing to pick from.
+ */
 export async function updateCluster(deps: ClusterDeps, cluster: ClusterRecord, input: UpdateInput): Promise<ClusterRecord> {
   const now = deps.clock.now().toISOString();
   const changes = { name: input.name, description: input.description, labels: input.labels, updatedAt: now };
-  if (!hasCredentialSource(input)) return deps.clusters.update(cluster, changes);
+  if (!hasCredentialSource(input)) {
+    if (input.context !== undefined) {
+      const message = 'context selects a context of a new kubeconfig: send it with kubeconfig, kubeconfig_base64 or kubeconfig_secret_ref.';
+      throw new InputError(message, [{ field: 'context', location: 'body', message }]);
+    }
+    return deps.clusters.update(cluster, changes);
+  }
   const credentials = await resolveCredentials(deps, input);
   const inspection = await inspectBeforeStoring(deps, credentials);
-  const credentialRef = await deps.secrets.put(credentialSecretName(deps, cluster.id), credentials.kubeconfig);
-  return deps.clusters.update(cluster, {
-    ...changes,
-    context: credentials.summary.context,
-    ...connectedFields(credentials, inspection, now),
-    credentialRef,
-    serviceAccount: null,
-  });
+  return replaceCredential(deps, cluster, credentials.kubeconfig, (credentialRef) =>
+    deps.clusters.update(cluster, {
+      ...changes,
+      context: credentials.summary.context,
+      ...connectedFields(credentials, inspection, now),
+      credentialRef,
+      serviceAccount: null,
+    }),
+  );
 }
 
-/** Deletes a cluster with its stored credential and every grant on it. */
+/**
+ * Deletes a cluster with its stored credential and every grant on it. The record goes first, so
+ * a failure part-way never leaves a cluster pointing at a missing credential; a leftover grant
+ * or secret names a cluster that no longer exists.
+ */
 export async function deleteCluster(deps: ClusterDeps, cluster: ClusterRecord): Promise<void> {
-  await deps.secrets.delete(cluster.credentialRef);
-  await deps.revokeGrants(cluster.id);
   await deps.clusters.delete(cluster);
+  await deps.revokeGrants(cluster.id);
+  await deps.secrets.delete(cluster.credentialRef);
 }

@@ -61,6 +61,7 @@ describe('service-account onboarding (the PX-Backup flow)', () => {
     expect(repeated.status).toBe(200);
     expect((await json(repeated)).cluster_role_binding).toBe((await json(first)).cluster_role_binding);
 
+    const uploaded = (await hub.deps.clusters.clusters.get(ids.alpha!))!.credentialRef;
     const res = await onboard(true);
     expect(res.status).toBe(200);
     const result = await json(res);
@@ -73,7 +74,9 @@ describe('service-account onboarding (the PX-Backup flow)', () => {
     expect(binding.roleRef.name).toBe('view');
     expect(binding.subjects).toEqual([expect.objectContaining({ kind: 'ServiceAccount', name: 'hub-reader', namespace: 'clusterhub-system' })]);
 
-    // The stored credential is now the service account's: the admin token is gone from the hub.
+    // The stored credential is now the service account's: the admin token is gone from the hub,
+    // its secret deleted rather than kept as an older version.
+    await expect(hub.deps.secrets.get(uploaded)).rejects.toThrow(SecretNotFoundError);
     const exported = await (await hub.fetch(`/api/v1/clusters/${ids.alpha}/kubeconfig`, { headers: admin })).text();
     expect(exported).not.toContain(tokenOf(alpha!.adminKubeconfig));
     const cluster = await json(await hub.fetch(`/api/v1/clusters/${ids.alpha}`, { headers: admin }));
@@ -85,10 +88,24 @@ describe('service-account onboarding (the PX-Backup flow)', () => {
     await asAccount.core.listNamespacedPod({ namespace: 'default' });
     await expect(asAccount.core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'nope' } } })).rejects.toMatchObject({ code: 403 });
 
-    // The hub itself now holds only `view`: it can no longer create accounts on the cluster.
-    const refused = await onboard(false);
-    expect(refused.status).toBe(503);
-    expect(await json(refused)).toMatchObject({ code: 'CLUSTER_UNAVAILABLE', reason: 'forbidden' });
+    // Repeating it is idempotent: the hub already works as that account, which only proves it still
+    // authenticates; same answer, same stored credential.
+    const stored = (await hub.deps.clusters.clusters.get(ids.alpha!))!.credentialRef;
+    for (const useForHub of [true, false]) {
+      const again = await onboard(useForHub);
+      expect(again.status).toBe(200);
+      expect(await json(again)).toEqual(result);
+    }
+    expect((await hub.deps.clusters.clusters.get(ids.alpha!))!.credentialRef).toBe(stored);
+
+    // The hub itself now holds only `view`: it can no longer create other accounts on the cluster.
+    // The cluster is reachable and said 403, so this is a 422 that says what is missing, not a 503.
+    const refused = await hub.fetch(`/api/v1/clusters/${ids.alpha}/service-account`, jsonPost({ ...body, service_account: 'hub-other' }, admin));
+    expect(refused.status).toBe(422);
+    const problem = await json(refused);
+    expect(problem).toMatchObject({ code: 'CLUSTER_FORBIDDEN', reason: 'forbidden' });
+    expect(problem.detail).toMatch(/lacks the RBAC permission to onboard a service account \(HTTP 403\)/);
+    expect(JSON.stringify(problem)).not.toContain(tokenOf(exported));
   });
 });
 

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directClient, testClusters, tokenOf } from '#test/support/clusters.ts';
 import { startTestHub, type TestHub } from '#test/support/hub.ts';
 import { ADMIN_PASSWORD, bearer, createUser, jsonPost, login } from '#test/support/identity.ts';
+import { deleteCluster } from '#shared/domain/clusters/registry.ts';
+import { SecretNotFoundError } from '#shared/ports/secret-store.ts';
 
 let hub: TestHub;
 let admin: Record<string, string>;
@@ -171,6 +173,25 @@ describe('registering the test bed clusters', () => {
     await call(`/api/v1/clusters/${alphaId}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'alpha' }) });
   });
 
+  it('replaces the credential under a new secret and deletes the old one', async () => {
+    const patch = (body: Record<string, unknown>) =>
+      call(`/api/v1/clusters/${alphaId}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const before = (await hub.deps.clusters.clusters.get(alphaId))!;
+    const replaced = await patch({ kubeconfig: alpha!.adminKubeconfig, context: 'alpha' });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ id: alphaId, context: 'alpha', status: 'connected' });
+    const after = (await hub.deps.clusters.clusters.get(alphaId))!;
+    expect(after.credentialRef).not.toBe(before.credentialRef);
+    await expect(hub.deps.secrets.get(before.credentialRef)).rejects.toThrow(SecretNotFoundError);
+    expect(await hub.deps.secrets.get(after.credentialRef)).toContain(alpha!.server);
+
+    // context picks a context of a new kubeconfig: alone there is nothing to pick from, and it is said so.
+    const contextOnly = await patch({ context: 'alpha' });
+    expect(contextOnly.status).toBe(400);
+    expect(contextOnly.body.errors).toEqual([expect.objectContaining({ field: 'context', message: expect.stringContaining('with kubeconfig') })]);
+    expect((await hub.deps.clusters.clusters.get(alphaId))!.version).toBe(after.version);
+  });
+
   it('hands the kubeconfig out to admins only, as an audited attachment', async () => {
     const out = await call(`/api/v1/clusters/${alphaId}/kubeconfig`);
     expect(out.status).toBe(200);
@@ -182,7 +203,21 @@ describe('registering the test bed clusters', () => {
     const op = bearer((await login(hub, 'op-user', password)).access_token);
     expect((await call(`/api/v1/clusters/${alphaId}/kubeconfig`, {}, op)).status).toBe(403);
     const audit = await call('/api/v1/audit-log?action=cluster.kubeconfig.export');
-    expect(audit.body.items[0]).toMatchObject({ cluster_id: alphaId, status_code: 200 });
+    // Newest first: the operator's refused attempt, then the admin's export.
+    expect(audit.body.items.slice(0, 2)).toEqual([
+      expect.objectContaining({ status_code: 403 }),
+      expect.objectContaining({ cluster_id: alphaId, status_code: 200 }),
+    ]);
+  });
+
+  it('deletes the record before the secret, so a failure never leaves a cluster without its credential', async () => {
+    const gamma = await register({ name: 'gamma', kubeconfig: beta!.adminKubeconfig });
+    const record = (await hub.deps.clusters.clusters.get(gamma.body.id))!;
+    const store = hub.deps.clusters.secrets;
+    const failing = { ...hub.deps.clusters, secrets: { ...store, get: store.get.bind(store), put: store.put.bind(store), delete: () => Promise.reject(new Error('secret store down')) } };
+    await expect(deleteCluster(failing, record)).rejects.toThrow('secret store down');
+    expect(await hub.deps.clusters.clusters.get(record.id)).toBeUndefined();
+    await store.delete(record.credentialRef);
   });
 
   it('never leaks a cluster token in a response, a log line or an audit entry', async () => {

@@ -6,6 +6,10 @@ import type { StoredItem, Table } from '../table.ts';
 export const clusterKey = (id: string) => ({ pk: `CLUSTER#${id}`, sk: 'CLUSTER' });
 const nameKey = (name: string) => ({ pk: `CLUSTERNAME#${name.toLowerCase()}`, sk: 'CLUSTERNAME' });
 const LIST_PARTITION = 'CLUSTERS';
+/** DynamoDB's IN takes at most 100 operands. */
+const MAX_IN_OPERANDS = 100;
+/** Queries per list call when hidden clusters leave a page short; past it, the page is returned short with its continue token. */
+const MAX_LIST_ROUNDS = 5;
 
 interface ClusterItem extends StoredItem {
   id: string;
@@ -139,22 +143,27 @@ export class DynamoClusterRepository implements ClusterRepository {
       conditions.push('contains(name_lower, :search)');
       values[':search'] = filter.search.toLowerCase();
     }
-    if (filter.hidden?.length) {
-      // DynamoDB's IN takes at most 100 operands; nobody hides more clusters than that from one user.
-      const hidden = filter.hidden.slice(0, 100).map((id, i) => {
+    const hidden = new Set(filter.hidden ?? []);
+    if (hidden.size) {
+      // The table drops the first 100 hidden clusters; the code below drops every one, however many.
+      const operands = [...hidden].slice(0, MAX_IN_OPERANDS).map((id, i) => {
         values[`:h${i}`] = id;
         return `:h${i}`;
       });
-      conditions.push(`NOT (id IN (${hidden.join(', ')}))`);
+      conditions.push(`NOT (id IN (${operands.join(', ')}))`);
     }
-    const page = await this.table.query<ClusterItem>({
-      index: 'gsi1',
-      partition: LIST_PARTITION,
-      limit,
-      cursor,
-      filter: conditions.length ? { expression: conditions.join(' AND '), names, values } : undefined,
-    });
-    return { ...page, items: page.items.map(toRecord) };
+    const expression = conditions.length ? { expression: conditions.join(' AND '), names, values } : undefined;
+    const items: ClusterRecord[] = [];
+    let next = cursor;
+    // Dropping hidden clusters here can leave a page short: read on from where the last query stopped.
+    // Every item before its continue token was evaluated, so resuming there skips and repeats nothing.
+    for (let round = 0; round < MAX_LIST_ROUNDS; round++) {
+      const page = await this.table.query<ClusterItem>({ index: 'gsi1', partition: LIST_PARTITION, limit: limit - items.length, cursor: next, filter: expression });
+      items.push(...page.items.filter((i) => !hidden.has(i.id)).map(toRecord));
+      next = page.continue;
+      if (!next || items.length >= limit) break;
+    }
+    return next ? { items, continue: next } : { items };
   }
 
   async update(c: ClusterRecord, changes: ClusterChanges): Promise<ClusterRecord> {
