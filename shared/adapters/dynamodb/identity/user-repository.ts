@@ -157,7 +157,8 @@ export class DynamoUserRepository implements UserRepository {
 
   async recordLogin(id: string, at: string, totpStep?: number): Promise<boolean> {
     const step = totpStep === undefined ? '' : ', totp.last_step = :step';
-    const newer = totpStep === undefined ? '' : ' AND (attribute_not_exists(totp.last_step) OR totp.last_step < :step)';
+    // 2FA turned off meanwhile (no totp map) refuses too, rather than failing on the missing path.
+    const newer = totpStep === undefined ? '' : ' AND attribute_exists(totp) AND (attribute_not_exists(totp.last_step) OR totp.last_step < :step)';
     return this.bookkeeping(
       id,
       `SET failed_logins = :zero, last_login_at = :at${step}`,
