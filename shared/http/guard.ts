@@ -32,14 +32,21 @@ export interface GuardOptions {
 /** The security policy OpenAPI shows for authenticated routes. */
 export const authenticatedSecurity: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKey: [] }];
 
+const guardOptions = new WeakMap<object, GuardOptions>();
+
+/** The options of `handler` if it is a guard, so the OpenAPI document can state what the guard answers. */
+export function guardOf(handler: unknown): GuardOptions | undefined {
+  return typeof handler === 'function' ? guardOptions.get(handler) : undefined;
+}
+
 /**
  * The middleware in front of every route but the system ones: authentication
  * (bearer token or API key, per HUB_AUTH_MODE), the role the route needs, the
  * rate limit of its tier, and an audit entry for every change whatever its outcome.
  */
 export function guards(deps: Dependencies) {
-  return (options: GuardOptions): MiddlewareHandler<AppEnv> =>
-    createMiddleware<AppEnv>(async (c, next) => {
+  return (options: GuardOptions): MiddlewareHandler<AppEnv> => {
+    const guard = createMiddleware<AppEnv>(async (c, next) => {
       const ip = clientIp(c);
       const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
       const audited = mutating || options.auditRead === true;
@@ -67,6 +74,9 @@ export function guards(deps: Dependencies) {
         }
       }
     });
+    guardOptions.set(guard, options);
+    return guard;
+  };
 }
 
 async function resolvePrincipal(deps: Dependencies, c: Context<AppEnv>): Promise<Principal> {

@@ -1,5 +1,7 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { COMPOSED_HANDLER } from 'hono/utils/constants';
 import type { AppEnv } from './env.ts';
+import { guardOf, type GuardOptions } from './guard.ts';
 
 /** The problem document in the OpenAPI schema, shared by every error response. */
 export const problemSchema = z
@@ -29,7 +31,10 @@ const descriptions: Record<number, string> = {
   503: 'A dependency is unavailable.',
 };
 
-/** OpenAPI `responses` entries for the error statuses a route can answer. */
+/**
+ * OpenAPI `responses` entries for the error statuses a route can answer. Leave out what its
+ * guard answers (401, 429): generateDocument adds those to every guarded route.
+ */
 export function errorResponses(...statuses: number[]) {
   const out: Record<number, { description: string; content: { 'application/problem+json': { schema: typeof problemSchema } } }> = {};
   for (const status of statuses) {
@@ -62,7 +67,9 @@ export function generateDocument(app: OpenAPIHono<AppEnv>, version: string) {
     name: 'X-API-Key',
     description: 'An API key from POST /api/v1/auth/api-keys.',
   });
-  return app.getOpenAPI31Document({
+  // documentGuards refers to it by $ref, so it is in the document even if no route names it.
+  app.openAPIRegistry.register('Problem', problemSchema);
+  const document = app.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
       title: API_TITLE,
@@ -71,4 +78,34 @@ export function generateDocument(app: OpenAPIHono<AppEnv>, version: string) {
     },
     servers: [{ url: '/' }],
   });
+  documentGuards(app, document.paths as Paths | undefined);
+  return document;
+}
+
+type Paths = Record<string, Record<string, { responses?: Record<string, unknown> } | undefined>>;
+
+/** What a guard can answer before its route runs: 429 over the rate limit, and 401 unless the route is public. */
+function guardStatuses(guard: GuardOptions): number[] {
+  return guard.access === 'public' ? [429] : [401, 429];
+}
+
+/**
+ * Adds the guard's own answers to every operation it stands in front of, found from
+ * the routes as mounted (not as declared), so a route's `responses` list only what
+ * the route itself answers and no guarded route can forget its 401 or 429.
+ */
+function documentGuards(app: OpenAPIHono<AppEnv>, paths: Paths | undefined) {
+  const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+  for (const route of app.routes) {
+    // A sub-app with its own error handler wraps its handlers when mounted.
+    const handler = (route.handler as { [COMPOSED_HANDLER]?: unknown })[COMPOSED_HANDLER] ?? route.handler;
+    const guard = guardOf(handler);
+    if (!guard) continue;
+    const operation = paths?.[route.path.replaceAll(/:(\w+)(\{[^}]*\})?/g, '{$1}')]?.[route.method.toLowerCase()];
+    if (!operation) continue; // an undocumented route: test/api/openapi-coverage.test.ts fails on it
+    operation.responses ??= {};
+    for (const status of guardStatuses(guard)) {
+      operation.responses[status] ??= { description: descriptions[status], content: problem };
+    }
+  }
 }

@@ -59,7 +59,7 @@ export function auditGroup(deps: Dependencies): EndpointGroup {
             'text/csv': { schema: z.string() },
           },
         },
-        ...errorResponses(400, 401, 403),
+        ...errorResponses(400, 403),
       },
     }),
     async (c) => {

@@ -42,7 +42,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       security,
       middleware: guard({ access: 'viewer' }),
       request: { query: pageQuery.extend(s.listQuery.shape) },
-      responses: { 200: jsonContent(listOf(s.cluster, 'ClusterList'), 'Clusters.'), ...errorResponses(400, 401) },
+      responses: { 200: jsonContent(listOf(s.cluster, 'ClusterList'), 'Clusters.'), ...errorResponses(400) },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -61,7 +61,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       security,
       middleware: guard({ access: 'admin', action: 'cluster.register' }),
       request: { body: json(s.registerBody) },
-      responses: { 201: jsonContent(s.cluster, 'Registered and connected.'), ...errorResponses(400, 401, 403, 409, 422) },
+      responses: { 201: jsonContent(s.cluster, 'Registered and connected.'), ...errorResponses(400, 403, 409, 422) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -96,7 +96,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
           }),
           'Contexts.',
         ),
-        ...errorResponses(401, 403, 404),
+        ...errorResponses(403, 404),
       },
     }),
     async (c) => c.json(await discoverLocalContexts(clusters()), 200),
@@ -115,7 +115,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       ...clusterRoute('get', '', 'A cluster'),
       middleware: guard({ access: 'viewer' }),
       request: { params: s.clusterIdParam },
-      responses: { 200: jsonContent(s.cluster, 'The cluster.'), ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(s.cluster, 'The cluster.'), ...errorResponses(404) },
     }),
     async (c) => c.json(clusterView(await authorized(c, c.req.valid('param').clusterId, 'viewer')), 200),
   );
@@ -127,7 +127,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
         'A credential source (kubeconfig, kubeconfig_base64, kubeconfig_secret_ref) replaces the stored credential, which is then deleted. `context` selects a context of that new kubeconfig and is refused (400) without one.',
       middleware: guard({ access: 'viewer', action: 'cluster.update' }),
       request: { params: s.clusterIdParam, body: json(s.updateBody) },
-      responses: { 200: jsonContent(s.cluster, 'Updated.'), ...errorResponses(400, 401, 403, 404, 409, 422) },
+      responses: { 200: jsonContent(s.cluster, 'Updated.'), ...errorResponses(400, 403, 404, 409, 422) },
     }),
     async (c) => {
       const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
@@ -142,7 +142,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       ...clusterRoute('delete', '', 'Unregister a cluster: its stored credential and every grant on it go too'),
       middleware: guard({ access: 'viewer', action: 'cluster.delete' }),
       request: { params: s.clusterIdParam },
-      responses: { 204: { description: 'Deleted.' }, ...errorResponses(401, 403, 404) },
+      responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404) },
     }),
     async (c) => {
       const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
@@ -156,7 +156,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       ...clusterRoute('get', '/kubeconfig', "Download the hub's kubeconfig for the cluster (admin only; audited)"),
       middleware: guard({ access: 'admin', action: 'cluster.kubeconfig.export', auditRead: true }),
       request: { params: s.clusterIdParam },
-      responses: { 200: { description: 'The kubeconfig as a YAML attachment.', content: { 'application/yaml': { schema: z.string() } } }, ...errorResponses(401, 403, 404) },
+      responses: { 200: { description: 'The kubeconfig as a YAML attachment.', content: { 'application/yaml': { schema: z.string() } } }, ...errorResponses(403, 404) },
     }),
     async (c) => {
       const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
@@ -174,7 +174,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
         "Idempotent: repeating the request for the account the hub already uses (same name, namespace and role) checks that the account still authenticates and answers the same body, creating nothing. With use_for_hub the uploaded credential is deleted. 422 CLUSTER_FORBIDDEN when the hub's credential on the cluster lacks the RBAC permission to create the account or its binding; 503 CLUSTER_UNAVAILABLE when the cluster cannot be reached.",
       middleware: guard({ access: 'viewer', action: 'cluster.service_account.onboard' }),
       request: { params: s.clusterIdParam, body: json(s.serviceAccountBody) },
-      responses: { 200: jsonContent(s.serviceAccount, 'Onboarded, or already the hub credential.'), ...errorResponses(400, 401, 403, 404, 422, 503) },
+      responses: { 200: jsonContent(s.serviceAccount, 'Onboarded, or already the hub credential.'), ...errorResponses(400, 403, 404, 422, 503) },
     }),
     async (c) => {
       const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
@@ -190,7 +190,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       ...clusterRoute('post', '/test', 'Probe the cluster now'),
       middleware: guard({ access: 'viewer', action: 'cluster.test' }),
       request: { params: s.clusterIdParam },
-      responses: { 200: jsonContent(s.testResult, 'The probe result (ok false with the error when unreachable).'), ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(s.testResult, 'The probe result (ok false with the error when unreachable).'), ...errorResponses(404) },
     }),
     async (c) => {
       const result = await testCluster(clusters(), await authorized(c, c.req.valid('param').clusterId, 'viewer'));
@@ -203,7 +203,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       ...clusterRoute('get', '/status', 'Probe the cluster and record its status'),
       middleware: guard({ access: 'viewer' }),
       request: { params: s.clusterIdParam },
-      responses: { 200: jsonContent(s.status, 'Status.'), ...errorResponses(401, 404) },
+      responses: { 200: jsonContent(s.status, 'Status.'), ...errorResponses(404) },
     }),
     async (c) => c.json(await clusterStatus(clusters(), await authorized(c, c.req.valid('param').clusterId, 'viewer')), 200),
   );
@@ -213,7 +213,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       ...clusterRoute('post', '/set-active', 'Include or skip the cluster in background work'),
       middleware: guard({ access: 'viewer', action: 'cluster.set_active' }),
       request: { params: s.clusterIdParam, body: json(z.object({ active: z.boolean() })) },
-      responses: { 200: jsonContent(s.cluster, 'Updated.'), ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: jsonContent(s.cluster, 'Updated.'), ...errorResponses(400, 403, 404) },
     }),
     async (c) => {
       const cluster = await authorized(c, c.req.valid('param').clusterId, 'operator');
@@ -236,7 +236,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
         ...clusterRoute('get', path, summary),
         middleware: guard({ access: 'viewer' }),
         request: { params: s.clusterIdParam },
-        responses: { 200: jsonContent(schema, 'Live from the cluster.'), ...errorResponses(401, 404), ...liveViewFailures },
+        responses: { 200: jsonContent(schema, 'Live from the cluster.'), ...errorResponses(404), ...liveViewFailures },
       }),
       async (c) => c.json((await view(await authorized(c, c.req.valid('param').clusterId, 'viewer'))) as Record<string, unknown>, 200),
     );

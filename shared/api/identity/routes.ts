@@ -34,7 +34,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       summary: 'Log in with username, password and (when 2FA is on) a TOTP code',
       middleware: guard({ access: 'public', action: 'auth.login' }),
       request: { body: json(s.loginBody) },
-      responses: { 200: jsonContent(s.tokenPair, 'Logged in.'), ...errorResponses(400, 401, 423, 429) },
+      responses: { 200: jsonContent(s.tokenPair, 'Logged in.'), ...errorResponses(400, 401, 423) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -51,7 +51,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       summary: 'Trade a refresh token for a new token pair (the old refresh token dies)',
       middleware: guard({ access: 'public', action: 'auth.refresh' }),
       request: { body: json(s.refreshBody) },
-      responses: { 200: jsonContent(s.tokenPair, 'New pair.'), ...errorResponses(400, 401, 429) },
+      responses: { 200: jsonContent(s.tokenPair, 'New pair.'), ...errorResponses(400, 401) },
     }),
     async (c) => {
       const { subject, ...pair } = await refresh(identity(), c.req.valid('json').refresh_token);
@@ -68,7 +68,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       summary: 'End the session of the presented access token',
       ...authed,
       middleware: guard({ access: 'viewer', action: 'auth.logout' }),
-      responses: { ...noContent, ...errorResponses(400, 401) },
+      responses: { ...noContent, ...errorResponses(400) },
     }),
     async (c) => {
       const principal = c.get('principal')!;
@@ -87,7 +87,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       summary: 'Who the caller is, with role, cluster permissions and 2FA state',
       ...authed,
       middleware: guard({ access: 'viewer' }),
-      responses: { 200: jsonContent(s.me, 'The caller.'), ...errorResponses(401) },
+      responses: { 200: jsonContent(s.me, 'The caller.') },
     }),
     (c) => c.json(account.me(c.get('principal')!), 200),
   );
@@ -101,7 +101,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: guard({ access: 'viewer', action: 'auth.change_password' }),
       request: { body: json(s.changePasswordBody) },
-      responses: { 200: jsonContent(z.object({ sessions_ended: z.number().int() }), 'Changed.'), ...errorResponses(400, 401, 403, 423, 429) },
+      responses: { 200: jsonContent(z.object({ sessions_ended: z.number().int() }), 'Changed.'), ...errorResponses(400, 403, 423) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -120,7 +120,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       summary: 'Start TOTP enrolment: a secret and an otpauth:// URL for an authenticator app',
       ...authed,
       middleware: guard({ access: 'viewer', action: 'auth.2fa_setup' }),
-      responses: { 200: jsonContent(s.totpSetup, 'Scan or type the secret, then verify a code.'), ...errorResponses(401, 403, 409, 423, 429) },
+      responses: { 200: jsonContent(s.totpSetup, 'Scan or type the secret, then verify a code.'), ...errorResponses(403, 409, 423) },
     }),
     async (c) => {
       const principal = requireUser(c.get('principal'));
@@ -138,7 +138,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: guard({ access: 'viewer', action: 'auth.2fa_enable' }),
       request: { body: json(s.codeBody) },
-      responses: { 200: jsonContent(z.object({ totp_enabled: z.boolean() }), 'On.'), ...errorResponses(400, 401, 403, 409, 423, 429) },
+      responses: { 200: jsonContent(z.object({ totp_enabled: z.boolean() }), 'On.'), ...errorResponses(400, 403, 409, 423) },
     }),
     async (c) => {
       const principal = requireUser(c.get('principal'));
@@ -156,7 +156,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: guard({ access: 'viewer', action: 'auth.2fa_disable' }),
       request: { body: json(s.codeBody) },
-      responses: { 200: jsonContent(z.object({ totp_enabled: z.boolean() }), 'Off.'), ...errorResponses(400, 401, 403, 409, 423, 429) },
+      responses: { 200: jsonContent(z.object({ totp_enabled: z.boolean() }), 'Off.'), ...errorResponses(400, 403, 409, 423) },
     }),
     async (c) => {
       const principal = requireUser(c.get('principal'));
@@ -175,7 +175,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: guard({ access: 'viewer', action: 'api_key.create' }),
       request: { body: json(s.apiKeyBody) },
-      responses: { 201: jsonContent(s.createdApiKey, 'Created; the key is in `key`, shown only now.'), ...errorResponses(400, 401, 403, 423, 429) },
+      responses: { 201: jsonContent(s.createdApiKey, 'Created; the key is in `key`, shown only now.'), ...errorResponses(400, 403, 423) },
     }),
     async (c) => {
       const created = await account.createApiKey(identity(), requireUser(c.get('principal')), c.req.valid('json'));
@@ -193,7 +193,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: guard({ access: 'viewer' }),
       request: { query: pageQuery },
-      responses: { 200: jsonContent(listOf(s.apiKey, 'ApiKeyList'), 'Keys.'), ...errorResponses(400, 401) },
+      responses: { 200: jsonContent(listOf(s.apiKey, 'ApiKeyList'), 'Keys.'), ...errorResponses(400) },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -211,7 +211,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: guard({ access: 'viewer', action: 'api_key.revoke' }),
       request: { params: s.idParam },
-      responses: { ...noContent, ...errorResponses(401, 404) },
+      responses: { ...noContent, ...errorResponses(404) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -229,7 +229,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       summary: 'Start signing access tokens with a new key; tokens of the previous keys stay valid until they expire',
       ...authed,
       middleware: guard({ access: 'admin', action: 'auth.rotate_signing_key' }),
-      responses: { 200: jsonContent(z.object({ kid: z.string() }), 'The new key id.'), ...errorResponses(401, 403) },
+      responses: { 200: jsonContent(z.object({ kid: z.string() }), 'The new key id.'), ...errorResponses(403) },
     }),
     async (c) => {
       const kid = await identity().keyring.rotate();
@@ -250,7 +250,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: adminOnly(),
       request: { query: pageQuery },
-      responses: { 200: jsonContent(listOf(s.user, 'UserList'), 'Users.'), ...errorResponses(400, 401, 403) },
+      responses: { 200: jsonContent(listOf(s.user, 'UserList'), 'Users.'), ...errorResponses(400, 403) },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -267,7 +267,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: adminOnly('user.create'),
       request: { body: json(s.createUserBody) },
-      responses: { 201: jsonContent(s.user, 'Created.'), ...errorResponses(400, 401, 403, 409) },
+      responses: { 201: jsonContent(s.user, 'Created.'), ...errorResponses(400, 403, 409) },
     }),
     async (c) => {
       const body = c.req.valid('json');
@@ -287,7 +287,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: adminOnly(),
       request: { params: s.idParam },
-      responses: { 200: jsonContent(s.user, 'The user.'), ...errorResponses(401, 403, 404) },
+      responses: { 200: jsonContent(s.user, 'The user.'), ...errorResponses(403, 404) },
     }),
     async (c) => c.json(admin.userView(await admin.getUser(identity(), c.req.valid('param').id)), 200),
   );
@@ -301,7 +301,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: adminOnly('user.update'),
       request: { params: s.idParam, body: json(s.updateUserBody) },
-      responses: { 200: jsonContent(s.user, 'Updated.'), ...errorResponses(400, 401, 403, 404, 409) },
+      responses: { 200: jsonContent(s.user, 'Updated.'), ...errorResponses(400, 403, 404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -320,7 +320,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: adminOnly('user.delete'),
       request: { params: s.idParam },
-      responses: { ...noContent, ...errorResponses(401, 403, 404, 409) },
+      responses: { ...noContent, ...errorResponses(403, 404, 409) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -339,7 +339,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: adminOnly('user.unlock'),
       request: { params: s.idParam },
-      responses: { 200: jsonContent(s.user, 'Unlocked.'), ...errorResponses(401, 403, 404) },
+      responses: { 200: jsonContent(s.user, 'Unlocked.'), ...errorResponses(403, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -357,7 +357,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: adminOnly(),
       request: { params: s.idParam },
-      responses: { 200: jsonContent(z.object({ items: z.array(s.clusterPermission) }), 'Permissions.'), ...errorResponses(401, 403, 404) },
+      responses: { 200: jsonContent(z.object({ items: z.array(s.clusterPermission) }), 'Permissions.'), ...errorResponses(403, 404) },
     }),
     async (c) => c.json({ items: await admin.listClusterPermissions(identity(), c.req.valid('param').id) }, 200),
   );
@@ -371,7 +371,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: adminOnly('user.cluster_permission.set'),
       request: { params: s.idParam, body: json(s.clusterPermission) },
-      responses: { 200: jsonContent(s.clusterPermission, 'Set.'), ...errorResponses(400, 401, 403, 404) },
+      responses: { 200: jsonContent(s.clusterPermission, 'Set.'), ...errorResponses(400, 403, 404) },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
@@ -390,7 +390,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       ...authed,
       middleware: adminOnly('user.cluster_permission.delete'),
       request: { params: z.object({ id: s.id, clusterId: s.id }) },
-      responses: { ...noContent, ...errorResponses(401, 403, 404) },
+      responses: { ...noContent, ...errorResponses(403, 404) },
     }),
     async (c) => {
       const { id, clusterId } = c.req.valid('param');
