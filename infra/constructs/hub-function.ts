@@ -16,6 +16,8 @@ export interface HubFunctionProps extends Partial<NodejsFunctionProps> {
    * never parse it (it would fail loudly if such a function ever tried).
    */
   talksToKubernetes?: boolean;
+  /** Whether API Gateway routes /metrics to it. Only then is prom-client (imported on the first scrape) bundled. */
+  servesMetrics?: boolean;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface HubFunctionProps extends Partial<NodejsFunctionProps> {
  */
 export class HubFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: HubFunctionProps) {
-    const { folder, environment, bundling, talksToKubernetes = false, ...rest } = props;
+    const { folder, environment, bundling, talksToKubernetes = false, servesMetrics = false, ...rest } = props;
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
     super(scope, id, {
       entry: `${repoRoot}functions/${folder}/handler.ts`,
@@ -47,7 +49,7 @@ export class HubFunction extends NodejsFunction {
         mainFields: ['module', 'main'],
         // The SDK is bundled so the version tested is the version deployed.
         bundleAwsSDK: true,
-        externalModules: talksToKubernetes ? [] : ['@kubernetes/client-node'],
+        externalModules: [...(talksToKubernetes ? [] : ['@kubernetes/client-node']), ...(servesMetrics ? [] : ['prom-client'])],
         ...bundling,
       },
       ...rest,

@@ -40,10 +40,11 @@ export class ClusterhubStack extends Stack {
     const keyringArn = secretArn('identity/keyring-??????');
     const verificationKeysArn = secretArn('identity/verification-keys-??????');
 
-    // system: health, capabilities, docs, and (as the $default route) every path no other group claims,
-    // so unknown routes still answer a problem document.
-    const system = new HubFunction(this, 'SystemFunction', { folder: 'system', environment, description: 'clusterhub system endpoints' });
-    grantTable(system, table, ['dynamodb:GetItem']);
+    // system: health, metrics, capabilities, docs, and (as the $default route) every path no other group
+    // claims, so unknown routes still answer a problem document and /metrics needs no route of its own.
+    // It reads only: /metrics counts clusters and users by querying their list partitions.
+    const system = new HubFunction(this, 'SystemFunction', { folder: 'system', environment, servesMetrics: true, description: 'clusterhub system endpoints' });
+    grantTable(system, table, READ);
     // A named stage would prefix rawPath and every route would 404: only the $default stage.
     this.api = new HttpApi(this, 'HttpApi', {
       description: 'clusterhub API',

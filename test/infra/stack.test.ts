@@ -115,15 +115,28 @@ describe('the CDK stack', () => {
     expect(JSON.stringify(writers[0]!.Properties.PolicyDocument)).toContain(':secret:clusterhub/clusters/*');
   });
 
-  it('lets the system function only read single items of the table', () => {
+  it('lets the system function only read the table: items for /health, queries for the /metrics counts', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Action: 'dynamodb:GetItem', Effect: 'Allow' })]),
+        Statement: Match.arrayWith([Match.objectLike({ Action: ['dynamodb:GetItem', 'dynamodb:Query'], Effect: 'Allow' })]),
       },
       Roles: [{ Ref: Match.stringLikeRegexp('SystemFunctionServiceRole') }],
     });
     const policies = template.findResources('AWS::IAM::Policy');
     const systemPolicy = Object.values(policies).find((p) => JSON.stringify(p.Properties.Roles).includes('SystemFunction'));
-    expect(JSON.stringify(systemPolicy)).not.toMatch(/dynamodb:\*|PutItem|DeleteItem|Scan|secretsmanager/);
+    expect(JSON.stringify(systemPolicy)).not.toMatch(/dynamodb:\*|PutItem|UpdateItem|DeleteItem|Scan|secretsmanager/);
+  });
+
+  it('sends /metrics and /api/v1/metrics to the system function through the $default route, which no group route shadows', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties as { RouteKey: string; Target: unknown });
+    const byKey = new Map(routes.map((r) => [r.RouteKey, JSON.stringify(r.Target)]));
+    expect(byKey.get('$default')).toContain('SystemIntegration');
+    const claims = (path: string) =>
+      [...byKey.keys()].filter((key) => {
+        const route = key.replace(/^ANY /, '');
+        return route === path || (route.endsWith('/{proxy+}') && path.startsWith(route.slice(0, -'{proxy+}'.length)));
+      });
+    expect(claims('/metrics')).toEqual([]);
+    expect(claims('/api/v1/metrics')).toEqual([]);
   });
 });

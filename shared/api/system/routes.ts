@@ -4,7 +4,9 @@ import { API_BASE, createRouter, type EndpointGroup } from '#shared/http/app.ts'
 import { jsonContent } from '#shared/http/openapi.ts';
 import { VERSION } from '#shared/config/version.ts';
 import { checkHealth, type HealthCheck } from '#shared/domain/system/health.ts';
+import type { HubMetrics, HubMetricsSnapshot } from '#shared/observability/metrics.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import { countInventory } from './inventory.ts';
 
 const serviceHealth = z.object({
   status: z.enum(['up', 'down']),
@@ -51,6 +53,22 @@ const capabilitiesRoute = (path: string) =>
     responses: { 200: jsonContent(capabilities, 'The capabilities.') },
   });
 
+const metricsRoute = (path: string) =>
+  createRoute({
+    method: 'get',
+    path,
+    tags: ['system'],
+    summary: 'Prometheus metrics: aggregate counts only, no names',
+    description:
+      'The Prometheus text exposition format: build info, uptime, the live table check, clusters by status, inactive and with an open circuit, users, and Node process metrics, all prefixed `clusterhub_`. Counted afresh on each scrape; unauthenticated and not rate limited, like /health.',
+    responses: {
+      200: {
+        description: 'The metrics (`text/plain; version=0.0.4`). When the table is unreachable, `clusterhub_database_up` and `clusterhub_inventory_up` are 0.',
+        content: { 'text/plain': { schema: z.string().openapi({ example: 'clusterhub_database_up 1' }) } },
+      },
+    },
+  });
+
 const openapiRoute = createRoute({
   method: 'get',
   path: '/openapi.json',
@@ -66,14 +84,55 @@ export interface SystemOptions {
   groupNames: () => string[];
 }
 
-/** Health, capabilities, the OpenAPI document and its Swagger UI. No authentication. */
+/** A scrape should not wait on the table longer than this for its counts (Prometheus times out at 10 s by default). */
+const INVENTORY_TIMEOUT_MS = 5000;
+
+/** Health, metrics, capabilities, the OpenAPI document and its Swagger UI. No authentication. */
 export function systemGroup(deps: Dependencies, options: SystemOptions): EndpointGroup {
   const checks: HealthCheck[] = [{ name: 'database', critical: true, check: () => deps.table.ping() }];
+
+  const inventory = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const sources = { clusters: deps.clusters.clusters, breaker: deps.clusters.breaker, users: deps.identity.users, now: deps.clock.now() };
+      return await Promise.race([
+        countInventory(sources),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no counts within ${INVENTORY_TIMEOUT_MS} ms`)), INVENTORY_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (err) {
+      deps.logger.warn('metrics could not count clusters and users', { error: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const snapshot = async (): Promise<HubMetricsSnapshot> => {
+    const health = await checkHealth(checks, VERSION);
+    const databaseUp = health.services.database?.status === 'up';
+    // With the table down the counts would only wait for the same failure again.
+    return { version: health.version, uptimeSeconds: health.uptime_seconds, databaseUp, inventory: databaseUp ? await inventory() : undefined };
+  };
+  // prom-client is evaluated on the first scrape only: every function builds this group, few are scraped.
+  let metrics: Promise<HubMetrics> | undefined;
+  const loadMetrics = () =>
+    (metrics ??= import('#shared/observability/metrics.ts').then(
+      (m) => m.createHubMetrics(snapshot),
+      (err: unknown) => {
+        metrics = undefined; // try again on the next scrape
+        throw err;
+      },
+    ));
 
   const register = (router: ReturnType<typeof createRouter>) => {
     router.openapi(healthRoute('/health'), async (c) => {
       const report = await checkHealth(checks, VERSION);
       return c.json(report, report.status === 'unhealthy' ? 503 : 200);
+    });
+    router.openapi(metricsRoute('/metrics'), async (c) => {
+      const m = await loadMetrics();
+      return c.text(await m.render(), 200, { 'Content-Type': m.contentType, 'Cache-Control': 'no-store' });
     });
     router.openapi(capabilitiesRoute('/capabilities'), (c) =>
       c.json(
