@@ -60,7 +60,9 @@ export function guards(deps: Dependencies) {
         } else {
           principal = await resolvePrincipal(deps, c);
           c.set('principal', principal);
-          await limit(deps, c, options.tier ?? (mutating ? 'write' : 'read'), `principal:${principal.userId}`);
+          // Anonymous callers (auth mode optional or disabled) share no one identity: count them per client IP.
+          const who = principal.via === 'anonymous' ? `anonymous:${ip}` : `principal:${principal.userId}`;
+          await limit(deps, c, options.tier ?? (mutating ? 'write' : 'read'), who);
           requireRole(principal, options.access);
         }
         await next();

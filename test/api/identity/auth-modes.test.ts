@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { endpointGroups } from '#shared/api/catalog.ts';
 import { loadConfig } from '#shared/config/config.ts';
+import { createApi } from '#shared/http/app.ts';
+import { createLogger } from '#shared/observability/logger.ts';
 import { startTestHub } from '#test/support/hub.ts';
 import { json } from '#test/support/http.ts';
 import { jsonPost } from '#test/support/identity.ts';
@@ -10,6 +13,21 @@ describe('auth modes', () => {
     try {
       expect(await json(await hub.fetch('/api/v1/auth/me'))).toMatchObject({ role: 'viewer', auth_method: 'anonymous' });
       expect((await hub.fetch('/api/v1/users', jsonPost({ username: 'x-user', password: 'long-enough-pass', role: 'admin' }))).status).toBe(403);
+    } finally {
+      await hub.stop();
+    }
+  });
+
+  it('optional: anonymous callers are rate limited per client address, not as one crowd', async () => {
+    const hub = await startTestHub({ HUB_AUTH_MODE: 'optional', HUB_RATE_LIMIT_READ_PER_MINUTE: '2' });
+    try {
+      // The app as a Lambda runs it: API Gateway tells the caller's address in the request context.
+      const app = createApi(endpointGroups(hub.deps), createLogger({}, { level: 'error' }));
+      const from = (sourceIp: string) => app.fetch(new Request('http://hub/api/v1/auth/me'), { requestContext: { http: { sourceIp } } });
+      const first = [];
+      for (let i = 0; i < 3; i++) first.push((await from('198.51.100.7')).status);
+      expect(first).toEqual([200, 200, 429]);
+      expect((await from('203.0.113.9')).status).toBe(200);
     } finally {
       await hub.stop();
     }
