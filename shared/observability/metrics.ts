@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { Gauge } from 'prom-client';
 
 /**
  * What one scrape of /metrics reports. The endpoint is public like a scrape target,
@@ -37,7 +37,10 @@ const PREFIX = 'clusterhub_';
  * process do not share metrics) whose gauges read a snapshot taken per scrape,
  * plus Node's process metrics under the same prefix.
  */
-export function createHubMetrics(snapshot: () => Promise<HubMetricsSnapshot>): HubMetrics {
+export async function createHubMetrics(snapshot: () => Promise<HubMetricsSnapshot>): Promise<HubMetrics> {
+  // Imported here, not at the top: esbuild hoists a static import of an external module to the
+  // top of the bundle, and only the system function's bundle carries prom-client.
+  const { collectDefaultMetrics, Gauge, Registry } = await import('prom-client');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: PREFIX });
   // Every gauge of one scrape reads the same snapshot; the next scrape takes a new one.
