@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import { coldStart } from './scenarios/cold-start.ts';
 import { requestScenarios } from './scenarios/requests.ts';
-import { mergeWithPrevious, writeReport } from './report.ts';
+import { mergeWithPrevious, rerenderReport, writeReport } from './report.ts';
 import type { BenchContext, BenchResult, Scenario } from './result.ts';
 
 export const SCENARIOS = ['cold-start', 'latency', 'login', 'table-cost'] as const;
@@ -28,15 +28,33 @@ export async function runBench(options: { quick: boolean; only?: ScenarioName[];
   return results;
 }
 
+const OPTIONS = ['--quick', '--render'] as const;
+
+/** The command line: scenario names and options, or the sentence saying what is wrong with it. */
+export function parseArguments(args: string[]): { quick: boolean; render: boolean; only: ScenarioName[] } | { error: string } {
+  const options = args.filter((a) => a.startsWith('-'));
+  const names = args.filter((a) => !a.startsWith('-'));
+  const unknownOptions = options.filter((o) => !(OPTIONS as readonly string[]).includes(o));
+  if (unknownOptions.length) return { error: `bench: unknown option ${unknownOptions.join(', ')}; choose from ${OPTIONS.join(', ')}` };
+  const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+  if (unknown.length) return { error: `bench: unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}` };
+  const render = options.includes('--render');
+  if (render && (names.length || options.includes('--quick'))) return { error: 'bench: --render measures nothing; give it no scenario and no --quick' };
+  return { quick: options.includes('--quick'), render, only: names as ScenarioName[] };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const args = process.argv.slice(2);
-  const quick = args.includes('--quick');
-  const only = args.filter((a) => !a.startsWith('--')) as ScenarioName[];
-  const unknown = only.filter((n) => !SCENARIOS.includes(n));
-  if (unknown.length) {
-    console.error(`bench: unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}`);
+  const parsed = parseArguments(process.argv.slice(2));
+  if ('error' in parsed) {
+    console.error(parsed.error);
     process.exit(2);
   }
+  if (parsed.render) {
+    rerenderReport();
+    console.log('bench: rewrote docs/benchmarks.md from docs/benchmarks.json');
+    process.exit(0);
+  }
+  const { quick, only } = parsed;
   const results = await runBench({ quick, only, write: !quick, log: (line) => console.log(`bench: ${line}`) });
   for (const r of results) console.log(`${r.scenario} | ${r.name} | ${r.figure} | ${r.reference} | ratio ${r.ratio ?? '-'}${r.noisy ? ' | NOISY' : ''}`);
   if (!quick) console.log('bench: wrote docs/benchmarks.md and docs/benchmarks.json');

@@ -1,16 +1,9 @@
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClusterhubStack } from '#infra/stack/clusterhub-stack.ts';
+import { BUNDLE_ENV, bundleLikeTheStack, checkKubernetesClient, withDeployedBundles, type KubernetesClientCheck } from '../bundles.ts';
 import { round, summarize } from '../stats.ts';
 import type { BenchResult, Scenario } from '../result.ts';
-
-// A method of @kubernetes/client-node's KubeConfig: present only when the client itself is bundled.
-const KUBERNETES_CLIENT_MARKER = 'loadFromCluster';
 
 const MINIMAL_HONO = `
 import { Hono } from 'hono';
@@ -29,7 +22,7 @@ function importTimes(file: string | undefined, times: number): number[] {
   for (let i = 0; i < times; i++) {
     const started = performance.now();
     execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      env: { PATH: process.env.PATH, AWS_REGION: 'us-east-1', HUB_TABLE_NAME: 'bench', LOG_LEVEL: 'error' },
+      env: BUNDLE_ENV,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     out.push(performance.now() - started);
@@ -42,29 +35,13 @@ function importTimes(file: string | undefined, times: number): number[] {
  * the time a fresh Node process takes to start and import it, against a bare
  * Node start and a minimal Hono-on-Lambda bundle built with the same options.
  */
-export const coldStart: Scenario = async (ctx) => {
-  const outdir = mkdtempSync(join(tmpdir(), 'clusterhub-bench-'));
-  try {
-    ctx.log('synthesizing the stack (esbuild bundles)');
-    const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
-    const template = Template.fromStack(new ClusterhubStack(app, 'Bench', { deletionProtection: false }));
-    app.synth();
-    const functions = Object.entries(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }));
-
+export const coldStart: Scenario = (ctx) => {
+  ctx.log('synthesizing the stack (esbuild bundles)');
+  return withDeployedBundles(async (bundles, outdir) => {
     const minimalFile = join(outdir, 'minimal-hono.mjs');
     const entry = join(outdir, 'minimal-entry.mjs');
     writeFileSync(entry, MINIMAL_HONO);
-    await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      minify: true,
-      outfile: minimalFile,
-      nodePaths: [join(process.cwd(), 'node_modules')],
-      banner: { js: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);" },
-    });
+    await bundleLikeTheStack(entry, minimalFile);
     const times = ctx.quick ? 3 : 15;
     const bare = summarize(importTimes(undefined, times));
     const minimal = summarize(importTimes(minimalFile, times));
@@ -91,29 +68,29 @@ export const coldStart: Scenario = async (ctx) => {
         noisy: minimal.noisy,
       },
     ];
-    for (const [logicalId, resource] of functions) {
-      const assetDir = resource.Metadata?.['aws:asset:path'] as string | undefined;
-      if (!assetDir) throw new Error(`no asset path for ${logicalId}`);
-      const file = join(outdir, assetDir, 'index.mjs');
+    for (const { name, file } of bundles) {
       const bytes = statSync(file).size;
-      const carriesClient = readFileSync(file, 'utf8').includes(KUBERNETES_CLIENT_MARKER);
+      // The same check as the lazy-loading test: the source map, and V8 coverage of a fresh import.
+      const client = await checkKubernetesClient(file);
       const sample = summarize(importTimes(file, times));
-      const name = logicalId.replace(/Function[0-9A-F]{8}$/, '');
       ctx.log(`${name}: ${round(bytes / 1024, 1)} KiB, ${sample.median} ms`);
       results.push({
         scenario: 'cold-start',
-        name: `${name} Lambda bundle${carriesClient ? ' (Kubernetes client inside, evaluated lazily on the first live call)' : ' (no Kubernetes client)'}`,
+        name: `${name} Lambda bundle (${clientLabel(client)})`,
         figure: `${sample.median} ms, ${round(bytes / 1024, 1)} KiB`,
         reference: `${minimal.median} ms, ${round(statSync(minimalFile).size / 1024, 1)} KiB (minimal Hono)`,
         ratio: round(sample.median / minimal.median),
         how: 'fresh process: start, import the deployed bundle (cdk synth output), exit',
         samples: { process: sample },
-        budget: { bytes, kubernetes_client_in_bundle: carriesClient ? 1 : 0 },
+        budget: { bytes, kubernetes_client_in_bundle: client.inBundle ? 1 : 0, kubernetes_client_evaluated_on_import: client.evaluatedOnImport ? 1 : 0 },
         noisy: sample.noisy,
       });
     }
     return results;
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  });
 };
+
+function clientLabel(client: KubernetesClientCheck): string {
+  if (!client.inBundle) return 'no Kubernetes client';
+  return client.evaluatedOnImport ? 'Kubernetes client inside, evaluated on import' : 'Kubernetes client inside, not evaluated on import';
+}

@@ -1,12 +1,17 @@
 /**
  * A function that never talks to a cluster must not load @kubernetes/client-node (it is large
- * and slows every cold start), and one that does loads it on first use. Checked in a fresh Node
- * process whose module resolution is watched, so nothing this test runner loaded can hide it.
+ * and slows every cold start), and one that does loads it on first use. Checked on the sources
+ * in a fresh Node process whose module resolution is watched, so nothing this test runner loaded
+ * can hide it; and on the bundles the CDK stack deploys, where everything is one file and the
+ * evidence is V8's coverage of a fresh import mapped back through the bundle's source map.
  */
 import { execFile } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleLikeTheStack, checkKubernetesClient, kubernetesClientInBundle, synthesizeBundles, type DeployedBundle } from '#test/bench/bundles.ts';
 
 const root = resolve(import.meta.dirname, '../../../..');
 
@@ -50,5 +55,44 @@ describe('loading @kubernetes/client-node', () => {
       afterFirstCall: true,
       reason: 'refused',
     });
+  });
+});
+
+describe('@kubernetes/client-node in the deployed bundles (cdk synth output)', () => {
+  let outdir: string;
+  let bundles: DeployedBundle[];
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'clusterhub-lazy-'));
+    bundles = synthesizeBundles(outdir);
+  }, 120_000);
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('is inside the Clusters bundle only: System, Identity and Audit carry none of it', () => {
+    const carrying = Object.fromEntries(bundles.map((b) => [b.name, kubernetesClientInBundle(b.file)]));
+    expect(carrying).toMatchObject({ System: false, Identity: false, Audit: false, Clusters: true });
+    expect(Object.keys(carrying).filter((name) => carrying[name])).toEqual(['Clusters']);
+  });
+
+  it('is not evaluated when a fresh Node process imports the Clusters bundle', { timeout: 60_000 }, async () => {
+    const clusters = bundles.find((b) => b.name === 'Clusters')!;
+    const check = await checkKubernetesClient(clusters.file);
+    expect(check.coverage!.clientPositions).toBeGreaterThan(0);
+    // The control: module-level code of another bundled package is seen running.
+    expect(check.coverage!.honoPositionsRun).toBeGreaterThan(0);
+    expect(check.coverage!.clientPositionsRun).toBe(0);
+    expect(check.evaluatedOnImport).toBe(false);
+  });
+
+  // The same check must see the client run when a bundle built the same way does evaluate it.
+  it.each([
+    { how: 'a static import', code: `import { KubeConfig } from '@kubernetes/client-node'; export const kubeConfig = KubeConfig;`, evaluated: true },
+    { how: 'a dynamic import awaited at the top level', code: `export const client = await import('@kubernetes/client-node');`, evaluated: true },
+    { how: 'a dynamic import inside a function never called', code: `export const load = () => import('@kubernetes/client-node');`, evaluated: false },
+  ])('judges a bundle with $how: evaluated on import = $evaluated', { timeout: 60_000 }, async ({ how, code, evaluated }) => {
+    const entry = join(outdir, `${how.replaceAll(' ', '-')}.mjs`);
+    writeFileSync(entry, `import { Hono } from 'hono';\nexport const app = new Hono();\n${code}\n`);
+    const file = entry.replace(/\.mjs$/, '.bundle.mjs');
+    await bundleLikeTheStack(entry, file);
+    expect(await checkKubernetesClient(file)).toMatchObject({ inBundle: true, evaluatedOnImport: evaluated });
   });
 });
