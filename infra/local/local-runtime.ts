@@ -43,8 +43,9 @@ export async function startLocalRuntime(options: {
   const endpoint = options.dynamodbEndpoint ?? dynamodb!.endpoint;
   const client = localDynamoDbClient(endpoint);
   try {
-    const created = await ensureTable(client, config.tableName);
-    logger.info(created === 'created' ? 'table created' : 'table found', { table: config.tableName, endpoint });
+    const outcome = await ensureTable(client, config.tableName, { logger });
+    const said = { created: 'table created', updated: 'table brought up to the current definition', exists: 'table found' } as const;
+    logger.info(said[outcome], { table: config.tableName, endpoint });
   } catch (err) {
     await dynamodb?.stop();
     throw err;
