@@ -3,12 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { ScanCommand, type AttributeValue, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { endpointGroups } from '#shared/api/catalog.ts';
 import { createApi } from '#shared/http/app.ts';
 import { createLogger } from '#shared/observability/logger.ts';
 import { startLocalRuntime } from '#infra/local/local-runtime.ts';
+import { localDynamoDbClient } from '#infra/local/dynamodb-local.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { ADMIN_PASSWORD } from './identity.ts';
+import { findLeaks, leakError, rememberedSecret, testbedClusterSecrets, type Exposure, type KnownSecret } from './leak-sweep.ts';
 
 export interface TestHub {
   /** http://127.0.0.1:port */
@@ -20,7 +23,38 @@ export interface TestHub {
   tableName: string;
   dataDir: string;
   fetch(path: string, init?: RequestInit): Promise<Response>;
+  /**
+   * Adds a secret a test came to know (a service-account token read from a cluster) to those the
+   * leak sweep looks for; `kind` names it in a finding (the value is never printed).
+   */
+  rememberSecret(value: string, kind?: string): void;
+  /**
+   * The leak sweep: throws when a response body or header this hub returned through `fetch`, a
+   * log line it wrote or an item of its table contains a test bed cluster credential or a
+   * remembered secret. `stop` runs it last, after cleaning up.
+   */
+  assertNoLeaks(): Promise<void>;
+  /** Stops the hub; throws if the leak sweep finds a credential. */
   stop(): Promise<void>;
+}
+
+/**
+ * The one sanctioned way a credential leaves the hub: an admin's kubeconfig export, answered as
+ * an attachment. Its body is left out of the sweep (its headers are not).
+ */
+const SANCTIONED_EXPORT = /^\/api\/v1\/clusters\/[^/?#]+\/kubeconfig(?:[?#]|$)/;
+const isSanctionedExport = (method: string, path: string, res: Response) =>
+  method === 'GET' && SANCTIONED_EXPORT.test(path) && res.status === 200 && /attachment/i.test(res.headers.get('content-disposition') ?? '');
+
+/** How long stop waits for response bodies still streaming before it sweeps what arrived. */
+const BODY_DRAIN_MS = 2_000;
+
+/** The remembered secrets of a hub's deployment, shared with its other instances. */
+const rememberedByTable = new Map<string, KnownSecret[]>();
+
+/** Every string of a stored item (the sweep's view of a table item). */
+function itemText(item: Record<string, AttributeValue>): string {
+  return JSON.stringify(item, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('utf8') : value));
 }
 
 // Tests log in far more often than people do; the rate-limit tests set their own low limits.
@@ -48,6 +82,11 @@ export async function startTestHub(env: Record<string, string> = {}, options: Te
   const dataDir = owner?.dataDir ?? mkdtempSync(join(tmpdir(), 'clusterhub-test-'));
   const tableName = owner?.tableName ?? env.HUB_TABLE_NAME ?? `test-${randomUUID()}`;
   const logs: string[] = [];
+  const exposures: Exposure[] = [];
+  const reading = new Set<{ done: Promise<void>; reader: ReadableStreamDefaultReader<Uint8Array> }>();
+  const remembered = rememberedByTable.get(tableName) ?? [];
+  rememberedByTable.set(tableName, remembered);
+  const sweepEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
   const logger = createLogger({ service: 'clusterhub-test' }, { level: 'debug', write: (line) => logs.push(line) });
   const runtime = await startLocalRuntime({
     dataDir,
@@ -61,17 +100,94 @@ export async function startTestHub(env: Record<string, string> = {}, options: Te
   });
   const address = server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+  /** Keeps a copy of what the hub answered: headers now, the body as it streams (read from a clone). */
+  const record = (method: string, path: string, res: Response) => {
+    const at = `response ${exposures.length + 1} (${method} ${path.split('?')[0]} -> ${res.status})`;
+    for (const [name, value] of res.headers) exposures.push({ where: `header ${name} of ${at}`, text: value });
+    if (!res.body || isSanctionedExport(method, path, res)) return;
+    const exposure = { where: `body of ${at}`, text: '' };
+    exposures.push(exposure);
+    const reader = res.clone().body!.getReader();
+    const decoder = new TextDecoder();
+    const drain = async () => {
+      try {
+        for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) exposure.text += decoder.decode(chunk.value, { stream: true });
+        exposure.text += decoder.decode();
+      } catch {
+        // The test aborted the request or stop cancelled the stream: sweep what arrived.
+      }
+    };
+    const entry = { reader, done: drain() };
+    void entry.done.finally(() => reading.delete(entry));
+    reading.add(entry);
+  };
+
+  /** Waits a little for bodies still streaming, then cancels them. */
+  const drainBodies = async () => {
+    const pending = [...reading];
+    if (pending.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(pending.map((p) => p.done)), new Promise((r) => (timer = setTimeout(r, BODY_DRAIN_MS)))]);
+    clearTimeout(timer);
+    await Promise.all([...reading].map((p) => p.reader.cancel().catch(() => undefined)));
+  };
+
+  /** Every item of the table (only the deployment's owner sweeps it; a test bed table is small). */
+  const tableExposures = async (): Promise<Exposure[]> => {
+    if (owner || !sweepEndpoint) return [];
+    const client = localDynamoDbClient(sweepEndpoint);
+    const found: Exposure[] = [];
+    try {
+      let start: ScanCommandOutput['LastEvaluatedKey'];
+      do {
+        const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }));
+        for (const item of page.Items ?? []) found.push({ where: `table item ${item.pk?.S ?? '?'} / ${item.sk?.S ?? '?'}`, text: itemText(item) });
+        start = page.LastEvaluatedKey;
+      } while (start);
+    } catch {
+      // The table is gone or its database was stopped by the test: nothing left to sweep there.
+    } finally {
+      client.destroy();
+    }
+    return found;
+  };
+
+  const sweep = async () => {
+    await drainBodies();
+    const places = [...exposures, ...logs.map((text, i) => ({ where: `log line ${i + 1}`, text })), ...(await tableExposures())];
+    const findings = findLeaks([...testbedClusterSecrets(), ...remembered], places);
+    if (findings.length > 0) throw leakError(findings);
+  };
+
   return {
     url,
     deps: runtime.deps,
     logs,
     tableName,
     dataDir,
-    fetch: (path, init) => fetch(url + path, init),
+    fetch: async (path, init) => {
+      const res = await fetch(url + path, init);
+      record((init?.method ?? 'GET').toUpperCase(), path, res);
+      return res;
+    },
+    rememberSecret: (value, kind = 'a secret the test remembered') => {
+      remembered.push(rememberedSecret(value, kind));
+    },
+    assertNoLeaks: sweep,
     stop: async () => {
+      // Sweep before the server closes (a body still streaming would keep it open), report after cleaning up.
+      const swept = await sweep().then(
+        () => undefined,
+        (err: unknown) => err,
+      );
       await new Promise((resolve) => server.close(resolve));
       await runtime.stop();
-      if (!owner) rmSync(dataDir, { recursive: true, force: true });
+      if (!owner) {
+        rmSync(dataDir, { recursive: true, force: true });
+        rememberedByTable.delete(tableName);
+      }
+      if (swept) throw swept;
     },
   };
 }

@@ -56,6 +56,14 @@ describe('service-account onboarding (the PX-Backup flow)', () => {
     const onboard = (useForHub: boolean) => hub.fetch(`/api/v1/clusters/${ids.alpha}/service-account`, jsonPost({ ...body, use_for_hub: useForHub }, admin));
     const first = await onboard(false);
     expect(first.status).toBe(200);
+    // The account's token, read from the cluster itself: from now on the hub's leak sweep looks for it too.
+    const direct = directClient(alpha!.adminKubeconfig);
+    const tokenSecrets = (await direct.core.listNamespacedSecret({ namespace: 'clusterhub-system', fieldSelector: 'type=kubernetes.io/service-account-token' })).items.filter(
+      (s) => s.metadata?.annotations?.['kubernetes.io/service-account.name'] === 'hub-reader' && s.data?.token,
+    );
+    expect(tokenSecrets).toHaveLength(1);
+    const accountToken = Buffer.from(tokenSecrets[0]!.data!.token!, 'base64').toString('utf8');
+    hub.rememberSecret(accountToken, 'service account clusterhub-system/hub-reader token');
     // Repeating it is idempotent: the same account and binding.
     const repeated = await onboard(false);
     expect(repeated.status).toBe(200);
@@ -68,7 +76,6 @@ describe('service-account onboarding (the PX-Backup flow)', () => {
     expect(result).toMatchObject({ name: 'alpha', service_account: 'hub-reader', namespace: 'clusterhub-system', role: 'view', used_for_hub: true });
     expect(result.updated_at).toBeTruthy();
 
-    const direct = directClient(alpha!.adminKubeconfig);
     await direct.core.readNamespacedServiceAccount({ name: 'hub-reader', namespace: 'clusterhub-system' });
     const binding = await direct.rbac.readClusterRoleBinding({ name: result.cluster_role_binding });
     expect(binding.roleRef.name).toBe('view');
@@ -79,6 +86,7 @@ describe('service-account onboarding (the PX-Backup flow)', () => {
     await expect(hub.deps.secrets.get(uploaded)).rejects.toThrow(SecretNotFoundError);
     const exported = await (await hub.fetch(`/api/v1/clusters/${ids.alpha}/kubeconfig`, { headers: admin })).text();
     expect(exported).not.toContain(tokenOf(alpha!.adminKubeconfig));
+    expect(tokenOf(exported)).toBe(accountToken);
     const cluster = await json(await hub.fetch(`/api/v1/clusters/${ids.alpha}`, { headers: admin }));
     expect(cluster.auth).toEqual({ kind: 'token', service_account: { name: 'hub-reader', namespace: 'clusterhub-system', role: 'view' } });
     expect((await hub.fetch(`/api/v1/clusters/${ids.alpha}/workloads`, { headers: admin })).status).toBe(200);
