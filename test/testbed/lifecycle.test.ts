@@ -72,6 +72,11 @@ describe('test bed lifecycle', { timeout: 120_000 }, () => {
     expect(second.out).toContain('already running; reusing it');
     expect(JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8'))).toEqual(env);
 
+    // A process the test setup already pointed at this test bed (as vitest workers are) reuses it too.
+    const pointed = await testbed('up', { ...borrowed, AWS_ENDPOINT_URL_DYNAMODB: env.dynamodb.endpoint });
+    expect(pointed.code).toBe(0);
+    expect(pointed.out).toContain('already running; reusing it');
+
     const other = await testbed('up', { ...borrowed, AWS_ENDPOINT_URL: 'http://127.0.0.1:1' });
     expect(other.code).toBe(1);
     expect(other.out).toContain('run "npm run testbed:down" first');

@@ -13,22 +13,7 @@ interface TestbedState {
   pids: { dynamodb?: number; moto?: number; kube?: number };
   /** Each pid's start time, so a pid reused by another process after a reboot is not taken for ours. */
   startTimes?: Record<string, string>;
-  /** The existing parts the caller asked for instead of starting ours (see `requestedParts`). */
-  requested?: RequestedParts;
 }
-
-/** The variables that replace a part of the test bed with an existing one. */
-interface RequestedParts {
-  dynamodb: string | null;
-  aws: string | null;
-  kubeconfig: string | null;
-}
-
-const requestedParts = (): RequestedParts => ({
-  dynamodb: process.env.AWS_ENDPOINT_URL_DYNAMODB ?? null,
-  aws: process.env.AWS_ENDPOINT_URL ?? null,
-  kubeconfig: process.env.CLUSTERHUB_TEST_KUBECONFIG ?? null,
-});
 
 const stateFile = join(testbedDir, 'state.json');
 export const TEST_CLUSTER_NAMES = ['alpha', 'beta'];
@@ -43,12 +28,11 @@ type Log = (line: string) => void;
  * test bed that is already running. Returns whether it started one.
  */
 export async function upTestbed(log: Log): Promise<{ env: TestbedEnv; started: boolean }> {
-  const requested = requestedParts();
   const previous = readState();
   if (previous && testbedAlive(previous)) {
-    if (!sameParts(previous.requested, requested)) {
+    if (!servesWhatIsAsked(previous.env)) {
       throw new Error(
-        'A test bed is running with other AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB or CLUSTERHUB_TEST_KUBECONFIG settings: run "npm run testbed:down" first.',
+        'The running test bed uses other parts than AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB or CLUSTERHUB_TEST_KUBECONFIG name: run "npm run testbed:down" first, or unset them.',
       );
     }
     log('test bed already running; reusing it');
@@ -66,7 +50,7 @@ export async function upTestbed(log: Log): Promise<{ env: TestbedEnv; started: b
     const startTimes = Object.fromEntries(
       Object.values(pids).flatMap((pid) => (pid === undefined ? [] : [[String(pid), processStartTime(pid) ?? '']])),
     );
-    writeFileSync(stateFile, JSON.stringify({ env, pids, startTimes, requested } satisfies TestbedState, null, 2));
+    writeFileSync(stateFile, JSON.stringify({ env, pids, startTimes } satisfies TestbedState, null, 2));
   };
   try {
     // Every part runs to its end, even when another fails, so that what did start is known and stopped.
@@ -205,9 +189,17 @@ function ownedPids(state: TestbedState): TestbedState['pids'] {
   return Object.fromEntries(owned) as TestbedState['pids'];
 }
 
-function sameParts(recorded: RequestedParts | undefined, requested: RequestedParts): boolean {
-  if (!recorded) return true;
-  return recorded.dynamodb === requested.dynamodb && recorded.aws === requested.aws && recorded.kubeconfig === requested.kubeconfig;
+/**
+ * Whether the running test bed is what this caller's variables ask for: each variable that is set
+ * must name the part the test bed uses (a process the test setup already pointed at it agrees).
+ */
+function servesWhatIsAsked(env: TestbedEnv): boolean {
+  const { AWS_ENDPOINT_URL: aws, AWS_ENDPOINT_URL_DYNAMODB: dynamodb, CLUSTERHUB_TEST_KUBECONFIG: kubeconfig } = process.env;
+  return (
+    (!aws || aws === env.aws.endpoint) &&
+    (!dynamodb || dynamodb === env.dynamodb.endpoint) &&
+    (!kubeconfig || env.clusters.some((c) => c.kubeconfig === kubeconfig))
+  );
 }
 
 
