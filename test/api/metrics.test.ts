@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countInventory } from '#shared/api/system/inventory.ts';
-import type { ClusterRecord } from '#shared/domain/clusters/cluster.ts';
 import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+import { clusterRecord } from '#test/support/clusters.ts';
 import { json } from '#test/support/http.ts';
 import { startTestHub, type TestHub } from '#test/support/hub.ts';
 import { ADMIN_PASSWORD, bearer, createUser, login } from '#test/support/identity.ts';
@@ -27,28 +27,6 @@ async function scrape(target: TestHub = hub, path = '/metrics') {
   const res = await target.fetch(path);
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
-
-const newCluster = (name: string, changes: Partial<ClusterRecord> = {}): Omit<ClusterRecord, 'version'> => {
-  const now = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    name,
-    context: name,
-    description: '',
-    labels: {},
-    serverUrl: `https://${name}.example.test:6443`,
-    kubernetesVersion: 'v1.33.0',
-    provider: 'kwok',
-    nodeCount: 1,
-    status: 'connected',
-    active: true,
-    credentialRef: `clusterhub/clusters/${name}`,
-    credentialKind: 'token',
-    createdAt: now,
-    updatedAt: now,
-    ...changes,
-  };
-};
 
 describe('GET /metrics over real HTTP', () => {
   it.each(['/metrics', '/api/v1/metrics'])('%s answers the Prometheus text format, zero clusters on a fresh table', async (path) => {
@@ -83,10 +61,10 @@ describe('GET /metrics over real HTTP', () => {
     const user = await createUser(hub, admin.Authorization!.slice('Bearer '.length), username, 'viewer');
     const repo = hub.deps.clusters.clusters;
     const clusters = await Promise.all([
-      repo.create(newCluster('metrics-alpha')),
-      repo.create(newCluster('metrics-beta', { status: 'disconnected', active: false })),
-      repo.create(newCluster('metrics-gamma', { status: 'unknown' })),
-      repo.create(newCluster('metrics-delta', { status: 'disconnected' })),
+      repo.create(clusterRecord('metrics-alpha')),
+      repo.create(clusterRecord('metrics-beta', { status: 'disconnected', active: false })),
+      repo.create(clusterRecord('metrics-gamma', { status: 'unknown' })),
+      repo.create(clusterRecord('metrics-delta', { status: 'disconnected' })),
     ]);
     // Three failures open the breaker of beta (defaultCircuitPolicy).
     for (let i = 0; i < 3; i++) await hub.deps.clusters.breaker.recordFailure(clusters[1]!.id, new Date());

@@ -1,5 +1,7 @@
 import * as k8s from '@kubernetes/client-node';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { ClusterRecord } from '#shared/domain/clusters/cluster.ts';
 import { loadTestbedEnv, type TestCluster } from '#test/testbed/env.ts';
 
 /**
@@ -39,4 +41,27 @@ export async function statusOf(call: Promise<unknown>): Promise<number | undefin
     if (err instanceof k8s.ApiException) return err.code;
     throw err;
   }
+}
+
+/** A cluster record to store straight through the repository, for tests that need many clusters and no live one. */
+export function clusterRecord(name: string, changes: Partial<ClusterRecord> = {}): Omit<ClusterRecord, 'version'> {
+  const now = new Date().toISOString();
+  return {
+    id: randomUUID(),
+    name,
+    context: name,
+    description: '',
+    labels: {},
+    serverUrl: `https://${name}.example.test:6443`,
+    kubernetesVersion: 'v1.33.0',
+    provider: 'generic',
+    nodeCount: 1,
+    status: 'connected',
+    active: true,
+    credentialRef: `clusterhub/clusters/${name}`,
+    credentialKind: 'token',
+    createdAt: now,
+    updatedAt: now,
+    ...changes,
+  };
 }

@@ -8,8 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoClusterRepository } from '#shared/adapters/dynamodb/clusters/cluster-repository.ts';
 import { ensureTable } from '#shared/adapters/dynamodb/create-table.ts';
 import { Table } from '#shared/adapters/dynamodb/table.ts';
-import type { ClusterRecord } from '#shared/domain/clusters/cluster.ts';
 import { localDynamoDbClient } from '#infra/local/dynamodb-local.ts';
+import { clusterRecord } from '#test/support/clusters.ts';
 
 const client = localDynamoDbClient(process.env.AWS_ENDPOINT_URL_DYNAMODB!);
 const table = new Table(client, `cluster-repository-${randomUUID()}`);
@@ -21,31 +21,10 @@ const isVisible = (i: number) => i % 13 === 0;
 const names = Array.from({ length: TOTAL }, (_, i) => `c-${String(i).padStart(3, '0')}`);
 const ids = new Map<string, string>();
 
-function cluster(name: string): Omit<ClusterRecord, 'version'> {
-  const now = new Date().toISOString();
-  return {
-    id: randomUUID(),
-    name,
-    context: name,
-    description: '',
-    labels: {},
-    serverUrl: 'https://127.0.0.1:6443',
-    kubernetesVersion: 'v1.33.0',
-    provider: 'generic',
-    nodeCount: 1,
-    status: 'connected',
-    active: true,
-    credentialRef: `local-secret:clusters/${name}`,
-    credentialKind: 'token',
-    createdAt: now,
-    updatedAt: now,
-  };
-}
-
 beforeAll(async () => {
   await ensureTable(client, table.name);
   for (let i = 0; i < TOTAL; i += 10) {
-    const batch = await Promise.all(names.slice(i, i + 10).map((name) => clusters.create(cluster(name))));
+    const batch = await Promise.all(names.slice(i, i + 10).map((name) => clusters.create(clusterRecord(name))));
     for (const c of batch) ids.set(c.name, c.id);
   }
 });
