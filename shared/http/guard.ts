@@ -42,7 +42,8 @@ export function guardOf(handler: unknown): GuardOptions | undefined {
 /**
  * The middleware in front of every route but the system ones: authentication
  * (bearer token or API key, per HUB_AUTH_MODE), the role the route needs, the
- * rate limit of its tier, and an audit entry for every change whatever its outcome.
+ * rate limit of its tier, and an audit entry for every change that reaches its route
+ * (whatever its outcome) or that the role check refuses.
  */
 export function guards(deps: Dependencies) {
   return (options: GuardOptions): MiddlewareHandler<AppEnv> => {
@@ -51,9 +52,8 @@ export function guards(deps: Dependencies) {
       const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
       const audited = mutating || options.auditRead === true;
       let principal: Principal | undefined;
-      // A refusal by the guard itself (unauthenticated, over the limit, wrong role) is audited
-      // too: a refused change or login attempt is exactly what an auditor looks for.
       let refusedWith: number | undefined;
+      let reachedRoute = false;
       try {
         if (options.access === 'public') {
           await limit(deps, c, 'auth', `ip:${ip}`);
@@ -65,12 +65,13 @@ export function guards(deps: Dependencies) {
           await limit(deps, c, options.tier ?? (mutating ? 'write' : 'read'), who);
           requireRole(principal, options.access);
         }
+        reachedRoute = true;
         await next();
       } catch (err) {
-        refusedWith = err instanceof AppError ? err.status : 500;
+        if (!reachedRoute) refusedWith = err instanceof AppError ? err.status : 500;
         throw err;
       } finally {
-        if (audited) {
+        if (audited && worthAuditing(refusedWith)) {
           const action = options.action ?? `${c.req.method} ${c.req.routePath}`;
           await writeAudit(deps, c, action, principal, ip, refusedWith ?? c.res.status);
         }
@@ -79,6 +80,16 @@ export function guards(deps: Dependencies) {
     guardOptions.set(guard, options);
     return guard;
   };
+}
+
+/**
+ * Whether a change the guard let through or refused goes into the audit trail. A refusal for a
+ * missing role (403) does: it is an authenticated user reaching for more than they may. Refusals
+ * before anyone is known (401) or over a rate limit (429) do not: anyone can send those without
+ * limit, so auditing them would let anyone write to the table without limit; the request log has them.
+ */
+function worthAuditing(refusedWith: number | undefined): boolean {
+  return refusedWith !== 401 && refusedWith !== 429;
 }
 
 async function resolvePrincipal(deps: Dependencies, c: Context<AppEnv>): Promise<Principal> {

@@ -35,10 +35,10 @@ describe('rate limits (shared through the table)', () => {
     expect(retryAfter).toBeLessThanOrEqual(60);
     expect(Number(last!.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
     expect(await json(last!)).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', status: 429 });
-    // The refused attempt is still a login attempt, and the audit trail has it.
+    // Every attempt that reached the password check is audited; those the limit turned away are not
+    // (anyone can send them without limit, so auditing them would let anyone write to the table).
     const { items } = await hub.deps.audit.query({ action: 'auth.login' }, 10);
-    expect(items.map((e) => e.status_code)).toEqual([429, 401, 401, 401, 401]);
-    expect(items[0]).toMatchObject({ request_id: last!.headers.get('x-request-id'), request_ip: '127.0.0.1' });
+    expect(items.map((e) => e.status_code)).toEqual([401, 401, 401, 401]);
   });
 
   it('limits reads and changes per principal, and leaves /health alone', { timeout: 90_000 }, async () => {
