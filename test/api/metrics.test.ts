@@ -55,7 +55,8 @@ describe('GET /metrics over real HTTP', () => {
     }
   });
 
-  it('counts clusters by status, inactive and with an open circuit, and users, afresh on each scrape, naming none', async () => {
+  it('counts clusters by status, inactive and with an open circuit, and users, naming none', async () => {
+    await scrape(hub); // counted now, before the clusters below exist
     const admin = bearer((await login(hub, 'admin', ADMIN_PASSWORD)).access_token);
     const username = `scrape-watcher-${randomUUID().slice(0, 8)}`;
     const user = await createUser(hub, admin.Authorization!.slice('Bearer '.length), username, 'viewer');
@@ -69,7 +70,11 @@ describe('GET /metrics over real HTTP', () => {
     // Three failures open the breaker of beta (defaultCircuitPolicy).
     for (let i = 0; i < 3; i++) await hub.deps.clusters.breaker.recordFailure(clusters[1]!.id, new Date());
 
-    const { status, text } = await scrape();
+    // Another instance of the same deployment counts afresh on its first scrape...
+    const other = await startTestHub({}, { instanceOf: hub });
+    const { status, text } = await scrape(other).finally(() => other.stop());
+    // ...while this one, scraped moments ago, answers its recent counts (reused for INVENTORY_CACHE_MS).
+    expect(sample((await scrape(hub)).text, 'clusterhub_clusters{status="connected"}')).toBe(0);
     expect(status).toBe(200);
     expect(sample(text, 'clusterhub_clusters{status="connected"}')).toBe(1);
     expect(sample(text, 'clusterhub_clusters{status="disconnected"}')).toBe(2);

@@ -4,7 +4,7 @@ import { API_BASE, createRouter, type EndpointGroup } from '#shared/http/app.ts'
 import { jsonContent } from '#shared/http/openapi.ts';
 import { VERSION } from '#shared/config/version.ts';
 import { checkHealth, type HealthCheck } from '#shared/domain/system/health.ts';
-import type { HubMetrics, HubMetricsSnapshot } from '#shared/observability/metrics.ts';
+import { createHubMetrics, type HubInventory, type HubMetrics, type HubMetricsSnapshot } from '#shared/observability/metrics.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { countInventory } from './inventory.ts';
 
@@ -86,6 +86,11 @@ export interface SystemOptions {
 
 /** A scrape should not wait on the table longer than this for its counts (Prometheus times out at 10 s by default). */
 const INVENTORY_TIMEOUT_MS = 5000;
+/**
+ * How long an instance reuses its counts: /metrics is public and each count pages through the
+ * table, so however often it is scraped, an instance reads the table for it at most this often.
+ */
+export const INVENTORY_CACHE_MS = 15_000;
 
 /** Health, metrics, capabilities, the OpenAPI document and its Swagger UI. No authentication. */
 export function systemGroup(deps: Dependencies, options: SystemOptions): EndpointGroup {
@@ -108,22 +113,25 @@ export function systemGroup(deps: Dependencies, options: SystemOptions): Endpoin
       clearTimeout(timer);
     }
   };
+  let counted: { at: number; inventory: Promise<HubInventory | undefined> } | undefined;
+  const recentInventory = () => {
+    const now = deps.clock.now().getTime();
+    if (!counted || now - counted.at >= INVENTORY_CACHE_MS) counted = { at: now, inventory: inventory() };
+    return counted.inventory;
+  };
   const snapshot = async (): Promise<HubMetricsSnapshot> => {
     const health = await checkHealth(checks, VERSION);
     const databaseUp = health.services.database?.status === 'up';
-    // With the table down the counts would only wait for the same failure again.
-    return { version: health.version, uptimeSeconds: health.uptime_seconds, databaseUp, inventory: databaseUp ? await inventory() : undefined };
+    // With the table down the counts would only wait for the same failure again, and old ones would mislead.
+    return { version: health.version, uptimeSeconds: health.uptime_seconds, databaseUp, inventory: databaseUp ? await recentInventory() : undefined };
   };
-  // prom-client is evaluated on the first scrape only: every function builds this group, few are scraped.
+  // createHubMetrics loads prom-client, so only on the first scrape: every function builds this group, few are scraped.
   let metrics: Promise<HubMetrics> | undefined;
   const loadMetrics = () =>
-    (metrics ??= import('#shared/observability/metrics.ts').then(
-      (m) => m.createHubMetrics(snapshot),
-      (err: unknown) => {
-        metrics = undefined; // try again on the next scrape
-        throw err;
-      },
-    ));
+    (metrics ??= createHubMetrics(snapshot).catch((err: unknown) => {
+      metrics = undefined; // try again on the next scrape
+      throw err;
+    }));
 
   const register = (router: ReturnType<typeof createRouter>) => {
     router.openapi(healthRoute('/health'), async (c) => {
