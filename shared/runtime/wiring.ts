@@ -47,6 +47,7 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
         policy,
         breaker: new DynamoCircuitBreaker(deps.table),
         clock: deps.clock,
+        logger: deps.logger,
         secretPrefix: deps.config.secretPrefix,
         revokeGrants: (clusterId) => deps.identity.users.deletePermissionsForCluster(clusterId),
         localKubeconfig: base.localKubeconfig,

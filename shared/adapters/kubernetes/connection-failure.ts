@@ -53,7 +53,7 @@ function asHttpFailure(err: unknown): HttpFailure | undefined {
 }
 
 /** Status.message of a Kubernetes error body, trimmed: it says which resource and verb were refused. */
-function statusMessage(body: unknown): string | undefined {
+export function statusMessage(body: unknown): string | undefined {
   let value = body;
   if (typeof value === 'string') {
     try {
@@ -146,7 +146,8 @@ function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function redact(message: string, secrets: string[]): string {
+/** Replaces every credential value (of 4 characters or more) in a sentence with [redacted]. */
+export function redact(message: string, secrets: string[]): string {
   let out = message;
   for (const secret of secrets) {
     if (secret.length >= 4) out = out.split(secret).join('[redacted]');

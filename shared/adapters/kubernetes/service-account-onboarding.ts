@@ -16,6 +16,7 @@ import { ClusterForbiddenError } from '#shared/domain/clusters/cluster.ts';
 import { InputError } from '#shared/domain/errors.ts';
 import { buildKubeconfig, type ClusterConnection } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import type { OnboardedServiceAccount, ServiceAccountRequest } from '#shared/ports/cluster-gateway.ts';
+import { redact, statusMessage } from './connection-failure.ts';
 
 export interface OnboardingApis {
   core: K8s.CoreV1Api;
@@ -88,21 +89,6 @@ function validate(request: ServiceAccountRequest) {
   if (errors.length) throw new InputError(`The service account request is invalid: ${errors.map((e) => e.field).join(', ')}.`, errors);
 }
 
-/** Status.message of a Kubernetes error body: it names the refused verb and resource. */
-function refusal(err: unknown): string | undefined {
-  let body: unknown = (err as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body);
-    } catch {
-      return undefined;
-    }
-  }
-  const message = typeof body === 'object' && body !== null ? (body as { message?: unknown }).message : undefined;
-  if (typeof message !== 'string' || !message) return undefined;
-  return message.length > 300 ? `${message.slice(0, 300)}...` : message;
-}
-
 /**
  * Runs the onboarding against a cluster; every step tolerates having been done before. A 403 from
  * the cluster means the hub's own credential lacks RBAC for a step: ClusterForbiddenError (422), not
@@ -119,9 +105,10 @@ export async function onboardServiceAccount(
     return await onboard(apis, connection, request, signal);
   } catch (err) {
     if (statusOf(err) !== 403) throw err;
-    const detail = refusal(err);
+    // Status.message names the refused verb and resource.
+    const detail = statusMessage((err as { body?: unknown }).body);
     const secret = connection.credential.kind === 'token' ? connection.credential.token : connection.credential.keyPem;
-    const shown = detail && secret.length >= 4 ? detail.split(secret).join('[redacted]') : detail;
+    const shown = detail && redact(detail, [secret]);
     throw new ClusterForbiddenError(
       "The hub's credential for this cluster lacks the RBAC permission to onboard a service account (HTTP 403)" +
         `${shown ? `: ${shown}` : ''}. It must be allowed to read ClusterRoles and to create namespaces, service accounts, Secrets ` +

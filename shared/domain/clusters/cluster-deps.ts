@@ -1,3 +1,4 @@
+import type { Logger } from '#shared/observability/logger.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { ClusterGatewayFactory } from '#shared/ports/cluster-gateway.ts';
 import type { SecretStore } from '#shared/ports/secret-store.ts';
@@ -12,6 +13,8 @@ export interface ClusterDeps {
   policy: KubeconfigPolicy;
   breaker: CircuitBreaker;
   clock: Clock;
+  /** For what goes wrong without failing the request, such as a secret left behind. */
+  logger: Logger;
   /** Prefix of the hub's secrets: kubeconfigs go under `<prefix>clusters/`, imports are read from `<prefix>imports/`. */
   secretPrefix: string;
   /** Removes every user's grant on a cluster (identity owns grants). */

@@ -83,7 +83,9 @@ export function newCredentialSecretName(deps: ClusterDeps, clusterId: string): s
 /**
  * Stores `kubeconfig` as the cluster's new credential: under a new secret, then `save` points the
  * record at it (a conditional write), then the previous secret is deleted with no recovery window.
- * When `save` fails the new secret is deleted instead, and the record keeps the old one.
+ * When `save` fails the new secret is deleted instead, and the record keeps the old one. Either
+ * delete is best-effort: its failure is logged (the secret's name, never its value) and leaves that
+ * secret orphaned, but never changes the answer: `save`'s own error, or its result.
  */
 export async function replaceCredential<T>(deps: ClusterDeps, cluster: ClusterRecord, kubeconfig: string, save: (credentialRef: string) => Promise<T>): Promise<T> {
   const credentialRef = await deps.secrets.put(newCredentialSecretName(deps, cluster.id), kubeconfig);
@@ -91,12 +93,27 @@ export async function replaceCredential<T>(deps: ClusterDeps, cluster: ClusterRe
   try {
     saved = await save(credentialRef);
   } catch (err) {
-    await deps.secrets.delete(credentialRef);
+    await deleteOrphan(deps, cluster.id, credentialRef, 'new credential, not saved');
     throw err;
   }
   // Only after the record moved on: a failure before this point leaves the old credential working.
-  if (cluster.credentialRef !== credentialRef) await deps.secrets.delete(cluster.credentialRef);
+  await deleteOrphan(deps, cluster.id, cluster.credentialRef, 'previous credential, replaced');
   return saved;
+}
+
+/** Deletes a secret the cluster no longer uses; a failure is logged and swallowed. */
+export async function deleteOrphan(deps: ClusterDeps, clusterId: string, ref: string, which: string): Promise<void> {
+  try {
+    await deps.secrets.delete(ref);
+  } catch (err) {
+    // The field names avoid the logger's masked words (secret, credential): the name must show.
+    deps.logger.warn('could not delete a cluster credential secret; it is left orphaned', {
+      cluster_id: clusterId,
+      orphaned_ref: ref,
+      which,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
 }
 
 /** The stored kubeconfig of a cluster, checked again against the current policy before any use. */

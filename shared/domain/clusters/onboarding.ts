@@ -20,11 +20,11 @@ export async function onboardServiceAccount(deps: ClusterDeps, cluster: ClusterR
   const current = cluster.serviceAccount;
   if (current && isSameAccount(current, request)) {
     await withCluster(deps, cluster, (g) => g.version());
-    return onboardingView(cluster.name, current, current.clusterRoleBinding!, true);
+    return onboardingView(cluster.name, current, true);
   }
   const onboarded = await withCluster(deps, cluster, (g) => g.onboardServiceAccount(request));
   const now = deps.clock.now().toISOString();
-  const account: OnboardedAccount = {
+  const account: BoundAccount = {
     name: onboarded.service_account,
     namespace: onboarded.namespace,
     role: onboarded.role,
@@ -44,21 +44,24 @@ export async function onboardServiceAccount(deps: ClusterDeps, cluster: ClusterR
       }),
     );
   }
-  return onboardingView(record.name, account, onboarded.cluster_role_binding, useForHub);
+  return onboardingView(record.name, account, useForHub);
 }
 
+/** An onboarded account whose record names its ClusterRoleBinding. */
+type BoundAccount = OnboardedAccount & { clusterRoleBinding: string };
+
 /** Whether the request names the account (and role) the hub already works as; records that lack the binding are onboarded again. */
-function isSameAccount(current: OnboardedAccount, request: ServiceAccountRequest): boolean {
+function isSameAccount(current: OnboardedAccount, request: ServiceAccountRequest): current is BoundAccount {
   return current.name === request.name && current.namespace === request.namespace && current.role === request.role && !!current.clusterRoleBinding;
 }
 
-function onboardingView(clusterName: string, account: OnboardedAccount, binding: string, usedForHub: boolean) {
+function onboardingView(clusterName: string, account: BoundAccount, usedForHub: boolean) {
   return {
     name: clusterName,
     service_account: account.name,
     namespace: account.namespace,
     role: account.role,
-    cluster_role_binding: binding,
+    cluster_role_binding: account.clusterRoleBinding,
     used_for_hub: usedForHub,
     updated_at: account.updatedAt,
   };

@@ -4,7 +4,7 @@ import { canSeeCluster, clusterRoleOf, type Principal } from '#shared/domain/ide
 import { ClusterUnavailableError, ClusterUnreachableError, type ClusterInspection } from '#shared/ports/cluster-gateway.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
 import type { ClusterListFilter, ClusterRecord } from './cluster.ts';
-import { hasCredentialSource, newCredentialSecretName, replaceCredential, resolveCredentials, type CredentialSource } from './credentials.ts';
+import { deleteOrphan, hasCredentialSource, newCredentialSecretName, replaceCredential, resolveCredentials, type CredentialSource } from './credentials.ts';
 import type { CheckedKubeconfig } from './kubeconfig-policy.ts';
 
 /** A cluster as the API shows it: never the credential, only how it authenticates. */
@@ -85,8 +85,8 @@ export async function registerCluster(deps: ClusterDeps, input: RegisterInput): 
   try {
     return await deps.clusters.create({ id, ...fields, lastError: undefined, credentialRef, createdAt: now });
   } catch (err) {
-    // Someone registered the name meanwhile: do not leave our credential behind.
-    await deps.secrets.delete(credentialRef);
+    // Someone registered the name meanwhile: do not leave our credential behind (nor hide why).
+    await deleteOrphan(deps, id, credentialRef, 'new credential, not saved');
     throw err;
   }
 }
@@ -155,12 +155,13 @@ export async function updateCluster(deps: ClusterDeps, cluster: ClusterRecord, i
 }
 
 /**
- * Deletes a cluster with its stored credential and every grant on it. The record goes first, so
- * a failure part-way never leaves a cluster pointing at a missing credential; a leftover grant
- * or secret names a cluster that no longer exists.
+ * Deletes a cluster with its stored credential and every grant on it. The secret goes first, then
+ * the grants, then the record: a failure part-way leaves the cluster listed (perhaps without its
+ * credential, which then answers 404), never a live credential that nothing references; and as
+ * deleting a missing secret is no error, a retried DELETE finishes the job.
  */
 export async function deleteCluster(deps: ClusterDeps, cluster: ClusterRecord): Promise<void> {
-  await deps.clusters.delete(cluster);
-  await deps.revokeGrants(cluster.id);
   await deps.secrets.delete(cluster.credentialRef);
+  await deps.revokeGrants(cluster.id);
+  await deps.clusters.delete(cluster);
 }

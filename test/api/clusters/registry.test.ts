@@ -207,14 +207,21 @@ describe('registering the test bed clusters', () => {
     ]);
   });
 
-  it('deletes the record before the secret, so a failure never leaves a cluster without its credential', async () => {
+  it('deletes the secret before the record, so a DELETE that failed part-way can be retried', async () => {
     const gamma = await register({ name: 'gamma', kubeconfig: beta!.adminKubeconfig });
     const record = (await hub.deps.clusters.clusters.get(gamma.body.id))!;
     const store = hub.deps.clusters.secrets;
     const failing = { ...hub.deps.clusters, secrets: { ...store, get: store.get.bind(store), put: store.put.bind(store), delete: () => Promise.reject(new Error('secret store down')) } };
     await expect(deleteCluster(failing, record)).rejects.toThrow('secret store down');
+    // Nothing was lost: the cluster and its credential are still there.
+    expect(await hub.deps.clusters.clusters.get(record.id)).toEqual(record);
+    expect(await store.get(record.credentialRef)).toContain(beta!.server);
+
+    // The retry, once the store is back, deletes both.
+    expect((await call(`/api/v1/clusters/${record.id}`, { method: 'DELETE' })).status).toBe(204);
     expect(await hub.deps.clusters.clusters.get(record.id)).toBeUndefined();
-    await store.delete(record.credentialRef);
+    await expect(store.get(record.credentialRef)).rejects.toThrow(SecretNotFoundError);
+    expect((await call(`/api/v1/clusters/${record.id}`, { method: 'DELETE' })).status).toBe(404);
   });
 
   it('never leaks a cluster token in a response, a log line or an audit entry', async () => {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { GetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoCircuitBreaker } from '#shared/adapters/dynamodb/clusters/circuit-breaker.ts';
 import { DynamoClusterRepository } from '#shared/adapters/dynamodb/clusters/cluster-repository.ts';
 import { ensureTable } from '#shared/adapters/dynamodb/create-table.ts';
@@ -18,9 +18,11 @@ import { parseNetworkPolicy } from '#shared/domain/clusters/network-policy.ts';
 import { onboardServiceAccount } from '#shared/domain/clusters/onboarding.ts';
 import { registerCluster, updateCluster } from '#shared/domain/clusters/registry.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
+import { createLogger } from '#shared/observability/logger.ts';
 import { systemClock } from '#shared/ports/clock.ts';
+import type { SecretStore } from '#shared/ports/secret-store.ts';
 import { localDynamoDbClient } from '#infra/local/dynamodb-local.ts';
-import { directClient, testClusters } from '#test/support/clusters.ts';
+import { directClient, testClusters, tokenOf } from '#test/support/clusters.ts';
 import { awsBackendMissing, reportMissingBackend } from '#test/contracts/backend.ts';
 
 const run = randomBytes(4).toString('hex');
@@ -35,6 +37,8 @@ describe('replacing a cluster credential in Secrets Manager', () => {
   const prefix = `replacement-${run}/`;
   // The test bed's API servers listen on 127.0.0.1.
   const policy: KubeconfigPolicy = { networks: parseNetworkPolicy('127.0.0.0/8,::1/128'), allowInsecureTls: false };
+  /** The warnings the replacement logs, as written (after the logger's masking). */
+  let warnings: Record<string, unknown>[] = [];
   const deps: ClusterDeps = {
     clusters: new DynamoClusterRepository(table),
     secrets: new SecretsManagerSecretStore(sm),
@@ -42,6 +46,7 @@ describe('replacing a cluster credential in Secrets Manager', () => {
     policy,
     breaker: new DynamoCircuitBreaker(table),
     clock: systemClock,
+    logger: createLogger({}, { level: 'warn', write: (line) => warnings.push(JSON.parse(line)) }),
     secretPrefix: prefix,
     revokeGrants: async () => {},
   };
@@ -66,8 +71,19 @@ describe('replacing a cluster credential in Secrets Manager', () => {
     return names;
   }
 
+  /** The same store, except that every delete fails. */
+  const deletesFail: SecretStore = {
+    put: (name, value) => deps.secrets.put(name, value),
+    create: (name, value) => deps.secrets.create(name, value),
+    get: (ref) => deps.secrets.get(ref),
+    delete: () => Promise.reject(new Error('secret store down')),
+  };
+
   beforeAll(async () => {
     await ensureTable(dynamo, table.name);
+  });
+  beforeEach(() => {
+    warnings = [];
   });
   afterAll(async () => {
     const direct = directClient(alpha!.adminKubeconfig);
@@ -118,6 +134,39 @@ describe('replacing a cluster credential in Secrets Manager', () => {
     const current = (await deps.clusters.get(registered.id))!;
     expect(current.credentialRef).toBe(registered.credentialRef);
     expect(await deps.secrets.get(current.credentialRef)).toContain(beta!.server);
+    expect(await secretsOf(registered.id)).toHaveLength(1);
+  });
+
+  it('answers the original error when deleting the unsaved new secret fails too', async () => {
+    const registered = await registerCluster(deps, { name: 'gamma', kubeconfig: beta!.adminKubeconfig });
+    await updateCluster(deps, registered, { description: 'changed meanwhile' });
+
+    // The record update loses the race (409), and the cleanup of the new secret fails: still a 409.
+    await expect(updateCluster({ ...deps, secrets: deletesFail }, registered, { kubeconfig: alpha!.adminKubeconfig })).rejects.toThrow(ConflictError);
+
+    const current = (await deps.clusters.get(registered.id))!;
+    expect(current.credentialRef).toBe(registered.credentialRef);
+    // The new secret is left behind, and the warning names it so that it can be removed.
+    const orphans = (await secretsOf(registered.id)).filter((name) => !current.credentialRef.includes(name));
+    expect(orphans).toHaveLength(1);
+    expect(warnings).toEqual([expect.objectContaining({ level: 'warn', cluster_id: registered.id, orphaned_ref: expect.stringContaining(orphans[0]!), error: expect.stringContaining('secret store down') })]);
+    expect(JSON.stringify(warnings)).not.toContain(tokenOf(alpha!.adminKubeconfig));
+    await deps.secrets.delete(warnings[0]!.orphaned_ref as string);
+  });
+
+  it('answers success when deleting the previous secret fails after the record moved on', async () => {
+    const registered = await registerCluster(deps, { name: 'delta', kubeconfig: beta!.adminKubeconfig });
+
+    const patched = await updateCluster({ ...deps, secrets: deletesFail }, registered, { kubeconfig: alpha!.adminKubeconfig });
+
+    expect(patched.credentialRef).not.toBe(registered.credentialRef);
+    expect((await deps.clusters.get(registered.id))!.credentialRef).toBe(patched.credentialRef);
+    expect(await deps.secrets.get(patched.credentialRef)).toContain(alpha!.server);
+    // The previous secret is orphaned, and the warning names it, never its value.
+    expect(await deps.secrets.get(registered.credentialRef)).toContain(beta!.server);
+    expect(warnings).toEqual([expect.objectContaining({ level: 'warn', cluster_id: registered.id, orphaned_ref: registered.credentialRef, error: expect.stringContaining('secret store down') })]);
+    expect(JSON.stringify(warnings)).not.toContain(tokenOf(beta!.adminKubeconfig));
+    await deps.secrets.delete(registered.credentialRef);
     expect(await secretsOf(registered.id)).toHaveLength(1);
   });
 });
