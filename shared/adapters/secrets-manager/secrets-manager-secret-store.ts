@@ -11,9 +11,12 @@ import { SecretNotFoundError, type SecretStore } from '#shared/ports/secret-stor
 import { assertSecretName } from './secret-name.ts';
 
 /**
- * The production secret store. The ref is the secret's ARN: it stays the same
- * across PutSecretValue, so the table never needs rewriting when a credential
- * rotates. Errors name the secret, never its value.
+ * The production secret store. The ref is the secret's ARN, which stays the
+ * same across PutSecretValue: a value rewritten under the same name keeps its
+ * ref. A cluster's replaced credential does not take that path: it is stored
+ * under a new name, so the cluster record is rewritten to the new ref
+ * (replaceCredential in shared/domain/clusters/credentials.ts). Errors name
+ * the secret, never its value.
  */
 export class SecretsManagerSecretStore implements SecretStore {
   /** `kmsKeyId` encrypts new secrets with a customer key; without it AWS uses aws/secretsmanager. */

@@ -7,7 +7,7 @@ export const SIGNING_ALGORITHM = 'ES256';
 /** How many retired signing keys still verify tokens after a rotation. */
 const KEEP_RETIRED_KEYS = 2;
 /** How long an instance trusts its copy of a key set before reading it again. */
-const CACHE_MS = 5 * 60_000;
+export const CACHE_MS = 5 * 60_000;
 /**
  * The least time between two reads of the verification keys forced by an
  * unknown key id. Anyone can send any key id before a rate limit applies, so
@@ -47,11 +47,13 @@ interface StoredVerificationKeys {
 export interface SigningKey {
   kid: string;
   privateKey: CryptoKey;
-  publicKey: CryptoKey;
 }
 
 export interface Keyring {
-  /** The newest key signs; every listed key verifies. */
+  /**
+   * Newest first: the newest signs, the others are kept until they fall off the
+   * end. Tokens are verified against the published {@link VerificationKeys}, not this list.
+   */
   signing: SigningKey[];
   sealingKey: Buffer;
 }
@@ -131,6 +133,8 @@ export class VerificationKeys {
  */
 export class KeyringStore {
   private cached?: { keyring: Keyring; at: number };
+  /** Whether this instance has made sure the keyring's public keys are published. */
+  private published = false;
 
   constructor(
     private readonly secrets: SecretStore,
@@ -141,19 +145,27 @@ export class KeyringStore {
   ) {}
 
   /** The keyring, created on first use, cached per instance for a few minutes. */
-  async current(refresh = false): Promise<Keyring> {
+  async current(): Promise<Keyring> {
     const now = this.clock.now().getTime();
-    if (!refresh && this.cached && now - this.cached.at < CACHE_MS) return this.cached.keyring;
-    const stored = await this.readOrCreate();
-    // Publishes the public keys when no set exists yet: after a first use whose publisher
-    // crashed, or for a keyring from before the split. Never replaces a newer set.
-    if (await this.secrets.create(this.names.verificationKeys, publicSetOf(stored))) this.verifier?.forget();
+    if (this.cached && now - this.cached.at < CACHE_MS) return this.cached.keyring;
+    const { stored, created } = await this.readOrCreate();
+    // Publishes the public keys when this instance created the keyring, and once per instance
+    // otherwise: no set may exist yet after a first use whose publisher crashed, or for a keyring
+    // from before the split. Never replaces a set, which a rotation may have made newer.
+    if (created || !this.published) {
+      if (await this.secrets.create(this.names.verificationKeys, publicSetOf(stored))) this.verifier?.forget();
+      this.published = true;
+    }
     const keyring = await load(stored);
     this.cached = { keyring, at: now };
     return keyring;
   }
 
-  /** Adds a new signing key in front; the previous ones keep verifying until they fall off the end. */
+  /**
+   * Adds a new signing key in front; the previous ones keep verifying until they
+   * fall off the end. Rotations racing on several instances leave one of their
+   * keyrings stored, and its public keys published.
+   */
   async rotate(): Promise<string> {
     const stored = parseKeyring(await this.secrets.get(this.names.keyring));
     const fresh = await newSigningKey(this.clock);
@@ -161,6 +173,17 @@ export class KeyringStore {
     // Public set first: a key published but never used is harmless, a key used but not published is not.
     await this.secrets.put(this.names.verificationKeys, publicSetOf(stored));
     await this.secrets.put(this.names.keyring, JSON.stringify(stored));
+    // A racing rotation may have stored its keyring after ours, or published its set after ours:
+    // publish what is stored now, and again while the keyring changes under us. Only a write by
+    // another rotation changes it, and that rotation publishes after its write too, so whoever
+    // publishes last has seen the final keyring.
+    for (let published: string | undefined; ; ) {
+      const current = await this.secrets.get(this.names.keyring);
+      if (current === published) break;
+      await this.secrets.put(this.names.verificationKeys, publicSetOf(parseKeyring(current)));
+      published = current;
+    }
+    this.published = true;
     this.cached = undefined;
     this.verifier?.forget();
     return fresh.kid;
@@ -171,15 +194,15 @@ export class KeyringStore {
    * racing on first use exactly one stores its keyring and the others read
    * that one back, so nothing is ever sealed with a key that is then lost.
    */
-  private async readOrCreate(): Promise<StoredKeyring> {
+  private async readOrCreate(): Promise<{ stored: StoredKeyring; created: boolean }> {
     try {
-      return parseKeyring(await this.secrets.get(this.names.keyring));
+      return { stored: parseKeyring(await this.secrets.get(this.names.keyring)), created: false };
     } catch (err) {
       if (!(err instanceof SecretNotFoundError)) throw err;
     }
-    const created = await newKeyring(this.clock);
-    if (await this.secrets.create(this.names.keyring, JSON.stringify(created))) return created;
-    return parseKeyring(await this.secrets.get(this.names.keyring));
+    const fresh = await newKeyring(this.clock);
+    if (await this.secrets.create(this.names.keyring, JSON.stringify(fresh))) return { stored: fresh, created: true };
+    return { stored: parseKeyring(await this.secrets.get(this.names.keyring)), created: false };
   }
 }
 
@@ -212,7 +235,6 @@ async function load(stored: StoredKeyring): Promise<Keyring> {
     stored.signing.map(async (k) => ({
       kid: k.kid,
       privateKey: (await importJWK(k.privateJwk, SIGNING_ALGORITHM)) as CryptoKey,
-      publicKey: (await importJWK(k.publicJwk, SIGNING_ALGORITHM)) as CryptoKey,
     })),
   );
   return { signing, sealingKey: Buffer.from(stored.sealing, 'base64') };

@@ -7,6 +7,7 @@ import { FileSecretStore } from '#shared/adapters/local/file-secret-store.ts';
 import { AuthenticationError } from '#shared/domain/errors.ts';
 import { AccessTokens, AUDIENCE, ISSUER } from '#shared/domain/identity/access-tokens.ts';
 import {
+  CACHE_MS,
   FORCED_RELOAD_INTERVAL_MS,
   identityKeySecretNames,
   KeyringStore,
@@ -24,15 +25,21 @@ function manualClock(start = Date.parse('2026-01-01T00:00:00Z')) {
   return { now: () => new Date(now), advance: (ms: number) => (now += ms) } satisfies Clock & { advance(ms: number): number };
 }
 
+type Operation = 'put' | 'create' | 'get' | 'delete';
+
 /**
- * An in-memory store that counts reads per name and can refuse a name, the way
- * IAM refuses a function the private keyring. Every call yields first, so
- * concurrent callers interleave as they would against a real service.
+ * An in-memory store that counts reads per name, records every call, and can
+ * refuse a name, the way IAM refuses a function the private keyring. Every call
+ * yields first, so concurrent callers interleave as they would against a real
+ * service; `before` runs first too, so a test can put other work in between.
  */
 class RecordingStore implements SecretStore {
   readonly reads = new Map<string, number>();
   readonly writes: string[] = [];
+  /** Every call made, as `operation name`, including creates that found the secret already there. */
+  readonly calls: string[] = [];
   readonly refused = new Set<string>();
+  before?: (operation: Operation, name: string) => Promise<void>;
 
   constructor(readonly values = new Map<string, string>()) {}
 
@@ -42,31 +49,33 @@ class RecordingStore implements SecretStore {
   }
 
   async put(name: string, value: string) {
-    await this.check(name);
+    await this.check('put', name);
     this.writes.push(name);
     this.values.set(name, value);
     return name;
   }
   async create(name: string, value: string) {
-    await this.check(name);
+    await this.check('create', name);
     if (this.values.has(name)) return false;
     this.writes.push(name);
     this.values.set(name, value);
     return true;
   }
   async get(ref: string) {
-    await this.check(ref);
+    await this.check('get', ref);
     this.reads.set(ref, (this.reads.get(ref) ?? 0) + 1);
     const value = this.values.get(ref);
     if (value === undefined) throw new SecretNotFoundError(ref);
     return value;
   }
   async delete(ref: string) {
-    await this.check(ref);
+    await this.check('delete', ref);
     this.values.delete(ref);
   }
-  private async check(name: string) {
+  private async check(operation: Operation, name: string) {
+    this.calls.push(`${operation} ${name}`);
     await new Promise((resolve) => setImmediate(resolve));
+    await this.before?.(operation, name);
     if (this.refused.has(name)) throw Object.assign(new Error(`AccessDeniedException: ${name}`), { name: 'AccessDeniedException' });
   }
 }
@@ -76,6 +85,21 @@ function instance(store: SecretStore, clock: Clock) {
   const verificationKeys = new VerificationKeys(store, names.verificationKeys, clock);
   const keyring = new KeyringStore(store, names, clock, verificationKeys);
   return { keyring, verificationKeys, tokens: new AccessTokens(keyring, verificationKeys, clock) };
+}
+
+/** Runs `work` just before the `nth` call of `operation` on `name` through `store`, once. */
+function interpose(store: RecordingStore, operation: Operation, name: string, nth: number, work: () => Promise<unknown>) {
+  let seen = 0;
+  store.before = async (op, n) => {
+    if (op === operation && n === name && ++seen === nth) await work();
+  };
+}
+
+/** The key ids of the stored keyring and of the published set. */
+function storedAndPublishedKids(store: RecordingStore) {
+  const { signing } = JSON.parse(store.values.get(names.keyring)!) as { signing: { kid: string }[] };
+  const { keys } = JSON.parse(store.values.get(names.verificationKeys)!) as { keys: { kid: string }[] };
+  return { stored: signing.map((k) => k.kid), published: keys.map((k) => k.kid) };
 }
 
 const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e);
@@ -229,6 +253,94 @@ describe('rotating the signing key', () => {
     expect(now.sealingKey.equals(sealingKey)).toBe(true);
     expect(now.signing.map((k) => k.kid)).toEqual(kids);
     expect(now.signing.map((k) => k.kid)).not.toContain(signing[0]!.kid);
+  });
+});
+
+describe('rotations racing on two instances', () => {
+  let store: RecordingStore;
+  let clock: ReturnType<typeof manualClock>;
+  let a: ReturnType<typeof instance>;
+  let b: ReturnType<typeof instance>;
+  let viewA: RecordingStore;
+  beforeEach(async () => {
+    store = new RecordingStore();
+    clock = manualClock();
+    viewA = store.view();
+    a = instance(viewA, clock);
+    b = instance(store.view(), clock);
+    await a.tokens.issue(claims);
+    await b.tokens.issue(claims);
+  });
+
+  /** After the race, each instance signs with a key that a fresh verifier finds published. */
+  async function expectBothIssueVerifiableTokens() {
+    const { stored, published } = storedAndPublishedKids(store);
+    expect(published).toEqual(stored);
+    clock.advance(CACHE_MS);
+    for (const issuer of [a, b]) {
+      const token = await issuer.tokens.issue(claims);
+      expect(kidOf(token)).toBe(stored[0]);
+      expect(await instance(store.view(), clock).tokens.verify(token)).toEqual(claims);
+    }
+  }
+
+  it('publish A, publish B, store B, store A: the set published last is that of the keyring stored last', async () => {
+    // The other rotation runs whole between A's publishing and A's storing its keyring.
+    interpose(viewA, 'put', names.keyring, 1, () => b.keyring.rotate());
+    const kidA = await a.keyring.rotate();
+
+    expect(storedAndPublishedKids(store).stored[0]).toBe(kidA);
+    await expectBothIssueVerifiableTokens();
+  });
+
+  it('a rotation that stores its keyring after A read A back is published again by A', async () => {
+    // The other rotation runs whole between A's reading its keyring back and A's publishing it.
+    interpose(viewA, 'put', names.verificationKeys, 2, () => b.keyring.rotate());
+    await a.keyring.rotate();
+
+    await expectBothIssueVerifiableTokens();
+  });
+
+  it('converges whatever the interleaving of plain concurrent rotations', async () => {
+    await Promise.all([a.keyring.rotate(), b.keyring.rotate(), a.keyring.rotate(), b.keyring.rotate()]);
+
+    await expectBothIssueVerifiableTokens();
+  });
+});
+
+describe('publishing the verification keys from current()', () => {
+  it('publishes once when this instance creates the keyring, not again on a refresh', async () => {
+    const store = new RecordingStore();
+    const clock = manualClock();
+    const identity = instance(store, clock);
+
+    await identity.keyring.current();
+    clock.advance(CACHE_MS);
+    await identity.keyring.current();
+    clock.advance(CACHE_MS);
+    await identity.keyring.current();
+
+    expect(store.reads.get(names.keyring)).toBe(3);
+    expect(store.calls.filter((c) => c.endsWith(names.verificationKeys))).toEqual([`create ${names.verificationKeys}`]);
+  });
+
+  it('tries a create at most once per instance that finds the keyring stored, and never after a rotation', async () => {
+    const store = new RecordingStore();
+    const clock = manualClock();
+    await instance(store, clock).keyring.current();
+    const view = store.view();
+    const later = instance(view, clock);
+
+    await later.keyring.current();
+    clock.advance(CACHE_MS);
+    await later.keyring.current();
+    await later.keyring.rotate();
+    clock.advance(CACHE_MS);
+    await later.keyring.current();
+
+    // One create on the first read, which finds the set in place; rotating publishes with puts only.
+    expect(view.calls.filter((c) => c.startsWith('create '))).toEqual([`create ${names.verificationKeys}`]);
+    expect(await instance(store.view(), clock).tokens.verify(await later.tokens.issue(claims))).toEqual(claims);
   });
 });
 
