@@ -6,9 +6,17 @@ export interface TestCluster {
   name: string;
   /** https://127.0.0.1:port */
   server: string;
-  /** Path to an admin (system:masters) kubeconfig file. */
+  /**
+   * Path to an admin bearer-token kubeconfig file: system:masters in the test bed's own clusters;
+   * for an external cluster (CLUSTERHUB_TEST_KUBECONFIG) the service account clusterhub-test-admin,
+   * bound to cluster-admin (test/testbed/external-cluster.ts).
+   */
   kubeconfig: string;
-  /** Path to a kubeconfig of a user RBAC restricts; absent for an external cluster. */
+  /**
+   * Path to a bearer-token kubeconfig of a user RBAC restricts to `view` in the namespace team-a:
+   * for an external cluster, the service account clusterhub-test-restricted. Absent only in a
+   * description written before external clusters got one.
+   */
   restrictedKubeconfig?: string;
 }
 

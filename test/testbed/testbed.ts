@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { join, resolve } from 'node:path';
 import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { testbedDir, testbedEnvFile, type TestbedEnv, type TestCluster } from './env.ts';
+import { prepareExternalCluster } from './external-cluster.ts';
 import { ensureKubeBinaries, startClusters, stopClusters } from './kube.ts';
 import { ensureMoto, startMoto, stopMoto } from './moto.ts';
 import { groupAlive, isZombie, processStartTime, stopProcessGroup } from './process-group.ts';
@@ -13,6 +13,8 @@ interface TestbedState {
   pids: { dynamodb?: number; moto?: number; kube?: number };
   /** Each pid's start time, so a pid reused by another process after a reboot is not taken for ours. */
   startTimes?: Record<string, string>;
+  /** The CLUSTERHUB_TEST_KUBECONFIG it was started with (env.json lists the kubeconfigs made from it). */
+  externalKubeconfig?: string;
 }
 
 const stateFile = join(testbedDir, 'state.json');
@@ -30,7 +32,7 @@ type Log = (line: string) => void;
 export async function upTestbed(log: Log): Promise<{ env: TestbedEnv; started: boolean }> {
   const previous = readState();
   if (previous && testbedAlive(previous)) {
-    if (!servesWhatIsAsked(previous.env)) {
+    if (!servesWhatIsAsked(previous)) {
       throw new Error(
         'The running test bed uses other parts than AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB or CLUSTERHUB_TEST_KUBECONFIG name: run "npm run testbed:down" first, or unset them.',
       );
@@ -46,11 +48,12 @@ export async function upTestbed(log: Log): Promise<{ env: TestbedEnv; started: b
   }
   mkdirSync(testbedDir, { recursive: true });
   const pids: TestbedState['pids'] = {};
+  let externalKubeconfig: string | undefined;
   const save = (env: TestbedEnv) => {
     const startTimes = Object.fromEntries(
       Object.values(pids).flatMap((pid) => (pid === undefined ? [] : [[String(pid), processStartTime(pid) ?? '']])),
     );
-    writeFileSync(stateFile, JSON.stringify({ env, pids, startTimes } satisfies TestbedState, null, 2));
+    writeFileSync(stateFile, JSON.stringify({ env, pids, startTimes, externalKubeconfig } satisfies TestbedState, null, 2));
   };
   try {
     // Every part runs to its end, even when another fails, so that what did start is known and stopped.
@@ -81,7 +84,9 @@ export async function upTestbed(log: Log): Promise<{ env: TestbedEnv; started: b
         if (external) {
           if (!existsSync(external)) throw new Error(`CLUSTERHUB_TEST_KUBECONFIG=${external} does not exist`);
           log(`using the cluster of CLUSTERHUB_TEST_KUBECONFIG=${external}`);
-          return [{ name: 'external', server: currentServer(readFileSync(external, 'utf8')), kubeconfig: external }];
+          // Its own kubeconfig may authenticate in any way (kind's: a client certificate): the suites get bearer-token ones.
+          externalKubeconfig = resolve(external);
+          return [await prepareExternalCluster({ kubeconfigPath: external, dir: join(testbedDir, 'external'), log })];
         }
         await ensureKubeBinaries(log);
         const kube = await startClusters({ dir: join(testbedDir, 'kube'), names: TEST_CLUSTER_NAMES, log });
@@ -153,17 +158,6 @@ async function part<T>(name: string, start: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The server of a kubeconfig's current context. */
-function currentServer(kubeconfig: string): string {
-  const doc = parseYaml(kubeconfig) as {
-    'current-context'?: string;
-    contexts?: { name: string; context: { cluster: string } }[];
-    clusters?: { name: string; cluster: { server: string } }[];
-  };
-  const context = doc.contexts?.find((c) => c.name === doc['current-context']) ?? doc.contexts?.[0];
-  return doc.clusters?.find((c) => c.name === context?.context.cluster)?.cluster.server ?? '';
-}
-
 function readState(): TestbedState | undefined {
   try {
     return JSON.parse(readFileSync(stateFile, 'utf8')) as TestbedState;
@@ -193,12 +187,12 @@ function ownedPids(state: TestbedState): TestbedState['pids'] {
  * Whether the running test bed is what this caller's variables ask for: each variable that is set
  * must name the part the test bed uses (a process the test setup already pointed at it agrees).
  */
-function servesWhatIsAsked(env: TestbedEnv): boolean {
+function servesWhatIsAsked({ env, externalKubeconfig }: TestbedState): boolean {
   const { AWS_ENDPOINT_URL: aws, AWS_ENDPOINT_URL_DYNAMODB: dynamodb, CLUSTERHUB_TEST_KUBECONFIG: kubeconfig } = process.env;
   return (
     (!aws || aws === env.aws.endpoint) &&
     (!dynamodb || dynamodb === env.dynamodb.endpoint) &&
-    (!kubeconfig || env.clusters.some((c) => c.kubeconfig === kubeconfig))
+    (!kubeconfig || resolve(kubeconfig) === externalKubeconfig || env.clusters.some((c) => c.kubeconfig === kubeconfig))
   );
 }
 
