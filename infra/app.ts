@@ -6,6 +6,9 @@ const app = new App();
 new ClusterhubStack(app, app.node.tryGetContext('stackName') ?? 'Clusterhub', {
   deletionProtection: app.node.tryGetContext('deletionProtection') !== 'false',
   secretPrefix: app.node.tryGetContext('secretPrefix'),
+  throttle: app.node.tryGetContext('throttleRate')
+    ? { ratePerSecond: Number(app.node.tryGetContext('throttleRate')), burst: Number(app.node.tryGetContext('throttleBurst') ?? app.node.tryGetContext('throttleRate')) }
+    : undefined,
   env:
     process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
       ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }

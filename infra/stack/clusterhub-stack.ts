@@ -1,6 +1,6 @@
 import { Arn, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -13,7 +13,15 @@ export interface ClusterhubStackProps extends StackProps {
   deletionProtection?: boolean;
   /** Prefix of every Secrets Manager secret the hub owns. */
   secretPrefix?: string;
+  /**
+   * API Gateway's throttle for the whole API (requests per second, and burst). The hub's own
+   * limits count per caller in the table; this one stops floods that never reach a caller,
+   * such as unauthenticated requests, before they cost a Lambda invocation.
+   */
+  throttle?: { ratePerSecond: number; burst: number };
 }
+
+const DEFAULT_THROTTLE = { ratePerSecond: 100, burst: 200 };
 
 // Table actions by need; no function gets Scan or dynamodb:*.
 const READ = ['dynamodb:GetItem', 'dynamodb:Query'];
@@ -51,6 +59,11 @@ export class ClusterhubStack extends Stack {
       createDefaultStage: true,
       defaultIntegration: new HttpLambdaIntegration('SystemIntegration', system),
     });
+    const throttle = props.throttle ?? DEFAULT_THROTTLE;
+    (this.api.defaultStage!.node.defaultChild as CfnStage).defaultRouteSettings = {
+      throttlingRateLimit: throttle.ratePerSecond,
+      throttlingBurstLimit: throttle.burst,
+    };
 
     // identity: logins, tokens, 2FA, API keys, users. The first admin's password is generated here, never fixed.
     const adminPassword = new Secret(this, 'BootstrapAdminPassword', {

@@ -40,6 +40,13 @@ describe('the CDK stack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
   });
 
+  it('throttles the whole API at the gateway, before floods that no per-caller limit sees reach a Lambda', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+    });
+  });
+
   it('runs every function on Node 22 (arm64) as an esbuild bundle', () => {
     const functions = template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } });
     expect(Object.keys(functions).length).toBeGreaterThanOrEqual(3);
