@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countInventory } from '#shared/api/system/inventory.ts';
-import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
 import { clusterRecord } from '#test/support/clusters.ts';
 import { json } from '#test/support/http.ts';
-import { startTestHub, type TestHub } from '#test/support/hub.ts';
+import { startTestHub, startTestHubOnOwnDatabase, type TestHub } from '#test/support/hub.ts';
 import { ADMIN_PASSWORD, bearer, createUser, login } from '#test/support/identity.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -122,10 +121,7 @@ describe('rate limits', () => {
 
 describe('metrics when the table is unreachable', () => {
   it('still answers, with database_up and inventory_up at 0', async () => {
-    const db = await startDynamoDbLocal({});
-    const prior = process.env.AWS_ENDPOINT_URL_DYNAMODB;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = db.endpoint;
-    const own = await startTestHub().finally(() => (process.env.AWS_ENDPOINT_URL_DYNAMODB = prior));
+    const { hub: own, database: db } = await startTestHubOnOwnDatabase();
     try {
       const up = await scrape(own);
       expect(sample(up.text, 'clusterhub_database_up')).toBe(1);

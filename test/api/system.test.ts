@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json } from '#test/support/http.ts';
-import { startTestHub, type TestHub } from '#test/support/hub.ts';
-import { startDynamoDbLocal } from '#infra/local/dynamodb-local.ts';
+import { startTestHub, startTestHubOnOwnDatabase, type TestHub } from '#test/support/hub.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
 let hub: TestHub;
@@ -54,10 +53,7 @@ describe('system endpoints over real HTTP', () => {
 
 describe('health when the table is unreachable', () => {
   it('answers 503 unhealthy with the database down', async () => {
-    const db = await startDynamoDbLocal({});
-    const prior = process.env.AWS_ENDPOINT_URL_DYNAMODB;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = db.endpoint;
-    const own = await startTestHub().finally(() => (process.env.AWS_ENDPOINT_URL_DYNAMODB = prior));
+    const { hub: own, database: db } = await startTestHubOnOwnDatabase();
     try {
       expect((await own.fetch('/health')).status).toBe(200);
       await db.stop();

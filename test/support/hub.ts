@@ -8,7 +8,7 @@ import { endpointGroups } from '#shared/api/catalog.ts';
 import { createApi } from '#shared/http/app.ts';
 import { createLogger } from '#shared/observability/logger.ts';
 import { startLocalRuntime } from '#infra/local/local-runtime.ts';
-import { localDynamoDbClient } from '#infra/local/dynamodb-local.ts';
+import { localDynamoDbClient, startDynamoDbLocal, type RunningDynamoDb } from '#infra/local/dynamodb-local.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { ADMIN_PASSWORD } from './identity.ts';
 import { findLeaks, leakError, rememberedSecret, testbedClusterSecrets, type Exposure, type KnownSecret } from './leak-sweep.ts';
@@ -71,6 +71,8 @@ export interface TestHubOptions {
    * and the same secret store, its own process state. Stopping it leaves the stores to their owner.
    */
   instanceOf?: TestHub;
+  /** The DynamoDB to use; the test bed's (AWS_ENDPOINT_URL_DYNAMODB) unless given. */
+  dynamodbEndpoint?: string;
 }
 
 /**
@@ -86,11 +88,11 @@ export async function startTestHub(env: Record<string, string> = {}, options: Te
   const reading = new Set<{ done: Promise<void>; reader: ReadableStreamDefaultReader<Uint8Array> }>();
   const remembered = rememberedByTable.get(tableName) ?? [];
   rememberedByTable.set(tableName, remembered);
-  const sweepEndpoint = process.env.AWS_ENDPOINT_URL_DYNAMODB;
+  const sweepEndpoint = options.dynamodbEndpoint ?? process.env.AWS_ENDPOINT_URL_DYNAMODB;
   const logger = createLogger({ service: 'clusterhub-test' }, { level: 'debug', write: (line) => logs.push(line) });
   const runtime = await startLocalRuntime({
     dataDir,
-    dynamodbEndpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB,
+    dynamodbEndpoint: sweepEndpoint,
     env: { HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, ...GENEROUS_LIMITS, ...env, HUB_TABLE_NAME: tableName },
     logger,
   });
@@ -190,4 +192,15 @@ export async function startTestHub(env: Record<string, string> = {}, options: Te
       if (swept) throw swept;
     },
   };
+}
+
+/** A hub on a DynamoDB Local of its own, for tests that stop the database under it. Stop both. */
+export async function startTestHubOnOwnDatabase(): Promise<{ hub: TestHub; database: RunningDynamoDb }> {
+  const database = await startDynamoDbLocal({});
+  try {
+    return { hub: await startTestHub({}, { dynamodbEndpoint: database.endpoint }), database };
+  } catch (err) {
+    await database.stop();
+    throw err;
+  }
 }

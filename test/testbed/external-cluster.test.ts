@@ -6,19 +6,19 @@
  * CertificateSigningRequest API, as kind's kubeconfigs authenticate.
  */
 import * as k8s from '@kubernetes/client-node';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { directClient, statusOf, tokenOf } from '#test/support/clusters.ts';
 import { loadTestbedEnv, type TestbedEnv } from './env.ts';
 import { EXTERNAL_ADMIN, EXTERNAL_NAMESPACE, EXTERNAL_RESTRICTED, RESTRICTED_NAMESPACE } from './external-cluster.ts';
 import { sleep } from './process-group.ts';
+import { secondTestbed } from './second-testbed.ts';
 
-const root = resolve(import.meta.dirname, '../..');
 const running = loadTestbedEnv();
 const alpha = running.clusters[0]!;
 const alphaAdmin = readFileSync(alpha.kubeconfig, 'utf8');
@@ -26,19 +26,7 @@ const admin = directClient(alphaAdmin);
 const dir = mkdtempSync(join(tmpdir(), 'clusterhub-testbed-external-'));
 const borrowed = { AWS_ENDPOINT_URL: running.aws.endpoint, AWS_ENDPOINT_URL_DYNAMODB: running.dynamodb.endpoint };
 
-/** Runs the test bed command line with the given variables; its exit code and output. */
-function testbed(command: 'up' | 'down', env: Record<string, string>): Promise<{ code: number; out: string }> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, CLUSTERHUB_TESTBED_DIR: dir, ...env };
-  for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'CLUSTERHUB_TEST_KUBECONFIG']) if (!(name in env)) delete childEnv[name];
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/testbed/cli.ts', command], { cwd: root, env: childEnv });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', fail);
-    child.on('exit', (code) => done({ code: code ?? -1, out }));
-  });
-}
+const testbed = secondTestbed(dir);
 
 const readEnv = () => JSON.parse(readFileSync(join(dir, 'env.json'), 'utf8')) as TestbedEnv;
 

@@ -3,31 +3,17 @@
  * its own (CLUSTERHUB_TESTBED_DIR). To stay cheap it borrows the running test bed's AWS
  * emulator and first cluster, so only its own DynamoDB Local starts and stops.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTestbedEnv } from './env.ts';
+import { secondTestbed } from './second-testbed.ts';
 
-const root = resolve(import.meta.dirname, '../..');
 const running = loadTestbedEnv();
 const dir = mkdtempSync(join(tmpdir(), 'clusterhub-testbed-'));
 
-/** Runs the test bed command line with the given variables; its exit code and output. */
-function testbed(command: 'up' | 'down', env: Record<string, string | undefined>): Promise<{ code: number; out: string }> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, CLUSTERHUB_TESTBED_DIR: dir, ...env };
-  // The borrowed parts come from `env` only: this process's own test bed variables must not leak in.
-  for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'CLUSTERHUB_TEST_KUBECONFIG']) if (!(name in env)) delete childEnv[name];
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/testbed/cli.ts', command], { cwd: root, env: childEnv });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', fail);
-    child.on('exit', (code) => done({ code: code ?? -1, out }));
-  });
-}
+const testbed = secondTestbed(dir);
 
 /** Processes started on behalf of this second test bed: they inherit its directory variable. */
 function processesOfThisTestbed(): number[] {
