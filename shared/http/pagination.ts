@@ -16,7 +16,11 @@ export const pageQuery = z.object({
     .string()
     .max(2048)
     .optional()
-    .openapi({ description: 'The opaque token from the previous page\'s metadata.continue.' }),
+    .openapi({
+      description:
+        'The opaque token from the previous page\'s metadata.continue, valid only with the query (filters) that produced it; ' +
+        'anything else answers 400 VALIDATION_ERROR "invalid continue token".',
+    }),
 });
 
 export type PageQuery = z.infer<typeof pageQuery>;

@@ -158,7 +158,15 @@ export class DynamoClusterRepository implements ClusterRepository {
     // Dropping hidden clusters here can leave a page short: read on from where the last query stopped.
     // Every item before its continue token was evaluated, so resuming there skips and repeats nothing.
     for (let round = 0; round < MAX_LIST_ROUNDS; round++) {
-      const page = await this.table.query<ClusterItem>({ index: 'gsi1', partition: LIST_PARTITION, limit: limit - items.length, cursor: next, filter: expression });
+      const page = await this.table.query<ClusterItem>({
+        index: 'gsi1',
+        partition: LIST_PARTITION,
+        limit: limit - items.length,
+        cursor: next,
+        filter: expression,
+        // The token is bound to what the client asked, not to whose grants hide what: each page is filtered afresh.
+        bindTo: { ...filter, hidden: undefined },
+      });
       items.push(...page.items.filter((i) => !hidden.has(i.id)).map(toRecord));
       next = page.continue;
       if (!next || items.length >= limit) break;
