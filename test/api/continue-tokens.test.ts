@@ -146,3 +146,19 @@ describe('continue tokens', () => {
     await expectInvalidToken(await hub.fetch(withContinue(path, withSortKey(token, '\uffff')), { headers: admin }), 'after until');
   });
 });
+
+describe('the audit time window', () => {
+  it('refuses since later than until with 400 naming both', async () => {
+    const res = await hub.fetch('/api/v1/audit-log?since=2030-01-01T00:00:00Z&until=2020-01-01T00:00:00Z', { headers: admin });
+    expect(res.status).toBe(400);
+    const body = await json(res);
+    expect(body.code).toBe('VALIDATION_ERROR');
+    expect(body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['since', 'until']);
+    // Times are compared as instants, whatever their offsets; an empty window of one instant is fine.
+    const sameInstant = await hub.fetch(`/api/v1/audit-log?since=${encodeURIComponent('2030-01-01T02:00:00+02:00')}&until=2030-01-01T00:00:00Z`, { headers: admin });
+    expect(sameInstant.status).toBe(200);
+    expect((await json(sameInstant)).items).toEqual([]);
+    expect((await hub.fetch('/api/v1/audit-log?since=2030-01-01T00:00:00Z&until=2030-01-01T00:00:00Z&format=csv', { headers: admin })).status).toBe(200);
+    expect((await hub.fetch('/api/v1/audit-log?since=2030-01-02T00:00:00Z&until=2030-01-01T00:00:00Z&format=csv', { headers: admin })).status).toBe(400);
+  });
+});
