@@ -28,7 +28,7 @@ export const me = z
     id: z.string(),
     username: z.string(),
     role,
-    cluster_permissions: z.record(z.string(), clusterRole),
+    cluster_permissions: z.record(z.string(), clusterRole).openapi({ description: 'Your per-cluster roles; clusters hidden from you (`none`) are left out.' }),
     totp_enabled: z.boolean(),
     auth_method: z.enum(['token', 'api-key', 'anonymous']),
   })

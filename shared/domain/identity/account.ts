@@ -30,13 +30,16 @@ async function selfInSession(deps: IdentityDeps, principal: Principal): Promise<
   return user;
 }
 
-/** `GET /auth/me`: authentication has just read the user, so this reads nothing more. */
+/**
+ * `GET /auth/me`: authentication has just read the user, so this reads nothing more. A `none`
+ * override hides its cluster from the user, so the user's own view leaves it out.
+ */
 export function me(principal: Principal) {
   return {
     id: principal.userId,
     username: principal.username,
     role: principal.role,
-    cluster_permissions: principal.clusterPermissions,
+    cluster_permissions: Object.fromEntries(Object.entries(principal.clusterPermissions).filter(([, role]) => role !== 'none')),
     totp_enabled: principal.totpEnabled,
     auth_method: principal.via,
   };
