@@ -49,6 +49,9 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       path: '/auth/refresh',
       tags: ['auth'],
       summary: 'Trade a refresh token for a new token pair (the old refresh token dies)',
+      description:
+        'A refresh token of the session that was already traded in revokes the whole session (401 `REFRESH_TOKEN_REUSED`): it was stolen ' +
+        'or replayed. Any other wrong token answers 401 `INVALID_TOKEN` and changes nothing.',
       middleware: guard({ access: 'public', action: 'auth.refresh' }),
       request: { body: json(s.refreshBody) },
       responses: { 200: jsonContent(s.tokenPair, 'New pair.'), ...errorResponses(400, 401) },

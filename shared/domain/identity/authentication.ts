@@ -25,6 +25,8 @@ export class AccountLockedError extends AppError {
 
 const invalidCredentials = () => new AuthenticationError('The username or password is wrong.', 'INVALID_CREDENTIALS');
 const LAST_USED_WRITE_INTERVAL_MS = 60 * 60_000;
+/** Traded-in refresh tokens a session remembers, to tell a replayed one from a made-up one. */
+const PREVIOUS_REFRESH_HASHES = 16;
 
 /** What a login attempt established, for the audit trail whatever its outcome. */
 export interface LoginSubject {
@@ -123,9 +125,10 @@ async function pair(deps: IdentityDeps, userId: string, sessionId: string, refre
 }
 
 /**
- * Trades a refresh token for a new pair; the old one dies. A refresh token
- * presented a second time means it was stolen or replayed: the whole session
- * (every token descended from the same login) is revoked.
+ * Trades a refresh token for a new pair; the old one dies. A refresh token of the session
+ * presented again after it was traded in means it was stolen or replayed: the whole session
+ * (every token descended from the same login) is revoked. Any other wrong secret is refused
+ * and changes nothing, so knowing a session id (it is in every access token) ends nothing.
  */
 export async function refresh(deps: IdentityDeps, token: string): Promise<TokenPair & { subject: LoginSubject }> {
   const invalid = new AuthenticationError('The refresh token is invalid, expired or revoked.', 'INVALID_TOKEN');
@@ -133,14 +136,17 @@ export async function refresh(deps: IdentityDeps, token: string): Promise<TokenP
   if (!parsed) throw invalid;
   const session = await deps.sessions.get(parsed.id);
   if (!session || session.revoked || Date.parse(session.expiresAt) <= deps.clock.now().getTime()) throw invalid;
+  const previous = session.previousHashes ?? [];
   if (!secretMatches(parsed.secret, session.refreshHash)) {
+    if (!previous.some((hash) => secretMatches(parsed.secret, hash))) throw invalid;
     await deps.sessions.revoke(session.id);
     throw new AuthenticationError('This refresh token was already used: the session is revoked. Log in again.', 'REFRESH_TOKEN_REUSED');
   }
   const user = await deps.users.get(session.userId);
   if (!user) throw invalid;
   const next = newCredential('refresh', session.id);
-  if (!(await deps.sessions.rotate(session.id, session.refreshHash, next.hash))) {
+  const traded = [...previous, session.refreshHash].slice(-PREVIOUS_REFRESH_HASHES);
+  if (!(await deps.sessions.rotate(session.id, session.refreshHash, next.hash, traded))) {
     // Two uses of one token raced: treat as reuse.
     await deps.sessions.revoke(session.id);
     throw new AuthenticationError('This refresh token was already used: the session is revoked. Log in again.', 'REFRESH_TOKEN_REUSED');

@@ -57,6 +57,8 @@ export interface SessionRecord {
   userId: string;
   /** Hash of the one refresh token that may be used next. */
   refreshHash: string;
+  /** Hashes of the session's last refresh tokens already traded in, newest last: one presented again is a theft. */
+  previousHashes?: string[];
   revoked: boolean;
   createdAt: string;
   /** ISO time the session ends whatever happens. */
@@ -66,8 +68,11 @@ export interface SessionRecord {
 export interface SessionRepository {
   create(session: SessionRecord): Promise<void>;
   get(id: string): Promise<SessionRecord | undefined>;
-  /** Replaces the refresh hash only if it is still `expectedHash`; false when another use got there first. */
-  rotate(id: string, expectedHash: string, newHash: string): Promise<boolean>;
+  /**
+   * Replaces the refresh hash only if it is still `expectedHash`, keeping `previousHashes` (the
+   * traded-in ones, bounded by the caller); false when another use got there first.
+   */
+  rotate(id: string, expectedHash: string, newHash: string, previousHashes: string[]): Promise<boolean>;
   revoke(id: string): Promise<void>;
   /** Revokes every live session of a user but `keep`. */
   revokeAllForUser(userId: string, keep?: string): Promise<number>;

@@ -116,6 +116,32 @@ describe('refresh tokens rotate and a reused one revokes the whole session', () 
     expect(res.status).toBe(401);
   });
 
+  it('refuses a wrong secret for a real session without ending it: knowing a session id is not enough', async () => {
+    const pair = await login(hub, 'admin', ADMIN_PASSWORD);
+    const sessionId = pair.refresh_token.split('_')[1]!;
+    const forged = `chr_${sessionId}_${'A'.repeat(43)}`;
+    const res = await hub.fetch('/api/v1/auth/refresh', jsonPost({ refresh_token: forged }));
+    expect(res.status).toBe(401);
+    expect((await json(res)).code).toBe('INVALID_TOKEN');
+    expect((await me(pair.access_token)).status).toBe(200);
+    expect((await hub.fetch('/api/v1/auth/refresh', jsonPost({ refresh_token: pair.refresh_token }))).status).toBe(200);
+  });
+
+  it('revokes the session when any earlier refresh token of it comes back', async () => {
+    const first = await login(hub, 'admin', ADMIN_PASSWORD);
+    let current = first;
+    for (let i = 0; i < 3; i++) {
+      const res = await hub.fetch('/api/v1/auth/refresh', jsonPost({ refresh_token: current.refresh_token }));
+      expect(res.status).toBe(200);
+      current = await json(res);
+    }
+    const replay = await hub.fetch('/api/v1/auth/refresh', jsonPost({ refresh_token: first.refresh_token }));
+    expect(replay.status).toBe(401);
+    expect((await json(replay)).code).toBe('REFRESH_TOKEN_REUSED');
+    expect((await me(current.access_token)).status).toBe(401);
+    expect((await hub.fetch('/api/v1/auth/refresh', jsonPost({ refresh_token: current.refresh_token }))).status).toBe(401);
+  });
+
   it('logout ends the session', async () => {
     const pair = await login(hub, 'admin', ADMIN_PASSWORD);
     expect((await hub.fetch('/api/v1/auth/logout', { method: 'POST', headers: bearer(pair.access_token) })).status).toBe(204);

@@ -71,9 +71,11 @@ describe('session repository', () => {
   it('rotates a refresh hash only from the expected one: of two racing uses, one wins', async () => {
     const id = randomUUID();
     await sessions.create({ id, userId: 'u1', refreshHash: 'h0', revoked: false, createdAt: now(), expiresAt: now() });
-    const results = await Promise.all([sessions.rotate(id, 'h0', 'h1'), sessions.rotate(id, 'h0', 'h2')]);
+    const results = await Promise.all([sessions.rotate(id, 'h0', 'h1', ['h0']), sessions.rotate(id, 'h0', 'h2', ['h0'])]);
     expect(results.sort()).toEqual([false, true]);
-    expect(['h1', 'h2']).toContain((await sessions.get(id))?.refreshHash);
+    const rotated = await sessions.get(id);
+    expect(['h1', 'h2']).toContain(rotated?.refreshHash);
+    expect(rotated?.previousHashes).toEqual(['h0']);
   });
 
   it("revokes every live session of a user but the one kept, and nobody else's", async () => {
