@@ -72,7 +72,7 @@ export function guards(deps: Dependencies) {
         if (!reachedRoute) refusedWith = err instanceof AppError ? err.status : 500;
         throw err;
       } finally {
-        if (audited && worthAuditing(refusedWith)) {
+        if (audited && worthAuditing(refusedWith) && c.res.status !== 429) {
           const action = options.action ?? `${c.req.method} ${c.req.routePath}`;
           await writeAudit(deps, c, action, principal, ip, refusedWith ?? c.res.status);
         }
@@ -86,8 +86,9 @@ export function guards(deps: Dependencies) {
 /**
  * Whether a change the guard let through or refused goes into the audit trail. A refusal for a
  * missing role (403) does: it is an authenticated user reaching for more than they may. Refusals
- * before anyone is known (401) or over a rate limit (429) do not: anyone can send those without
- * limit, so auditing them would let anyone write to the table without limit; the request log has them.
+ * before anyone is known (401) or over a rate limit (429) do not, nor a route's own 429 (a login
+ * lockout, refused before any password check): anyone can send those without limit, so auditing
+ * them would let anyone write to the table without limit; the request log has them.
  */
 function worthAuditing(refusedWith: number | undefined): boolean {
   return refusedWith !== 401 && refusedWith !== 429;
