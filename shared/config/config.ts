@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { DEFAULT_TABLE_NAME } from '#shared/data/table-definition.ts';
 
@@ -17,6 +18,11 @@ const schema = z.object({
   HUB_RATE_LIMIT_WRITE_PER_MINUTE: perMinute(60),
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: perMinute(10),
   HUB_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  HUB_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((list) => list.split(',').map((e) => e.trim()).filter(Boolean))
+    .refine((cidrs) => cidrs.every((cidr) => ipaddr.isValidCIDR(cidr))),
 });
 
 function perMinute(fallback: number) {
@@ -34,6 +40,8 @@ export type Config = {
   /** Requests a minute: per client IP for `auth`, per principal for the others. */
   rateLimits: Record<RateTier, number>;
   auditRetentionDays: number;
+  /** CIDRs of the proxies whose X-Forwarded-For names the client (shared/http/client-ip.ts). */
+  trustedProxies: string[];
 };
 
 const describe: Record<string, string> = {
@@ -46,6 +54,7 @@ const describe: Record<string, string> = {
   HUB_RATE_LIMIT_WRITE_PER_MINUTE: 'a whole number of requests a minute (1-100000)',
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: 'a whole number of requests a minute (1-100000)',
   HUB_AUDIT_RETENTION_DAYS: 'a whole number of days (1-3650)',
+  HUB_TRUSTED_PROXIES: 'comma-separated CIDRs of your reverse proxies, such as 10.0.0.0/8,::1/128',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -72,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       exec: c.HUB_RATE_LIMIT_EXEC_PER_MINUTE,
     },
     auditRetentionDays: c.HUB_AUDIT_RETENTION_DAYS,
+    trustedProxies: c.HUB_TRUSTED_PROXIES,
   };
 }

@@ -1,5 +1,6 @@
 import { DynamoApiKeyRepository } from '#shared/adapters/dynamodb/identity/api-key-repository.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/identity/audit-log.ts';
+import { DynamoLoginCounterStore } from '#shared/adapters/dynamodb/identity/login-counters.ts';
 import { DynamoSessionRepository } from '#shared/adapters/dynamodb/identity/session-repository.ts';
 import { DynamoUserRepository } from '#shared/adapters/dynamodb/identity/user-repository.ts';
 import { DynamoRateLimiter } from '#shared/adapters/dynamodb/rate-limiter.ts';
@@ -30,6 +31,7 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
         users: new DynamoUserRepository(deps.table),
         sessions: new DynamoSessionRepository(deps.table),
         apiKeys: new DynamoApiKeyRepository(deps.table),
+        loginCounters: new DynamoLoginCounterStore(deps.table),
         keyring,
         tokens: new AccessTokens(keyring, verificationKeys, deps.clock),
         clock: deps.clock,

@@ -4,6 +4,7 @@ import * as account from '#shared/domain/identity/account.ts';
 import * as admin from '#shared/domain/identity/user-admin.ts';
 import { login, refresh } from '#shared/domain/identity/authentication.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
+import { clientIp, sourceKey } from '#shared/http/client-ip.ts';
 import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import { listOf, pageQuery, toListResponse } from '#shared/http/pagination.ts';
@@ -32,13 +33,19 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       path: '/auth/login',
       tags: ['auth'],
       summary: 'Log in with username, password and (when 2FA is on) a TOTP code',
+      description:
+        'Failed logins lock out the address they come from, never the account: after 5 failures on one account (or 20 on any) an address ' +
+        'is refused for 15 minutes with 429 `TOO_MANY_FAILED_LOGINS`. After 5 failures on an account from addresses it has never logged in ' +
+        'from, further attempts from such addresses wait, longer each time, with 429 `LOGIN_THROTTLED`. Both carry `Retry-After`. An address ' +
+        'the user logged in from before skips the wait, and a valid `totp_code` skips the wait and the address lockouts.',
       middleware: guard({ access: 'public', action: 'auth.login' }),
       request: { body: json(s.loginBody) },
-      responses: { 200: jsonContent(s.tokenPair, 'Logged in.'), ...errorResponses(400, 401, 423) },
+      responses: { 200: jsonContent(s.tokenPair, 'Logged in.'), ...errorResponses(400, 401) },
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const pair = await login(identity(), body, (subject) => c.set('audit', { resourceKind: 'session', subject }));
+      const source = sourceKey(clientIp(c, deps.config.trustedProxies));
+      const pair = await login(identity(), body, source, (subject) => c.set('audit', { resourceKind: 'session', subject }));
       return c.json(pair, 200);
     },
   );
@@ -49,6 +56,9 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       path: '/auth/refresh',
       tags: ['auth'],
       summary: 'Trade a refresh token for a new token pair (the old refresh token dies)',
+      description:
+        'A refresh token of the session that was already traded in revokes the whole session (401 `REFRESH_TOKEN_REUSED`): it was stolen ' +
+        'or replayed. Any other wrong token answers 401 `INVALID_TOKEN` and changes nothing.',
       middleware: guard({ access: 'public', action: 'auth.refresh' }),
       request: { body: json(s.refreshBody) },
       responses: { 200: jsonContent(s.tokenPair, 'New pair.'), ...errorResponses(400, 401) },
@@ -335,7 +345,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'post',
       path: '/users/{id}/unlock',
       tags: ['users'],
-      summary: 'Lift a lockout',
+      summary: "Lift a user's lockouts: credential changes, and logins from the addresses that failed on the account",
       ...authed,
       middleware: adminOnly('user.unlock'),
       request: { params: s.idParam },

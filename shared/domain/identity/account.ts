@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AuthenticationError, ConflictError, ForbiddenError, InputError, NotFoundError } from '#shared/domain/errors.ts';
 import type { Page } from '#shared/http/pagination.ts';
 import type { Principal } from './access.ts';
-import { AccountLockedError, checkTotp, countFailure, isLocked } from './authentication.ts';
+import { AccountLockedError, checkOwnProof, checkTotp, isLocked } from './authentication.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import type { ApiKeyRecord, UserRecord } from './ports.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
@@ -19,7 +19,7 @@ async function self(deps: IdentityDeps, principal: Principal): Promise<UserRecor
 /**
  * The user behind a change of credentials (password, 2FA, new API keys), which needs a login
  * session: a leaked API key must not be able to mint lasting credentials or lock its owner out.
- * A locked account changes nothing until the lock runs out.
+ * An account whose sessions guessed wrong too often changes no credential until the lock runs out.
  */
 async function selfInSession(deps: IdentityDeps, principal: Principal): Promise<UserRecord> {
   if (principal.via !== 'token') {
@@ -48,9 +48,8 @@ export function me(principal: Principal) {
 /** Changes one's own password and ends every other session of the user. */
 export async function changePassword(deps: IdentityDeps, principal: Principal, current: string, next: string): Promise<{ sessions_ended: number }> {
   const user = await selfInSession(deps, principal);
-  if (!(await verifyPassword(current, user.passwordHash))) {
-    // A wrong guess here counts like a failed login, or a stolen session could guess freely.
-    await countFailure(deps, user);
+  // A wrong guess here counts toward a lock, or a stolen session could guess freely.
+  if (!(await checkOwnProof(deps, user, () => verifyPassword(current, user.passwordHash)))) {
     throw new AuthenticationError('The current password is wrong.', 'INVALID_CREDENTIALS');
   }
   checkPasswordPolicy(user.username, next, 'new_password');
@@ -86,8 +85,7 @@ export async function enableTotp(deps: IdentityDeps, principal: Principal, code:
 export async function disableTotp(deps: IdentityDeps, principal: Principal, code: string) {
   const user = await selfInSession(deps, principal);
   if (!user.totp?.enabled) throw new ConflictError('Two-factor authentication is not on.', 'TOTP_NOT_ENABLED');
-  if ((await checkTotp(deps, user, code)) === undefined) {
-    await countFailure(deps, user);
+  if (!(await checkOwnProof(deps, user, async () => (await checkTotp(deps, user, code)) !== undefined))) {
     throw new InputError('The code is wrong or was already used.', [{ field: 'code', location: 'body', message: 'invalid code' }]);
   }
   await deps.users.update(user, {}, ['totp']);

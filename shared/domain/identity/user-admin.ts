@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '#shared/domain/errors.ts';
 import type { ClusterRole, Principal, Role } from './access.ts';
 import type { IdentityDeps } from './identity-deps.ts';
+import { forgetLoginFailures } from './login-attempts.ts';
 import type { UserRecord } from './ports.ts';
 import { checkPasswordPolicy, hashPassword } from './passwords.ts';
 
@@ -71,8 +72,10 @@ export async function deleteUser(deps: IdentityDeps, actor: Principal, id: strin
   await deps.users.delete(user);
 }
 
+/** Lifts the lock on credential changes and the login lockouts of the user's sources and account. */
 export async function unlockUser(deps: IdentityDeps, id: string) {
   const user = await existing(deps, id);
+  await forgetLoginFailures(deps, user.username);
   return deps.users.update(user, { failedLogins: 0 }, ['lockedUntil']);
 }
 
