@@ -7,7 +7,22 @@ export const clusterName = z
   .openapi({ example: 'prod-eu-1' });
 const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'a Kubernetes label key');
 const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'a Kubernetes label value');
-export const labels = z.record(labelKey, labelValue).refine((l) => Object.keys(l).length <= 50, 'at most 50 labels');
+
+/**
+ * A map a request hands in, as plain data. zod leaves a `__proto__` key out without a word, so it
+ * is refused by name (it is no Kubernetes label key either); every other key, `constructor`
+ * included, is an ordinary key from here to the table and back.
+ */
+function plainRecord<K extends z.ZodType<string>, V extends z.ZodType>(key: K, value: V) {
+  return z.preprocess((input, ctx) => {
+    if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
+      ctx.addIssue({ code: 'custom', message: '__proto__ is not allowed as a key', path: ['__proto__'], input });
+    }
+    return input;
+  }, z.record(key, value));
+}
+
+export const labels = plainRecord(labelKey, labelValue).refine((l) => Object.keys(l).length <= 50, 'at most 50 labels');
 const kubeconfigText = z.string().min(1).max(512 * 1024);
 
 /** Exactly one credential source; the use case names the offending fields when not. */

@@ -57,13 +57,19 @@ const toRecord = (i: ClusterItem): ClusterRecord => ({
   version: i.version,
 });
 
+/**
+ * Labels go to the marshaller as a Map: it refuses a plain object whose own key `constructor`
+ * shadows Object.prototype's (and a label may be called that), a Map has no such keys.
+ */
+const storedLabels = (labels: Record<string, string> | undefined) => labels && new Map(Object.entries(labels));
+
 const toAttributes = (c: ClusterChanges): Record<string, unknown> => ({
   name: c.name,
   name_lower: c.name?.toLowerCase(),
   gsi1sk: c.name?.toLowerCase(),
   context: c.context,
   description: c.description,
-  labels: c.labels,
+  labels: storedLabels(c.labels),
   server_url: c.serverUrl,
   kubernetes_version: c.kubernetesVersion,
   provider: c.provider,
@@ -107,7 +113,7 @@ export class DynamoClusterRepository implements ClusterRepository {
       ],
       `A cluster named ${c.name} is already registered.`,
     );
-    return toRecord(JSON.parse(JSON.stringify(item)) as ClusterItem);
+    return { ...toRecord(JSON.parse(JSON.stringify({ ...item, labels: undefined })) as ClusterItem), labels: { ...c.labels } };
   }
 
   async get(id: string): Promise<ClusterRecord | undefined> {
