@@ -42,6 +42,22 @@ export interface OnboardedAccount {
 }
 
 /**
+ * What one probe of a cluster found. It is recorded apart from the registration's versioned fields:
+ * concurrent probes must not fail each other, nor an admin's edit of the record.
+ */
+export interface ClusterObservation {
+  status: ClusterStatus;
+  /** When the probe ran; an older probe never overwrites a newer one. */
+  checkedAt: string;
+  kubernetesVersion?: string;
+  provider?: string;
+  nodeCount?: number;
+  lastConnected?: string;
+  /** The failure as shown (shownFailureText), or null after a success. */
+  lastError: string | null;
+}
+
+/**
  * The cluster refused the hub's own credential an operation (HTTP 403): the cluster is reachable,
  * so this is not CLUSTER_UNAVAILABLE, and not the caller's 403 either. 422 CLUSTER_FORBIDDEN.
  */
@@ -76,6 +92,11 @@ export interface ClusterRepository {
   list(filter: ClusterListFilter, limit: number, cursor?: string): Promise<Page<ClusterRecord>>;
   /** Optimistically locked; a rename moves the name claim in the same transaction. */
   update(cluster: ClusterRecord, changes: ClusterChanges): Promise<ClusterRecord>;
+  /**
+   * Records a probe's observation without the version check, unless a newer one is stored; answers
+   * the record as stored afterwards, or undefined when the cluster is gone.
+   */
+  recordObservation(id: string, observation: ClusterObservation): Promise<ClusterRecord | undefined>;
   delete(cluster: ClusterRecord): Promise<void>;
 }
 

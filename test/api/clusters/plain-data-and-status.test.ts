@@ -1,5 +1,5 @@
 /**
- * Labels are plain data (issue 9.4).
+ * Labels are plain data (issue 9.4), and probes of a cluster never fail each other (9.5).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testClusters } from '#test/support/clusters.ts';
@@ -66,5 +66,19 @@ describe('labels are plain data (issue 9.4)', () => {
     const filtered = await hub.fetch(`/api/v1/clusters?label=${encodeURIComponent('__proto__=x')}`, { headers: viewer });
     expect(filtered.status).toBe(200);
     expect((await json(filtered)).items).toEqual([]);
+  });
+});
+
+describe('probing a cluster (issue 9.5)', () => {
+  it('answers 16 parallel status reads, and an admin edit made meanwhile is neither refused nor undone', async () => {
+    const { id } = await json(await hub.fetch('/api/v1/clusters', jsonPost({ name: 'busy', kubeconfig: alpha!.adminKubeconfig }, admin)));
+    const reads = Array.from({ length: 16 }, () => hub.fetch(`/api/v1/clusters/${id}/status`, { headers: viewer }));
+    const edit = hub.fetch(`/api/v1/clusters/${id}`, rawJson('PATCH', JSON.stringify({ description: 'edited while probed' }), admin));
+    const answers = await Promise.all(reads);
+    expect(answers.map((r) => r.status)).toEqual(Array(16).fill(200));
+    for (const res of answers) expect(await json(res)).toMatchObject({ name: 'busy', status: 'connected' });
+    expect((await edit).status).toBe(200);
+    const after = await json(await hub.fetch(`/api/v1/clusters/${id}`, { headers: viewer }));
+    expect(after).toMatchObject({ description: 'edited while probed', status: 'connected' });
   });
 });

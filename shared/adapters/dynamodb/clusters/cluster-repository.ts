@@ -1,4 +1,6 @@
-import type { ClusterChanges, ClusterListFilter, ClusterRecord, ClusterRepository } from '#shared/domain/clusters/cluster.ts';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ClusterChanges, ClusterListFilter, ClusterObservation, ClusterRecord, ClusterRepository } from '#shared/domain/clusters/cluster.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { Page } from '#shared/http/pagination.ts';
 import type { StoredItem, Table } from '../table.ts';
@@ -186,6 +188,47 @@ export class DynamoClusterRepository implements ClusterRepository {
     const updated = await this.get(c.id);
     if (!updated) throw new ConflictError('The cluster was removed meanwhile.');
     return updated;
+  }
+
+  async recordObservation(id: string, o: ClusterObservation): Promise<ClusterRecord | undefined> {
+    const observed: Record<string, unknown> = {
+      status: o.status,
+      last_check: o.checkedAt,
+      kubernetes_version: o.kubernetesVersion,
+      provider: o.provider,
+      node_count: o.nodeCount,
+      last_connected: o.lastConnected,
+      last_error: o.lastError ?? undefined,
+    };
+    const names: Record<string, string> = { '#check': 'last_check' };
+    const values: Record<string, unknown> = { ':check': o.checkedAt };
+    const sets = Object.entries(observed)
+      .filter(([, v]) => v !== undefined)
+      .map(([attr, v], i) => {
+        names[`#o${i}`] = attr;
+        values[`:o${i}`] = v;
+        return `#o${i} = :o${i}`;
+      });
+    if (o.lastError === null) names['#error'] = 'last_error';
+    try {
+      const out = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: clusterKey(id),
+          // Neither the version nor anything an admin edits: only what the probe saw.
+          UpdateExpression: `SET ${sets.join(', ')}${o.lastError === null ? ' REMOVE #error' : ''}`,
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#check) OR #check <= :check)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRecord(out.Attributes as ClusterItem);
+    } catch (err) {
+      // A newer observation is stored (it stays), or the cluster was deleted meanwhile.
+      if (err instanceof ConditionalCheckFailedException) return this.get(id);
+      throw err;
+    }
   }
 
   async delete(c: ClusterRecord): Promise<void> {
