@@ -8,6 +8,7 @@ import {
 import type { ClusterDeps } from './cluster-deps.ts';
 import { ClusterForbiddenError, type ClusterObservation, type ClusterRecord } from './cluster.ts';
 import { storedCredentials } from './credentials.ts';
+import { shownFailureText } from './failure-text.ts';
 import { clusterView } from './registry.ts';
 
 const OVERVIEW_EVENTS = 10;
@@ -76,7 +77,7 @@ export async function testCluster(deps: ClusterDeps, cluster: ClusterRecord): Pr
     const result = await gateway.testConnection();
     if (result.ok || (result.reason && refusesCredential(result.reason))) await deps.breaker.reset(cluster.id);
     else await deps.breaker.recordFailure(cluster.id, deps.clock.now());
-    return result;
+    return result.error === undefined ? result : { ...result, error: shownFailureText(result.error) };
   } finally {
     gateway.close();
   }
@@ -106,7 +107,7 @@ export async function clusterStatus(deps: ClusterDeps, cluster: ClusterRecord) {
   } catch (err) {
     // Unreachable, or reachable but refusing the credential: either way the hub cannot use it now.
     if (!(err instanceof UnavailableError || err instanceof ClusterCredentialRejectedError || err instanceof ClusterForbiddenError)) throw err;
-    const error = err.message;
+    const error = shownFailureText(err.message);
     observation = { status: 'disconnected', checkedAt: now, lastError: error };
     extra = { error, reason: String(err.extra.reason ?? 'unknown') };
   }

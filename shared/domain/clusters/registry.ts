@@ -5,6 +5,7 @@ import { ClusterUnavailableError, ClusterUnreachableError, type ClusterInspectio
 import type { ClusterDeps } from './cluster-deps.ts';
 import type { ClusterListFilter, ClusterRecord } from './cluster.ts';
 import { deleteOrphan, hasCredentialSource, newCredentialSecretName, replaceCredential, resolveCredentials, type CredentialSource } from './credentials.ts';
+import { shownFailureText } from './failure-text.ts';
 import type { CheckedKubeconfig } from './kubeconfig-policy.ts';
 
 /** A cluster as the API shows it: never the credential, only how it authenticates. */
@@ -28,7 +29,8 @@ export function clusterView(c: ClusterRecord) {
     created_at: c.createdAt,
     updated_at: c.updatedAt,
     last_connected: c.lastConnected ?? null,
-    last_error: c.lastError ?? null,
+    // Viewers see it: capped and scrubbed again, for records stored before the hub did so on write.
+    last_error: c.lastError ? shownFailureText(c.lastError) : null,
   };
 }
 
