@@ -1,0 +1,103 @@
+/**
+ * What a per-cluster admin (a global viewer with admin on one cluster) may not do, against the test
+ * bed's real clusters: repoint their cluster at another server or at another cluster's import.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testClusters } from '#test/support/clusters.ts';
+import { startTestHub, type TestHub } from '#test/support/hub.ts';
+import { json } from '#test/support/http.ts';
+import { ADMIN_PASSWORD, bearer, createUser, jsonPost, login } from '#test/support/identity.ts';
+import { SecretNotFoundError } from '#shared/ports/secret-store.ts';
+
+let hub: TestHub;
+let adminToken: string;
+let admin: Record<string, string>;
+const [alpha, beta] = testClusters();
+const ids: Record<string, string> = {};
+const run = randomBytes(3).toString('hex');
+
+const patch = (id: string, body: unknown, headers: Record<string, string>) =>
+  hub.fetch(`/api/v1/clusters/${id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const grant = (userId: string, clusterId: string, role: string, headers = admin) =>
+  hub.fetch(`/api/v1/users/${userId}/cluster-permissions`, jsonPost({ cluster_id: clusterId, role }, headers));
+const stored = async (id: string) => (await hub.deps.clusters.clusters.get(id))!;
+
+/** A user with a global role and, optionally, one override; their auth headers and id. */
+async function user(name: string, role: string, override?: { cluster: string; role: string }) {
+  const { id, password } = await createUser(hub, adminToken, `${name}-${run}`, role);
+  if (override) expect((await grant(id, override.cluster, override.role)).status).toBe(200);
+  return { id, headers: bearer((await login(hub, `${name}-${run}`, password)).access_token) };
+}
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  adminToken = (await login(hub, 'admin', ADMIN_PASSWORD)).access_token;
+  admin = bearer(adminToken);
+  const res = await hub.fetch('/api/v1/clusters', jsonPost({ name: 'alpha', kubeconfig: alpha!.adminKubeconfig }, admin));
+  expect(res.status).toBe(201);
+  ids.alpha = (await json(res)).id;
+});
+afterAll(async () => hub?.stop());
+
+describe("a cluster's credential source and server (issue 10.1)", () => {
+  it('are changed only by a global admin; an import serves one registration and is deleted', async () => {
+    const prefix = hub.deps.config.secretPrefix;
+    const importRef = `${prefix}imports/beta-${run}`;
+    await hub.deps.secrets.put(importRef, beta!.adminKubeconfig);
+    const registered = await hub.fetch('/api/v1/clusters', jsonPost({ name: 'beta', kubeconfig_secret_ref: importRef }, admin));
+    expect(registered.status).toBe(201);
+    ids.beta = (await json(registered)).id;
+    // Consumed: no one can register (or repoint a cluster at) the same import again.
+    await expect(hub.deps.secrets.get(importRef)).rejects.toThrow(SecretNotFoundError);
+    const again = await hub.fetch('/api/v1/clusters', jsonPost({ name: 'beta-again', kubeconfig_secret_ref: importRef }, admin));
+    expect(again.status).toBe(400);
+
+    const carol = await user('carol', 'viewer', { cluster: ids.alpha!, role: 'admin' });
+    const before = await stored(ids.alpha!);
+    // An import someone left for another registration, an inline kubeconfig, its base64 form: all refused.
+    const leftover = `${prefix}imports/leftover-${run}`;
+    await hub.deps.secrets.put(leftover, beta!.adminKubeconfig);
+    for (const source of [
+      { kubeconfig_secret_ref: leftover },
+      { kubeconfig: beta!.adminKubeconfig },
+      { kubeconfig_base64: Buffer.from(beta!.adminKubeconfig).toString('base64') },
+    ]) {
+      const res = await patch(ids.alpha!, source, carol.headers);
+      expect(res.status, Object.keys(source)[0]).toBe(403);
+      expect((await json(res)).detail).toMatch(/global admin role/);
+    }
+    expect(await hub.deps.secrets.get(leftover)).toContain(beta!.server);
+    const after = await stored(ids.alpha!);
+    expect({ ref: after.credentialRef, server: after.serverUrl }).toEqual({ ref: before.credentialRef, server: before.serverUrl });
+
+    // What a per-cluster admin could do before still works on their cluster, and only there.
+    const relabelled = await patch(ids.alpha!, { description: 'carol was here', labels: { team: 'carol' } }, carol.headers);
+    expect(relabelled.status).toBe(200);
+    expect(await json(relabelled)).toMatchObject({ description: 'carol was here', labels: { team: 'carol' } });
+    expect((await patch(ids.beta!, { description: 'not mine' }, carol.headers)).status).toBe(403);
+    expect((await hub.fetch(`/api/v1/clusters/${ids.beta}`, { method: 'DELETE', headers: carol.headers })).status).toBe(403);
+
+    // A global admin may, and the import used is deleted.
+    const replaced = await patch(ids.alpha!, { kubeconfig_secret_ref: leftover }, admin);
+    expect(replaced.status).toBe(200);
+    await expect(hub.deps.secrets.get(leftover)).rejects.toThrow(SecretNotFoundError);
+    expect((await patch(ids.alpha!, { kubeconfig: alpha!.adminKubeconfig }, admin)).status).toBe(200);
+    expect((await stored(ids.alpha!)).serverUrl).toBe(alpha!.server);
+  });
+
+  it('is declared by each route: the document says the role its guard enforces', async () => {
+    const doc = await json(await hub.fetch('/api/v1/openapi.json'));
+    const op = (path: string, method: string) => doc.paths[`/api/v1/clusters${path}`][method];
+    expect(op('/{clusterId}', 'patch').description).toMatch(/^Needs admin on the cluster .*A credential source also needs the global admin role/);
+    expect(op('/{clusterId}', 'delete').description).toMatch(/^Needs admin on the cluster/);
+    expect(op('/{clusterId}/service-account', 'post').description).toMatch(/^Needs admin on the cluster/);
+    expect(op('/{clusterId}/set-active', 'post').description).toMatch(/^Needs operator on the cluster/);
+    expect(op('/{clusterId}/kubeconfig', 'get').description).toMatch(/^Needs the global admin role and admin on the cluster/);
+    expect(op('/{clusterId}/summary', 'get').description).toMatch(/^Needs viewer on the cluster/);
+    expect(op('', 'post').description).toMatch(/^Needs the global admin role/);
+    for (const [path, method] of [['/{clusterId}', 'patch'], ['/{clusterId}', 'delete'], ['/{clusterId}/service-account', 'post'], ['/{clusterId}/set-active', 'post']]) {
+      expect(Object.keys(op(path!, method!).responses), `${method} ${path}`).toEqual(expect.arrayContaining(['403', '404']));
+    }
+  });
+});
