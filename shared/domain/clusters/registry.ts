@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '#shared/domain/errors.ts';
-import { canSeeCluster, clusterRoleOf, type Principal } from '#shared/domain/identity/access.ts';
+import { authorizeCluster, canSeeCluster, clusterRoleOf, type Principal } from '#shared/domain/identity/access.ts';
 import { ClusterUnavailableError, ClusterUnreachableError, type ClusterInspection } from '#shared/ports/cluster-gateway.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
 import type { ClusterListFilter, ClusterRecord } from './cluster.ts';
@@ -69,16 +69,21 @@ function requireRegistrar(principal: Principal, what: string): void {
  * Registers a cluster: checks and rebuilds the kubeconfig, connects, and only
  * then stores the credential (secret store) and the record (table). With
  * `force`, a cluster of the same name is replaced in place, keeping its id and grants;
- * its previous credential is deleted, not kept as an older version.
+ * its previous credential is deleted, not kept as an older version. Replacing needs admin on
+ * that cluster (per-cluster overrides count). A cluster the caller may not see is treated as if
+ * its name were free: the registration then fails as a race for the name would (409 CLUSTER_EXISTS,
+ * without the hint to force), so neither the answer nor `force` reveals or replaces it.
  * An import (`kubeconfig_secret_ref`) is deleted once stored: it serves one registration.
  */
 export async function registerCluster(deps: ClusterDeps, principal: Principal, input: RegisterInput): Promise<ClusterRecord> {
   requireRegistrar(principal, 'Registering a cluster');
   const credentials = await resolveCredentials(deps, input);
-  const existing = await deps.clusters.findByName(input.name);
+  const found = await deps.clusters.findByName(input.name);
+  const existing = found && canSeeCluster(principal, found.id) ? found : undefined;
   if (existing && !input.force) {
     throw new ConflictError(`A cluster named ${input.name} is already registered; send force: true to replace it.`, 'CLUSTER_EXISTS');
   }
+  if (existing) authorizeCluster(principal, existing.id, 'admin');
   const inspection = await inspectBeforeStoring(deps, credentials);
   const now = deps.clock.now().toISOString();
   const id = existing?.id ?? randomUUID();

@@ -1,6 +1,8 @@
 /**
  * What a per-cluster admin (a global viewer with admin on one cluster) may not do, against the test
- * bed's real clusters: repoint their cluster at another server or at another cluster's import.
+ * bed's real clusters: repoint their cluster at another server or at another cluster's import. And
+ * what global admins may not do: replace, with `force`, a cluster their override keeps them from,
+ * learn a hidden cluster's name from the answer, or edit their own grants.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,5 +101,49 @@ describe("a cluster's credential source and server (issue 10.1)", () => {
     for (const [path, method] of [['/{clusterId}', 'patch'], ['/{clusterId}', 'delete'], ['/{clusterId}/service-account', 'post'], ['/{clusterId}/set-active', 'post']]) {
       expect(Object.keys(op(path!, method!).responses), `${method} ${path}`).toEqual(expect.arrayContaining(['403', '404']));
     }
+  });
+});
+
+describe('global admins and per-cluster overrides (issue 10.11)', () => {
+  it('replaces a cluster with force only for an admin on it; a hidden one answers as a taken name would, and stays', async () => {
+    const before = await stored(ids.alpha!);
+    const forced = (headers: Record<string, string>, force = true) =>
+      hub.fetch('/api/v1/clusters', jsonPost({ name: 'alpha', kubeconfig: beta!.adminKubeconfig, force }, headers));
+
+    for (const role of ['viewer', 'operator']) {
+      const limited = await user(`gadmin-${role}`, 'admin', { cluster: ids.alpha!, role });
+      const res = await forced(limited.headers);
+      expect(res.status, role).toBe(403);
+    }
+
+    const hidden = await user('gadmin-none', 'admin', { cluster: ids.alpha!, role: 'none' });
+    const withForce = await forced(hidden.headers);
+    const withoutForce = await forced(hidden.headers, false);
+    for (const res of [withForce, withoutForce]) {
+      expect(res.status).toBe(409);
+      const problem = await json(res);
+      expect(problem.code).toBe('CLUSTER_EXISTS');
+      // Nothing points at the hidden cluster or at force as a way in.
+      expect(problem.detail).not.toMatch(/force/);
+      expect(JSON.stringify(problem)).not.toContain(ids.alpha!);
+    }
+    // An admin who sees it is told how to replace it.
+    expect((await json(await forced(admin, false))).detail).toMatch(/send force: true/);
+
+    const after = await stored(ids.alpha!);
+    expect({ ref: after.credentialRef, server: after.serverUrl, version: after.version }).toEqual({ ref: before.credentialRef, server: before.serverUrl, version: before.version });
+    // No credential was left behind by the refused attempts.
+    await expect(hub.assertNoLeaks()).resolves.toBeUndefined();
+  });
+
+  it('never lets anyone set or remove their own grants', async () => {
+    const { id, headers: self } = await user('self', 'admin', { cluster: ids.alpha!, role: 'none' });
+    const raised = await grant(id, ids.alpha!, 'admin', self);
+    expect(raised.status).toBe(403);
+    expect((await json(raised)).detail).toMatch(/your own cluster permissions/);
+    expect((await hub.fetch(`/api/v1/users/${id}/cluster-permissions/${ids.alpha}`, { method: 'DELETE', headers: self })).status).toBe(403);
+    expect(await json(await hub.fetch(`/api/v1/users/${id}/cluster-permissions`, { headers: admin }))).toEqual({ items: [{ cluster_id: ids.alpha, role: 'none' }] });
+    // Another admin still can.
+    expect((await hub.fetch(`/api/v1/users/${id}/cluster-permissions/${ids.alpha}`, { method: 'DELETE', headers: admin })).status).toBe(204);
   });
 });

@@ -102,19 +102,24 @@ export class DynamoClusterRepository implements ClusterRepository {
       created_at: c.createdAt,
         ...toAttributes(c),
     };
-    await this.table.transact(
-      [
-        { Put: { TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-        {
-          Put: {
-            TableName: this.table.name,
-            Item: { ...nameKey(c.name), entity: 'cluster-name', cluster_id: c.id, version: 1 },
-            ConditionExpression: 'attribute_not_exists(pk)',
+    try {
+      await this.table.transact(
+        [
+          { Put: { TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: this.table.name,
+              Item: { ...nameKey(c.name), entity: 'cluster-name', cluster_id: c.id, version: 1 },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
           },
-        },
-      ],
-      `A cluster named ${c.name} is already registered.`,
-    );
+        ],
+        `A cluster named ${c.name} is already registered.`,
+      );
+    } catch (err) {
+      if (err instanceof ConflictError) throw new ConflictError(err.message, 'CLUSTER_EXISTS');
+      throw err;
+    }
     return { ...toRecord(JSON.parse(JSON.stringify({ ...item, labels: undefined })) as ClusterItem), labels: { ...c.labels } };
   }
 
