@@ -17,7 +17,19 @@ const schema = z.object({
   HUB_RATE_LIMIT_WRITE_PER_MINUTE: perMinute(60),
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: perMinute(10),
   HUB_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  HUB_ONBOARDING_CLUSTER_ROLES: nameList(/^[a-z0-9]([-a-z0-9.:]{0,251}[a-z0-9])?$/, 'view,edit'),
+  HUB_ONBOARDING_NAMESPACES: nameList(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'clusterhub-system'),
+  HUB_ONBOARDING_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
+
+/** A comma-separated list of names (empty allowed: nothing beyond the global admin role). */
+function nameList(name: RegExp, fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((v) => v.split(',').map((n) => n.trim()).filter(Boolean))
+    .refine((names) => names.every((n) => name.test(n)));
+}
 
 function perMinute(fallback: number) {
   return z.coerce.number().int().min(1).max(100_000).default(fallback);
@@ -34,6 +46,8 @@ export type Config = {
   /** Requests a minute: per client IP for `auth`, per principal for the others. */
   rateLimits: Record<RateTier, number>;
   auditRetentionDays: number;
+  /** What a per-cluster admin may onboard (roles, namespaces), and the hub's service-account token lifetime. */
+  onboarding: { clusterRoles: string[]; namespaces: string[]; tokenLifetimeSeconds: number };
 };
 
 const describe: Record<string, string> = {
@@ -46,6 +60,9 @@ const describe: Record<string, string> = {
   HUB_RATE_LIMIT_WRITE_PER_MINUTE: 'a whole number of requests a minute (1-100000)',
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: 'a whole number of requests a minute (1-100000)',
   HUB_AUDIT_RETENTION_DAYS: 'a whole number of days (1-3650)',
+  HUB_ONBOARDING_CLUSTER_ROLES: 'a comma-separated list of ClusterRole names such as view,edit',
+  HUB_ONBOARDING_NAMESPACES: 'a comma-separated list of namespace names such as clusterhub-system',
+  HUB_ONBOARDING_TOKEN_DAYS: 'a whole number of days (1-3650)',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -72,5 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       exec: c.HUB_RATE_LIMIT_EXEC_PER_MINUTE,
     },
     auditRetentionDays: c.HUB_AUDIT_RETENTION_DAYS,
+    onboarding: {
+      clusterRoles: c.HUB_ONBOARDING_CLUSTER_ROLES,
+      namespaces: c.HUB_ONBOARDING_NAMESPACES,
+      tokenLifetimeSeconds: c.HUB_ONBOARDING_TOKEN_DAYS * 86_400,
+    },
   };
 }

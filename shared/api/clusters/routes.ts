@@ -197,18 +197,22 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
         'post',
         '/service-account',
         'Create a service account bound to a ClusterRole on the cluster; optionally make it the hub credential',
-        { cluster: 'admin', action: 'cluster.service_account.onboard' },
-        "Idempotent: repeating the request for the account the hub already uses (same name, namespace and role) checks that the account still authenticates and answers the same body, creating nothing. With use_for_hub the uploaded credential is deleted. 422 CLUSTER_FORBIDDEN when the hub's credential on the cluster lacks the RBAC permission to create the account or its binding; 503 CLUSTER_UNAVAILABLE when the cluster cannot be reached.",
+        {
+          cluster: 'admin',
+          action: 'cluster.service_account.onboard',
+          also: 'A ClusterRole outside HUB_ONBOARDING_CLUSTER_ROLES (cluster-admin always) or a namespace outside HUB_ONBOARDING_NAMESPACES also needs the global admin role (403 otherwise).',
+        },
+        "Only accounts the hub created are bound: an existing account it did not create answers 409 SERVICE_ACCOUNT_NOT_MANAGED. With use_for_hub the hub works with a bound token of the account (TokenRequest API) that expires at `token_expires_at` (HUB_ONBOARDING_TOKEN_DAYS, or less when the API server caps it) and is not renewed; the uploaded credential is deleted, as is a long-lived token Secret an earlier hub made for the account. Idempotent: repeating the request for the account the hub already uses (same name, namespace and role) checks that the account still authenticates and answers the same body, creating nothing. 422 CLUSTER_FORBIDDEN when the hub's credential on the cluster lacks the RBAC permission to create the account, its binding or its token; 503 CLUSTER_UNAVAILABLE when the cluster cannot be reached.",
       ),
       request: { params: s.clusterIdParam, body: json(s.serviceAccountBody) },
-      responses: { 200: jsonContent(s.serviceAccount, 'Onboarded, or already the hub credential.'), ...errorResponses(400, 403, 404, 422, 503) },
+      responses: { 200: jsonContent(s.serviceAccount, 'Onboarded, or already the hub credential.'), ...errorResponses(400, 403, 404, 409, 422, 503) },
     }),
     async (c) => {
       const cluster = await pathCluster(c);
       const body = c.req.valid('json');
       c.set('audit', { ...c.get('audit'), details: { service_account: body.service_account, namespace: body.namespace, role: body.role, use_for_hub: body.use_for_hub } });
-      const result = await onboardServiceAccount(clusters(), cluster, { name: body.service_account, namespace: body.namespace, role: body.role }, body.use_for_hub);
-      return c.json(result, 200);
+      const account = { name: body.service_account, namespace: body.namespace, role: body.role };
+      return c.json(await onboardServiceAccount(clusters(), c.get('principal')!, cluster, account, body.use_for_hub), 200);
     },
   );
 

@@ -39,6 +39,11 @@ export interface OnboardedAccount {
   /** Absent on records written before it was kept; such a record is onboarded again on repeat. */
   clusterRoleBinding?: string;
   updatedAt: string;
+  /**
+   * When the hub's bound token for the account expires (TokenRequest API). Absent on records of
+   * the long-lived token Secret onboarding made before; onboarding such an account again revokes it.
+   */
+  tokenExpiresAt?: string;
 }
 
 /**

@@ -24,7 +24,9 @@ export function clusterView(c: ClusterRecord) {
     labels: c.labels,
     auth: {
       kind: c.credentialKind,
-      service_account: c.serviceAccount ? { name: c.serviceAccount.name, namespace: c.serviceAccount.namespace, role: c.serviceAccount.role } : null,
+      service_account: c.serviceAccount
+        ? { name: c.serviceAccount.name, namespace: c.serviceAccount.namespace, role: c.serviceAccount.role, token_expires_at: c.serviceAccount.tokenExpiresAt ?? null }
+        : null,
     },
     created_at: c.createdAt,
     updated_at: c.updatedAt,

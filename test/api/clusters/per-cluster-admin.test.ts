@@ -1,12 +1,13 @@
 /**
  * What a per-cluster admin (a global viewer with admin on one cluster) may not do, against the test
- * bed's real clusters: repoint their cluster at another server or at another cluster's import. And
- * what global admins may not do: replace, with `force`, a cluster their override keeps them from,
- * learn a hidden cluster's name from the answer, or edit their own grants.
+ * bed's real clusters: repoint their cluster at another server or at another cluster's import, mint
+ * a credential above their standing through onboarding, or bind a role to an account the hub did not
+ * create. And what global admins may not do: replace, with `force`, a cluster their override keeps
+ * them from, learn a hidden cluster's name from the answer, or edit their own grants.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testClusters } from '#test/support/clusters.ts';
+import { directClient, statusOf, testClusters, tokenOf } from '#test/support/clusters.ts';
 import { startTestHub, type TestHub } from '#test/support/hub.ts';
 import { json } from '#test/support/http.ts';
 import { ADMIN_PASSWORD, bearer, createUser, jsonPost, login } from '#test/support/identity.ts';
@@ -18,6 +19,7 @@ let admin: Record<string, string>;
 const [alpha, beta] = testClusters();
 const ids: Record<string, string> = {};
 const run = randomBytes(3).toString('hex');
+const direct = directClient(alpha!.adminKubeconfig);
 
 const patch = (id: string, body: unknown, headers: Record<string, string>) =>
   hub.fetch(`/api/v1/clusters/${id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -40,7 +42,14 @@ beforeAll(async () => {
   expect(res.status).toBe(201);
   ids.alpha = (await json(res)).id;
 });
-afterAll(async () => hub?.stop());
+afterAll(async () => {
+  for (const [namespace, name] of [['clusterhub-system', `hub-viewer-${run}`], ['clusterhub-system', `app-runner-${run}`], [`clusterhub-ops-${run}`, `ops-${run}`]]) {
+    await direct.rbac.deleteClusterRoleBinding({ name: `clusterhub:${namespace}:${name}` }).catch(() => undefined);
+    await direct.core.deleteNamespacedServiceAccount({ name: name!, namespace: namespace! }).catch(() => undefined);
+  }
+  await direct.core.deleteNamespace({ name: `clusterhub-ops-${run}` }).catch(() => undefined);
+  await hub?.stop();
+});
 
 describe("a cluster's credential source and server (issue 10.1)", () => {
   it('are changed only by a global admin; an import serves one registration and is deleted', async () => {
@@ -145,5 +154,70 @@ describe('global admins and per-cluster overrides (issue 10.11)', () => {
     expect(await json(await hub.fetch(`/api/v1/users/${id}/cluster-permissions`, { headers: admin }))).toEqual({ items: [{ cluster_id: ids.alpha, role: 'none' }] });
     // Another admin still can.
     expect((await hub.fetch(`/api/v1/users/${id}/cluster-permissions/${ids.alpha}`, { method: 'DELETE', headers: admin })).status).toBe(204);
+  });
+});
+
+describe('service-account onboarding by a per-cluster admin (issue 10.2)', () => {
+  const onboard = (headers: Record<string, string>, body: Record<string, unknown>) =>
+    hub.fetch(`/api/v1/clusters/${ids.alpha}/service-account`, jsonPost({ namespace: 'clusterhub-system', role: 'view', ...body }, headers));
+  const tokenSecretsIn = async (namespace: string) =>
+    (await direct.core.listNamespacedSecret({ namespace, fieldSelector: 'type=kubernetes.io/service-account-token' })).items.map((s) => s.metadata?.name);
+  let carol: Record<string, string>;
+
+  beforeAll(async () => {
+    carol = (await user('carol-onboard', 'viewer', { cluster: ids.alpha!, role: 'admin' })).headers;
+    await direct.core.createNamespace({ body: { metadata: { name: 'clusterhub-system' } } }).catch(() => undefined);
+  });
+
+  it('refuses roles and namespaces beyond the allow-lists, creating nothing', async () => {
+    for (const body of [
+      { service_account: `x-${run}`, role: 'cluster-admin' },
+      { service_account: `x-${run}`, role: 'admin' },
+      { service_account: `x-${run}`, namespace: 'kube-system' },
+    ]) {
+      const res = await onboard(carol, body);
+      expect(res.status, JSON.stringify(body)).toBe(403);
+      expect((await json(res)).detail).toMatch(/needs the global admin role/);
+    }
+    expect(await statusOf(direct.core.readNamespacedServiceAccount({ name: `x-${run}`, namespace: 'clusterhub-system' }))).toBe(404);
+    expect(await statusOf(direct.core.readNamespacedServiceAccount({ name: `x-${run}`, namespace: 'kube-system' }))).toBe(404);
+    expect(await statusOf(direct.rbac.readClusterRoleBinding({ name: `clusterhub:clusterhub-system:x-${run}` }))).toBe(404);
+  });
+
+  it('refuses an existing account the hub did not create, binding nothing to it', async () => {
+    await direct.core.createNamespacedServiceAccount({ namespace: 'clusterhub-system', body: { metadata: { name: `app-runner-${run}` } } });
+    for (const headers of [carol, admin]) {
+      const res = await onboard(headers, { service_account: `app-runner-${run}` });
+      expect(res.status).toBe(409);
+      expect((await json(res)).code).toBe('SERVICE_ACCOUNT_NOT_MANAGED');
+    }
+    expect(await statusOf(direct.rbac.readClusterRoleBinding({ name: `clusterhub:clusterhub-system:app-runner-${run}` }))).toBe(404);
+  });
+
+  it('lets a global admin go beyond the allow-lists; without use_for_hub no token is made', async () => {
+    const res = await onboard(admin, { service_account: `ops-${run}`, namespace: `clusterhub-ops-${run}`, role: 'admin' });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ role: 'admin', used_for_hub: false, token_expires_at: null });
+    expect((await direct.rbac.readClusterRoleBinding({ name: `clusterhub:clusterhub-ops-${run}:ops-${run}` })).roleRef.name).toBe('admin');
+    expect(await tokenSecretsIn(`clusterhub-ops-${run}`)).toEqual([]);
+  });
+
+  it('gives the hub an expiring token of an allowed account and leaves no token in the cluster', async () => {
+    const res = await onboard(carol, { service_account: `hub-viewer-${run}`, use_for_hub: true });
+    expect(res.status).toBe(200);
+    const result = await json(res);
+    expect(result).toMatchObject({ service_account: `hub-viewer-${run}`, role: 'view', used_for_hub: true });
+    const expires = Date.parse(result.token_expires_at);
+    expect(expires).toBeGreaterThan(Date.now());
+    expect(expires).toBeLessThanOrEqual(Date.now() + 90 * 86_400_000 + 60_000);
+
+    const token = tokenOf(await hub.deps.secrets.get((await stored(ids.alpha!)).credentialRef));
+    hub.rememberSecret(token, `service account clusterhub-system/hub-viewer-${run} token`);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+    expect(claims.exp * 1000).toBe(expires);
+    expect(await tokenSecretsIn('clusterhub-system')).not.toContain(`hub-viewer-${run}-clusterhub-token`);
+    const view = await json(await hub.fetch(`/api/v1/clusters/${ids.alpha}`, { headers: carol }));
+    expect(view.auth.service_account).toEqual({ name: `hub-viewer-${run}`, namespace: 'clusterhub-system', role: 'view', token_expires_at: result.token_expires_at });
+    expect((await hub.fetch(`/api/v1/clusters/${ids.alpha}/summary`, { headers: carol })).status).toBe(200);
   });
 });

@@ -49,6 +49,7 @@ describe('replacing a cluster credential in Secrets Manager', () => {
     clock: systemClock,
     logger: createLogger({}, { level: 'warn', write: (line) => warnings.push(JSON.parse(line)) }),
     secretPrefix: prefix,
+    onboarding: { clusterRoles: ['view'], namespaces: [], tokenLifetimeSeconds: 3600 },
     revokeGrants: async () => {},
   };
   /** A global admin: the one who may register clusters and replace their credentials. */
@@ -115,7 +116,7 @@ describe('replacing a cluster credential in Secrets Manager', () => {
     expect(await secretsOf(registered.id)).toHaveLength(1);
 
     // Onboarding a service account for the hub: the uploaded admin credential is gone, every version of it.
-    const onboarded = await onboardServiceAccount(deps, forced, account, true);
+    const onboarded = await onboardServiceAccount(deps, admin, forced, account, true);
     expect(onboarded).toMatchObject({ service_account: account.name, role: 'view', used_for_hub: true });
     const record = (await deps.clusters.get(registered.id))!;
     await expectUnreadable(forced.credentialRef);
@@ -123,7 +124,7 @@ describe('replacing a cluster credential in Secrets Manager', () => {
     expect(await secretsOf(registered.id)).toEqual([expect.stringContaining(`${prefix}clusters/${registered.id}/kubeconfig-`)]);
 
     // Repeating it changes nothing: the same answer, the same secret.
-    expect(await onboardServiceAccount(deps, record, account, true)).toEqual(onboarded);
+    expect(await onboardServiceAccount(deps, admin, record, account, true)).toEqual(onboarded);
     expect((await deps.clusters.get(registered.id))!.credentialRef).toBe(record.credentialRef);
   });
 
