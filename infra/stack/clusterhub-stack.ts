@@ -93,7 +93,7 @@ export class ClusterhubStack extends Stack {
     audit.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
     this.route(audit, 'audit-log');
 
-    // clusters: the registry and live views; kubeconfigs only under <prefix>clusters/, imports read from <prefix>imports/.
+    // clusters: the registry and live views; kubeconfigs only under <prefix>clusters/, imports read (and deleted once used) from <prefix>imports/.
     const clusters = new HubFunction(this, 'ClustersFunction', {
       folder: 'clusters',
       environment,
@@ -109,7 +109,9 @@ export class ClusterhubStack extends Stack {
       }),
     );
     // It handles hostile kubeconfigs: it verifies tokens with the public keys and never sees the private keyring.
-    clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('imports/*'), verificationKeysArn] }));
+    clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
+    // An import serves one registration: the function deletes it once stored.
+    clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'], resources: [secretArn('imports/*')] }));
     this.route(clusters, 'clusters');
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL; the API is under /api/v1' });

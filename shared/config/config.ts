@@ -23,7 +23,19 @@ const schema = z.object({
     .default('')
     .transform((list) => list.split(',').map((e) => e.trim()).filter(Boolean))
     .refine((cidrs) => cidrs.every((cidr) => ipaddr.isValidCIDR(cidr))),
+  HUB_ONBOARDING_CLUSTER_ROLES: nameList(/^[a-z0-9]([-a-z0-9.:]{0,251}[a-z0-9])?$/, 'view,edit'),
+  HUB_ONBOARDING_NAMESPACES: nameList(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'clusterhub-system'),
+  HUB_ONBOARDING_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
+
+/** A comma-separated list of names (empty allowed: nothing beyond the global admin role). */
+function nameList(name: RegExp, fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((v) => v.split(',').map((n) => n.trim()).filter(Boolean))
+    .refine((names) => names.every((n) => name.test(n)));
+}
 
 function perMinute(fallback: number) {
   return z.coerce.number().int().min(1).max(100_000).default(fallback);
@@ -42,6 +54,8 @@ export type Config = {
   auditRetentionDays: number;
   /** CIDRs of the proxies whose X-Forwarded-For names the client (shared/http/client-ip.ts). */
   trustedProxies: string[];
+  /** What a per-cluster admin may onboard (roles, namespaces), and the hub's service-account token lifetime. */
+  onboarding: { clusterRoles: string[]; namespaces: string[]; tokenLifetimeSeconds: number };
 };
 
 const describe: Record<string, string> = {
@@ -55,6 +69,9 @@ const describe: Record<string, string> = {
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: 'a whole number of requests a minute (1-100000)',
   HUB_AUDIT_RETENTION_DAYS: 'a whole number of days (1-3650)',
   HUB_TRUSTED_PROXIES: 'comma-separated CIDRs of your reverse proxies, such as 10.0.0.0/8,::1/128',
+  HUB_ONBOARDING_CLUSTER_ROLES: 'a comma-separated list of ClusterRole names such as view,edit',
+  HUB_ONBOARDING_NAMESPACES: 'a comma-separated list of namespace names such as clusterhub-system',
+  HUB_ONBOARDING_TOKEN_DAYS: 'a whole number of days (1-3650)',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -82,5 +99,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     auditRetentionDays: c.HUB_AUDIT_RETENTION_DAYS,
     trustedProxies: c.HUB_TRUSTED_PROXIES,
+    onboarding: {
+      clusterRoles: c.HUB_ONBOARDING_CLUSTER_ROLES,
+      namespaces: c.HUB_ONBOARDING_NAMESPACES,
+      tokenLifetimeSeconds: c.HUB_ONBOARDING_TOKEN_DAYS * 86_400,
+    },
   };
 }

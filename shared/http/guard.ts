@@ -3,7 +3,7 @@ import { createMiddleware } from 'hono/factory';
 import { randomUUID } from 'node:crypto';
 import type { RateTier } from '#shared/config/config.ts';
 import { AppError, AuthenticationError } from '#shared/domain/errors.ts';
-import { requireRole, type Principal, type Role } from '#shared/domain/identity/access.ts';
+import { authorizeCluster, requireRole, type Principal, type Role } from '#shared/domain/identity/access.ts';
 import { authenticateAccessToken, authenticateApiKey } from '#shared/domain/identity/authentication.ts';
 import { redact } from '#shared/observability/logger.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
@@ -21,6 +21,11 @@ export class RateLimitError extends AppError {
 export interface GuardOptions {
   /** `public` routes (login, refresh) run without a principal and are limited per client IP. */
   access: 'public' | Role;
+  /**
+   * The role needed on the cluster of the path (`{clusterId}`): the caller's override there, else
+   * their global role. A caller who may not see that cluster gets 404, one below it 403.
+   */
+  cluster?: Role;
   /** The rate tier; defaults to read for GET and write for the rest. */
   tier?: RateTier;
   /** The audit action of a change, such as `user.create`; every non-GET request is audited. */
@@ -65,6 +70,7 @@ export function guards(deps: Dependencies) {
           const who = principal.via === 'anonymous' ? `anonymous:${sourceKey(ip)}` : `principal:${principal.userId}`;
           await limit(deps, c, options.tier ?? (mutating ? 'write' : 'read'), who);
           requireRole(principal, options.access);
+          if (options.cluster) authorizeCluster(principal, c.req.param('clusterId') ?? '', options.cluster);
         }
         reachedRoute = true;
         await next();

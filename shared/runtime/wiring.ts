@@ -47,6 +47,7 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
         secrets: deps.secrets,
         gateways: createKubernetesGatewayFactory({ policy }),
         policy,
+        onboarding: deps.config.onboarding,
         breaker: new DynamoCircuitBreaker(deps.table),
         clock: deps.clock,
         logger: deps.logger,

@@ -122,6 +122,14 @@ describe('the CDK stack', () => {
     expect(JSON.stringify(writers[0]!.Properties.PolicyDocument)).toContain(':secret:clusterhub/clusters/*');
   });
 
+  it('lets the clusters function read an import and delete it once used, never write one', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('ClustersFunction'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+      .filter((st) => JSON.stringify(st.Resource).includes(':secret:clusterhub/imports/*'));
+    expect(statements.map((st) => [st.Action].flat().sort())).toEqual([['secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue']]);
+  });
+
   it('lets the system function only read the table: items for /health, queries for the /metrics counts', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {

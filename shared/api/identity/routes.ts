@@ -378,6 +378,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       path: '/users/{id}/cluster-permissions',
       tags: ['users'],
       summary: 'Set a per-cluster role (`none` hides the cluster from the user)',
+      description: 'Not on your own account (403): another admin sets your grants.',
       ...authed,
       middleware: adminOnly('user.cluster_permission.set'),
       request: { params: s.idParam, body: json(s.clusterPermission) },
@@ -387,7 +388,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       c.set('audit', { resourceKind: 'user', resourceId: id, clusterId: body.cluster_id, details: { role: body.role } });
-      return c.json(await admin.setClusterPermission(identity(), id, body, options.clusterExists), 200);
+      return c.json(await admin.setClusterPermission(identity(), c.get('principal')!, id, body, options.clusterExists), 200);
     },
   );
 
@@ -397,6 +398,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       path: '/users/{id}/cluster-permissions/{clusterId}',
       tags: ['users'],
       summary: 'Remove a per-cluster role (the global role applies again)',
+      description: 'Not on your own account (403): another admin removes your grants.',
       ...authed,
       middleware: adminOnly('user.cluster_permission.delete'),
       request: { params: z.object({ id: s.id, clusterId: s.id }) },
@@ -405,7 +407,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
     async (c) => {
       const { id, clusterId } = c.req.valid('param');
       c.set('audit', { resourceKind: 'user', resourceId: id, clusterId });
-      await admin.deleteClusterPermission(identity(), id, clusterId);
+      await admin.deleteClusterPermission(identity(), c.get('principal')!, id, clusterId);
       return c.body(null, 204);
     },
   );

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError } from '#shared/domain/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '#shared/domain/errors.ts';
 import type { ClusterRole, Principal, Role } from './access.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import { forgetLoginFailures } from './login-attempts.ts';
@@ -85,19 +85,27 @@ export async function listClusterPermissions(deps: IdentityDeps, id: string) {
   return Object.entries(found.permissions).map(([cluster_id, role]) => ({ cluster_id, role }));
 }
 
+/** No one edits their own grants: an admin hidden from a cluster (`none`) must not lift that themself. */
+function refuseSelfGrant(actor: Principal, id: string): void {
+  if (id === actor.userId) throw new ForbiddenError('You cannot change your own cluster permissions; ask another admin.');
+}
+
 export async function setClusterPermission(
   deps: IdentityDeps,
+  actor: Principal,
   id: string,
   input: { cluster_id: string; role: ClusterRole },
   clusterExists: (clusterId: string) => Promise<boolean>,
 ) {
+  refuseSelfGrant(actor, id);
   await existing(deps, id);
   if (!(await clusterExists(input.cluster_id))) throw new NotFoundError(`Cluster ${input.cluster_id} does not exist.`);
   await deps.users.setClusterPermission(id, input.cluster_id, input.role);
   return input;
 }
 
-export async function deleteClusterPermission(deps: IdentityDeps, id: string, clusterId: string) {
+export async function deleteClusterPermission(deps: IdentityDeps, actor: Principal, id: string, clusterId: string) {
+  refuseSelfGrant(actor, id);
   await existing(deps, id);
   if (!(await deps.users.deleteClusterPermission(id, clusterId))) {
     throw new NotFoundError(`User ${id} has no permission on cluster ${clusterId}.`);
