@@ -84,12 +84,14 @@ async function ensureLoopbackLauncher(jarDir: string): Promise<string> {
       execFile(
         'java',
         ['-m', 'jdk.compiler/com.sun.tools.javac.Main', '--release', '17', '-nowarn', '-d', tmp, '-cp', join(jarDir, 'DynamoDBLocal.jar'), launcherSource],
-        (err, _stdout, stderr) => {
+        (err, stdout, stderr) => {
           if (!err) return resolveCompile();
-          if (/jdk\.compiler not found/.test(stderr)) {
+          // The JVM tells a missing module on stdout, javac its errors on stderr.
+          const said = `${stdout}${stderr}`;
+          if (/jdk\.compiler not found/.test(said)) {
             return reject(new ConfigError('DynamoDB Local is started bound to 127.0.0.1 by a small Java launcher compiled once, and the "java" on PATH has no compiler: install a JDK 17+ (apt-get install openjdk-17-jdk-headless), not only a JRE, or point AWS_ENDPOINT_URL_DYNAMODB at a running DynamoDB.'));
           }
-          reject(new Error(`compiling ${launcherSource} failed: ${stderr.trim().split('\n').slice(0, 5).join(' / ')}`));
+          reject(new Error(`compiling ${launcherSource} failed: ${said.trim().split('\n').slice(0, 5).join(' / ') || err.message}`));
         },
       ),
     );
