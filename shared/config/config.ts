@@ -26,6 +26,7 @@ const schema = z.object({
   HUB_ONBOARDING_CLUSTER_ROLES: nameList(/^[a-z0-9]([-a-z0-9.:]{0,251}[a-z0-9])?$/, 'view,edit'),
   HUB_ONBOARDING_NAMESPACES: nameList(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'clusterhub-system'),
   HUB_ONBOARDING_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  HUB_ALLOW_OPTIONAL_AUTH: z.enum(['true', 'false']).default('false'),
 });
 
 /** A comma-separated list of names (empty allowed: nothing beyond the global admin role). */
@@ -72,6 +73,7 @@ const describe: Record<string, string> = {
   HUB_ONBOARDING_CLUSTER_ROLES: 'a comma-separated list of ClusterRole names such as view,edit',
   HUB_ONBOARDING_NAMESPACES: 'a comma-separated list of namespace names such as clusterhub-system',
   HUB_ONBOARDING_TOKEN_DAYS: 'a whole number of days (1-3650)',
+  HUB_ALLOW_OPTIONAL_AUTH: 'true or false',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -83,8 +85,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`${name}=${JSON.stringify(env[name])} is not valid: set it to ${describe[name] ?? 'a valid value'}, or unset it.`);
   }
   const c = parsed.data;
-  if (c.HUB_AUTH_MODE === 'disabled' && c.HUB_ENVIRONMENT !== 'local') {
-    throw new ConfigError('HUB_AUTH_MODE=disabled is for the local run only: set it to required (or optional) in a deployment.');
+  // Lambda sets AWS_LAMBDA_FUNCTION_NAME itself: no other variable can make a function believe it runs locally.
+  const inLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  if (c.HUB_AUTH_MODE === 'disabled' && (inLambda || c.HUB_ENVIRONMENT !== 'local')) {
+    const where = inLambda ? 'this is a Lambda (AWS_LAMBDA_FUNCTION_NAME is set)' : 'this is a deployment';
+    throw new ConfigError(`HUB_AUTH_MODE=disabled is for the local run only and ${where}: set it to required.`);
+  }
+  if (c.HUB_AUTH_MODE === 'optional' && inLambda && c.HUB_ALLOW_OPTIONAL_AUTH !== 'true') {
+    throw new ConfigError('HUB_AUTH_MODE=optional lets anyone on the internet read as a viewer, so a Lambda refuses it: set HUB_AUTH_MODE=required, or set HUB_ALLOW_OPTIONAL_AUTH=true if that is what you want.');
   }
   return {
     tableName: c.HUB_TABLE_NAME,

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { PayloadTooLargeError } from '#shared/domain/errors.ts';
@@ -31,10 +32,12 @@ export interface EndpointGroup {
  * request id and logging, security headers, a body limit, one error path.
  * A Lambda composes its own group; the local run and the docs compose them all.
  */
-export function createApi(groups: EndpointGroup[], logger: Logger) {
+export function createApi(groups: EndpointGroup[], logger: Logger, options: { guards?: MiddlewareHandler<AppEnv>[] } = {}) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(requestContext(logger));
   app.use(secureHeaders({ crossOriginResourcePolicy: false }));
+  // Checks of one runtime before any route, such as the local run's Host and Origin checks.
+  for (const guard of options.guards ?? []) app.use(guard);
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
