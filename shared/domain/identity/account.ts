@@ -6,8 +6,8 @@ import { AccountLockedError, checkTotp, countFailure, isLocked } from './authent
 import type { IdentityDeps } from './identity-deps.ts';
 import type { ApiKeyRecord, UserRecord } from './ports.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
-import { newCredential, seal } from './secrets.ts';
-import { newTotpSecret } from './totp.ts';
+import { newCredential } from './secrets.ts';
+import { newTotpSecret, sealTotpSecret } from './totp.ts';
 
 /** The user a principal stands for, which must still exist. */
 async function self(deps: IdentityDeps, principal: Principal): Promise<UserRecord> {
@@ -64,7 +64,7 @@ export async function setupTotp(deps: IdentityDeps, principal: Principal) {
   if (user.totp?.enabled) throw new ConflictError('Two-factor authentication is already on; disable it first.', 'TOTP_ALREADY_ENABLED');
   const { secret, otpauthUrl } = newTotpSecret(user.username);
   const { sealingKey } = await deps.keyring.current();
-  await deps.users.update(user, { totp: { sealedSecret: seal(secret, sealingKey), enabled: false } });
+  await deps.users.update(user, { totp: { sealedSecret: sealTotpSecret(secret, sealingKey, user.id), enabled: false } });
   return { secret, otpauth_url: otpauthUrl };
 }
 

@@ -5,8 +5,8 @@ import { ACCESS_TOKEN_SECONDS } from './access-tokens.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import type { UserRecord } from './ports.ts';
 import { verifyAgainstNobody, verifyPassword } from './passwords.ts';
-import { newCredential, parseCredential, secretMatches, unseal } from './secrets.ts';
-import { verifyTotp } from './totp.ts';
+import { newCredential, parseCredential, secretMatches } from './secrets.ts';
+import { openTotpSecret, verifyTotp } from './totp.ts';
 
 export interface TokenPair {
   access_token: string;
@@ -93,7 +93,8 @@ export async function countFailure(deps: IdentityDeps, user: UserRecord) {
 export async function checkTotp(deps: IdentityDeps, user: UserRecord, code: string): Promise<number | undefined> {
   if (!user.totp) return undefined;
   const { sealingKey } = await deps.keyring.current();
-  const step = verifyTotp(unseal(user.totp.sealedSecret, sealingKey), code, deps.clock.now());
+  const secret = openTotpSecret(user.totp.sealedSecret, sealingKey, user.id);
+  const step = secret === undefined ? undefined : verifyTotp(secret, code, deps.clock.now());
   if (step === undefined || (user.totp.lastStep !== undefined && step <= user.totp.lastStep)) return undefined;
   return step;
 }
