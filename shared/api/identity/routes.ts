@@ -226,15 +226,23 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'post',
       path: '/auth/signing-keys/rotate',
       tags: ['auth'],
-      summary: 'Start signing access tokens with a new key; tokens of the previous keys stay valid until they expire',
+      summary:
+        'Start signing access tokens with a new key; the previous keys verify until their tokens expire, or not at all with `revoke_previous`',
       ...authed,
       middleware: guard({ access: 'admin', action: 'auth.rotate_signing_key' }),
-      responses: { 200: jsonContent(z.object({ kid: z.string() }), 'The new key id.'), ...errorResponses(403) },
+      request: { body: { content: { 'application/json': { schema: s.rotateSigningKeyBody } }, required: false } },
+      responses: { 200: jsonContent(s.signingKeyRotation, 'The new key, and until when each earlier one verifies.'), ...errorResponses(400, 403) },
     }),
     async (c) => {
-      const kid = await identity().keyring.rotate();
-      c.set('audit', { resourceKind: 'signing_key', resourceId: kid });
-      return c.json({ kid }, 200);
+      const revokePrevious = c.req.valid('json').revoke_previous ?? false;
+      const rotation = await identity().keyring.rotate({ revokePrevious });
+      const previous = rotation.previous.map((p) => ({ kid: p.kid, verifies_until: p.verifiesUntil }));
+      c.set('audit', {
+        resourceKind: 'signing_key',
+        resourceId: rotation.kid,
+        details: { revoke_previous: revokePrevious, ...(revokePrevious ? { revoked: previous.map((p) => p.kid) } : {}) },
+      });
+      return c.json({ kid: rotation.kid, previous }, 200);
     },
   );
 

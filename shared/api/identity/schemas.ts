@@ -53,6 +53,23 @@ export const apiKey = z
   .openapi('ApiKey');
 export const createdApiKey = apiKey.extend({ key: z.string().openapi({ description: 'Shown once; keep it safe.' }) }).openapi('CreatedApiKey');
 
+export const rotateSigningKeyBody = z
+  .object({
+    revoke_previous: z
+      .boolean()
+      .default(false)
+      .openapi({ description: 'Refuse tokens of every earlier key from now on (after a leak), instead of letting them retire.' }),
+  })
+  .openapi('RotateSigningKeyRequest');
+export const signingKeyRotation = z
+  .object({
+    kid: z.string().openapi({ description: 'The new key id.' }),
+    previous: z
+      .array(z.object({ kid: z.string(), verifies_until: z.string() }))
+      .openapi({ description: 'Each earlier key and when it stops verifying: now when revoked.' }),
+  })
+  .openapi('SigningKeyRotation');
+
 export const user = z
   .object({
     id: z.string(),
