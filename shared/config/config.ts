@@ -17,6 +17,7 @@ const schema = z.object({
   HUB_RATE_LIMIT_WRITE_PER_MINUTE: perMinute(60),
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: perMinute(10),
   HUB_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  HUB_API_KEY_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
 });
 
 function perMinute(fallback: number) {
@@ -34,6 +35,8 @@ export type Config = {
   /** Requests a minute: per client IP for `auth`, per principal for the others. */
   rateLimits: Record<RateTier, number>;
   auditRetentionDays: number;
+  /** The longest lifetime of an API key, in days. */
+  apiKeyMaxDays: number;
 };
 
 const describe: Record<string, string> = {
@@ -46,6 +49,7 @@ const describe: Record<string, string> = {
   HUB_RATE_LIMIT_WRITE_PER_MINUTE: 'a whole number of requests a minute (1-100000)',
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: 'a whole number of requests a minute (1-100000)',
   HUB_AUDIT_RETENTION_DAYS: 'a whole number of days (1-3650)',
+  HUB_API_KEY_MAX_DAYS: 'a whole number of days (1-3650)',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -72,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       exec: c.HUB_RATE_LIMIT_EXEC_PER_MINUTE,
     },
     auditRetentionDays: c.HUB_AUDIT_RETENTION_DAYS,
+    apiKeyMaxDays: c.HUB_API_KEY_MAX_DAYS,
   };
 }

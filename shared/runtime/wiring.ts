@@ -33,7 +33,7 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
         keyring,
         tokens: new AccessTokens(keyring, verificationKeys, deps.clock),
         clock: deps.clock,
-        policy: defaultIdentityPolicy,
+        policy: { ...defaultIdentityPolicy, apiKeyMaxDays: deps.config.apiKeyMaxDays },
       };
     },
     audit: () => new DynamoAuditLog(deps.table, deps.config.auditRetentionDays),

@@ -97,17 +97,19 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'post',
       path: '/auth/change-password',
       tags: ['auth'],
-      summary: "Change one's own password; ends every other session",
+      summary: "Change one's own password; ends every other session and revokes your API keys",
       ...authed,
       middleware: guard({ access: 'viewer', action: 'auth.change_password' }),
       request: { body: json(s.changePasswordBody) },
-      responses: { 200: jsonContent(z.object({ sessions_ended: z.number().int() }), 'Changed.'), ...errorResponses(400, 403, 423) },
+      responses: { 200: jsonContent(s.changePasswordResult, 'Changed.'), ...errorResponses(400, 403, 423) },
     }),
     async (c) => {
       const body = c.req.valid('json');
       const principal = requireUser(c.get('principal'));
       c.set('audit', { resourceKind: 'user', resourceId: principal.userId });
-      return c.json(await account.changePassword(identity(), principal, body.current_password, body.new_password), 200);
+      const changed = await account.changePassword(identity(), principal, body.current_password, body.new_password);
+      c.set('audit', { resourceKind: 'user', resourceId: principal.userId, details: { revoked_keys: changed.api_keys_revoked } });
+      return c.json(changed, 200);
     },
   );
 
@@ -171,14 +173,16 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'post',
       path: '/auth/api-keys',
       tags: ['auth'],
-      summary: 'Create an API key acting with your permissions (shown once)',
+      summary: 'Create an API key acting with your permissions (shown once); needs your password, and a code with 2FA',
       ...authed,
       middleware: guard({ access: 'viewer', action: 'api_key.create' }),
       request: { body: json(s.apiKeyBody) },
       responses: { 201: jsonContent(s.createdApiKey, 'Created; the key is in `key`, shown only now.'), ...errorResponses(400, 403, 423) },
     }),
     async (c) => {
-      const created = await account.createApiKey(identity(), requireUser(c.get('principal')), c.req.valid('json'));
+      const principal = requireUser(c.get('principal'));
+      c.set('audit', { resourceKind: 'api_key' });
+      const created = await account.createApiKey(identity(), principal, c.req.valid('json'));
       c.set('audit', { resourceKind: 'api_key', resourceId: created.id, details: { name: created.name } });
       return c.json(created, 201);
     },
@@ -198,7 +202,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
     async (c) => {
       const q = c.req.valid('query');
       const page = await account.listApiKeys(identity(), requireUser(c.get('principal')), q.limit, q.continue);
-      return c.json(toListResponse(page, account.apiKeyView), 200);
+      return c.json(toListResponse(page, (k) => account.apiKeyView(k, identity().policy.apiKeyMaxDays)), 200);
     },
   );
 
@@ -305,7 +309,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'patch',
       path: '/users/{id}',
       tags: ['users'],
-      summary: "Change a user's name, role or password (a new password or lower role ends their sessions)",
+      summary: "Change a user's name, role or password (a new password or other role ends their sessions; a new password or lower role revokes their API keys)",
       ...authed,
       middleware: adminOnly('user.update'),
       request: { params: s.idParam, body: json(s.updateUserBody) },
@@ -315,7 +319,9 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       c.set('audit', { resourceKind: 'user', resourceId: id, details: { fields: Object.keys(body) } });
-      return c.json(admin.userView(await admin.updateUser(identity(), c.get('principal')!, id, body)), 200);
+      const { user, apiKeysRevoked } = await admin.updateUser(identity(), c.get('principal')!, id, body);
+      c.set('audit', { resourceKind: 'user', resourceId: id, details: { fields: Object.keys(body), revoked_keys: apiKeysRevoked } });
+      return c.json(admin.userView(user), 200);
     },
   );
 

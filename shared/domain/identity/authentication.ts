@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, AuthenticationError } from '#shared/domain/errors.ts';
 import type { Principal } from './access.ts';
 import { ACCESS_TOKEN_SECONDS } from './access-tokens.ts';
+import { apiKeyExpiry, keyStillHeldBy } from './api-keys.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import type { UserRecord } from './ports.ts';
 import { verifyAgainstNobody, verifyPassword } from './passwords.ts';
@@ -167,9 +168,10 @@ export async function authenticateApiKey(deps: IdentityDeps, presented: string):
   const key = await deps.apiKeys.get(parsed.id);
   if (!key || !secretMatches(parsed.secret, key.hash)) throw invalid;
   const now = deps.clock.now();
-  if (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime()) throw invalid;
+  if (Date.parse(apiKeyExpiry(key, deps.policy.apiKeyMaxDays)) <= now.getTime()) throw invalid;
   const found = await deps.users.getWithPermissions(key.userId);
-  if (!found) throw invalid;
+  // A new password or a lower role since the key was made voids it, whether or not its deletion reached it.
+  if (!found || !keyStillHeldBy(key, found.user)) throw invalid;
   if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > LAST_USED_WRITE_INTERVAL_MS) {
     // At most one write an hour per key: enough to tell live keys from forgotten ones.
     await deps.apiKeys.touch(key.id, now.toISOString());

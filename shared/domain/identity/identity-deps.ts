@@ -21,6 +21,8 @@ export interface IdentityPolicy {
   maxFailedLogins: number;
   lockMinutes: number;
   sessionDays: number;
+  /** The longest an API key lives (HUB_API_KEY_MAX_DAYS); a key asked for without expiry gets this. */
+  apiKeyMaxDays: number;
 }
 
-export const defaultIdentityPolicy: IdentityPolicy = { maxFailedLogins: 5, lockMinutes: 15, sessionDays: 30 };
+export const defaultIdentityPolicy: IdentityPolicy = { maxFailedLogins: 5, lockMinutes: 15, sessionDays: 30, apiKeyMaxDays: 90 };
