@@ -18,6 +18,7 @@ const schema = z.object({
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: perMinute(10),
   HUB_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   HUB_API_KEY_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  HUB_BOOTSTRAP_SECRET_ARN: z.string().min(1).max(2048).optional(),
 });
 
 function perMinute(fallback: number) {
@@ -37,6 +38,8 @@ export type Config = {
   auditRetentionDays: number;
   /** The longest lifetime of an API key, in days. */
   apiKeyMaxDays: number;
+  /** The secret holding the first admin's password (a deployment's), until that admin changes it. */
+  bootstrapSecret?: string;
 };
 
 const describe: Record<string, string> = {
@@ -50,6 +53,7 @@ const describe: Record<string, string> = {
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: 'a whole number of requests a minute (1-100000)',
   HUB_AUDIT_RETENTION_DAYS: 'a whole number of days (1-3650)',
   HUB_API_KEY_MAX_DAYS: 'a whole number of days (1-3650)',
+  HUB_BOOTSTRAP_SECRET_ARN: 'the ARN or name of the bootstrap admin password secret',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -77,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     auditRetentionDays: c.HUB_AUDIT_RETENTION_DAYS,
     apiKeyMaxDays: c.HUB_API_KEY_MAX_DAYS,
+    bootstrapSecret: c.HUB_BOOTSTRAP_SECRET_ARN,
   };
 }

@@ -3,6 +3,7 @@ import { AuthenticationError, InputError } from '#shared/domain/errors.ts';
 import * as account from '#shared/domain/identity/account.ts';
 import * as admin from '#shared/domain/identity/user-admin.ts';
 import { login, refresh } from '#shared/domain/identity/authentication.ts';
+import { rotateBootstrapPassword } from '#shared/domain/identity/bootstrap.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
@@ -107,8 +108,12 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       const body = c.req.valid('json');
       const principal = requireUser(c.get('principal'));
       c.set('audit', { resourceKind: 'user', resourceId: principal.userId });
-      const changed = await account.changePassword(identity(), principal, body.current_password, body.new_password);
-      c.set('audit', { resourceKind: 'user', resourceId: principal.userId, details: { revoked_keys: changed.api_keys_revoked } });
+      const { bootstrap_secret_removed, ...changed } = await account.changePassword(identity(), principal, body.current_password, body.new_password);
+      c.set('audit', {
+        resourceKind: 'user',
+        resourceId: principal.userId,
+        details: { revoked_keys: changed.api_keys_revoked, ...(bootstrap_secret_removed ? { bootstrap_removed: true } : {}) },
+      });
       return c.json(changed, 200);
     },
   );
@@ -250,6 +255,23 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
     },
   );
 
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/bootstrap-password/rotate',
+      tags: ['auth'],
+      summary: "Give the first admin a new generated password in the bootstrap secret, while they have never changed theirs",
+      ...authed,
+      middleware: guard({ access: 'admin', action: 'auth.rotate_bootstrap_password' }),
+      responses: { 200: jsonContent(s.bootstrapPasswordRotation, 'Rotated; read the new password from the secret.'), ...errorResponses(403, 409) },
+    }),
+    async (c) => {
+      const rotated = await rotateBootstrapPassword(identity(), requireUser(c.get('principal')));
+      c.set('audit', { resourceKind: 'user', resourceId: rotated.user_id, details: { revoked_keys: rotated.api_keys_revoked } });
+      return c.json(rotated, 200);
+    },
+  );
+
   // ---- users (admin) --------------------------------------------------------
   const adminOnly = (action?: string) => guard({ access: 'admin', action });
 
@@ -319,8 +341,12 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       c.set('audit', { resourceKind: 'user', resourceId: id, details: { fields: Object.keys(body) } });
-      const { user, apiKeysRevoked } = await admin.updateUser(identity(), c.get('principal')!, id, body);
-      c.set('audit', { resourceKind: 'user', resourceId: id, details: { fields: Object.keys(body), revoked_keys: apiKeysRevoked } });
+      const { user, apiKeysRevoked, bootstrapSecretRemoved } = await admin.updateUser(identity(), c.get('principal')!, id, body);
+      c.set('audit', {
+        resourceKind: 'user',
+        resourceId: id,
+        details: { fields: Object.keys(body), revoked_keys: apiKeysRevoked, ...(bootstrapSecretRemoved ? { bootstrap_removed: true } : {}) },
+      });
       return c.json(admin.userView(user), 200);
     },
   );

@@ -86,6 +86,15 @@ export const signingKeyRotation = z
       .openapi({ description: 'Each earlier key and when it stops verifying: now when revoked.' }),
   })
   .openapi('SigningKeyRotation');
+export const bootstrapPasswordRotation = z
+  .object({
+    user_id: z.string(),
+    secret: z.string().openapi({ description: 'The secret that holds the new password (never shown here).' }),
+    sessions_ended: z.number().int(),
+    api_keys_revoked: z.array(z.string()),
+  })
+  .openapi('BootstrapPasswordRotation');
+
 export const user = z
   .object({
     id: z.string(),

@@ -4,6 +4,7 @@ import type { Page } from '#shared/http/pagination.ts';
 import type { Principal } from './access.ts';
 import { apiKeyExpiry, ownerStampOf } from './api-keys.ts';
 import { AccountLockedError, checkTotp, countFailure, isLocked } from './authentication.ts';
+import { retireBootstrapPassword } from './bootstrap.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import type { ApiKeyRecord, UserRecord } from './ports.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
@@ -45,14 +46,15 @@ export function me(principal: Principal) {
 
 /**
  * Changes one's own password, ends every other session of the user and revokes their API keys
- * (a key made with a stolen session must not outlive the new password).
+ * (a key made with a stolen session must not outlive the new password). The first change of the
+ * first admin's password also deletes the bootstrap secret.
  */
 export async function changePassword(
   deps: IdentityDeps,
   principal: Principal,
   current: string,
   next: string,
-): Promise<{ sessions_ended: number; api_keys_revoked: string[] }> {
+): Promise<{ sessions_ended: number; api_keys_revoked: string[]; bootstrap_secret_removed: boolean }> {
   const user = await selfInSession(deps, principal);
   if (!(await verifyPassword(current, user.passwordHash))) {
     // A wrong guess here counts like a failed login, or a stolen session could guess freely.
@@ -67,6 +69,7 @@ export async function changePassword(
   return {
     sessions_ended: await deps.sessions.revokeAllForUser(user.id, principal.sessionId),
     api_keys_revoked: await deps.apiKeys.deleteAllForUser(user.id),
+    bootstrap_secret_removed: await retireBootstrapPassword(deps, { password: current }),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Clock } from '#shared/ports/clock.ts';
 import type { AccessTokens } from './access-tokens.ts';
+import type { BootstrapPasswordSecret } from './bootstrap.ts';
 import type { KeyringStore } from './keyring.ts';
 import type { ApiKeyRepository, SessionRepository, UserRepository } from './ports.ts';
 
@@ -14,6 +15,8 @@ export interface IdentityDeps {
   tokens: AccessTokens;
   clock: Clock;
   policy: IdentityPolicy;
+  /** A deployment's secret with the first admin's password, until that admin changes it; none in the local run. */
+  bootstrapPassword?: BootstrapPasswordSecret;
 }
 
 export interface IdentityPolicy {

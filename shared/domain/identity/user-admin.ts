@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError } from '#shared/domain/errors.ts';
 import { roleAllows, type ClusterRole, type Principal, type Role } from './access.ts';
+import { retireBootstrapPassword } from './bootstrap.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import type { UserRecord } from './ports.ts';
 import { checkPasswordPolicy, hashPassword } from './passwords.ts';
@@ -51,7 +52,7 @@ export async function updateUser(
   actor: Principal,
   id: string,
   input: { username?: string; role?: Role; password?: string },
-): Promise<{ user: UserRecord; apiKeysRevoked: string[] }> {
+): Promise<{ user: UserRecord; apiKeysRevoked: string[]; bootstrapSecretRemoved: boolean }> {
   const user = await existing(deps, id);
   if (id === actor.userId && input.role && input.role !== user.role) {
     throw new ConflictError('You cannot change your own role; ask another admin.', 'SELF_ROLE_CHANGE');
@@ -68,6 +69,8 @@ export async function updateUser(
   return {
     user: updated,
     apiKeysRevoked: input.password || lowered ? await deps.apiKeys.deleteAllForUser(id) : [],
+    // Reset away from the bootstrap password: the secret holding it goes, as on the admin's own change.
+    bootstrapSecretRemoved: input.password ? await retireBootstrapPassword(deps, { passwordHash: user.passwordHash }) : false,
   };
 }
 
