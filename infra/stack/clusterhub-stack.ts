@@ -68,7 +68,7 @@ export class ClusterhubStack extends Stack {
     // identity: logins, tokens, 2FA, API keys, users. The first admin's password is generated here, never fixed.
     const adminPassword = new Secret(this, 'BootstrapAdminPassword', {
       secretName: `${secretPrefix}bootstrap/admin-password`,
-      description: 'Password of the first clusterhub admin (user "admin"); change it after the first login.',
+      description: 'Password of the first clusterhub admin (user "admin"); deleted by the hub when that admin changes it.',
       generateSecretString: { passwordLength: 24, excludePunctuation: true },
     });
     const identity = new HubFunction(this, 'IdentityFunction', {
@@ -78,6 +78,14 @@ export class ClusterhubStack extends Stack {
     });
     grantTable(identity, table, [...READ, ...WRITE]);
     adminPassword.grantRead(identity);
+    // The first change of the admin's password deletes the secret; a rotation writes a new one (by
+    // name, which tries CreateSecret first). Only this secret: `-??????` is its random suffix.
+    identity.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret'],
+        resources: [secretArn('bootstrap/admin-password-??????')],
+      }),
+    );
     // Only identity holds the private keyring (signing and sealing keys); it publishes the public keys.
     identity.addToRolePolicy(
       new PolicyStatement({

@@ -27,6 +27,8 @@ const schema = z.object({
   HUB_ONBOARDING_NAMESPACES: nameList(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'clusterhub-system'),
   HUB_ONBOARDING_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   HUB_ALLOW_OPTIONAL_AUTH: z.enum(['true', 'false']).default('false'),
+  HUB_API_KEY_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  HUB_BOOTSTRAP_SECRET_ARN: z.string().min(1).max(2048).optional(),
 });
 
 /** A comma-separated list of names (empty allowed: nothing beyond the global admin role). */
@@ -57,6 +59,10 @@ export type Config = {
   trustedProxies: string[];
   /** What a per-cluster admin may onboard (roles, namespaces), and the hub's service-account token lifetime. */
   onboarding: { clusterRoles: string[]; namespaces: string[]; tokenLifetimeSeconds: number };
+  /** The longest lifetime of an API key, in days. */
+  apiKeyMaxDays: number;
+  /** The secret holding the first admin's password (a deployment's), until that admin changes it. */
+  bootstrapSecret?: string;
 };
 
 const describe: Record<string, string> = {
@@ -74,6 +80,8 @@ const describe: Record<string, string> = {
   HUB_ONBOARDING_NAMESPACES: 'a comma-separated list of namespace names such as clusterhub-system',
   HUB_ONBOARDING_TOKEN_DAYS: 'a whole number of days (1-3650)',
   HUB_ALLOW_OPTIONAL_AUTH: 'true or false',
+  HUB_API_KEY_MAX_DAYS: 'a whole number of days (1-3650)',
+  HUB_BOOTSTRAP_SECRET_ARN: 'the ARN or name of the bootstrap admin password secret',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -112,5 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       namespaces: c.HUB_ONBOARDING_NAMESPACES,
       tokenLifetimeSeconds: c.HUB_ONBOARDING_TOKEN_DAYS * 86_400,
     },
+    apiKeyMaxDays: c.HUB_API_KEY_MAX_DAYS,
+    bootstrapSecret: c.HUB_BOOTSTRAP_SECRET_ARN,
   };
 }

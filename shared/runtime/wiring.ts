@@ -9,6 +9,7 @@ import { DynamoClusterRepository } from '#shared/adapters/dynamodb/clusters/clus
 import { createKubernetesGatewayFactory } from '#shared/adapters/kubernetes/kubernetes-gateway.ts';
 import type { ClusterDeps } from '#shared/domain/clusters/cluster-deps.ts';
 import { AccessTokens } from '#shared/domain/identity/access-tokens.ts';
+import { BOOTSTRAP_SECRET, BootstrapPasswordSecret } from '#shared/domain/identity/bootstrap.ts';
 import { defaultIdentityPolicy, type IdentityDeps } from '#shared/domain/identity/identity-deps.ts';
 import { identityKeySecretNames, KeyringStore, VerificationKeys } from '#shared/domain/identity/keyring.ts';
 import { lazy, type BaseDependencies, type Dependencies } from './dependencies.ts';
@@ -35,7 +36,10 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
         keyring,
         tokens: new AccessTokens(keyring, verificationKeys, deps.clock),
         clock: deps.clock,
-        policy: defaultIdentityPolicy,
+        policy: { ...defaultIdentityPolicy, apiKeyMaxDays: deps.config.apiKeyMaxDays },
+        bootstrapPassword: deps.config.bootstrapSecret
+          ? new BootstrapPasswordSecret(deps.secrets, deps.config.bootstrapSecret, `${deps.config.secretPrefix}${BOOTSTRAP_SECRET}`)
+          : undefined,
       };
     },
     audit: () => new DynamoAuditLog(deps.table, deps.config.auditRetentionDays),

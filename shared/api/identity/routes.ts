@@ -3,6 +3,7 @@ import { AuthenticationError, InputError } from '#shared/domain/errors.ts';
 import * as account from '#shared/domain/identity/account.ts';
 import * as admin from '#shared/domain/identity/user-admin.ts';
 import { login, refresh } from '#shared/domain/identity/authentication.ts';
+import { rotateBootstrapPassword } from '#shared/domain/identity/bootstrap.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import { clientIp, sourceKey } from '#shared/http/client-ip.ts';
 import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
@@ -107,17 +108,23 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'post',
       path: '/auth/change-password',
       tags: ['auth'],
-      summary: "Change one's own password; ends every other session",
+      summary: "Change one's own password; ends every other session and revokes your API keys",
       ...authed,
       middleware: guard({ access: 'viewer', action: 'auth.change_password' }),
       request: { body: json(s.changePasswordBody) },
-      responses: { 200: jsonContent(z.object({ sessions_ended: z.number().int() }), 'Changed.'), ...errorResponses(400, 403, 423) },
+      responses: { 200: jsonContent(s.changePasswordResult, 'Changed.'), ...errorResponses(400, 403, 423) },
     }),
     async (c) => {
       const body = c.req.valid('json');
       const principal = requireUser(c.get('principal'));
       c.set('audit', { resourceKind: 'user', resourceId: principal.userId });
-      return c.json(await account.changePassword(identity(), principal, body.current_password, body.new_password), 200);
+      const { bootstrap_secret_removed, ...changed } = await account.changePassword(identity(), principal, body.current_password, body.new_password);
+      c.set('audit', {
+        resourceKind: 'user',
+        resourceId: principal.userId,
+        details: { revoked_keys: changed.api_keys_revoked, ...(bootstrap_secret_removed ? { bootstrap_removed: true } : {}) },
+      });
+      return c.json(changed, 200);
     },
   );
 
@@ -181,14 +188,16 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'post',
       path: '/auth/api-keys',
       tags: ['auth'],
-      summary: 'Create an API key acting with your permissions (shown once)',
+      summary: 'Create an API key acting with your permissions (shown once); needs your password, and a code with 2FA',
       ...authed,
       middleware: guard({ access: 'viewer', action: 'api_key.create' }),
       request: { body: json(s.apiKeyBody) },
       responses: { 201: jsonContent(s.createdApiKey, 'Created; the key is in `key`, shown only now.'), ...errorResponses(400, 403, 423) },
     }),
     async (c) => {
-      const created = await account.createApiKey(identity(), requireUser(c.get('principal')), c.req.valid('json'));
+      const principal = requireUser(c.get('principal'));
+      c.set('audit', { resourceKind: 'api_key' });
+      const created = await account.createApiKey(identity(), principal, c.req.valid('json'));
       c.set('audit', { resourceKind: 'api_key', resourceId: created.id, details: { name: created.name } });
       return c.json(created, 201);
     },
@@ -208,7 +217,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
     async (c) => {
       const q = c.req.valid('query');
       const page = await account.listApiKeys(identity(), requireUser(c.get('principal')), q.limit, q.continue);
-      return c.json(toListResponse(page, account.apiKeyView), 200);
+      return c.json(toListResponse(page, (k) => account.apiKeyView(k, identity().policy.apiKeyMaxDays)), 200);
     },
   );
 
@@ -236,15 +245,40 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'post',
       path: '/auth/signing-keys/rotate',
       tags: ['auth'],
-      summary: 'Start signing access tokens with a new key; tokens of the previous keys stay valid until they expire',
+      summary:
+        'Start signing access tokens with a new key; the previous keys verify until their tokens expire, or not at all with `revoke_previous`',
       ...authed,
       middleware: guard({ access: 'admin', action: 'auth.rotate_signing_key' }),
-      responses: { 200: jsonContent(z.object({ kid: z.string() }), 'The new key id.'), ...errorResponses(403) },
+      request: { body: { content: { 'application/json': { schema: s.rotateSigningKeyBody } }, required: false } },
+      responses: { 200: jsonContent(s.signingKeyRotation, 'The new key, and until when each earlier one verifies.'), ...errorResponses(400, 403) },
     }),
     async (c) => {
-      const kid = await identity().keyring.rotate();
-      c.set('audit', { resourceKind: 'signing_key', resourceId: kid });
-      return c.json({ kid }, 200);
+      const revokePrevious = c.req.valid('json').revoke_previous ?? false;
+      const rotation = await identity().keyring.rotate({ revokePrevious });
+      const previous = rotation.previous.map((p) => ({ kid: p.kid, verifies_until: p.verifiesUntil }));
+      c.set('audit', {
+        resourceKind: 'signing_key',
+        resourceId: rotation.kid,
+        details: { revoke_previous: revokePrevious, ...(revokePrevious ? { revoked: previous.map((p) => p.kid) } : {}) },
+      });
+      return c.json({ kid: rotation.kid, previous }, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/bootstrap-password/rotate',
+      tags: ['auth'],
+      summary: "Give the first admin a new generated password in the bootstrap secret, while they have never changed theirs",
+      ...authed,
+      middleware: guard({ access: 'admin', action: 'auth.rotate_bootstrap_password' }),
+      responses: { 200: jsonContent(s.bootstrapPasswordRotation, 'Rotated; read the new password from the secret.'), ...errorResponses(403, 409) },
+    }),
+    async (c) => {
+      const rotated = await rotateBootstrapPassword(identity(), requireUser(c.get('principal')));
+      c.set('audit', { resourceKind: 'user', resourceId: rotated.user_id, details: { revoked_keys: rotated.api_keys_revoked } });
+      return c.json(rotated, 200);
     },
   );
 
@@ -307,7 +341,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'patch',
       path: '/users/{id}',
       tags: ['users'],
-      summary: "Change a user's name, role or password (a new password or lower role ends their sessions)",
+      summary: "Change a user's name, role or password (a new password or other role ends their sessions; a new password or lower role revokes their API keys)",
       ...authed,
       middleware: adminOnly('user.update'),
       request: { params: s.idParam, body: json(s.updateUserBody) },
@@ -317,7 +351,13 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       c.set('audit', { resourceKind: 'user', resourceId: id, details: { fields: Object.keys(body) } });
-      return c.json(admin.userView(await admin.updateUser(identity(), c.get('principal')!, id, body)), 200);
+      const { user, apiKeysRevoked, bootstrapSecretRemoved } = await admin.updateUser(identity(), c.get('principal')!, id, body);
+      c.set('audit', {
+        resourceKind: 'user',
+        resourceId: id,
+        details: { fields: Object.keys(body), revoked_keys: apiKeysRevoked, ...(bootstrapSecretRemoved ? { bootstrap_removed: true } : {}) },
+      });
+      return c.json(admin.userView(user), 200);
     },
   );
 

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { AppError, AuthenticationError } from '#shared/domain/errors.ts';
 import type { Principal } from './access.ts';
 import { ACCESS_TOKEN_SECONDS } from './access-tokens.ts';
+import { apiKeyExpiry, keyStillHeldBy } from './api-keys.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import type { UserRecord } from './ports.ts';
 import { admitLoginAttempt, isKnownSource, loginAbandoned, loginSucceeded, withKnownSource } from './login-attempts.ts';
 import { verifyAgainstNobody, verifyPassword } from './passwords.ts';
-import { newCredential, parseCredential, secretMatches, unseal } from './secrets.ts';
-import { verifyTotp } from './totp.ts';
+import { newCredential, parseCredential, secretMatches } from './secrets.ts';
+import { openTotpSecret, verifyTotp } from './totp.ts';
 
 export interface TokenPair {
   access_token: string;
@@ -122,7 +123,8 @@ export async function countFailure(deps: IdentityDeps, user: UserRecord) {
 export async function checkTotp(deps: IdentityDeps, user: UserRecord, code: string): Promise<number | undefined> {
   if (!user.totp) return undefined;
   const { sealingKey } = await deps.keyring.current();
-  const step = verifyTotp(unseal(user.totp.sealedSecret, sealingKey), code, deps.clock.now());
+  const secret = openTotpSecret(user.totp.sealedSecret, sealingKey, user.id);
+  const step = secret === undefined ? undefined : verifyTotp(secret, code, deps.clock.now());
   if (step === undefined || (user.totp.lastStep !== undefined && step <= user.totp.lastStep)) return undefined;
   return step;
 }
@@ -199,9 +201,10 @@ export async function authenticateApiKey(deps: IdentityDeps, presented: string):
   const key = await deps.apiKeys.get(parsed.id);
   if (!key || !secretMatches(parsed.secret, key.hash)) throw invalid;
   const now = deps.clock.now();
-  if (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime()) throw invalid;
+  if (Date.parse(apiKeyExpiry(key, deps.policy.apiKeyMaxDays)) <= now.getTime()) throw invalid;
   const found = await deps.users.getWithPermissions(key.userId);
-  if (!found) throw invalid;
+  // A new password or a lower role since the key was made voids it, whether or not its deletion reached it.
+  if (!found || !keyStillHeldBy(key, found.user)) throw invalid;
   if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) > LAST_USED_WRITE_INTERVAL_MS) {
     // At most one write an hour per key: enough to tell live keys from forgotten ones.
     await deps.apiKeys.touch(key.id, now.toISOString());

@@ -1,5 +1,6 @@
 import type { Clock } from '#shared/ports/clock.ts';
 import type { AccessTokens } from './access-tokens.ts';
+import type { BootstrapPasswordSecret } from './bootstrap.ts';
 import type { KeyringStore } from './keyring.ts';
 import type { ApiKeyRepository, LoginCounterStore, SessionRepository, UserRepository } from './ports.ts';
 
@@ -16,6 +17,8 @@ export interface IdentityDeps {
   tokens: AccessTokens;
   clock: Clock;
   policy: IdentityPolicy;
+  /** A deployment's secret with the first admin's password, until that admin changes it; none in the local run. */
+  bootstrapPassword?: BootstrapPasswordSecret;
 }
 
 export interface IdentityPolicy {
@@ -27,6 +30,8 @@ export interface IdentityPolicy {
   lockMinutes: number;
   sessionDays: number;
   login: LoginLimits;
+  /** The longest an API key lives (HUB_API_KEY_MAX_DAYS); a key asked for without expiry gets this. */
+  apiKeyMaxDays: number;
 }
 
 /** How login failures are counted and slowed down (README, "Login lockout"). */
@@ -50,6 +55,7 @@ export const defaultIdentityPolicy: IdentityPolicy = {
   maxFailedLogins: 5,
   lockMinutes: 15,
   sessionDays: 30,
+  apiKeyMaxDays: 90,
   login: {
     perSource: 20,
     freeUnknownSourceFailures: 5,

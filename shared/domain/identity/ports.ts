@@ -133,6 +133,8 @@ export interface ApiKeyRecord {
   createdAt: string;
   expiresAt?: string;
   lastUsedAt?: string;
+  /** The owner's role and a stamp of their password hash when the key was made (api-keys.ts); a key without it is refused. */
+  owner?: { role: Role; passwordStamp: string };
 }
 
 export interface ApiKeyRepository {
@@ -142,7 +144,8 @@ export interface ApiKeyRepository {
   delete(userId: string, id: string): Promise<boolean>;
   /** Records when a key was last used. */
   touch(id: string, at: string): Promise<void>;
-  deleteAllForUser(userId: string): Promise<void>;
+  /** Deletes every key of a user; the ids of those it deleted. */
+  deleteAllForUser(userId: string): Promise<string[]>;
 }
 
 export interface AuditEntry {

@@ -67,9 +67,9 @@ describe('rate limits (shared through the table)', () => {
     expect(reads).toEqual([200, 200, 200, 200, 200, 429]);
 
     const writes: number[] = [];
-    for (let i = 0; i < 4; i++) writes.push((await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: `k${i}` }, auth))).status);
+    for (let i = 0; i < 4; i++) writes.push((await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: `k${i}`, current_password: ADMIN_PASSWORD }, auth))).status);
     expect(writes).toEqual([201, 201, 201, 429]);
-    const overWrite = await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'one-too-many' }, auth));
+    const overWrite = await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'one-too-many', current_password: ADMIN_PASSWORD }, auth));
     expect(overWrite.status).toBe(429);
     expect(Number(overWrite.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(overWrite.headers.get('x-ratelimit-limit')).toBe('3');
