@@ -38,7 +38,7 @@ beforeAll(async () => {
   }
   hiding = bearer((await login(hub, 'hana', other.password)).access_token);
   for (const name of ['one', 'two', 'three']) {
-    expect((await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name }, viewer))).status).toBe(201);
+    expect((await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name, current_password: created.password }, viewer))).status).toBe(201);
   }
 });
 afterAll(async () => hub?.stop());
