@@ -59,7 +59,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       tags: ['clusters'],
       summary: 'Register a cluster from exactly one kubeconfig source; the hub connects before it answers',
       security,
-      middleware: guard({ access: 'admin', action: 'cluster.register' }),
+      middleware: guard({ access: 'admin', action: 'cluster.register', tier: 'exec' }),
       request: { body: json(s.registerBody) },
       responses: { 201: jsonContent(s.cluster, 'Registered and connected.'), ...errorResponses(400, 403, 409, 422) },
     }),
@@ -125,7 +125,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       ...clusterRoute('patch', '', 'Rename, relabel, or replace the credential (through the same checks as registration)'),
       description:
         'A credential source (kubeconfig, kubeconfig_base64, kubeconfig_secret_ref) replaces the stored credential, which is then deleted. `context` selects a context of that new kubeconfig and is refused (400) without one.',
-      middleware: guard({ access: 'viewer', action: 'cluster.update' }),
+      middleware: guard({ access: 'viewer', action: 'cluster.update', tier: 'exec' }),
       request: { params: s.clusterIdParam, body: json(s.updateBody) },
       responses: { 200: jsonContent(s.cluster, 'Updated.'), ...errorResponses(400, 403, 404, 409, 422) },
     }),
@@ -172,7 +172,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       ...clusterRoute('post', '/service-account', 'Create a service account bound to a ClusterRole on the cluster; optionally make it the hub credential'),
       description:
         "Idempotent: repeating the request for the account the hub already uses (same name, namespace and role) checks that the account still authenticates and answers the same body, creating nothing. With use_for_hub the uploaded credential is deleted. 422 CLUSTER_FORBIDDEN when the hub's credential on the cluster lacks the RBAC permission to create the account or its binding; 503 CLUSTER_UNAVAILABLE when the cluster cannot be reached.",
-      middleware: guard({ access: 'viewer', action: 'cluster.service_account.onboard' }),
+      middleware: guard({ access: 'viewer', action: 'cluster.service_account.onboard', tier: 'exec' }),
       request: { params: s.clusterIdParam, body: json(s.serviceAccountBody) },
       responses: { 200: jsonContent(s.serviceAccount, 'Onboarded, or already the hub credential.'), ...errorResponses(400, 403, 404, 422, 503) },
     }),
