@@ -17,6 +17,7 @@ const schema = z.object({
   HUB_RATE_LIMIT_WRITE_PER_MINUTE: perMinute(60),
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: perMinute(10),
   HUB_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  HUB_MAX_CLUSTER_RESPONSE_BYTES: z.coerce.number().int().min(16 * 1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
 });
 
 function perMinute(fallback: number) {
@@ -34,6 +35,8 @@ export type Config = {
   /** Requests a minute: per client IP for `auth`, per principal for the others. */
   rateLimits: Record<RateTier, number>;
   auditRetentionDays: number;
+  /** The largest answer read from a cluster for one request (a page of a list): bigger ones are aborted. */
+  maxClusterResponseBytes: number;
 };
 
 const describe: Record<string, string> = {
@@ -46,6 +49,7 @@ const describe: Record<string, string> = {
   HUB_RATE_LIMIT_WRITE_PER_MINUTE: 'a whole number of requests a minute (1-100000)',
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: 'a whole number of requests a minute (1-100000)',
   HUB_AUDIT_RETENTION_DAYS: 'a whole number of days (1-3650)',
+  HUB_MAX_CLUSTER_RESPONSE_BYTES: 'a whole number of bytes (16384-268435456)',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -72,5 +76,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       exec: c.HUB_RATE_LIMIT_EXEC_PER_MINUTE,
     },
     auditRetentionDays: c.HUB_AUDIT_RETENTION_DAYS,
+    maxClusterResponseBytes: c.HUB_MAX_CLUSTER_RESPONSE_BYTES,
   };
 }

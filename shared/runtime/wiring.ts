@@ -43,7 +43,7 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
       return {
         clusters: new DynamoClusterRepository(deps.table),
         secrets: deps.secrets,
-        gateways: createKubernetesGatewayFactory({ policy }),
+        gateways: createKubernetesGatewayFactory({ policy, maxResponseBytes: deps.config.maxClusterResponseBytes }),
         policy,
         breaker: new DynamoCircuitBreaker(deps.table),
         clock: deps.clock,

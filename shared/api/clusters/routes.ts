@@ -224,7 +224,9 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
   );
 
   // The two ways a live view fails, told apart: the cluster refused the hub's credential, or could not be reached.
-  const liveViewFailures = errorResponses(422, 503);
+  const liveViewFailures = errorResponses(422, 502, 503);
+  liveViewFailures[502]!.description =
+    'CLUSTER_RESPONSE_TOO_LARGE: an answer of the cluster was larger than HUB_MAX_CLUSTER_RESPONSE_BYTES (8 MiB by default) even a page of one object at a time (`limit_bytes`). Lists are read in pages that fit, so only an oversized single object causes it. It does not count towards the circuit breaker.';
   liveViewFailures[422]!.description =
     "The cluster answered but refused the hub's credential: CLUSTER_CREDENTIAL_REJECTED (`reason: unauthorized`, the credential is wrong, expired or revoked) or CLUSTER_FORBIDDEN (`reason: forbidden`, RBAC denies all of the view). Parts of a view the credential may not read are null instead. Neither counts towards the circuit breaker.";
   liveViewFailures[503]!.description =
