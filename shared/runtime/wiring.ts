@@ -49,7 +49,7 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
         clock: deps.clock,
         logger: deps.logger,
         secretPrefix: deps.config.secretPrefix,
-        revokeGrants: (clusterId) => deps.identity.users.deletePermissionsForCluster(clusterId),
+        revokeGrants: base.grantsSweptByStream ? async () => {} : (clusterId) => deps.identity.users.deletePermissionsForCluster(clusterId),
         localKubeconfig: base.localKubeconfig,
       };
     },
