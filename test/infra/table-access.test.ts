@@ -195,7 +195,7 @@ describe('each function under the table policy of its role', () => {
     // identity: log in, refresh, look at oneself, create and change a user, API keys, 2FA setup, a failed login.
     const tokens = await call('/api/v1/auth/login', jsonPost({ username: 'admin', password: ADMIN_PASSWORD }));
     const admin = bearer(String(tokens.access_token));
-    await call('/api/v1/auth/refresh', jsonPost({ refresh_token: tokens.refresh_token }));
+    const refreshed = await call('/api/v1/auth/refresh', jsonPost({ refresh_token: tokens.refresh_token }));
     await call('/api/v1/auth/me', { headers: admin });
     const dana = await call('/api/v1/users', jsonPost({ username: 'dana', password: 'Quiet-river-passphrase-7', role: 'viewer' }, admin), 201);
     await call(`/api/v1/users/${dana.id}`, send('PATCH', { role: 'operator' }, admin));
@@ -237,8 +237,13 @@ describe('each function under the table policy of its role', () => {
     expect(await runningAs.run('grantSweeper', () => sweepGrants(event, deps.identity.users, deps.logger))).toEqual({ batchItemFailures: [] });
     expect(await call(`/api/v1/users/${dana.id}/cluster-permissions`, { headers: admin })).toEqual({ items: [] });
 
-    await call('/api/v1/auth/logout', jsonPost({ refresh_token: danaTokens.refresh_token }, bearer(String(danaTokens.access_token))), 204);
+    // A password change revokes the user's other sessions (found on gsi1); keys can be revoked.
+    const other = await call('/api/v1/auth/login', jsonPost({ username: 'dana', password: 'Quiet-river-passphrase-7' }));
+    await call('/api/v1/auth/change-password', jsonPost({ current_password: 'Quiet-river-passphrase-7', new_password: 'Still-water-passphrase-8' }, bearer(String(other.access_token))));
+    await call(`/api/v1/auth/api-keys/${key.id}`, { method: 'DELETE', headers: admin }, 204);
+
     await call(`/api/v1/users/${dana.id}`, { method: 'DELETE', headers: admin }, 204);
+    await call('/api/v1/auth/logout', jsonPost({ refresh_token: refreshed.refresh_token }, bearer(String(refreshed.access_token))), 204);
 
     expect(judged.filter((j) => j.decision !== 'allowed')).toEqual([]);
     // Every function made table requests of its own, so each policy was really exercised.
