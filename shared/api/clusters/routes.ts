@@ -203,7 +203,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       ...clusterRoute('get', '/status', 'Probe the cluster and record its status'),
       middleware: guard({ access: 'viewer' }),
       request: { params: s.clusterIdParam },
-      responses: { 200: jsonContent(s.status, 'Status.'), ...errorResponses(404) },
+      responses: { 200: jsonContent(s.status, 'Status.'), ...errorResponses(404, 502) },
     }),
     async (c) => c.json(await clusterStatus(clusters(), await authorized(c, c.req.valid('param').clusterId, 'viewer')), 200),
   );
