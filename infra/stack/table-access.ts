@@ -48,8 +48,8 @@ export interface TableAccess {
 }
 
 const AUDIT = 'AUDIT';
-/** Every partition that belongs to identity: accounts, their grants, names, sessions, API keys. */
-const IDENTITY_PARTITIONS = ['USER#*', 'USERNAME#*', 'SESSION#*', 'APIKEY#*'];
+/** Every partition that belongs to identity: accounts, their grants, names, sessions, API keys, login counters. */
+const IDENTITY_PARTITIONS = ['USER#*', 'USERNAME#*', 'SESSION#*', 'APIKEY#*', 'LOGIN#*', 'LOGINSOURCE#*'];
 
 /**
  * What every authenticated request does in the guard: read its session or API key and the user's
@@ -72,7 +72,7 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   // Logins, tokens, 2FA, API keys, users and their grants; it checks a cluster exists before a grant.
   identity: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, 'USERNAME#*', 'CLUSTER#*'],
+    read: [...AUTHENTICATED.read, 'USERNAME#*', 'LOGIN#*', 'LOGINSOURCE#*', 'CLUSTER#*'],
     write: [...IDENTITY_PARTITIONS, 'RATE#*'],
     touch: [],
     indexes: { gsi1: ['USERS', 'USER#*#SESSIONS', 'USER#*#APIKEYS'] },

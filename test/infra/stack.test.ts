@@ -175,7 +175,7 @@ describe('the CDK stack', () => {
   });
 
   it('never lets the clusters function (which parses hostile kubeconfigs) write an identity item, whatever the action', () => {
-    const identityItems = ['USER#u1', 'USERNAME#admin', 'SESSION#s1', 'APIKEY#k1'];
+    const identityItems = ['USER#u1', 'USERNAME#admin', 'SESSION#s1', 'APIKEY#k1', 'LOGIN#admin', 'LOGINSOURCE#203.0.113.7'];
     // What a taken-over function would write: a role, an owner, a hash (an update names the attributes it sets).
     const attempts = identityItems.flatMap((key) => WRITES.map((action) => item(action.replace('dynamodb:', ''), key, { attributes: ['pk', 'sk', 'role', 'user_id', 'hash'] })));
     // A grant (USER#<id> / GRANT#<cluster>) is a USER# key too: no Put, Update, Delete or ConditionCheck of one.
@@ -230,11 +230,13 @@ describe('the CDK stack', () => {
       item('GetItem', 'HEALTH'), item('GetItem', 'SESSION#s1'), item('GetItem', 'APIKEY#k1'), query(undefined, 'USER#u1'), item('GetItem', 'USERNAME#admin'),
       item('GetItem', 'CLUSTER#c1'), item('GetItem', 'CLUSTERNAME#prod'), item('GetItem', 'CIRCUIT#c1'), item('UpdateItem', 'RATE#read#principal:u1'),
       item('PutItem', 'USER#u1'), item('PutItem', 'SESSION#s1'), item('PutItem', 'CLUSTER#c1'), item('DeleteItem', 'USER#u1'),
+      // Login counters: per account and source, and per source.
+      item('UpdateItem', 'LOGIN#admin'), item('UpdateItem', 'LOGINSOURCE#203.0.113.7'),
     ];
     expect(allowedOf('SystemFunction', requests)).toEqual(['GetItem HEALTH', 'GetItem CIRCUIT#c1']);
     expect(allowedOf('IdentityFunction', requests)).toEqual([
       'GetItem SESSION#s1', 'GetItem APIKEY#k1', 'Query USER#u1', 'GetItem USERNAME#admin', 'GetItem CLUSTER#c1', 'UpdateItem RATE#read#principal:u1',
-      'PutItem USER#u1', 'PutItem SESSION#s1', 'DeleteItem USER#u1',
+      'PutItem USER#u1', 'PutItem SESSION#s1', 'DeleteItem USER#u1', 'UpdateItem LOGIN#admin', 'UpdateItem LOGINSOURCE#203.0.113.7',
     ]);
     expect(allowedOf('AuditFunction', requests)).toEqual(['GetItem SESSION#s1', 'GetItem APIKEY#k1', 'Query USER#u1', 'UpdateItem RATE#read#principal:u1']);
     expect(allowedOf('ClustersFunction', requests)).toEqual([
