@@ -109,6 +109,8 @@ export class ClusterhubStack extends Stack {
     );
     // It handles hostile kubeconfigs: it verifies tokens with the public keys and never sees the private keyring.
     clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('imports/*'), verificationKeysArn] }));
+    // An import is deleted once a registration has stored its rebuilt copy, so it cannot be consumed twice.
+    clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:DeleteSecret'], resources: [secretArn('imports/*')] }));
     this.route(clusters, 'clusters');
 
     // The grant sweeper: the table's stream, filtered to removed cluster records, removes the grants on

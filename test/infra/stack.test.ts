@@ -132,6 +132,15 @@ describe('the CDK stack', () => {
     }
   });
 
+  it('lets only the clusters function delete a consumed kubeconfig import, and nothing else under imports/', () => {
+    const onImports = FUNCTIONS.flatMap((role) =>
+      statementsOf(role)
+        .filter((st) => JSON.stringify(st.Resource).includes(':secret:clusterhub/imports/*'))
+        .flatMap((st) => [st.Action].flat().map((action) => `${role} ${action}`)),
+    );
+    expect(onImports.sort()).toEqual(['ClustersFunction secretsmanager:DeleteSecret', 'ClustersFunction secretsmanager:GetSecretValue']);
+  });
+
   it('lets only the clusters function write kubeconfigs, and only under its prefix', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const writers = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:DeleteSecret'));
