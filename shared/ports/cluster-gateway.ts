@@ -32,6 +32,17 @@ export class ClusterUnavailableError extends UnavailableError {
   }
 }
 
+/**
+ * The cluster answered with more than the hub keeps in memory for one answer
+ * (HUB_MAX_CLUSTER_RESPONSE_BYTES), even a page of a single object: 502 CLUSTER_RESPONSE_TOO_LARGE.
+ * The cluster is up and answering, so this does not count towards its circuit breaker.
+ */
+export class ClusterResponseTooLargeError extends AppError {
+  constructor(message: string, limitBytes: number) {
+    super(502, 'CLUSTER_RESPONSE_TOO_LARGE', message, { limit_bytes: limitBytes });
+  }
+}
+
 /** The hub could not connect to a cluster it was asked to register: 422 CLUSTER_UNREACHABLE with `reason`. */
 export class ClusterUnreachableError extends AppError {
   constructor(

@@ -12,6 +12,7 @@ import { AppError } from '#shared/domain/errors.ts';
 import { readClusterConnection, type ClusterConnection, type KubeconfigPolicy } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import { detectProvider, type ProviderNode } from '#shared/domain/clusters/provider.ts';
 import {
+  ClusterResponseTooLargeError,
   ClusterUnavailableError,
   type ClusterCredentials,
   type ClusterEvent,
@@ -29,8 +30,8 @@ import {
   type WorkloadQuery,
   type Workloads,
 } from '#shared/ports/cluster-gateway.ts';
-import { DeadlineExceededError, toClusterUnavailable, type FailureContext } from './connection-failure.ts';
-import { GuardedTransport, type HostResolver } from './guarded-transport.ts';
+import { causeOf, DeadlineExceededError, toClusterUnavailable, tooLargeSentence, type FailureContext } from './connection-failure.ts';
+import { GuardedTransport, ResponseTooLargeError, type HostResolver } from './guarded-transport.ts';
 import { onboardServiceAccount } from './service-account-onboarding.ts';
 
 type KubernetesClient = typeof K8s;
@@ -55,7 +56,7 @@ export interface KubernetesGatewayOptions {
   onboardingTimeoutMs?: number;
   /** DNS resolution (tests answer with their own addresses); every answer is checked either way. */
   resolveHost?: HostResolver;
-  /** Largest answer kept in memory, in bytes. Default 64 MiB. */
+  /** Largest answer kept in memory, in bytes (a page of a list must fit). Default 8 MiB. */
   maxResponseBytes?: number;
 }
 
@@ -92,27 +93,54 @@ interface ListPage<T> {
 }
 type Lister<T> = (page: { limit: number; _continue?: string }) => Promise<ListPage<T>>;
 
+/**
+ * Pages through a collection, asking for `first` objects and then as many as `more` says after
+ * each page (0: stop). A page the transport refuses as too large is asked for again with half the
+ * limit (the same continue token), down to one object, and later pages keep the smaller limit: a
+ * list of big objects still arrives within HUB_MAX_CLUSTER_RESPONSE_BYTES, a page at a time.
+ * Returns the continue token of where it stopped (undefined at the end of the collection).
+ */
+async function pages<T>(list: Lister<T>, first: number, more: (page: ListPage<T>) => number): Promise<string | undefined> {
+  let wanted = first;
+  let fits = Number.POSITIVE_INFINITY;
+  let next: string | undefined;
+  for (;;) {
+    const limit = Math.min(wanted, fits);
+    let page: ListPage<T>;
+    try {
+      page = await list({ limit, ...(next ? { _continue: next } : {}) });
+    } catch (err) {
+      if (limit > 1 && causeOf(err, ResponseTooLargeError)) {
+        fits = Math.ceil(limit / 2);
+        continue;
+      }
+      throw err;
+    }
+    next = page.metadata?._continue || undefined;
+    wanted = more(page);
+    if (wanted <= 0 || !next) return next;
+  }
+}
+
 /** Counts a collection with one small request when the server reports remainingItemCount, paging otherwise. */
 async function countAll<T>(list: Lister<T>): Promise<number> {
-  let page = await list({ limit: 1 });
-  let count = page.items.length;
-  if (page.metadata?.remainingItemCount !== undefined) return count + page.metadata.remainingItemCount;
-  while (page.metadata?._continue) {
-    page = await list({ limit: PAGE_SIZE, _continue: page.metadata._continue });
+  let count = 0;
+  await pages(list, 1, (page) => {
     count += page.items.length;
-  }
+    if (page.metadata?.remainingItemCount === undefined) return PAGE_SIZE;
+    count += page.metadata.remainingItemCount;
+    return 0;
+  });
   return count;
 }
 
 /** Lists at most `max` objects, page by page. */
 async function listUpTo<T>(list: Lister<T>, max: number): Promise<{ items: T[]; truncated: boolean }> {
   const items: T[] = [];
-  let next: string | undefined;
-  do {
-    const page = await list({ limit: Math.min(PAGE_SIZE, max - items.length), ...(next ? { _continue: next } : {}) });
+  const next = await pages(list, Math.min(PAGE_SIZE, max), (page) => {
     items.push(...page.items);
-    next = page.metadata?._continue || undefined;
-  } while (next && items.length < max);
+    return Math.min(PAGE_SIZE, max - items.length);
+  });
   return { items: items.slice(0, max), truncated: next !== undefined };
 }
 
@@ -182,6 +210,9 @@ class KubernetesGateway implements ClusterGateway {
     } catch (err) {
       // Business errors (a missing ClusterRole) pass; anything else is about reaching the cluster.
       if (err instanceof AppError) throw err;
+      // Too large even a page of one object at a time: the cluster is up and answering, so this is not an outage.
+      const tooLarge = causeOf(err, ResponseTooLargeError);
+      if (tooLarge) throw new ClusterResponseTooLargeError(tooLargeSentence(this.failure.endpoint, tooLarge.limit), tooLarge.limit);
       throw toClusterUnavailable(err, this.failure);
     } finally {
       clearTimeout(timer);
@@ -236,8 +267,9 @@ class KubernetesGateway implements ClusterGateway {
         return { ok: true, version: info.gitVersion, node_count: nodeCount, latency_ms: latency };
       });
     } catch (err) {
-      const failure = err instanceof ClusterUnavailableError ? err : toClusterUnavailable(err, this.failure);
-      return { ok: false, version: null, node_count: null, latency_ms: Math.round(performance.now() - started), error: failure.message, reason: failure.reason };
+      const failure = err instanceof ClusterUnavailableError || err instanceof ClusterResponseTooLargeError ? err : toClusterUnavailable(err, this.failure);
+      const reason = failure instanceof ClusterUnavailableError ? failure.reason : 'unknown';
+      return { ok: false, version: null, node_count: null, latency_ms: Math.round(performance.now() - started), error: failure.message, reason };
     }
   }
 
