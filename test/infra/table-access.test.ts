@@ -205,7 +205,7 @@ describe('each function under the table policy of its role', () => {
     await call(`/api/v1/users/${dana.id}/unlock`, jsonPost({}, admin));
     const danaTokens = await call('/api/v1/auth/login', jsonPost({ username: 'dana', password: 'Quiet-river-passphrase-7' }));
     await call('/api/v1/auth/2fa/setup', jsonPost({}, bearer(String(danaTokens.access_token))));
-    const key = await call('/api/v1/auth/api-keys', jsonPost({ name: 'ci' }, admin), 201);
+    const key = await call('/api/v1/auth/api-keys', jsonPost({ name: 'ci', current_password: ADMIN_PASSWORD }, admin), 201);
     await call('/api/v1/auth/api-keys', { headers: admin });
 
     // clusters: register a real cluster, list, read, rename, live views, probe, deactivate.
