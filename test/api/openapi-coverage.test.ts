@@ -18,6 +18,7 @@ const NOT_OPERATIONS: { method: string; path: string; why: string }[] = [
   { method: 'ALL', path: '/*', why: 'middleware only' },
   // Swagger UI: an HTML page that renders /api/v1/openapi.json, not an operation of the API.
   { method: 'GET', path: `${API_BASE}/docs`, why: 'Swagger UI HTML' },
+  { method: 'GET', path: `${API_BASE}/docs/assets/:file`, why: 'the files Swagger UI loads' },
 ];
 
 /** The system endpoints: no authentication and no rate limit, so probes and scrapers always get through. */
