@@ -12,8 +12,12 @@ import { AppError } from '#shared/domain/errors.ts';
 import { readClusterConnection, type ClusterConnection, type KubeconfigPolicy } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import { detectProvider, type ProviderNode } from '#shared/domain/clusters/provider.ts';
 import {
+  ClusterApiError,
   ClusterResponseTooLargeError,
   ClusterUnavailableError,
+  type ApiDiscovery,
+  type ApplyAnswer,
+  type ApplyOptions,
   type ClusterCredentials,
   type ClusterEvent,
   type ClusterGateway,
@@ -22,17 +26,32 @@ import {
   type ClusterSummary,
   type ClusterVersion,
   type ConnectionTest,
+  type DeleteAnswer,
+  type DeleteOptions,
   type EventQuery,
+  type KubernetesObject,
+  type ListQuery,
   type NamespaceInfo,
   type NodeCounts,
+  type ObjectAnswer,
+  type ObjectList,
   type OnboardedServiceAccount,
+  type PatchOptions,
+  type PatchType,
+  type ResourceCollection,
+  type ResourceObjectRef,
   type ServiceAccountRequest,
   type WorkloadQuery,
   type Workloads,
 } from '#shared/ports/cluster-gateway.ts';
 import { causeOf, DeadlineExceededError, toClusterUnavailable, tooLargeSentence, type FailureContext } from './connection-failure.ts';
 import { GuardedTransport, ResponseTooLargeError, type HostResolver } from './guarded-transport.ts';
+import { discoverApiResources } from './api-discovery.ts';
+import { clampLimit, countAll, forbiddenAsNull, iso, listUpTo, typedLister } from './list-pages.ts';
+import { ResourceApi } from './resource-api.ts';
 import { onboardServiceAccount } from './service-account-onboarding.ts';
+import { clusterSummary } from './summary-view.ts';
+import { clusterWorkloads } from './workloads-view.ts';
 
 type KubernetesClient = typeof K8s;
 
@@ -62,11 +81,8 @@ export interface KubernetesGatewayOptions {
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_ONBOARDING_TIMEOUT_MS = 20_000;
-const PAGE_SIZE = 500;
 const MAX_NAMESPACES = 10_000;
 const MAX_NODES_SCANNED = 10_000;
-const DEFAULT_WORKLOAD_LIMIT = 500;
-const MAX_WORKLOAD_LIMIT = 5_000;
 const DEFAULT_EVENT_LIMIT = 50;
 const MAX_EVENT_LIMIT = 500;
 /** Events are not sorted by the API server: the newest are picked from at most this many. */
@@ -81,79 +97,11 @@ export function createKubernetesGatewayFactory(options: KubernetesGatewayOptions
 
 interface Apis {
   core: K8s.CoreV1Api;
-  apps: K8s.AppsV1Api;
-  batch: K8s.BatchV1Api;
   rbac: K8s.RbacAuthorizationV1Api;
   version: K8s.VersionApi;
 }
 
-interface ListPage<T> {
-  items: T[];
-  metadata?: { _continue?: string; remainingItemCount?: number };
-}
-type Lister<T> = (page: { limit: number; _continue?: string }) => Promise<ListPage<T>>;
-
-/**
- * Pages through a collection, asking for `first` objects and then as many as `more` says after
- * each page (0: stop). A page the transport refuses as too large is asked for again with half the
- * limit (the same continue token), down to one object, and later pages keep the smaller limit: a
- * list of big objects still arrives within HUB_MAX_CLUSTER_RESPONSE_BYTES, a page at a time.
- * Returns the continue token of where it stopped (undefined at the end of the collection).
- */
-async function pages<T>(list: Lister<T>, first: number, more: (page: ListPage<T>) => number): Promise<string | undefined> {
-  let wanted = first;
-  let fits = Number.POSITIVE_INFINITY;
-  let next: string | undefined;
-  for (;;) {
-    const limit = Math.min(wanted, fits);
-    let page: ListPage<T>;
-    try {
-      page = await list({ limit, ...(next ? { _continue: next } : {}) });
-    } catch (err) {
-      if (limit > 1 && causeOf(err, ResponseTooLargeError)) {
-        fits = Math.ceil(limit / 2);
-        continue;
-      }
-      throw err;
-    }
-    next = page.metadata?._continue || undefined;
-    wanted = more(page);
-    if (wanted <= 0 || !next) return next;
-  }
-}
-
-/** Counts a collection with one small request when the server reports remainingItemCount, paging otherwise. */
-async function countAll<T>(list: Lister<T>): Promise<number> {
-  let count = 0;
-  await pages(list, 1, (page) => {
-    count += page.items.length;
-    if (page.metadata?.remainingItemCount === undefined) return PAGE_SIZE;
-    count += page.metadata.remainingItemCount;
-    return 0;
-  });
-  return count;
-}
-
-/** Lists at most `max` objects, page by page. */
-async function listUpTo<T>(list: Lister<T>, max: number): Promise<{ items: T[]; truncated: boolean }> {
-  const items: T[] = [];
-  const next = await pages(list, Math.min(PAGE_SIZE, max), (page) => {
-    items.push(...page.items);
-    return Math.min(PAGE_SIZE, max - items.length);
-  });
-  return { items: items.slice(0, max), truncated: next !== undefined };
-}
-
-const iso = (value: Date | string | undefined | null): string | null => {
-  if (!value) return null;
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-};
-
 const isReady = (node: K8s.V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-
-const clampLimit = (value: number | undefined, fallback: number, max: number) =>
-  value === undefined || !Number.isFinite(value) ? fallback : Math.min(Math.max(1, Math.floor(value)), max);
 
 class KubernetesGateway implements ClusterGateway {
   private readonly connection?: ClusterConnection;
@@ -191,11 +139,31 @@ class KubernetesGateway implements ClusterGateway {
     });
   }
 
-  /** Runs `work` with fresh API clients bound to one deadline; every failure leaves as ClusterUnavailableError. */
+  /** Runs `work` with fresh typed API clients bound to one deadline; every failure leaves as ClusterUnavailableError. */
   private async call<T>(work: (apis: Apis, signal: AbortSignal) => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
-    if (this.unusable || !this.transport || !this.connection) throw this.unusable ?? new ClusterUnavailableError('unknown', 'The cluster gateway is not usable.');
+    this.usable();
     // Loading the client is the hub's own cost, not the cluster's: it happens before the clock starts.
     const k8s = await loadKubernetesClient();
+    return this.withDeadline((signal) => work(this.apis(k8s, this.transport!, signal), signal), timeoutMs);
+  }
+
+  /** Runs `work` with the generic resource calls (plain JSON over the transport, no client loaded) bound to one deadline. */
+  private async bounded<T>(work: (api: ResourceApi) => Promise<T>): Promise<T> {
+    this.usable();
+    const transport = this.transport!;
+    const prefix = new URL(this.connection!.summary.server).pathname.replace(/\/+$/, '');
+    return this.withDeadline((signal) => work(new ResourceApi((req) => transport.request({ ...req, signal }), prefix, this.failure.secrets)), this.timeoutMs);
+  }
+
+  private usable(): void {
+    if (this.unusable || !this.transport || !this.connection) throw this.unusable ?? new ClusterUnavailableError('unknown', 'The cluster gateway is not usable.');
+  }
+
+  /**
+   * One deadline for everything `work` sends. Business errors and the cluster's refusals
+   * (ClusterApiError) pass; anything else is about reaching the cluster.
+   */
+  private async withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
     const controller = new AbortController();
     const deadline = new DeadlineExceededError(timeoutMs);
     let timer: NodeJS.Timeout | undefined;
@@ -206,10 +174,9 @@ class KubernetesGateway implements ClusterGateway {
       }, timeoutMs);
     });
     try {
-      return await Promise.race([work(this.apis(k8s, this.transport, controller.signal), controller.signal), expired]);
+      return await Promise.race([work(controller.signal), expired]);
     } catch (err) {
-      // Business errors (a missing ClusterRole) pass; anything else is about reaching the cluster.
-      if (err instanceof AppError) throw err;
+      if (err instanceof AppError || err instanceof ClusterApiError) throw err;
       // Too large even a page of one object at a time: the cluster is up and answering, so this is not an outage.
       const tooLarge = causeOf(err, ResponseTooLargeError);
       if (tooLarge) throw new ClusterResponseTooLargeError(tooLargeSentence(this.failure.endpoint, tooLarge.limit), tooLarge.limit);
@@ -249,8 +216,6 @@ class KubernetesGateway implements ClusterGateway {
     });
     return {
       core: new k8s.CoreV1Api(config),
-      apps: new k8s.AppsV1Api(config),
-      batch: new k8s.BatchV1Api(config),
       rbac: new k8s.RbacAuthorizationV1Api(config),
       version: new k8s.VersionApi(config),
     };
@@ -263,7 +228,7 @@ class KubernetesGateway implements ClusterGateway {
         started = performance.now(); // the round trip, not the client's first load
         const info = await version.getCode();
         const latency = Math.round(performance.now() - started);
-        const nodeCount = await countAll((p) => core.listNode(p)).catch(forbiddenAsNull);
+        const nodeCount = await countAll(typedLister((p) => core.listNode(p))).catch(forbiddenAsNull);
         return { ok: true, version: info.gitVersion, node_count: nodeCount, latency_ms: latency };
       });
     } catch (err) {
@@ -278,7 +243,7 @@ class KubernetesGateway implements ClusterGateway {
       const started = performance.now();
       const info = await version.getCode();
       const latency = Math.round(performance.now() - started);
-      const nodes = await listUpTo((p) => core.listNode(p), MAX_NODES_SCANNED).catch(forbiddenAsNull);
+      const nodes = await listUpTo(typedLister((p) => core.listNode(p)), MAX_NODES_SCANNED).catch(forbiddenAsNull);
       const sample: ProviderNode[] = (nodes?.items ?? []).slice(0, PROVIDER_SAMPLE).map((n) => ({
         name: n.metadata?.name ?? '',
         labels: n.metadata?.labels ?? {},
@@ -303,14 +268,14 @@ class KubernetesGateway implements ClusterGateway {
 
   async nodes(): Promise<NodeCounts> {
     return this.call(async ({ core }) => {
-      const { items } = await listUpTo((p) => core.listNode(p), MAX_NODES_SCANNED);
+      const { items } = await listUpTo(typedLister((p) => core.listNode(p)), MAX_NODES_SCANNED);
       return { node_count: items.length, ready_node_count: items.filter(isReady).length };
     });
   }
 
   async namespaces(): Promise<NamespaceInfo[]> {
     return this.call(async ({ core }) => {
-      const { items } = await listUpTo((p) => core.listNamespace(p), MAX_NAMESPACES);
+      const { items } = await listUpTo(typedLister((p) => core.listNamespace(p)), MAX_NAMESPACES);
       return items.map((ns) => ({
         name: ns.metadata?.name ?? '',
         status: ns.status?.phase ?? 'Active',
@@ -322,59 +287,12 @@ class KubernetesGateway implements ClusterGateway {
 
   /** Counts the credential may not read come back null (the `view` ClusterRole cannot list nodes). */
   async summary(): Promise<ClusterSummary> {
-    return this.call(async ({ core, apps }) => {
-      const [nodes, namespaces, pods, deployments, services] = await Promise.all([
-        countAll((p) => core.listNode(p)).catch(forbiddenAsNull),
-        countAll((p) => core.listNamespace(p)).catch(forbiddenAsNull),
-        countAll((p) => core.listPodForAllNamespaces(p)).catch(forbiddenAsNull),
-        countAll((p) => apps.listDeploymentForAllNamespaces(p)).catch(forbiddenAsNull),
-        countAll((p) => core.listServiceForAllNamespaces(p)).catch(forbiddenAsNull),
-      ]);
-      return { node_count: nodes, namespace_count: namespaces, pod_count: pods, deployment_count: deployments, service_count: services };
-    });
+    return this.bounded((api) => clusterSummary((collection, query) => api.list(collection, query)));
   }
 
   /** Kinds the credential may not list come back null; the others are still listed. */
   async workloads(query: WorkloadQuery = {}): Promise<Workloads> {
-    const limit = clampLimit(query.limit, DEFAULT_WORKLOAD_LIMIT, MAX_WORKLOAD_LIMIT);
-    const namespace = query.namespace;
-    return this.call(async ({ apps, batch }) => {
-      const [deployments, statefulsets, daemonsets, jobs, cronjobs] = await Promise.all([
-        listUpTo((p) => (namespace ? apps.listNamespacedDeployment({ namespace, ...p }) : apps.listDeploymentForAllNamespaces(p)), limit).catch(forbiddenAsNull),
-        listUpTo((p) => (namespace ? apps.listNamespacedStatefulSet({ namespace, ...p }) : apps.listStatefulSetForAllNamespaces(p)), limit).catch(forbiddenAsNull),
-        listUpTo((p) => (namespace ? apps.listNamespacedDaemonSet({ namespace, ...p }) : apps.listDaemonSetForAllNamespaces(p)), limit).catch(forbiddenAsNull),
-        listUpTo((p) => (namespace ? batch.listNamespacedJob({ namespace, ...p }) : batch.listJobForAllNamespaces(p)), limit).catch(forbiddenAsNull),
-        listUpTo((p) => (namespace ? batch.listNamespacedCronJob({ namespace, ...p }) : batch.listCronJobForAllNamespaces(p)), limit).catch(forbiddenAsNull),
-      ]);
-      const id = (m: K8s.V1ObjectMeta | undefined) => ({ name: m?.name ?? '', namespace: m?.namespace ?? '' });
-      return {
-        deployments: deployments && deployments.items.map((d) => ({
-          ...id(d.metadata),
-          ready: d.status?.readyReplicas ?? 0,
-          desired: d.spec?.replicas ?? 1,
-          updated: d.status?.updatedReplicas ?? 0,
-          available: d.status?.availableReplicas ?? 0,
-        })),
-        statefulsets: statefulsets && statefulsets.items.map((s) => ({ ...id(s.metadata), ready: s.status?.readyReplicas ?? 0, desired: s.spec?.replicas ?? 1 })),
-        daemonsets: daemonsets && daemonsets.items.map((d) => ({ ...id(d.metadata), ready: d.status?.numberReady ?? 0, desired: d.status?.desiredNumberScheduled ?? 0 })),
-        jobs: jobs && jobs.items.map((j) => ({
-          ...id(j.metadata),
-          status: jobStatus(j),
-          succeeded: j.status?.succeeded ?? 0,
-          failed: j.status?.failed ?? 0,
-          active: j.status?.active ?? 0,
-          completions: j.spec?.completions ?? null,
-        })),
-        cronjobs: cronjobs && cronjobs.items.map((c) => ({
-          ...id(c.metadata),
-          schedule: c.spec?.schedule ?? '',
-          suspended: c.spec?.suspend ?? false,
-          active: c.status?.active?.length ?? 0,
-          last_schedule: iso(c.status?.lastScheduleTime),
-        })),
-        truncated: [deployments, statefulsets, daemonsets, jobs, cronjobs].some((l) => l?.truncated === true),
-      };
-    });
+    return this.bounded((api) => clusterWorkloads((collection, q) => api.list(collection, q), query));
   }
 
   async events(query: EventQuery = {}): Promise<ClusterEvent[]> {
@@ -382,7 +300,7 @@ class KubernetesGateway implements ClusterGateway {
     const namespace = query.namespace;
     return this.call(async ({ core }) => {
       const { items } = await listUpTo(
-        (p) => (namespace ? core.listNamespacedEvent({ namespace, ...p }) : core.listEventForAllNamespaces(p)),
+        typedLister((p) => (namespace ? core.listNamespacedEvent({ namespace, ...p }) : core.listEventForAllNamespaces(p))),
         EVENTS_SCANNED,
       );
       const seen = (e: K8s.CoreV1Event) => iso(e.lastTimestamp) ?? iso(e.eventTime) ?? iso(e.series?.lastObservedTime) ?? iso(e.metadata?.creationTimestamp);
@@ -402,6 +320,30 @@ class KubernetesGateway implements ClusterGateway {
     });
   }
 
+  async discover(): Promise<ApiDiscovery> {
+    return this.bounded((api) => discoverApiResources(api));
+  }
+
+  async list(collection: ResourceCollection, query?: ListQuery): Promise<ObjectList> {
+    return this.bounded((api) => api.list(collection, query));
+  }
+
+  async get(ref: ResourceObjectRef): Promise<ObjectAnswer> {
+    return this.bounded((api) => api.get(ref));
+  }
+
+  async patch(ref: ResourceObjectRef, type: PatchType, patch: unknown, options?: PatchOptions): Promise<ObjectAnswer> {
+    return this.bounded((api) => api.patch(ref, type, patch, options));
+  }
+
+  async apply(ref: ResourceObjectRef, object: KubernetesObject, options: ApplyOptions): Promise<ApplyAnswer> {
+    return this.bounded((api) => api.apply(ref, object, options));
+  }
+
+  async delete(ref: ResourceObjectRef, options?: DeleteOptions): Promise<DeleteAnswer> {
+    return this.bounded((api) => api.delete(ref, options));
+  }
+
   async onboardServiceAccount(request: ServiceAccountRequest): Promise<OnboardedServiceAccount> {
     return this.call((apis, signal) => onboardServiceAccount(apis, this.connection!, request, signal), this.onboardingTimeoutMs);
   }
@@ -409,21 +351,4 @@ class KubernetesGateway implements ClusterGateway {
   close(): void {
     this.transport?.close();
   }
-}
-
-function jobStatus(job: K8s.V1Job): 'running' | 'complete' | 'failed' | 'suspended' {
-  const conditions = job.status?.conditions ?? [];
-  if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return 'complete';
-  if (conditions.some((c) => c.type === 'Failed' && c.status === 'True')) return 'failed';
-  if (job.spec?.suspend) return 'suspended';
-  return 'running';
-}
-
-/**
- * A part of a view the credential may not read (HTTP 403) is reported as unknown, so the parts it
- * may read still answer. Only 403: a refused credential (401) or an unreachable cluster fails the call.
- */
-function forbiddenAsNull(err: unknown): null {
-  if ((err as { code?: unknown } | null)?.code === 403) return null;
-  throw err;
 }
