@@ -6,6 +6,11 @@
  * and models are used; its transport is not: requests go through GuardedTransport, built per
  * cluster from the re-checked kubeconfig, so exec plugins, files, proxies and redirects are out
  * of reach and no connection or credential cache is shared between clusters.
+ *
+ * Objects of any kind (discovery, list, get, patch, apply, delete) need no typed API: they are
+ * plain JSON over the same transport (resource-api.ts, api-discovery.ts), and the summary and
+ * workloads views are built on that generic list. Only the calls that use the typed client's
+ * models (connection test, inspection, nodes, namespaces, events, onboarding) load it.
  */
 import type * as K8s from '@kubernetes/client-node';
 import { AppError } from '#shared/domain/errors.ts';
@@ -47,7 +52,8 @@ import {
 import { causeOf, DeadlineExceededError, toClusterUnavailable, tooLargeSentence, type FailureContext } from './connection-failure.ts';
 import { GuardedTransport, ResponseTooLargeError, type HostResolver } from './guarded-transport.ts';
 import { discoverApiResources } from './api-discovery.ts';
-import { clampLimit, countAll, forbiddenAsNull, iso, listUpTo, typedLister } from './list-pages.ts';
+import { recentEvents } from './events-view.ts';
+import { countAll, forbiddenAsNull, iso, listUpTo, typedLister } from './list-pages.ts';
 import { ResourceApi } from './resource-api.ts';
 import { onboardServiceAccount } from './service-account-onboarding.ts';
 import { clusterSummary } from './summary-view.ts';
@@ -83,10 +89,6 @@ const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_ONBOARDING_TIMEOUT_MS = 20_000;
 const MAX_NAMESPACES = 10_000;
 const MAX_NODES_SCANNED = 10_000;
-const DEFAULT_EVENT_LIMIT = 50;
-const MAX_EVENT_LIMIT = 500;
-/** Events are not sorted by the API server: the newest are picked from at most this many. */
-const EVENTS_SCANNED = 2_000;
 /** Nodes whose labels feed provider detection. */
 const PROVIDER_SAMPLE = 20;
 
@@ -296,28 +298,7 @@ class KubernetesGateway implements ClusterGateway {
   }
 
   async events(query: EventQuery = {}): Promise<ClusterEvent[]> {
-    const limit = clampLimit(query.limit, DEFAULT_EVENT_LIMIT, MAX_EVENT_LIMIT);
-    const namespace = query.namespace;
-    return this.call(async ({ core }) => {
-      const { items } = await listUpTo(
-        typedLister((p) => (namespace ? core.listNamespacedEvent({ namespace, ...p }) : core.listEventForAllNamespaces(p))),
-        EVENTS_SCANNED,
-      );
-      const seen = (e: K8s.CoreV1Event) => iso(e.lastTimestamp) ?? iso(e.eventTime) ?? iso(e.series?.lastObservedTime) ?? iso(e.metadata?.creationTimestamp);
-      return items
-        .map((e) => ({
-          type: e.type ?? 'Normal',
-          reason: e.reason ?? '',
-          message: e.message ?? '',
-          namespace: e.metadata?.namespace ?? '',
-          object: { kind: e.involvedObject?.kind ?? '', name: e.involvedObject?.name ?? '', namespace: e.involvedObject?.namespace ?? null },
-          count: e.count ?? e.series?.count ?? 1,
-          first_seen: iso(e.firstTimestamp) ?? iso(e.eventTime) ?? iso(e.metadata?.creationTimestamp),
-          last_seen: seen(e),
-        }))
-        .sort((a, b) => (b.last_seen ?? '').localeCompare(a.last_seen ?? ''))
-        .slice(0, limit);
-    });
+    return this.call(({ core }) => recentEvents(core, query));
   }
 
   async discover(): Promise<ApiDiscovery> {
