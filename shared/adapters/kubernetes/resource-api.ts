@@ -134,7 +134,10 @@ export class ResourceApi {
     private readonly secrets: string[],
   ) {}
 
-  /** GET of any path under the server, for discovery; answers the parsed body, its content type and warnings. */
+  /**
+   * GET of any path under the server, for discovery; answers the parsed body, its content type and
+   * warnings. A refusal names the path in its resource's `plural` (discovery documents are no kind).
+   */
   async getPath(path: string, accept = 'application/json'): Promise<{ body: unknown; contentType: string; warnings: string[] }> {
     const res = await this.send({ method: 'GET', path: `${this.prefix}${path}`, headers: { accept } });
     if (res.status >= 400) this.refuse(res, 'get', { group: '', version: '', plural: path });
