@@ -160,7 +160,8 @@ export async function startDynamoDbLocal(options: {
   let exited = false;
   child.on('exit', () => (exited = true));
   const client = localDynamoDbClient(endpoint);
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  // A JVM starting on a busy 2-core machine (a test run beside two clusters) can take well over 30 s.
+  const deadline = Date.now() + (options.timeoutMs ?? 90_000);
   try {
     for (;;) {
       if (exited) throw new Error(`DynamoDB Local exited during start: ${output.trim().split('\n').slice(-3).join(' / ') || 'no output'}`);
@@ -168,7 +169,7 @@ export async function startDynamoDbLocal(options: {
         await client.send(new ListTablesCommand({ Limit: 1 }));
         break;
       } catch {
-        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${options.timeoutMs ?? 30_000} ms.`);
+        if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${options.timeoutMs ?? 90_000} ms.`);
         await new Promise((r) => setTimeout(r, 200));
       }
     }

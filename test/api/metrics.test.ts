@@ -120,7 +120,8 @@ describe('rate limits', () => {
 });
 
 describe('metrics when the table is unreachable', () => {
-  it('still answers, with database_up and inventory_up at 0', async () => {
+  // It starts a DynamoDB Local of its own (a JVM), which a busy machine takes long to start.
+  it('still answers, with database_up and inventory_up at 0', { timeout: 180_000 }, async () => {
     const { hub: own, database: db } = await startTestHubOnOwnDatabase();
     try {
       const up = await scrape(own);

@@ -52,7 +52,8 @@ describe('system endpoints over real HTTP', () => {
 });
 
 describe('health when the table is unreachable', () => {
-  it('answers 503 unhealthy with the database down', async () => {
+  // It starts a DynamoDB Local of its own (a JVM), which a busy machine takes long to start.
+  it('answers 503 unhealthy with the database down', { timeout: 180_000 }, async () => {
     const { hub: own, database: db } = await startTestHubOnOwnDatabase();
     try {
       expect((await own.fetch('/health')).status).toBe(200);

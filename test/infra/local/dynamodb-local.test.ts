@@ -43,7 +43,7 @@ function alive(pid: number): boolean {
   return !isZombie(pid);
 }
 
-describe('DynamoDB Local', { timeout: 90_000 }, () => {
+describe('DynamoDB Local', { timeout: 180_000 }, () => {
   it('listens on 127.0.0.1 only, with its data on disk (npm start)', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'clusterhub-ddb-'));
     dirs.push(dataDir);

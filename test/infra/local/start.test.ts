@@ -39,7 +39,7 @@ function start(env: Record<string, string>): Started {
   return { child, output: () => output, exited };
 }
 
-async function waitFor(started: Started, text: string, ms = 60_000) {
+async function waitFor(started: Started, text: string, ms = 150_000) {
   const deadline = Date.now() + ms;
   while (!started.output().includes(text)) {
     if (started.child.exitCode !== null) throw new Error(`exited early:\n${started.output()}`);
@@ -96,7 +96,7 @@ describe('npm start (the local run)', () => {
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
     expect(javaProcessesFor(dataDir)).toBe(0);
-  }, 120_000);
+  }, 240_000);
 
   it.each([
     [{ PORT: 'eighty' }, /PORT="eighty" is not a port number/],
@@ -146,7 +146,7 @@ function rawRequest(port: number, method: string, path: string, headers: Record<
   });
 }
 
-describe('npm start, as seen from the network and from a browser', { timeout: 60_000 }, () => {
+describe('npm start, as seen from the network and from a browser', { timeout: 180_000 }, () => {
   let run: Started;
   let port: number;
   beforeAll(async () => {
@@ -154,7 +154,7 @@ describe('npm start, as seen from the network and from a browser', { timeout: 60
     // The mode in which a request that gets through acts as admin.
     run = start({ PORT: String(port), HUB_DATA_DIR: tempDir('clusterhub-origin-'), HUB_AUTH_MODE: 'disabled' });
     await waitFor(run, 'Press Ctrl-C');
-  }, 120_000);
+  }, 240_000);
   afterAll(async () => {
     run.child.kill('SIGTERM');
     await run.exited;
