@@ -23,7 +23,7 @@ export function localRequestGuard(served: { host: string; port: number }) {
     const own = host === undefined ? undefined : hostAllowed(host);
     if (!own) {
       throw new AppError(
-        421,
+        'misdirected',
         'MISDIRECTED_REQUEST',
         `This server answers requests addressed to http://127.0.0.1:${served.port} (or localhost, [::1]${isWildcard(served.host) ? ', or an IP address' : isLoopbackHost(served.host) ? '' : `, ${served.host}`}) only: the Host header names another server.`,
       );
@@ -33,7 +33,7 @@ export function localRequestGuard(served: { host: string; port: number }) {
       const site = c.req.header('sec-fetch-site');
       const crossOrigin = origin !== undefined ? originOf(origin) !== own : site !== undefined && site !== 'same-origin' && site !== 'none';
       if (crossOrigin) {
-        throw new AppError(403, 'CROSS_ORIGIN_REQUEST', `Changes are accepted from the hub's own origin (${own}) only, not from another web page.`);
+        throw new AppError('forbidden', 'CROSS_ORIGIN_REQUEST', `Changes are accepted from the hub's own origin (${own}) only, not from another web page.`);
       }
     }
     await next();

@@ -2,21 +2,14 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { randomUUID } from 'node:crypto';
 import type { RateTier } from '#shared/config/config.ts';
-import { AppError, AuthenticationError } from '#shared/domain/errors.ts';
+import { AppError, AuthenticationError, RateLimitError } from '#shared/domain/errors.ts';
 import { authorizeCluster, requireRole, type Principal, type Role } from '#shared/domain/identity/access.ts';
 import { authenticateAccessToken, authenticateApiKey } from '#shared/domain/identity/authentication.ts';
 import { redact } from '#shared/observability/logger.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { clientIp, sourceKey } from './client-ip.ts';
 import type { AppEnv, AuditNote } from './env.ts';
-
-export class RateLimitError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super(429, 'RATE_LIMIT_EXCEEDED', `Too many requests: retry after ${retryAfterSeconds} seconds.`, {
-      retry_after_seconds: retryAfterSeconds,
-    });
-  }
-}
+import { httpStatusOf } from './problem.ts';
 
 export interface GuardOptions {
   /** `public` routes (login, refresh) run without a principal and are limited per client IP. */
@@ -75,7 +68,7 @@ export function guards(deps: Dependencies) {
         reachedRoute = true;
         await next();
       } catch (err) {
-        if (!reachedRoute) refusedWith = err instanceof AppError ? err.status : 500;
+        if (!reachedRoute) refusedWith = err instanceof AppError ? httpStatusOf(err.kind) : 500;
         throw err;
       } finally {
         if (audited && worthAuditing(refusedWith) && c.res.status !== 429) {

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError } from '#shared/domain/errors.ts';
+import { AppError, type ErrorKind } from '#shared/domain/errors.ts';
 import type { AppEnv } from './env.ts';
 
 const titles: Record<number, string> = {
@@ -21,6 +21,27 @@ const titles: Record<number, string> = {
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
 };
+
+/** The one table from an error's kind to the status it answers with. */
+const statusOfKind: Readonly<Record<ErrorKind, ContentfulStatusCode>> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  misdirected: 421,
+  unprocessable: 422,
+  locked: 423,
+  rate_limited: 429,
+  upstream_too_large: 502,
+  unavailable: 503,
+};
+
+/** The HTTP status an error of `kind` answers with. */
+export function httpStatusOf(kind: ErrorKind): ContentfulStatusCode {
+  return statusOfKind[kind];
+}
 
 /** The RFC 9457 problem document clusterhub answers every error with. */
 export interface Problem {
@@ -60,9 +81,9 @@ export function problemResponse(
 /** The one place where thrown errors become HTTP responses. */
 export function handleError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof AppError) {
-    const response = problemResponse(c, err.status, err.code, err.message, err.extra);
-    if (err.status === 429 && typeof err.extra.retry_after_seconds === 'number') {
-      response.headers.set('Retry-After', String(err.extra.retry_after_seconds));
+    const response = problemResponse(c, httpStatusOf(err.kind), err.code, err.message, err.details);
+    if (err.kind === 'rate_limited' && typeof err.details.retry_after_seconds === 'number') {
+      response.headers.set('Retry-After', String(err.details.retry_after_seconds));
     }
     return response;
   }

@@ -9,7 +9,6 @@
  * cluster cannot be reached (which counts towards its circuit breaker) and ClusterApiError when it
  * answered and refused the request (which does not).
  */
-import { AppError, UnavailableError } from '#shared/domain/errors.ts';
 import type { CheckedKubeconfig, KubeconfigSummary } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import type { ClusterProvider } from '#shared/domain/clusters/provider.ts';
 
@@ -21,45 +20,8 @@ export type { KubeconfigSummary };
 export const CONNECTION_FAILURE_REASONS = ['tls', 'dns', 'refused', 'unauthorized', 'timeout', 'forbidden', 'unknown'] as const;
 export type ConnectionFailureReason = (typeof CONNECTION_FAILURE_REASONS)[number];
 
-/**
- * A live view could not be answered: the cluster is down, slow, or refuses the credential.
- * Becomes 503 CLUSTER_UNAVAILABLE with `reason`, except that live views answer a credential the
- * cluster refuses (`unauthorized`, `forbidden`) with 422; the message never holds a credential.
- */
-export class ClusterUnavailableError extends UnavailableError {
-  constructor(
-    readonly reason: ConnectionFailureReason,
-    message: string,
-  ) {
-    super(message, 'CLUSTER_UNAVAILABLE', { reason });
-  }
-}
-
-/**
- * The cluster answered with more than the hub keeps in memory for one answer
- * (HUB_MAX_CLUSTER_RESPONSE_BYTES), even a page of a single object: 502 CLUSTER_RESPONSE_TOO_LARGE.
- * The cluster is up and answering, so this does not count towards its circuit breaker.
- */
-export class ClusterResponseTooLargeError extends AppError {
-  constructor(message: string, limitBytes: number) {
-    super(502, 'CLUSTER_RESPONSE_TOO_LARGE', message, { limit_bytes: limitBytes });
-  }
-}
-
-/** The hub could not connect to a cluster it was asked to register: 422 CLUSTER_UNREACHABLE with `reason`. */
-export class ClusterUnreachableError extends AppError {
-  constructor(
-    readonly reason: ConnectionFailureReason,
-    message: string,
-  ) {
-    super(422, 'CLUSTER_UNREACHABLE', message, { reason });
-  }
-
-  /** The registration-time form of a gateway failure. */
-  static from(err: ClusterUnavailableError): ClusterUnreachableError {
-    return new ClusterUnreachableError(err.reason, err.message);
-  }
-}
+// What the gateway throws, declared with the clusters context's errors.
+export { ClusterResponseTooLargeError, ClusterUnavailableError, ClusterUnreachableError } from '#shared/domain/clusters/errors.ts';
 
 /** GET /version, in short. */
 export interface ClusterVersion {

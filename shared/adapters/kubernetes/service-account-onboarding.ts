@@ -14,7 +14,7 @@
  * existing account would hand that role to whatever already runs as it.
  */
 import type * as K8s from '@kubernetes/client-node';
-import { ClusterForbiddenError } from '#shared/domain/clusters/cluster.ts';
+import { ClusterForbiddenError } from '#shared/domain/clusters/errors.ts';
 import { ConflictError, InputError } from '#shared/domain/errors.ts';
 import { buildKubeconfig, type ClusterConnection } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import type { OnboardedServiceAccount, ServiceAccountRequest } from '#shared/ports/cluster-gateway.ts';

@@ -1,4 +1,3 @@
-import { AppError } from '#shared/domain/errors.ts';
 import type { Page } from '#shared/http/pagination.ts';
 
 export const CLUSTER_STATUSES = ['connected', 'disconnected', 'unknown'] as const;
@@ -60,16 +59,6 @@ export interface ClusterObservation {
   lastConnected?: string;
   /** The failure as shown (shownFailureText), or null after a success. */
   lastError: string | null;
-}
-
-/**
- * The cluster refused the hub's own credential an operation (HTTP 403): the cluster is reachable,
- * so this is not CLUSTER_UNAVAILABLE, and not the caller's 403 either. 422 CLUSTER_FORBIDDEN.
- */
-export class ClusterForbiddenError extends AppError {
-  constructor(message: string) {
-    super(422, 'CLUSTER_FORBIDDEN', message, { reason: 'forbidden' });
-  }
 }
 
 export interface ClusterListFilter {

@@ -1,27 +1,13 @@
 import { AppError, NotFoundError, UnavailableError } from '#shared/domain/errors.ts';
-import {
-  ClusterUnavailableError,
-  type ClusterGateway,
-  type ConnectionFailureReason,
-  type ConnectionTest,
-} from '#shared/ports/cluster-gateway.ts';
+import type { ClusterGateway, ConnectionFailureReason, ConnectionTest } from '#shared/ports/cluster-gateway.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
-import { ClusterForbiddenError, type ClusterObservation, type ClusterRecord } from './cluster.ts';
+import type { ClusterObservation, ClusterRecord } from './cluster.ts';
 import { storedCredentials } from './credentials.ts';
+import { ClusterCredentialRejectedError, ClusterForbiddenError, ClusterUnavailableError } from './errors.ts';
 import { shownFailureText } from './failure-text.ts';
 import { clusterView } from './registry.ts';
 
 const OVERVIEW_EVENTS = 10;
-
-/**
- * The cluster did not accept the hub's stored credential (HTTP 401): it is reachable, but the
- * credential is wrong, expired or revoked and must be replaced. 422 CLUSTER_CREDENTIAL_REJECTED.
- */
-export class ClusterCredentialRejectedError extends AppError {
-  constructor(message: string) {
-    super(422, 'CLUSTER_CREDENTIAL_REJECTED', message, { reason: 'unauthorized' });
-  }
-}
 
 /**
  * The cluster answered and refused the hub's credential (401) or this request (403). It is
@@ -109,7 +95,7 @@ export async function clusterStatus(deps: ClusterDeps, cluster: ClusterRecord) {
     if (!(err instanceof UnavailableError || err instanceof ClusterCredentialRejectedError || err instanceof ClusterForbiddenError)) throw err;
     const error = shownFailureText(err.message);
     observation = { status: 'disconnected', checkedAt: now, lastError: error };
-    extra = { error, reason: String(err.extra.reason ?? 'unknown') };
+    extra = { error, reason: String(err.details.reason ?? 'unknown') };
   }
   const stored = await deps.clusters.recordObservation(cluster.id, observation);
   if (!stored) throw new NotFoundError(`Cluster ${cluster.id} does not exist.`);

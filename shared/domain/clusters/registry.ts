@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, ForbiddenError, InputError, NotFoundError } from '#shared/domain/errors.ts';
 import { authorizeCluster, canSeeCluster, clusterRoleOf, type Principal } from '#shared/domain/identity/access.ts';
-import { ClusterUnavailableError, ClusterUnreachableError, type ClusterInspection } from '#shared/ports/cluster-gateway.ts';
+import type { ClusterInspection } from '#shared/ports/cluster-gateway.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
 import type { ClusterListFilter, ClusterRecord } from './cluster.ts';
 import { consumeImport, deleteOrphan, hasCredentialSource, newCredentialSecretName, replaceCredential, resolveCredentials, type CredentialSource } from './credentials.ts';
+import { ClusterUnavailableError, ClusterUnreachableError } from './errors.ts';
 import { shownFailureText } from './failure-text.ts';
 import type { CheckedKubeconfig } from './kubeconfig-policy.ts';
 

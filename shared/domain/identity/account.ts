@@ -3,8 +3,9 @@ import { AuthenticationError, ConflictError, ForbiddenError, InputError, NotFoun
 import type { Page } from '#shared/http/pagination.ts';
 import type { Principal } from './access.ts';
 import { apiKeyExpiry, ownerStampOf } from './api-keys.ts';
-import { AccountLockedError, checkOwnProof, checkTotp, isLocked } from './authentication.ts';
+import { checkOwnProof, checkTotp, isLocked } from './authentication.ts';
 import { retireBootstrapPassword } from './bootstrap.ts';
+import { AccountLockedError } from './errors.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import type { ApiKeyRecord, UserRecord } from './ports.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, AuthenticationError } from '#shared/domain/errors.ts';
+import { AuthenticationError } from '#shared/domain/errors.ts';
 import type { Principal } from './access.ts';
 import { ACCESS_TOKEN_SECONDS } from './access-tokens.ts';
 import { apiKeyExpiry, keyStillHeldBy } from './api-keys.ts';
+import { AccountLockedError } from './errors.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import type { UserRecord } from './ports.ts';
 import { admitLoginAttempt, isKnownSource, loginAbandoned, loginSucceeded, withKnownSource } from './login-attempts.ts';
@@ -15,18 +16,6 @@ export interface TokenPair {
   refresh_token: string;
   expires_in: number;
   token_type: 'Bearer';
-}
-
-/** Credential changes refused after wrong passwords or codes from the account's own sessions (logins are not locked). */
-export class AccountLockedError extends AppError {
-  constructor(until: string) {
-    super(
-      423,
-      'ACCOUNT_LOCKED',
-      `Too many wrong passwords or codes from a session of this account: changes to its credentials are locked until ${until}. An admin can unlock it sooner.`,
-      { locked_until: until },
-    );
-  }
 }
 
 const invalidCredentials = () => new AuthenticationError('The username or password is wrong.', 'INVALID_CREDENTIALS');

@@ -1,4 +1,5 @@
-import { AppError } from '#shared/domain/errors.ts';
+import type { AppError } from '#shared/domain/errors.ts';
+import { LoginThrottledError, TooManyFailedLoginsError } from './errors.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import type { LoginCounter, LoginCounterState, UserRecord } from './ports.ts';
 
@@ -14,25 +15,6 @@ import type { LoginCounter, LoginCounterState, UserRecord } from './ports.ts';
  * refused before any hashing. Counters are keyed on the username as typed, so an unknown
  * username costs the same reads and writes as a real one.
  */
-
-export class TooManyFailedLoginsError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super(429, 'TOO_MANY_FAILED_LOGINS', `Too many failed logins from your address: try again in ${retryAfterSeconds} seconds.`, {
-      retry_after_seconds: retryAfterSeconds,
-    });
-  }
-}
-
-export class LoginThrottledError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super(
-      429,
-      'LOGIN_THROTTLED',
-      `This account has had many failed logins: from an address it has not logged in from, the next attempt can be made in ${retryAfterSeconds} seconds. An address you logged in from before, or a valid two-factor code, gets in at once.`,
-      { retry_after_seconds: retryAfterSeconds },
-    );
-  }
-}
 
 /** The counters an admitted attempt took, to settle once its password has been checked. */
 export interface LoginAdmission {

@@ -41,7 +41,7 @@ describe('Table repository base', () => {
     const updated = await table.update(key, { name: 'b' }, 1, ['note']);
     expect(updated).toMatchObject({ name: 'b', version: 2 });
     expect(updated.note).toBeUndefined();
-    await expect(table.update(key, { name: 'c' }, 1)).rejects.toMatchObject({ code: 'VERSION_CONFLICT', status: 409 });
+    await expect(table.update(key, { name: 'c' }, 1)).rejects.toMatchObject({ code: 'VERSION_CONFLICT', kind: 'conflict' });
     expect((await table.get(key))?.name).toBe('b');
   });
 

@@ -258,7 +258,7 @@ describe('live views', () => {
     expect(await gateway.workloads({ namespace: 'team-a' })).toEqual({ deployments: [], statefulsets: [], daemonsets: [], jobs: [], cronjobs: [], truncated: false });
     // A view of one kind has nothing else to show: it fails, classified forbidden.
     const failure = await failureOf(gateway.namespaces());
-    expect(failure).toMatchObject({ status: 503, code: 'CLUSTER_UNAVAILABLE', reason: 'forbidden', extra: { reason: 'forbidden' } });
+    expect(failure).toMatchObject({ kind: 'unavailable', code: 'CLUSTER_UNAVAILABLE', reason: 'forbidden', details: { reason: 'forbidden' } });
     expect(failure.message).toMatch(/HTTP 403/);
   });
 });
@@ -272,7 +272,7 @@ describe('failures, classified', () => {
     expect(result.error).not.toContain(wrong);
     const failure = await failureOf(gateway.summary());
     expect(failure.reason).toBe('unauthorized');
-    expect(JSON.stringify({ m: failure.message, e: failure.extra })).not.toContain(wrong);
+    expect(JSON.stringify({ m: failure.message, e: failure.details })).not.toContain(wrong);
   });
 
   it('says refused for a closed port', async () => {
@@ -508,7 +508,7 @@ describe('service-account onboarding', () => {
     await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'foreign' } } });
     const gateway = gatewayFor(admin);
     await expect(gateway.onboardServiceAccount({ name: 'foreign', namespace, role: 'cluster-admin', tokenLifetimeSeconds: HOUR })).rejects.toMatchObject({
-      status: 409,
+      kind: 'conflict',
       code: 'SERVICE_ACCOUNT_NOT_MANAGED',
     });
     expect(await statusOf(rbac.readClusterRoleBinding({ name: `clusterhub:${namespace}:foreign` }))).toBe(404);

@@ -60,7 +60,7 @@ function refusal(text: string, p: KubeconfigPolicy = policy, context?: string): 
   throw new Error('the kubeconfig was accepted');
 }
 
-const fields = (err: InputError) => (err.extra.errors as Array<{ field: string }>).map((e) => e.field);
+const fields = (err: InputError) => (err.details.errors as Array<{ field: string }>).map((e) => e.field);
 
 describe('accepted kubeconfigs', () => {
   it('accepts inline CA data and a token, and rebuilds a single-context kubeconfig from them', () => {
@@ -181,7 +181,7 @@ describe('refused user fields', () => {
     expect(fields(err)).toContain(`kubeconfig.users[0].user.${key}`);
     expect(err.message).toContain(`users[0].user.${key}`);
     expect(err.message).toMatch(sentence);
-    expect(err.status).toBe(400);
+    expect(err.kind).toBe('invalid');
   });
 
   it('refuses exec even next to a token', () => {
@@ -382,7 +382,7 @@ describe('malformed documents', () => {
   it('never puts the token in an error, even when the YAML breaks next to it', () => {
     const text = `users:\n- name: u\n  user:\n    token: ${TOKEN}\n    : broken\n`;
     const err = refusal(text);
-    expect(JSON.stringify({ message: err.message, extra: err.extra })).not.toContain(TOKEN);
+    expect(JSON.stringify({ message: err.message, extra: err.details })).not.toContain(TOKEN);
   });
 
   it('refuses lists of the wrong shape', () => {

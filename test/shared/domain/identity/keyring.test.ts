@@ -169,7 +169,7 @@ describe('verifying access tokens', () => {
     const error = await refusal(verifier.tokens.verify(await foreignToken('some-kid', clock)));
 
     expect(error).toBeInstanceOf(AuthenticationError);
-    expect(error).toMatchObject({ status: 401, code: 'INVALID_TOKEN' });
+    expect(error).toMatchObject({ kind: 'unauthenticated', code: 'INVALID_TOKEN' });
     expect(store.writes).toEqual([]);
     expect(store.reads.get(names.keyring)).toBeUndefined();
   });
