@@ -156,14 +156,22 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       ...clusterRoute('get', '/kubeconfig', "Download the hub's kubeconfig for the cluster (admin only; audited)"),
       middleware: guard({ access: 'admin', action: 'cluster.kubeconfig.export', auditRead: true }),
       request: { params: s.clusterIdParam },
-      responses: { 200: { description: 'The kubeconfig as a YAML attachment.', content: { 'application/yaml': { schema: z.string() } } }, ...errorResponses(403, 404) },
+      responses: {
+        200: {
+          description:
+            'The kubeconfig YAML as an attachment (`Content-Disposition: attachment; filename="<name>.kubeconfig.yaml"`), served as text so that no client parses it as JSON; save it as a file.',
+          headers: { 'Content-Disposition': { schema: { type: 'string', example: 'attachment; filename="prod-eu-1.kubeconfig.yaml"' } } },
+          content: { 'text/plain': { schema: z.string().openapi({ format: 'binary' }) } },
+        },
+        ...errorResponses(403, 404),
+      },
     }),
     async (c) => {
       const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
       const { kubeconfig } = await storedCredentials(clusters(), cluster);
       c.header('Content-Disposition', `attachment; filename="${cluster.name}.kubeconfig.yaml"`);
       c.header('Cache-Control', 'no-store');
-      return c.body(kubeconfig, 200, { 'Content-Type': 'application/yaml' });
+      return c.text(kubeconfig, 200);
     },
   );
 
