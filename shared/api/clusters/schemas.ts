@@ -9,6 +9,11 @@ const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-
 const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'a Kubernetes label value');
 export const labels = z.record(labelKey, labelValue).refine((l) => Object.keys(l).length <= 50, 'at most 50 labels');
 const kubeconfigText = z.string().min(1).max(512 * 1024);
+/**
+ * Named, and referenced wherever a status appears: inline, client generators named the enum of
+ * `Cluster.status` `ClusterStatus` beside the status report of that name, and dropped one of them.
+ */
+export const clusterStatus = z.enum(CLUSTER_STATUSES).openapi('ClusterStatus', { description: 'Whether the hub reached the cluster at its last contact.' });
 
 /** Exactly one credential source; the use case names the offending fields when not. */
 export const credentialSources = {
@@ -68,7 +73,7 @@ export const cluster = z
     description: z.string(),
     server_url: z.string(),
     version: z.string().openapi({ description: 'The Kubernetes version the cluster reported.' }),
-    status: z.enum(CLUSTER_STATUSES),
+    status: clusterStatus,
     active: z.boolean(),
     provider: z.string(),
     node_count: z.number().int(),
@@ -85,7 +90,7 @@ export const cluster = z
   .openapi('Cluster');
 
 export const listQuery = z.object({
-  status: z.enum(CLUSTER_STATUSES).optional(),
+  status: clusterStatus.optional(),
   provider: z.string().max(32).optional(),
   label: z
     .string()
@@ -191,7 +196,7 @@ export const overview = z
 export const status = z
   .object({
     name: z.string(),
-    status: z.enum(CLUSTER_STATUSES),
+    status: clusterStatus,
     details: z.object({
       version: z.string(),
       nodes: z.number().int(),
@@ -202,4 +207,4 @@ export const status = z
       reason: z.string().optional(),
     }),
   })
-  .openapi('ClusterStatus');
+  .openapi('ClusterStatusReport', { description: 'The status the probe found, now recorded on the cluster.' });

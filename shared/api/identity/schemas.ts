@@ -8,8 +8,8 @@ export const username = z
 // Length and strength are the password policy's to judge, with a sentence that says why.
 const password = z.string().min(1).max(256);
 export const totpCode = z.string().regex(/^\d{6}$/, 'six digits').openapi({ example: '123456' });
-export const role = z.enum(ROLES);
-export const clusterRole = z.enum(CLUSTER_ROLES);
+export const role = z.enum(ROLES).openapi('Role', { description: 'A global role: viewer < operator < admin.' });
+export const clusterRole = z.enum(CLUSTER_ROLES).openapi('ClusterRole', { description: 'A role on one cluster, overriding the global one there; `none` hides the cluster.' });
 export const id = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an id');
 
 export const loginBody = z.object({ username: z.string().min(1).max(64), password, totp_code: totpCode.optional() }).openapi('LoginRequest');
