@@ -137,6 +137,23 @@ describe('refusals before the handler, each documented where it can happen', () 
   });
 });
 
+describe('rules the schema cannot state', () => {
+  it('are in the description of each operation they govern', () => {
+    const description = (path: string, method: string) => String(doc.paths[path][method].description ?? '');
+    for (const [path, method] of [['/api/v1/users', 'post'], ['/api/v1/users/{id}', 'patch'], ['/api/v1/auth/change-password', 'post']]) {
+      expect(description(path!, method!), `${method} ${path}: the password policy`).toMatch(/12 to 256 characters.*username.*well-known/);
+    }
+    expect(description('/api/v1/clusters', 'post'), 'one credential source').toMatch(/exactly one credential source/);
+    for (const { method, path, operation } of operations) {
+      if (operation.parameters?.some((p) => p.name === 'continue')) expect(description(path, method), `${method} ${path}`).toMatch(/`continue` is opaque/);
+    }
+    // What the schema can state, it states: the policy's minimum length, a change that names something.
+    expect(doc.components.schemas.CreateUserRequest.properties.password.minLength).toBe(12);
+    expect(doc.components.schemas.UpdateUserRequest.minProperties).toBe(1);
+    expect(doc.components.schemas.UpdateClusterRequest.minProperties).toBe(1);
+  });
+});
+
 describe('the kubeconfig download', () => {
   it('is served and documented as a text attachment, not as JSON or YAML data', async () => {
     const documented = doc.paths['/api/v1/clusters/{clusterId}/kubeconfig'].get.responses[200];

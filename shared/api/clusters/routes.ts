@@ -58,6 +58,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       path: '/clusters',
       tags: ['clusters'],
       summary: 'Register a cluster from exactly one kubeconfig source; the hub connects before it answers',
+      description: s.CREDENTIAL_SOURCE_RULES,
       security,
       middleware: guard({ access: 'admin', action: 'cluster.register' }),
       request: { body: json(s.registerBody) },

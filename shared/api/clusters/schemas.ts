@@ -33,6 +33,10 @@ export const credentialSources = {
     .openapi({ description: "Local run only: a context of this machine's kubeconfig, as GET /clusters/discover lists them." }),
 };
 
+/** What the schema cannot say about a request's credential source. */
+export const CREDENTIAL_SOURCE_RULES =
+  'Give exactly one credential source: `kubeconfig`, `kubeconfig_base64`, `kubeconfig_secret_ref` or (local run only) `local_context`; none or several answer 400 naming them. The kubeconfig is checked before anything is stored: only inline server, CA, token and client certificate data pass (no `exec`, `auth-provider`, file paths, proxies, plain http, metadata or link-local servers), else 400 naming the field; the hub then connects, and a cluster that refuses or cannot be reached answers 422.';
+
 export const registerBody = z
   .object({
     name: clusterName,
@@ -63,6 +67,7 @@ export const updateBody = z
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'name at least one field to change')
   .openapi('UpdateClusterRequest', {
     description: 'A credential source replaces the stored credential after the same checks and connection as registration; the previous credential is deleted.',
+    minProperties: 1,
   });
 
 export const cluster = z
@@ -95,7 +100,8 @@ export const listQuery = z.object({
   label: z
     .string()
     .max(1000)
-    .regex(/^[^=,]+=[^=,]*(,[^=,]+=[^=,]*)*$/, 'key=value pairs separated by commas')
+    // The characters of label keys and values only: nothing else can match a label, and 1000 other characters, percent-encoded, outgrow what an HTTP server takes in a URL (431).
+    .regex(/^[A-Za-z0-9._/-]+=[A-Za-z0-9._-]*(,[A-Za-z0-9._/-]+=[A-Za-z0-9._-]*)*$/, 'key=value pairs of label keys and values, separated by commas')
     .optional()
     .openapi({ example: 'env=prod,team=payments' }),
   search: z.string().max(100).optional(),
