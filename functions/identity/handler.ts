@@ -7,11 +7,15 @@ import { awsDependencies } from '#shared/runtime/aws.ts';
 // /api/v1/auth/* and /api/v1/users/*: login, tokens, 2FA, API keys, user administration.
 const deps = awsDependencies();
 
-// On a fresh table the first admin gets the password the stack generated into Secrets Manager.
-const bootstrapSecret = process.env.HUB_BOOTSTRAP_SECRET_ARN;
-if (bootstrapSecret) {
-  const result = await bootstrapAdmin(deps.identity, () => deps.secrets.get(bootstrapSecret));
+// On a fresh table the first admin gets the password the stack generated into Secrets Manager
+// (HUB_BOOTSTRAP_SECRET_ARN), never one nobody would see.
+const bootstrap = deps.identity.bootstrapPassword;
+if (bootstrap) {
+  const result = await bootstrapAdmin(deps.identity, () => bootstrap.read(), { generate: false });
   if (result.created) deps.logger.info('created the first admin from the bootstrap secret', { username: 'admin' });
+  if (!result.created && result.reason === 'no-password') {
+    deps.logger.error('the table has no user and the bootstrap secret is gone: nobody can log in', { bootstrap: bootstrap.name });
+  }
 }
 
 export const handler = handle(createApi(groupsNamed(deps, 'identity'), deps.logger));

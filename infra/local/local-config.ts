@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError } from '#shared/config/config.ts';
+import { isLoopbackHost } from './local-request-guard.ts';
 
 export interface LocalConfig {
   port: number;
@@ -27,9 +28,13 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Lo
   } catch {
     throw new ConfigError(`The data directory ${dataDir} cannot be written: point HUB_DATA_DIR at a writable directory.`);
   }
+  const host = env.HUB_HOST ?? '127.0.0.1';
+  if (env.HUB_AUTH_MODE === 'disabled' && !isLoopbackHost(host)) {
+    throw new ConfigError(`HUB_AUTH_MODE=disabled makes every caller an admin, so it is served on a loopback address only and HUB_HOST=${JSON.stringify(host)} is not one: unset HUB_HOST (127.0.0.1), or set HUB_AUTH_MODE=required.`);
+  }
   return {
     port,
-    host: env.HUB_HOST ?? '127.0.0.1',
+    host,
     dataDir,
     dynamodbEndpoint: env.AWS_ENDPOINT_URL_DYNAMODB,
   };

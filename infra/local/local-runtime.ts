@@ -4,7 +4,7 @@ import { Table } from '#shared/adapters/dynamodb/table.ts';
 import { FileSecretStore } from '#shared/adapters/local/file-secret-store.ts';
 import { loadConfig, type Config } from '#shared/config/config.ts';
 import { createLogger, type Logger } from '#shared/observability/logger.ts';
-import { systemClock } from '#shared/ports/clock.ts';
+import { systemClock, type Clock } from '#shared/ports/clock.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { wireDependencies } from '#shared/runtime/wiring.ts';
 import { kubeconfigPolicyFromEnv } from '#shared/domain/clusters/kubeconfig-policy.ts';
@@ -32,6 +32,8 @@ export async function startLocalRuntime(options: {
   dynamodbEndpoint?: string;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
+  /** The system clock unless given (a test moves one instance's time past a cache window). */
+  clock?: Clock;
 }): Promise<LocalRuntime> {
   // Fail on bad configuration before anything starts.
   const env = options.env ?? process.env;
@@ -55,7 +57,7 @@ export async function startLocalRuntime(options: {
   const deps = wireDependencies({
     config,
     logger,
-    clock: systemClock,
+    clock: options.clock ?? systemClock,
     table: () => table,
     secrets: () => secrets,
     // The local run may reach clusters on this machine (kind, the test bed) unless the operator says otherwise.

@@ -4,6 +4,7 @@ import { ConfigError } from '#shared/config/config.ts';
 import { InputError } from '#shared/domain/errors.ts';
 import { API_BASE, createApi } from '#shared/http/app.ts';
 import { loadLocalConfig } from './local-config.ts';
+import { localRequestGuard } from './local-request-guard.ts';
 import { startLocalRuntime } from './local-runtime.ts';
 
 /** `npm start`: the whole product on this machine, with no AWS account. */
@@ -20,7 +21,8 @@ async function main() {
   if (runtime.deps.config.authMode === 'disabled') {
     logger.warn('AUTHENTICATION IS DISABLED: every request acts as admin. Never expose this server.', { auth_mode: 'disabled' });
   }
-  const app = createApi(endpointGroups(runtime.deps), logger);
+  // Only this machine's own clients, not a web page the developer happens to have open (local-request-guard.ts).
+  const app = createApi(endpointGroups(runtime.deps), logger, { guards: [localRequestGuard({ host: local.host, port: local.port })] });
 
   const server = serve({ fetch: app.fetch, hostname: local.host, port: local.port });
   server.on('error', async (err: NodeJS.ErrnoException) => {

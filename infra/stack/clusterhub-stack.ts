@@ -68,7 +68,7 @@ export class ClusterhubStack extends Stack {
     // identity: logins, tokens, 2FA, API keys, users. The first admin's password is generated here, never fixed.
     const adminPassword = new Secret(this, 'BootstrapAdminPassword', {
       secretName: `${secretPrefix}bootstrap/admin-password`,
-      description: 'Password of the first clusterhub admin (user "admin"); change it after the first login.',
+      description: 'Password of the first clusterhub admin (user "admin"); deleted by the hub when that admin changes it.',
       generateSecretString: { passwordLength: 24, excludePunctuation: true },
     });
     const identity = new HubFunction(this, 'IdentityFunction', {
@@ -78,6 +78,14 @@ export class ClusterhubStack extends Stack {
     });
     grantTable(identity, table, [...READ, ...WRITE]);
     adminPassword.grantRead(identity);
+    // The first change of the admin's password deletes the secret; a rotation writes a new one (by
+    // name, which tries CreateSecret first). Only this secret: `-??????` is its random suffix.
+    identity.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret'],
+        resources: [secretArn('bootstrap/admin-password-??????')],
+      }),
+    );
     // Only identity holds the private keyring (signing and sealing keys); it publishes the public keys.
     identity.addToRolePolicy(
       new PolicyStatement({
@@ -93,7 +101,7 @@ export class ClusterhubStack extends Stack {
     audit.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
     this.route(audit, 'audit-log');
 
-    // clusters: the registry and live views; kubeconfigs only under <prefix>clusters/, imports read from <prefix>imports/.
+    // clusters: the registry and live views; kubeconfigs only under <prefix>clusters/, imports read (and deleted once used) from <prefix>imports/.
     const clusters = new HubFunction(this, 'ClustersFunction', {
       folder: 'clusters',
       environment,
@@ -109,7 +117,9 @@ export class ClusterhubStack extends Stack {
       }),
     );
     // It handles hostile kubeconfigs: it verifies tokens with the public keys and never sees the private keyring.
-    clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('imports/*'), verificationKeysArn] }));
+    clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
+    // An import serves one registration: the function deletes it once stored.
+    clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'], resources: [secretArn('imports/*')] }));
     this.route(clusters, 'clusters');
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL; the API is under /api/v1' });

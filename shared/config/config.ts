@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { DEFAULT_TABLE_NAME } from '#shared/data/table-definition.ts';
 
@@ -17,7 +18,27 @@ const schema = z.object({
   HUB_RATE_LIMIT_WRITE_PER_MINUTE: perMinute(60),
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: perMinute(10),
   HUB_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  HUB_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((list) => list.split(',').map((e) => e.trim()).filter(Boolean))
+    .refine((cidrs) => cidrs.every((cidr) => ipaddr.isValidCIDR(cidr))),
+  HUB_ONBOARDING_CLUSTER_ROLES: nameList(/^[a-z0-9]([-a-z0-9.:]{0,251}[a-z0-9])?$/, 'view,edit'),
+  HUB_ONBOARDING_NAMESPACES: nameList(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'clusterhub-system'),
+  HUB_ONBOARDING_TOKEN_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  HUB_ALLOW_OPTIONAL_AUTH: z.enum(['true', 'false']).default('false'),
+  HUB_API_KEY_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  HUB_BOOTSTRAP_SECRET_ARN: z.string().min(1).max(2048).optional(),
 });
+
+/** A comma-separated list of names (empty allowed: nothing beyond the global admin role). */
+function nameList(name: RegExp, fallback: string) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((v) => v.split(',').map((n) => n.trim()).filter(Boolean))
+    .refine((names) => names.every((n) => name.test(n)));
+}
 
 function perMinute(fallback: number) {
   return z.coerce.number().int().min(1).max(100_000).default(fallback);
@@ -34,6 +55,14 @@ export type Config = {
   /** Requests a minute: per client IP for `auth`, per principal for the others. */
   rateLimits: Record<RateTier, number>;
   auditRetentionDays: number;
+  /** CIDRs of the proxies whose X-Forwarded-For names the client (shared/http/client-ip.ts). */
+  trustedProxies: string[];
+  /** What a per-cluster admin may onboard (roles, namespaces), and the hub's service-account token lifetime. */
+  onboarding: { clusterRoles: string[]; namespaces: string[]; tokenLifetimeSeconds: number };
+  /** The longest lifetime of an API key, in days. */
+  apiKeyMaxDays: number;
+  /** The secret holding the first admin's password (a deployment's), until that admin changes it. */
+  bootstrapSecret?: string;
 };
 
 const describe: Record<string, string> = {
@@ -46,6 +75,13 @@ const describe: Record<string, string> = {
   HUB_RATE_LIMIT_WRITE_PER_MINUTE: 'a whole number of requests a minute (1-100000)',
   HUB_RATE_LIMIT_EXEC_PER_MINUTE: 'a whole number of requests a minute (1-100000)',
   HUB_AUDIT_RETENTION_DAYS: 'a whole number of days (1-3650)',
+  HUB_TRUSTED_PROXIES: 'comma-separated CIDRs of your reverse proxies, such as 10.0.0.0/8,::1/128',
+  HUB_ONBOARDING_CLUSTER_ROLES: 'a comma-separated list of ClusterRole names such as view,edit',
+  HUB_ONBOARDING_NAMESPACES: 'a comma-separated list of namespace names such as clusterhub-system',
+  HUB_ONBOARDING_TOKEN_DAYS: 'a whole number of days (1-3650)',
+  HUB_ALLOW_OPTIONAL_AUTH: 'true or false',
+  HUB_API_KEY_MAX_DAYS: 'a whole number of days (1-3650)',
+  HUB_BOOTSTRAP_SECRET_ARN: 'the ARN or name of the bootstrap admin password secret',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -57,8 +93,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`${name}=${JSON.stringify(env[name])} is not valid: set it to ${describe[name] ?? 'a valid value'}, or unset it.`);
   }
   const c = parsed.data;
-  if (c.HUB_AUTH_MODE === 'disabled' && c.HUB_ENVIRONMENT !== 'local') {
-    throw new ConfigError('HUB_AUTH_MODE=disabled is for the local run only: set it to required (or optional) in a deployment.');
+  // Lambda sets AWS_LAMBDA_FUNCTION_NAME itself: no other variable can make a function believe it runs locally.
+  const inLambda = Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+  if (c.HUB_AUTH_MODE === 'disabled' && (inLambda || c.HUB_ENVIRONMENT !== 'local')) {
+    const where = inLambda ? 'this is a Lambda (AWS_LAMBDA_FUNCTION_NAME is set)' : 'this is a deployment';
+    throw new ConfigError(`HUB_AUTH_MODE=disabled is for the local run only and ${where}: set it to required.`);
+  }
+  if (c.HUB_AUTH_MODE === 'optional' && inLambda && c.HUB_ALLOW_OPTIONAL_AUTH !== 'true') {
+    throw new ConfigError('HUB_AUTH_MODE=optional lets anyone on the internet read as a viewer, so a Lambda refuses it: set HUB_AUTH_MODE=required, or set HUB_ALLOW_OPTIONAL_AUTH=true if that is what you want.');
   }
   return {
     tableName: c.HUB_TABLE_NAME,
@@ -72,5 +114,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       exec: c.HUB_RATE_LIMIT_EXEC_PER_MINUTE,
     },
     auditRetentionDays: c.HUB_AUDIT_RETENTION_DAYS,
+    trustedProxies: c.HUB_TRUSTED_PROXIES,
+    onboarding: {
+      clusterRoles: c.HUB_ONBOARDING_CLUSTER_ROLES,
+      namespaces: c.HUB_ONBOARDING_NAMESPACES,
+      tokenLifetimeSeconds: c.HUB_ONBOARDING_TOKEN_DAYS * 86_400,
+    },
+    apiKeyMaxDays: c.HUB_API_KEY_MAX_DAYS,
+    bootstrapSecret: c.HUB_BOOTSTRAP_SECRET_ARN,
   };
 }

@@ -33,10 +33,12 @@ export interface EndpointGroup {
  * one error path.
  * A Lambda composes its own group; the local run and the docs compose them all.
  */
-export function createApi(groups: EndpointGroup[], logger: Logger) {
+export function createApi(groups: EndpointGroup[], logger: Logger, options: { guards?: MiddlewareHandler<AppEnv>[] } = {}) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(requestContext(logger));
   app.use(secureHeaders({ crossOriginResourcePolicy: false }));
+  // Checks of one runtime before any route, such as the local run's Host and Origin checks.
+  for (const guard of options.guards ?? []) app.use(guard);
   app.use(methodsAllowed(app));
   app.use(
     bodyLimit({

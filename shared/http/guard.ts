@@ -3,11 +3,11 @@ import { createMiddleware } from 'hono/factory';
 import { randomUUID } from 'node:crypto';
 import type { RateTier } from '#shared/config/config.ts';
 import { AppError, AuthenticationError } from '#shared/domain/errors.ts';
-import { requireRole, type Principal, type Role } from '#shared/domain/identity/access.ts';
+import { authorizeCluster, requireRole, type Principal, type Role } from '#shared/domain/identity/access.ts';
 import { authenticateAccessToken, authenticateApiKey } from '#shared/domain/identity/authentication.ts';
 import { redact } from '#shared/observability/logger.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
-import { clientIp } from './client-ip.ts';
+import { clientIp, sourceKey } from './client-ip.ts';
 import type { AppEnv, AuditNote } from './env.ts';
 
 export class RateLimitError extends AppError {
@@ -21,6 +21,11 @@ export class RateLimitError extends AppError {
 export interface GuardOptions {
   /** `public` routes (login, refresh) run without a principal and are limited per client IP. */
   access: 'public' | Role;
+  /**
+   * The role needed on the cluster of the path (`{clusterId}`): the caller's override there, else
+   * their global role. A caller who may not see that cluster gets 404, one below it 403.
+   */
+  cluster?: Role;
   /** The rate tier; defaults to read for GET and write for the rest. */
   tier?: RateTier;
   /** The audit action of a change, such as `user.create`; every non-GET request is audited. */
@@ -48,22 +53,24 @@ export function guardOf(handler: unknown): GuardOptions | undefined {
 export function guards(deps: Dependencies) {
   return (options: GuardOptions): MiddlewareHandler<AppEnv> => {
     const guard = createMiddleware<AppEnv>(async (c, next) => {
-      const ip = clientIp(c);
+      const ip = clientIp(c, deps.config.trustedProxies);
       const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
       const audited = mutating || options.auditRead === true;
       let principal: Principal | undefined;
       let refusedWith: number | undefined;
       let reachedRoute = false;
       try {
+        // Addresses count by source: IPv6 by /64, which one client can fill with addresses of its own.
         if (options.access === 'public') {
-          await limit(deps, c, 'auth', `ip:${ip}`);
+          await limit(deps, c, 'auth', `ip:${sourceKey(ip)}`);
         } else {
           principal = await resolvePrincipal(deps, c);
           c.set('principal', principal);
           // Anonymous callers (auth mode optional or disabled) share no one identity: count them per client IP.
-          const who = principal.via === 'anonymous' ? `anonymous:${ip}` : `principal:${principal.userId}`;
+          const who = principal.via === 'anonymous' ? `anonymous:${sourceKey(ip)}` : `principal:${principal.userId}`;
           await limit(deps, c, options.tier ?? (mutating ? 'write' : 'read'), who);
           requireRole(principal, options.access);
+          if (options.cluster) authorizeCluster(principal, c.req.param('clusterId') ?? '', options.cluster);
         }
         reachedRoute = true;
         await next();
@@ -71,7 +78,7 @@ export function guards(deps: Dependencies) {
         if (!reachedRoute) refusedWith = err instanceof AppError ? err.status : 500;
         throw err;
       } finally {
-        if (audited && worthAuditing(refusedWith)) {
+        if (audited && worthAuditing(refusedWith) && c.res.status !== 429) {
           const action = options.action ?? `${c.req.method} ${c.req.routePath}`;
           await writeAudit(deps, c, action, principal, ip, refusedWith ?? c.res.status);
         }
@@ -85,8 +92,9 @@ export function guards(deps: Dependencies) {
 /**
  * Whether a change the guard let through or refused goes into the audit trail. A refusal for a
  * missing role (403) does: it is an authenticated user reaching for more than they may. Refusals
- * before anyone is known (401) or over a rate limit (429) do not: anyone can send those without
- * limit, so auditing them would let anyone write to the table without limit; the request log has them.
+ * before anyone is known (401) or over a rate limit (429) do not, nor a route's own 429 (a login
+ * lockout, refused before any password check): anyone can send those without limit, so auditing
+ * them would let anyone write to the table without limit; the request log has them.
  */
 function worthAuditing(refusedWith: number | undefined): boolean {
   return refusedWith !== 401 && refusedWith !== 429;

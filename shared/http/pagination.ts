@@ -18,7 +18,11 @@ export const pageQuery = z.object({
     // Printable ASCII, as every token the hub hands out: 2048 other characters, percent-encoded, outgrow what an HTTP server takes in a URL (431).
     .regex(/^[\x21-\x7e]*$/, 'a continue token from a previous page')
     .optional()
-    .openapi({ description: 'The opaque token from the previous page\'s metadata.continue.' }),
+    .openapi({
+      description:
+        'The opaque token from the previous page\'s metadata.continue, valid only with the query (filters) that produced it; ' +
+        'anything else answers 400 VALIDATION_ERROR "invalid continue token".',
+    }),
 });
 
 export type PageQuery = z.infer<typeof pageQuery>;

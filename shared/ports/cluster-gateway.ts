@@ -165,22 +165,26 @@ export interface EventQuery {
 }
 
 export interface ServiceAccountRequest {
-  /** The ServiceAccount to create or reuse. */
+  /** The ServiceAccount to create, or reuse when the hub created it (labelled managed-by clusterhub). */
   name: string;
   namespace: string;
   /** `view`, `edit`, `cluster-admin` or the name of an existing ClusterRole, bound cluster-wide. */
   role: string;
+  /** Mint a bound token of about this lifetime (TokenRequest API) and answer a kubeconfig with it; without it, no token is made. */
+  tokenLifetimeSeconds?: number;
+  /** Delete the long-lived token Secret an earlier onboarding made for the account, revoking its token. */
+  revokeLegacyToken?: boolean;
 }
 
 export interface OnboardedServiceAccount {
-  /** A rebuilt kubeconfig that authenticates as the service account, ready for the secret store. */
-  credentials: ClusterCredentials;
+  /** A rebuilt kubeconfig that authenticates as the service account, ready for the secret store; only when a token was asked for. */
+  credentials?: ClusterCredentials;
+  /** When that token expires, as the API server granted it (it may cap the lifetime asked for). */
+  token_expires_at?: string;
   service_account: string;
   namespace: string;
   role: string;
   cluster_role_binding: string;
-  /** The kubernetes.io/service-account-token Secret holding the token; deleting it revokes the token. */
-  token_secret: string;
 }
 
 export interface ClusterGateway {
@@ -196,9 +200,9 @@ export interface ClusterGateway {
   /** Recent events, newest first, bounded. */
   events(query?: EventQuery): Promise<ClusterEvent[]>;
   /**
-   * Creates (or finds) the namespace, the ServiceAccount, a ClusterRoleBinding to the role and a
-   * token for it, and returns a kubeconfig for that account. Idempotent: repeating it returns the
-   * same token and moves the binding when the role changed.
+   * Creates (or finds) the namespace, the ServiceAccount (refusing one the hub did not create: 409),
+   * a ClusterRoleBinding to the role and, when asked, a bound token and a kubeconfig for that
+   * account. Repeating it moves the binding when the role changed and mints a new token.
    */
   onboardServiceAccount(request: ServiceAccountRequest): Promise<OnboardedServiceAccount>;
   /** Closes idle connections; the gateway must not be used afterwards. */

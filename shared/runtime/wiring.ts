@@ -1,5 +1,6 @@
 import { DynamoApiKeyRepository } from '#shared/adapters/dynamodb/identity/api-key-repository.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/identity/audit-log.ts';
+import { DynamoLoginCounterStore } from '#shared/adapters/dynamodb/identity/login-counters.ts';
 import { DynamoSessionRepository } from '#shared/adapters/dynamodb/identity/session-repository.ts';
 import { DynamoUserRepository } from '#shared/adapters/dynamodb/identity/user-repository.ts';
 import { DynamoRateLimiter } from '#shared/adapters/dynamodb/rate-limiter.ts';
@@ -8,6 +9,7 @@ import { DynamoClusterRepository } from '#shared/adapters/dynamodb/clusters/clus
 import { createKubernetesGatewayFactory } from '#shared/adapters/kubernetes/kubernetes-gateway.ts';
 import type { ClusterDeps } from '#shared/domain/clusters/cluster-deps.ts';
 import { AccessTokens } from '#shared/domain/identity/access-tokens.ts';
+import { BOOTSTRAP_SECRET, BootstrapPasswordSecret } from '#shared/domain/identity/bootstrap.ts';
 import { defaultIdentityPolicy, type IdentityDeps } from '#shared/domain/identity/identity-deps.ts';
 import { identityKeySecretNames, KeyringStore, VerificationKeys } from '#shared/domain/identity/keyring.ts';
 import { lazy, type BaseDependencies, type Dependencies } from './dependencies.ts';
@@ -30,10 +32,14 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
         users: new DynamoUserRepository(deps.table),
         sessions: new DynamoSessionRepository(deps.table),
         apiKeys: new DynamoApiKeyRepository(deps.table),
+        loginCounters: new DynamoLoginCounterStore(deps.table),
         keyring,
         tokens: new AccessTokens(keyring, verificationKeys, deps.clock),
         clock: deps.clock,
-        policy: defaultIdentityPolicy,
+        policy: { ...defaultIdentityPolicy, apiKeyMaxDays: deps.config.apiKeyMaxDays },
+        bootstrapPassword: deps.config.bootstrapSecret
+          ? new BootstrapPasswordSecret(deps.secrets, deps.config.bootstrapSecret, `${deps.config.secretPrefix}${BOOTSTRAP_SECRET}`)
+          : undefined,
       };
     },
     audit: () => new DynamoAuditLog(deps.table, deps.config.auditRetentionDays),
@@ -45,6 +51,7 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
         secrets: deps.secrets,
         gateways: createKubernetesGatewayFactory({ policy }),
         policy,
+        onboarding: deps.config.onboarding,
         breaker: new DynamoCircuitBreaker(deps.table),
         clock: deps.clock,
         logger: deps.logger,

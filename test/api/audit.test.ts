@@ -54,7 +54,7 @@ describe('audit log', () => {
   it('filters by user, time range and pages with continue', async () => {
     const { id, password } = await createUser(hub, admin.Authorization!.slice(7), 'pat', 'operator');
     const pat = bearer((await login(hub, 'pat', password)).access_token);
-    await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'pats-key' }, pat));
+    await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'pats-key', current_password: password }, pat));
     const mine = await audit(`?user_id=${id}`);
     expect(mine.items.map((e: { action: string }) => e.action)).toEqual(['api_key.create', 'auth.login']);
 

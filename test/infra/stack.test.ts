@@ -74,6 +74,10 @@ describe('the CDK stack', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const readers = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('BootstrapAdminPassword'));
     expect(readers.map((p) => JSON.stringify(p.Properties.Roles))).toEqual([expect.stringContaining('IdentityFunction')]);
+    // Identity may also replace it (a rotation) and delete it (the admin's first change); no other function may touch it.
+    const byName = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('bootstrap/admin-password'));
+    expect(byName.map((p) => JSON.stringify(p.Properties.Roles))).toEqual([expect.stringContaining('IdentityFunction')]);
+    expect(JSON.stringify(byName[0]!.Properties.PolicyDocument)).toMatch(/"Action":\["secretsmanager:PutSecretValue","secretsmanager:CreateSecret","secretsmanager:DeleteSecret"\]/);
   });
 
   it('gives no function Scan or wildcard table or secret access, and secrets only under the prefix', () => {
@@ -84,7 +88,7 @@ describe('the CDK stack', () => {
         const actions = [statement.Action].flat();
         if (actions.some((a: string) => a.startsWith('secretsmanager:')) && !JSON.stringify(statement.Resource).includes('BootstrapAdminPassword')) {
           for (const resource of [statement.Resource].flat()) {
-            expect(JSON.stringify(resource)).toMatch(/:secret:clusterhub\/(identity\/(keyring|verification-keys)-\?{6}"|clusters\/\*|imports\/\*)/);
+            expect(JSON.stringify(resource)).toMatch(/:secret:clusterhub\/(identity\/(keyring|verification-keys)-\?{6}"|bootstrap\/admin-password-\?{6}"|clusters\/\*|imports\/\*)/);
           }
         }
       }
@@ -118,8 +122,26 @@ describe('the CDK stack', () => {
   it('lets only the clusters function write kubeconfigs, and only under its prefix', () => {
     const policies = Object.values(template.findResources('AWS::IAM::Policy'));
     const writers = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('secretsmanager:DeleteSecret'));
-    expect(writers.map((p) => JSON.stringify(p.Properties.Roles))).toEqual([expect.stringContaining('ClustersFunction')]);
-    expect(JSON.stringify(writers[0]!.Properties.PolicyDocument)).toContain(':secret:clusterhub/clusters/*');
+    const clusters = writers.filter((p) => JSON.stringify(p.Properties.Roles).includes('ClustersFunction'));
+    expect(clusters).toHaveLength(1);
+    expect(JSON.stringify(clusters[0]!.Properties.PolicyDocument)).toContain(':secret:clusterhub/clusters/*');
+    // The one other deleter is identity, of the bootstrap secret alone (after the first admin changed that password).
+    const deletes = writers
+      .filter((p) => !JSON.stringify(p.Properties.Roles).includes('ClustersFunction'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+      .filter((st) => [st.Action].flat().includes('secretsmanager:DeleteSecret'));
+    expect(writers.filter((p) => !JSON.stringify(p.Properties.Roles).includes('ClustersFunction')).map((p) => JSON.stringify(p.Properties.Roles))).toEqual([
+      expect.stringContaining('IdentityFunction'),
+    ]);
+    expect(deletes.map((st) => JSON.stringify(st.Resource))).toEqual([expect.stringMatching(/:secret:clusterhub\/bootstrap\/admin-password-\?{6}"/)]);
+  });
+
+  it('lets the clusters function read an import and delete it once used, never write one', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes('ClustersFunction'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+      .filter((st) => JSON.stringify(st.Resource).includes(':secret:clusterhub/imports/*'));
+    expect(statements.map((st) => [st.Action].flat().sort())).toEqual([['secretsmanager:DeleteSecret', 'secretsmanager:GetSecretValue']]);
   });
 
   it('lets the system function only read the table: items for /health, queries for the /metrics counts', () => {

@@ -9,6 +9,7 @@ import { createApi } from '#shared/http/app.ts';
 import { createLogger } from '#shared/observability/logger.ts';
 import { startLocalRuntime } from '#infra/local/local-runtime.ts';
 import { localDynamoDbClient, startDynamoDbLocal, type RunningDynamoDb } from '#infra/local/dynamodb-local.ts';
+import type { Clock } from '#shared/ports/clock.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { ADMIN_PASSWORD } from './identity.ts';
 import { findLeaks, leakError, rememberedSecret, testbedClusterSecrets, type Exposure, type KnownSecret } from './leak-sweep.ts';
@@ -73,6 +74,14 @@ export interface TestHubOptions {
   instanceOf?: TestHub;
   /** The DynamoDB to use; the test bed's (AWS_ENDPOINT_URL_DYNAMODB) unless given. */
   dynamodbEndpoint?: string;
+  /** The hub's clock, the system's unless given (see {@link movableClock}). */
+  clock?: Clock;
+}
+
+/** The system's time plus an offset the test moves forward, to step one instance past a cache window. */
+export function movableClock(): Clock & { advance(ms: number): void } {
+  let offset = 0;
+  return { now: () => new Date(Date.now() + offset), advance: (ms) => void (offset += ms) };
 }
 
 /**
@@ -95,6 +104,7 @@ export async function startTestHub(env: Record<string, string> = {}, options: Te
     dynamodbEndpoint: sweepEndpoint,
     env: { HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, ...GENEROUS_LIMITS, ...env, HUB_TABLE_NAME: tableName },
     logger,
+    clock: options.clock,
   });
   const app = createApi(endpointGroups(runtime.deps), logger);
   const server: ServerType = await new Promise((resolve) => {

@@ -135,6 +135,12 @@ export async function downTestbed(log: Log): Promise<void> {
   log('test bed stopped');
 }
 
+/** The process-group leaders of the running test bed's own parts (none for a part it borrows), for tests that inspect them. */
+export function runningTestbedProcesses(): TestbedState['pids'] | undefined {
+  const state = readState();
+  return state && ownedPids(state);
+}
+
 function forgetState() {
   rmSync(stateFile, { force: true });
   rmSync(testbedEnvFile, { force: true });

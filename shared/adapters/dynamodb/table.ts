@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -37,6 +38,12 @@ export interface QueryOptions {
   cursor?: string;
   newestFirst?: boolean;
   filter?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> };
+  /**
+   * What the cursor is bound to besides the index, partition, key condition and order: the filter
+   * by default. A caller whose filter holds more than the client asked for (the clusters the caller
+   * may not see) names what was asked instead, so a change of grants between pages breaks no token.
+   */
+  bindTo?: unknown;
 }
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -176,7 +183,10 @@ export class Table {
     );
   }
 
-  /** One page of a partition, in sort-key order, with an opaque cursor for the next page. */
+  /**
+   * One page of a partition, in sort-key order, with an opaque cursor for the next page. The cursor
+   * is bound to this query: sent with another one (other filters, partition, range) it is refused.
+   */
   async query<T extends StoredItem>(options: QueryOptions): Promise<Page<T>> {
     const index = tableDefinition.indexes.find((i) => i.name === options.index);
     const pkAttr = index?.partitionKey ?? tableDefinition.partitionKey;
@@ -194,7 +204,8 @@ export class Table {
       values[':to'] = options.between[1];
       condition += ' AND #sk BETWEEN :from AND :to';
     }
-    let startKey = options.cursor ? decodeCursor(options.cursor, pkAttr, options.partition) : undefined;
+    const binding = queryDigest(options);
+    let startKey = options.cursor ? decodeCursor(options.cursor, binding, options) : undefined;
     const items: T[] = [];
     // A filter can leave a page short; keep reading (bounded) until it is full or the partition ends.
     for (let round = 0; round < MAX_QUERY_ROUNDS; round++) {
@@ -210,39 +221,115 @@ export class Table {
           Limit: options.limit - items.length,
           ScanIndexForward: !options.newestFirst,
         }),
-      );
+      ).catch((err: unknown) => {
+        // The checks of decodeCursor should leave DynamoDB nothing to refuse in a client's cursor; if it still does, it is the client's.
+        if (round === 0 && options.cursor && isStartKeyRejection(err)) throw invalidCursor();
+        throw err;
+      });
       items.push(...((out.Items ?? []) as T[]));
       startKey = out.LastEvaluatedKey;
       if (!startKey || items.length >= options.limit) break;
     }
-    return startKey ? { items, continue: encodeCursor(startKey) } : { items };
+    return startKey ? { items, continue: encodeCursor(startKey, binding) } : { items };
   }
 }
 
-function encodeCursor(key: Record<string, unknown>): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
+/** DynamoDB's own refusal of an ExclusiveStartKey (a ValidationException naming the starting key). */
+export function isStartKeyRejection(err: unknown): boolean {
+  return err instanceof Error && err.name === 'ValidationException' && /start(ing)? ?key/i.test(err.message);
 }
 
-const KEY_ATTRIBUTES = new Set<string>([
-  tableDefinition.partitionKey,
-  tableDefinition.sortKey,
-  ...tableDefinition.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
-]);
+/** A cursor is the last key read and the digest of the query that read it. */
+interface Cursor {
+  key: Record<string, string>;
+  query: string;
+}
 
-/** A cursor is only accepted for the list it came from, so it cannot be bent to read another partition. */
-function decodeCursor(cursor: string, pkAttr: string, partition: string): Record<string, string> {
-  const invalid = new InputError('The continue token is invalid or belongs to another list.', [
+function encodeCursor(key: Record<string, unknown>, query: string): string {
+  return Buffer.from(JSON.stringify({ key, query })).toString('base64url');
+}
+
+/**
+ * The query a cursor belongs to, as a digest: every instance computes the same one with no key to
+ * share. It needs no secret because it guards against mistakes, not forgery; a forged key is
+ * caught by the checks of `decodeCursor`, and a key only says where to resume.
+ */
+function queryDigest(options: QueryOptions): string {
+  const query = {
+    index: options.index ?? null,
+    partition: options.partition,
+    beginsWith: options.beginsWith ?? null,
+    between: options.between ?? null,
+    newestFirst: options.newestFirst ?? false,
+    filter: 'bindTo' in options ? options.bindTo : options.filter,
+  };
+  return createHash('sha256').update(canonicalJson(query)).digest('base64url').slice(0, 22);
+}
+
+/** JSON with object keys sorted (and Maps as sorted entries), so equal queries give equal text. */
+function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value instanceof Map) return canonicalJson(Object.fromEntries(value));
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.keys(value)
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const invalidCursor = () =>
+  new InputError('The continue token is invalid or belongs to another list or other filters; start again without it.', [
     { field: 'continue', location: 'query', message: 'invalid continue token' },
   ]);
-  let key: unknown;
+
+/** DynamoDB's limits on key values, in UTF-8 bytes. */
+const MAX_PARTITION_KEY_BYTES = 2048;
+const MAX_SORT_KEY_BYTES = 1024;
+
+/** DynamoDB compares string keys as UTF-8 bytes, which is not JavaScript's UTF-16 order. */
+const compareUtf8 = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
+/**
+ * A cursor is accepted only for the query it came from, and only if it holds exactly the keys a
+ * page of that query can end on: the table's keys, plus the index's when on an index, each a
+ * non-empty string of a size DynamoDB takes, in the partition and key range read. Anything else
+ * would be refused by DynamoDB (a 500) or bend the cursor to read elsewhere.
+ */
+function decodeCursor(cursor: string, binding: string, options: QueryOptions): Record<string, string> {
+  const index = tableDefinition.indexes.find((i) => i.name === options.index);
+  const partitionKeys = [tableDefinition.partitionKey, ...(index ? [index.partitionKey] : [])];
+  const sortKeys = [tableDefinition.sortKey, ...(index ? [index.sortKey] : [])];
+  const pkAttr = index?.partitionKey ?? tableDefinition.partitionKey;
+  const skAttr = index?.sortKey ?? tableDefinition.sortKey;
+  let parsed: unknown;
   try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw invalid;
+    throw invalidCursor();
   }
-  if (typeof key !== 'object' || key === null || Array.isArray(key)) throw invalid;
-  const entries = Object.entries(key);
-  if (!entries.every(([k, v]) => KEY_ATTRIBUTES.has(k) && typeof v === 'string')) throw invalid;
-  if ((key as Record<string, string>)[pkAttr] !== partition) throw invalid;
-  return key as Record<string, string>;
+  if (!isPlainObject(parsed) || !sameKeys(parsed, ['key', 'query'])) throw invalidCursor();
+  const { key, query } = parsed as unknown as Cursor;
+  if (query !== binding || !isPlainObject(key) || !sameKeys(key, [...partitionKeys, ...sortKeys])) throw invalidCursor();
+  const sized = (attrs: string[], max: number) =>
+    attrs.every((a) => typeof key[a] === 'string' && key[a] !== '' && Buffer.byteLength(key[a], 'utf8') <= max);
+  if (!sized(partitionKeys, MAX_PARTITION_KEY_BYTES) || !sized(sortKeys, MAX_SORT_KEY_BYTES)) throw invalidCursor();
+  if (key[pkAttr] !== options.partition) throw invalidCursor();
+  const sk = key[skAttr]!;
+  if (options.beginsWith !== undefined && !sk.startsWith(options.beginsWith)) throw invalidCursor();
+  if (options.between && (compareUtf8(sk, options.between[0]) < 0 || compareUtf8(sk, options.between[1]) > 0)) throw invalidCursor();
+  return key;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** Exactly these own keys, no more, no fewer. */
+function sameKeys(value: Record<string, unknown>, expected: string[]): boolean {
+  const keys = Object.keys(value);
+  return keys.length === expected.length && expected.every((k) => Object.hasOwn(value, k));
 }

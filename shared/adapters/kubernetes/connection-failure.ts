@@ -4,6 +4,7 @@
  * act on. Sentences are built from error codes and statuses, never from raw messages, and are
  * scrubbed of the credential as a last guard: they end up in responses, logs and audit entries.
  */
+import { shownFailureText } from '#shared/domain/clusters/failure-text.ts';
 import { ClusterUnavailableError, type ConnectionFailureReason } from '#shared/ports/cluster-gateway.ts';
 import { AddressRefusedError, RedirectRefusedError, ResponseTooLargeError } from './guarded-transport.ts';
 
@@ -159,5 +160,6 @@ export function redact(message: string, secrets: string[]): string {
 export function toClusterUnavailable(err: unknown, ctx: FailureContext): ClusterUnavailableError {
   if (err instanceof ClusterUnavailableError) return err;
   const { reason, message } = classify(err, ctx);
-  return new ClusterUnavailableError(reason, redact(message, ctx.secrets));
+  // The sentence may quote the cluster's own text (Status.message): capped and scrubbed of anything credential-like too.
+  return new ClusterUnavailableError(reason, shownFailureText(redact(message, ctx.secrets)));
 }

@@ -1,19 +1,21 @@
 /**
  * Service-account onboarding (the PX-Backup flow): in the target cluster, the namespace, a
- * ServiceAccount, a ClusterRoleBinding to the chosen ClusterRole and a token, then a kubeconfig
- * that authenticates as that account.
+ * ServiceAccount, a ClusterRoleBinding to the chosen ClusterRole and, when the hub is to work as
+ * the account, a token, then a kubeconfig that authenticates as that account.
  *
- * The token comes from a `kubernetes.io/service-account-token` Secret rather than the
- * TokenRequest API: a TokenRequest token cannot be revoked short of deleting the account, expires
- * (often capped by the API server's --service-account-max-token-expiration) so the hub would need
- * a rotation job it does not have, and a new one is minted on every call, so repeating the
- * onboarding would pile up live tokens. The Secret's token is stable (repeating is idempotent),
- * never expires, and deleting the Secret revokes it. It is the documented way to get a long-lived
- * token for a service account (Kubernetes docs, "Manually create a long-lived API token").
+ * The token is a bound one from the TokenRequest API (serviceaccounts/token), with an expiry: a
+ * stolen copy stops working by itself, and nothing is left in the cluster to read it from. The
+ * API server may cap the lifetime (--service-account-max-token-expiration); the expiry it granted
+ * is answered. Deleting the account revokes it early. Earlier versions of the hub kept a
+ * long-lived `kubernetes.io/service-account-token` Secret instead; onboarding the account again
+ * deletes that Secret, which revokes its token.
+ *
+ * Only accounts the hub created (labelled managed-by clusterhub) are bound: binding a role to an
+ * existing account would hand that role to whatever already runs as it.
  */
 import type * as K8s from '@kubernetes/client-node';
 import { ClusterForbiddenError } from '#shared/domain/clusters/cluster.ts';
-import { InputError } from '#shared/domain/errors.ts';
+import { ConflictError, InputError } from '#shared/domain/errors.ts';
 import { buildKubeconfig, type ClusterConnection } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import type { OnboardedServiceAccount, ServiceAccountRequest } from '#shared/ports/cluster-gateway.ts';
 import { redact, statusMessage } from './connection-failure.ts';
@@ -23,9 +25,9 @@ export interface OnboardingApis {
   rbac: K8s.RbacAuthorizationV1Api;
 }
 
-const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'clusterhub' };
+const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+const MANAGED_BY = { [MANAGED_BY_LABEL]: 'clusterhub' };
 const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
-const SA_UID_ANNOTATION = 'kubernetes.io/service-account.uid';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const ROLE_NAME = /^[a-z0-9]([-a-z0-9.:]{0,251}[a-z0-9])?$/;
 
@@ -54,32 +56,18 @@ async function createOrRead<T>(create: () => Promise<T>, read: () => Promise<T>)
   }
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-
 /** Names the binding after the account, so that repeating the onboarding finds it again. */
 export function bindingName(request: ServiceAccountRequest): string {
   return `clusterhub:${request.namespace}:${request.name}`;
 }
 
-/** Names the token Secret after the account. */
-export function tokenSecretName(request: ServiceAccountRequest): string {
+/** The long-lived token Secret earlier versions of the hub made for the account. */
+export function legacyTokenSecretName(request: ServiceAccountRequest): string {
   return `${request.name}-clusterhub-token`;
 }
+
+/** Whether the hub made this object (its label says so). */
+const madeByHub = (metadata: K8s.V1ObjectMeta | undefined) => metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY[MANAGED_BY_LABEL];
 
 function validate(request: ServiceAccountRequest) {
   const errors = [];
@@ -102,7 +90,8 @@ export async function onboardServiceAccount(
 ): Promise<OnboardedServiceAccount> {
   validate(request);
   try {
-    return await onboard(apis, connection, request, signal);
+    signal.throwIfAborted();
+    return await onboard(apis, connection, request);
   } catch (err) {
     if (statusOf(err) !== 403) throw err;
     // Status.message names the refused verb and resource.
@@ -111,13 +100,13 @@ export async function onboardServiceAccount(
     const shown = detail && redact(detail, [secret]);
     throw new ClusterForbiddenError(
       "The hub's credential for this cluster lacks the RBAC permission to onboard a service account (HTTP 403)" +
-        `${shown ? `: ${shown}` : ''}. It must be allowed to read ClusterRoles and to create namespaces, service accounts, Secrets ` +
-        'and ClusterRoleBindings: replace the credential (PATCH the cluster) with one that is, or create the account with kubectl.',
+        `${shown ? `: ${shown}` : ''}. It must be allowed to read ClusterRoles, to create namespaces, service accounts, ` +
+        'ClusterRoleBindings and service-account tokens, and to bind the role: replace the credential (PATCH the cluster) with one that is, or create the account with kubectl.',
     );
   }
 }
 
-async function onboard(apis: OnboardingApis, connection: ClusterConnection, request: ServiceAccountRequest, signal: AbortSignal): Promise<OnboardedServiceAccount> {
+async function onboard(apis: OnboardingApis, connection: ClusterConnection, request: ServiceAccountRequest): Promise<OnboardedServiceAccount> {
   const { core, rbac } = apis;
   const { name, namespace, role } = request;
 
@@ -137,12 +126,14 @@ async function onboard(apis: OnboardingApis, connection: ClusterConnection, requ
     );
   }
 
-  const account =
-    (await readOptional(() => core.readNamespacedServiceAccount({ name, namespace }))) ??
-    (await createOrRead(
-      () => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name, namespace, labels: MANAGED_BY } } }),
-      () => core.readNamespacedServiceAccount({ name, namespace }),
-    ));
+  let account = await readOptional(() => core.readNamespacedServiceAccount({ name, namespace }));
+  if (account && !madeByHub(account.metadata)) throw notOurs(request);
+  account ??= await createOrRead(
+    () => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name, namespace, labels: MANAGED_BY } } }),
+    () => core.readNamespacedServiceAccount({ name, namespace }),
+  );
+  // Created by someone else between our read and our create.
+  if (!madeByHub(account.metadata)) throw notOurs(request);
 
   const binding = bindingName(request);
   const wanted: K8s.V1ClusterRoleBinding = {
@@ -166,49 +157,51 @@ async function onboard(apis: OnboardingApis, connection: ClusterConnection, requ
     if (!exact) await rbac.replaceClusterRoleBinding({ name: binding, body: { ...wanted, metadata: { ...wanted.metadata, resourceVersion: current.metadata?.resourceVersion } } });
   }
 
-  const secretName = tokenSecretName(request);
-  const wantedSecret: K8s.V1Secret = {
-    metadata: { name: secretName, namespace, labels: MANAGED_BY, annotations: { [SA_NAME_ANNOTATION]: name } },
-    type: 'kubernetes.io/service-account-token',
-  };
-  let secret = await readOptional(() => core.readNamespacedSecret({ name: secretName, namespace }));
-  const stale =
-    secret &&
-    (secret.type !== 'kubernetes.io/service-account-token' ||
-      secret.metadata?.annotations?.[SA_NAME_ANNOTATION] !== name ||
-      // A Secret of an earlier account with the same name: its token died with that account.
-      (secret.metadata?.annotations?.[SA_UID_ANNOTATION] !== undefined && secret.metadata.annotations[SA_UID_ANNOTATION] !== account.metadata?.uid));
-  if (stale) {
-    await core.deleteNamespacedSecret({ name: secretName, namespace });
-    secret = undefined;
-  }
-  if (!secret) {
-    secret = await createOrRead(
-      () => core.createNamespacedSecret({ namespace, body: wantedSecret }),
-      () => core.readNamespacedSecret({ name: secretName, namespace }),
-    );
-  }
-
-  // The token controller fills the Secret asynchronously; wait for it within the call's deadline.
-  let tokenData = secret.data?.token;
-  while (!tokenData) {
-    await sleep(200, signal);
-    secret = await core.readNamespacedSecret({ name: secretName, namespace });
-    tokenData = secret.data?.token;
-  }
-  const token = Buffer.from(tokenData, 'base64').toString('utf8');
-
-  const credentials = buildKubeconfig({
-    ...connection,
-    summary: { ...connection.summary, user: `system:serviceaccount:${namespace}:${name}` },
-    credential: { kind: 'token', token },
-  });
+  const minted = request.tokenLifetimeSeconds === undefined ? undefined : await mintToken(core, request, request.tokenLifetimeSeconds);
+  if (request.revokeLegacyToken) await deleteLegacyTokenSecret(core, request);
   return {
-    credentials,
+    ...(minted
+      ? {
+          credentials: buildKubeconfig({
+            ...connection,
+            summary: { ...connection.summary, user: `system:serviceaccount:${namespace}:${name}` },
+            credential: { kind: 'token', token: minted.token },
+          }),
+          token_expires_at: minted.expiresAt,
+        }
+      : {}),
     service_account: name,
     namespace,
     role,
     cluster_role_binding: binding,
-    token_secret: secretName,
   };
+}
+
+function notOurs(request: ServiceAccountRequest): ConflictError {
+  return new ConflictError(
+    `The service account ${request.namespace}/${request.name} exists and was not created by the hub: the hub binds roles only to accounts it created, ` +
+      'so that a role never reaches what already runs as an account. Choose another name.',
+    'SERVICE_ACCOUNT_NOT_MANAGED',
+  );
+}
+
+/** A bound token for the account from the TokenRequest API, and when it expires. */
+async function mintToken(core: K8s.CoreV1Api, request: ServiceAccountRequest, lifetimeSeconds: number): Promise<{ token: string; expiresAt: string }> {
+  const answer = await core.createNamespacedServiceAccountToken({
+    name: request.name,
+    namespace: request.namespace,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [], expirationSeconds: lifetimeSeconds } },
+  });
+  const token = answer.status?.token;
+  const expires = answer.status?.expirationTimestamp;
+  if (!token || !expires) throw new Error('the TokenRequest answer holds no token or expiry');
+  return { token, expiresAt: new Date(expires).toISOString() };
+}
+
+/** Deletes the long-lived token Secret an earlier hub made for the account (only one it made), revoking its token. */
+async function deleteLegacyTokenSecret(core: K8s.CoreV1Api, request: ServiceAccountRequest): Promise<void> {
+  const name = legacyTokenSecretName(request);
+  const secret = await readOptional(() => core.readNamespacedSecret({ name, namespace: request.namespace }));
+  if (!secret || !madeByHub(secret.metadata) || secret.metadata?.annotations?.[SA_NAME_ANNOTATION] !== request.name) return;
+  await readOptional(() => core.deleteNamespacedSecret({ name, namespace: request.namespace }));
 }

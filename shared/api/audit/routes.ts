@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { auditCsv } from '#shared/domain/identity/audit-csv.ts';
+import { InputError } from '#shared/domain/errors.ts';
 import type { AuditEntry } from '#shared/domain/identity/ports.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
@@ -16,8 +17,8 @@ const query = pageQuery.extend({
   user_id: z.string().max(64).optional(),
   cluster_id: z.string().max(64).optional(),
   action: z.string().max(100).optional(),
-  since: isoTime.optional(),
-  until: isoTime.optional(),
+  since: isoTime.optional().openapi({ description: 'Entries at or after this time.' }),
+  until: isoTime.optional().openapi({ description: 'Entries at or before this time; not earlier than `since`.' }),
   format: z.enum(['json', 'csv']).default('json'),
 });
 
@@ -48,6 +49,9 @@ export function auditGroup(deps: Dependencies): EndpointGroup {
       path: '/audit-log',
       tags: ['audit'],
       summary: 'Every change and login attempt, newest first; filter by user, cluster, action and time; `format=csv` exports',
+      description:
+        'A `continue` token (from `metadata.continue`, or the `X-Continue` header of a CSV export) is valid only with the filters that produced it; ' +
+        'with other filters it answers 400.',
       security: authenticatedSecurity,
       middleware: guard({ access: 'admin' }),
       request: { query },
@@ -64,6 +68,12 @@ export function auditGroup(deps: Dependencies): EndpointGroup {
     }),
     async (c) => {
       const q = c.req.valid('query');
+      if (q.since && q.until && Date.parse(q.since) > Date.parse(q.until)) {
+        throw new InputError('since is later than until: no entry can be in that window.', [
+          { field: 'since', location: 'query', message: 'later than until' },
+          { field: 'until', location: 'query', message: 'earlier than since' },
+        ]);
+      }
       const filter = {
         userId: q.user_id,
         clusterId: q.cluster_id,

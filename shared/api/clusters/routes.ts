@@ -5,7 +5,7 @@ import { clusterOverview, clusterStatus, setActive, testCluster, withCluster } f
 import { onboardServiceAccount } from '#shared/domain/clusters/onboarding.ts';
 import { clusterView, deleteCluster, listClusters, registerCluster, updateCluster, visibleCluster } from '#shared/domain/clusters/registry.ts';
 import { storedCredentials } from '#shared/domain/clusters/credentials.ts';
-import { authorizeCluster, type Role } from '#shared/domain/identity/access.ts';
+import type { Role } from '#shared/domain/identity/access.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import type { AppEnv } from '#shared/http/env.ts';
 import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
@@ -24,11 +24,10 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
   const api = createRouter();
   const clusters = () => deps.clusters;
 
-  /** The cluster of the path, if the caller has `needed` on it (404 when they may not even see it). */
-  const authorized = async (c: Context<AppEnv>, id: string, needed: Role): Promise<ClusterRecord> => {
-    const principal = c.get('principal')!;
-    authorizeCluster(principal, id, needed);
-    const cluster = await visibleCluster(clusters(), principal, id);
+  /** The cluster of the path; its guard has checked the caller's role on it (404 when they may not even see it). */
+  const pathCluster = async (c: Context<AppEnv>): Promise<ClusterRecord> => {
+    const id = c.req.param('clusterId')!;
+    const cluster = await visibleCluster(clusters(), c.get('principal')!, id);
     c.set('audit', { ...c.get('audit'), resourceKind: 'cluster', resourceId: id, clusterId: id });
     return cluster;
   };
@@ -58,7 +57,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       path: '/clusters',
       tags: ['clusters'],
       summary: 'Register a cluster from exactly one kubeconfig source; the hub connects before it answers',
-      description: s.CREDENTIAL_SOURCE_RULES,
+      description: `${s.CREDENTIAL_SOURCE_RULES} Needs the global admin role. \`force\` replaces a cluster of the same name, which also needs admin on that cluster (a per-cluster override below admin refuses it, 403); a name taken by a cluster hidden from the caller answers 409 CLUSTER_EXISTS as a lost race for the name would, and is never replaced. An import (\`kubeconfig_secret_ref\`) is deleted once the registration stored it.`,
       security,
       middleware: guard({ access: 'admin', action: 'cluster.register' }),
       request: { body: json(s.registerBody) },
@@ -67,7 +66,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
     async (c) => {
       const body = c.req.valid('json');
       c.set('audit', { resourceKind: 'cluster', details: { name: body.name, force: body.force ?? false } });
-      const cluster = await registerCluster(clusters(), body);
+      const cluster = await registerCluster(clusters(), c.get('principal')!, body);
       c.set('audit', { resourceKind: 'cluster', resourceId: cluster.id, clusterId: cluster.id, details: { name: cluster.name, server: cluster.serverUrl } });
       return c.json(clusterView(cluster), 201);
     },
@@ -103,59 +102,82 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
     async (c) => c.json(await discoverLocalContexts(clusters()), 200),
   );
 
-  const clusterRoute = <M extends 'get' | 'post' | 'patch' | 'delete'>(method: M, path: string, summary: string) => ({
-    method,
-    path: `/clusters/{clusterId}${path}`,
-    tags: ['clusters'],
-    summary,
-    security,
-  });
+  /**
+   * A route on one cluster, declared once: the guard enforces `cluster`, the role needed on the cluster
+   * of the path (a per-cluster override, else the global role), after `global`, and the OpenAPI
+   * description says the same.
+   */
+  const clusterRoute = <M extends 'get' | 'post' | 'patch' | 'delete'>(
+    method: M,
+    path: string,
+    summary: string,
+    access: { cluster: Role; global?: Role; action?: string; auditRead?: boolean; also?: string },
+    description?: string,
+  ) => {
+    const needs =
+      access.global && access.global !== 'viewer'
+        ? `Needs the global ${access.global} role and ${access.cluster} on the cluster.`
+        : `Needs ${access.cluster} on the cluster (a per-cluster override, else the global role)${access.cluster === 'viewer' ? '' : '; below it answers 403'}.`;
+    return {
+      method,
+      path: `/clusters/{clusterId}${path}`,
+      tags: ['clusters'],
+      summary,
+      description: [needs, access.also, description].filter(Boolean).join(' '),
+      security,
+      middleware: guard({ access: access.global ?? 'viewer', cluster: access.cluster, action: access.action, auditRead: access.auditRead }),
+    };
+  };
 
   api.openapi(
     createRoute({
-      ...clusterRoute('get', '', 'A cluster'),
-      middleware: guard({ access: 'viewer' }),
+      ...clusterRoute('get', '', 'A cluster', { cluster: 'viewer' }),
       request: { params: s.clusterIdParam },
       responses: { 200: jsonContent(s.cluster, 'The cluster.'), ...errorResponses(404) },
     }),
-    async (c) => c.json(clusterView(await authorized(c, c.req.valid('param').clusterId, 'viewer')), 200),
+    async (c) => c.json(clusterView(await pathCluster(c)), 200),
   );
 
   api.openapi(
     createRoute({
-      ...clusterRoute('patch', '', 'Rename, relabel, or replace the credential (through the same checks as registration)'),
-      description:
-        'A credential source (kubeconfig, kubeconfig_base64, kubeconfig_secret_ref) replaces the stored credential, which is then deleted. `context` selects a context of that new kubeconfig and is refused (400) without one.',
-      middleware: guard({ access: 'viewer', action: 'cluster.update' }),
+      ...clusterRoute(
+        'patch',
+        '',
+        'Rename, relabel, or replace the credential (through the same checks as registration)',
+        { cluster: 'admin', action: 'cluster.update', also: 'A credential source also needs the global admin role, as registration does (403 otherwise).' },
+        'A credential source (kubeconfig, kubeconfig_base64, kubeconfig_secret_ref) replaces the stored credential, which is then deleted; an import is deleted once stored. `context` selects a context of that new kubeconfig and is refused (400) without one.',
+      ),
       request: { params: s.clusterIdParam, body: json(s.updateBody) },
       responses: { 200: jsonContent(s.cluster, 'Updated.'), ...errorResponses(400, 403, 404, 409, 422) },
     }),
     async (c) => {
-      const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
+      const cluster = await pathCluster(c);
       const body = c.req.valid('json');
       c.set('audit', { ...c.get('audit'), details: { fields: Object.keys(body).filter((k) => !k.startsWith('kubeconfig')), credential_replaced: 'kubeconfig' in body || 'kubeconfig_base64' in body || 'kubeconfig_secret_ref' in body } });
-      return c.json(clusterView(await updateCluster(clusters(), cluster, body)), 200);
+      return c.json(clusterView(await updateCluster(clusters(), c.get('principal')!, cluster, body)), 200);
     },
   );
 
   api.openapi(
     createRoute({
-      ...clusterRoute('delete', '', 'Unregister a cluster: its stored credential and every grant on it go too'),
-      middleware: guard({ access: 'viewer', action: 'cluster.delete' }),
+      ...clusterRoute('delete', '', 'Unregister a cluster: its stored credential and every grant on it go too', { cluster: 'admin', action: 'cluster.delete' }),
       request: { params: s.clusterIdParam },
       responses: { 204: { description: 'Deleted.' }, ...errorResponses(403, 404) },
     }),
     async (c) => {
-      const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
-      await deleteCluster(clusters(), cluster);
+      await deleteCluster(clusters(), await pathCluster(c));
       return c.body(null, 204);
     },
   );
 
   api.openapi(
     createRoute({
-      ...clusterRoute('get', '/kubeconfig', "Download the hub's kubeconfig for the cluster (admin only; audited)"),
-      middleware: guard({ access: 'admin', action: 'cluster.kubeconfig.export', auditRead: true }),
+      ...clusterRoute('get', '/kubeconfig', "Download the hub's kubeconfig for the cluster (admin only; audited)", {
+        global: 'admin',
+        cluster: 'admin',
+        action: 'cluster.kubeconfig.export',
+        auditRead: true,
+      }),
       request: { params: s.clusterIdParam },
       responses: {
         200: {
@@ -168,7 +190,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       },
     }),
     async (c) => {
-      const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
+      const cluster = await pathCluster(c);
       const { kubeconfig } = await storedCredentials(clusters(), cluster);
       c.header('Content-Disposition', `attachment; filename="${cluster.name}.kubeconfig.yaml"`);
       c.header('Cache-Control', 'no-store');
@@ -178,54 +200,55 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
 
   api.openapi(
     createRoute({
-      ...clusterRoute('post', '/service-account', 'Create a service account bound to a ClusterRole on the cluster; optionally make it the hub credential'),
-      description:
-        "Idempotent: repeating the request for the account the hub already uses (same name, namespace and role) checks that the account still authenticates and answers the same body, creating nothing. With use_for_hub the uploaded credential is deleted. 422 CLUSTER_FORBIDDEN when the hub's credential on the cluster lacks the RBAC permission to create the account or its binding; 503 CLUSTER_UNAVAILABLE when the cluster cannot be reached.",
-      middleware: guard({ access: 'viewer', action: 'cluster.service_account.onboard' }),
+      ...clusterRoute(
+        'post',
+        '/service-account',
+        'Create a service account bound to a ClusterRole on the cluster; optionally make it the hub credential',
+        {
+          cluster: 'admin',
+          action: 'cluster.service_account.onboard',
+          also: 'A ClusterRole outside HUB_ONBOARDING_CLUSTER_ROLES (cluster-admin always) or a namespace outside HUB_ONBOARDING_NAMESPACES also needs the global admin role (403 otherwise).',
+        },
+        "Only accounts the hub created are bound: an existing account it did not create answers 409 SERVICE_ACCOUNT_NOT_MANAGED. With use_for_hub the hub works with a bound token of the account (TokenRequest API) that expires at `token_expires_at` (HUB_ONBOARDING_TOKEN_DAYS, or less when the API server caps it) and is not renewed; the uploaded credential is deleted, as is a long-lived token Secret an earlier hub made for the account. Idempotent: repeating the request for the account the hub already uses (same name, namespace and role) checks that the account still authenticates and answers the same body, creating nothing. 422 CLUSTER_FORBIDDEN when the hub's credential on the cluster lacks the RBAC permission to create the account, its binding or its token; 503 CLUSTER_UNAVAILABLE when the cluster cannot be reached.",
+      ),
       request: { params: s.clusterIdParam, body: json(s.serviceAccountBody) },
-      responses: { 200: jsonContent(s.serviceAccount, 'Onboarded, or already the hub credential.'), ...errorResponses(400, 403, 404, 422, 503) },
+      responses: { 200: jsonContent(s.serviceAccount, 'Onboarded, or already the hub credential.'), ...errorResponses(400, 403, 404, 409, 422, 503) },
     }),
     async (c) => {
-      const cluster = await authorized(c, c.req.valid('param').clusterId, 'admin');
+      const cluster = await pathCluster(c);
       const body = c.req.valid('json');
       c.set('audit', { ...c.get('audit'), details: { service_account: body.service_account, namespace: body.namespace, role: body.role, use_for_hub: body.use_for_hub } });
-      const result = await onboardServiceAccount(clusters(), cluster, { name: body.service_account, namespace: body.namespace, role: body.role }, body.use_for_hub);
-      return c.json(result, 200);
+      const account = { name: body.service_account, namespace: body.namespace, role: body.role };
+      return c.json(await onboardServiceAccount(clusters(), c.get('principal')!, cluster, account, body.use_for_hub), 200);
     },
   );
 
   api.openapi(
     createRoute({
-      ...clusterRoute('post', '/test', 'Probe the cluster now'),
-      middleware: guard({ access: 'viewer', action: 'cluster.test' }),
+      ...clusterRoute('post', '/test', 'Probe the cluster now', { cluster: 'viewer', action: 'cluster.test' }),
       request: { params: s.clusterIdParam },
       responses: { 200: jsonContent(s.testResult, 'The probe result (ok false with the error when unreachable).'), ...errorResponses(404) },
     }),
-    async (c) => {
-      const result = await testCluster(clusters(), await authorized(c, c.req.valid('param').clusterId, 'viewer'));
-      return c.json(result, 200);
-    },
+    async (c) => c.json(await testCluster(clusters(), await pathCluster(c)), 200),
   );
 
   api.openapi(
     createRoute({
-      ...clusterRoute('get', '/status', 'Probe the cluster and record its status'),
-      middleware: guard({ access: 'viewer' }),
+      ...clusterRoute('get', '/status', 'Probe the cluster and record its status', { cluster: 'viewer' }),
       request: { params: s.clusterIdParam },
       responses: { 200: jsonContent(s.status, 'Status.'), ...errorResponses(404) },
     }),
-    async (c) => c.json(await clusterStatus(clusters(), await authorized(c, c.req.valid('param').clusterId, 'viewer')), 200),
+    async (c) => c.json(await clusterStatus(clusters(), await pathCluster(c)), 200),
   );
 
   api.openapi(
     createRoute({
-      ...clusterRoute('post', '/set-active', 'Include or skip the cluster in background work'),
-      middleware: guard({ access: 'viewer', action: 'cluster.set_active' }),
+      ...clusterRoute('post', '/set-active', 'Include or skip the cluster in background work', { cluster: 'operator', action: 'cluster.set_active' }),
       request: { params: s.clusterIdParam, body: json(z.object({ active: z.boolean() })) },
       responses: { 200: jsonContent(s.cluster, 'Updated.'), ...errorResponses(400, 403, 404) },
     }),
     async (c) => {
-      const cluster = await authorized(c, c.req.valid('param').clusterId, 'operator');
+      const cluster = await pathCluster(c);
       const { active } = c.req.valid('json');
       c.set('audit', { ...c.get('audit'), details: { active } });
       return c.json(clusterView(await setActive(clusters(), cluster, active)), 200);
@@ -242,12 +265,11 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
   const liveView = <T extends z.ZodType>(path: string, summary: string, schema: T, view: (cluster: ClusterRecord) => Promise<z.infer<T>>) =>
     api.openapi(
       createRoute({
-        ...clusterRoute('get', path, summary),
-        middleware: guard({ access: 'viewer' }),
+        ...clusterRoute('get', path, summary, { cluster: 'viewer' }),
         request: { params: s.clusterIdParam },
         responses: { 200: jsonContent(schema, 'Live from the cluster.'), ...errorResponses(404), ...liveViewFailures },
       }),
-      async (c) => c.json((await view(await authorized(c, c.req.valid('param').clusterId, 'viewer'))) as Record<string, unknown>, 200),
+      async (c) => c.json((await view(await pathCluster(c))) as Record<string, unknown>, 200),
     );
 
   liveView('/namespaces', 'Namespaces, live', s.namespaces, async (cluster) => ({

@@ -7,7 +7,22 @@ export const clusterName = z
   .openapi({ example: 'prod-eu-1' });
 const labelKey = z.string().regex(/^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, 'a Kubernetes label key');
 const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, 'a Kubernetes label value');
-export const labels = z.record(labelKey, labelValue).refine((l) => Object.keys(l).length <= 50, 'at most 50 labels');
+
+/**
+ * A map a request hands in, as plain data. zod leaves a `__proto__` key out without a word, so it
+ * is refused by name (it is no Kubernetes label key either); every other key, `constructor`
+ * included, is an ordinary key from here to the table and back.
+ */
+function plainRecord<K extends z.ZodType<string>, V extends z.ZodType>(key: K, value: V) {
+  return z.preprocess((input, ctx) => {
+    if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
+      ctx.addIssue({ code: 'custom', message: '__proto__ is not allowed as a key', path: ['__proto__'], input });
+    }
+    return input;
+  }, z.record(key, value));
+}
+
+export const labels = plainRecord(labelKey, labelValue).refine((l) => Object.keys(l).length <= 50, 'at most 50 labels');
 const kubeconfigText = z.string().min(1).max(512 * 1024);
 /**
  * Named, and referenced wherever a status appears: inline, client generators named the enum of
@@ -85,7 +100,14 @@ export const cluster = z
     labels: z.record(z.string(), z.string()),
     auth: z.object({
       kind: z.enum(['token', 'client-certificate']),
-      service_account: z.object({ name: z.string(), namespace: z.string(), role: z.string() }).nullable(),
+      service_account: z
+        .object({
+          name: z.string(),
+          namespace: z.string(),
+          role: z.string(),
+          token_expires_at: z.string().nullable().openapi({ description: "When the hub's bound token for the account expires; null for a long-lived token an earlier hub made." }),
+        })
+        .nullable(),
     }),
     created_at: z.string(),
     updated_at: z.string(),
@@ -115,10 +137,13 @@ export const testResult = z
 
 export const serviceAccountBody = z
   .object({
-    service_account: clusterName,
-    namespace: clusterName,
-    role: z.string().regex(/^[a-z0-9]([-a-z0-9.:]{0,251}[a-z0-9])?$/, 'view, edit, cluster-admin or the name of a ClusterRole'),
-    use_for_hub: z.boolean().default(false),
+    service_account: clusterName.openapi({ description: 'A new account, or one the hub created before; an existing account the hub did not create is refused (409).' }),
+    namespace: clusterName.openapi({ description: 'Created when missing. A per-cluster admin may use only the namespaces of HUB_ONBOARDING_NAMESPACES.' }),
+    role: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.:]{0,251}[a-z0-9])?$/, 'view, edit, cluster-admin or the name of a ClusterRole')
+      .openapi({ description: 'The ClusterRole to bind. A per-cluster admin may bind only those of HUB_ONBOARDING_CLUSTER_ROLES; cluster-admin always needs the global admin role.' }),
+    use_for_hub: z.boolean().default(false).openapi({ description: "Make a bound, expiring token of the account the hub's credential; without it no token is made." }),
   })
   .openapi('ServiceAccountRequest');
 
@@ -130,6 +155,10 @@ export const serviceAccount = z
     role: z.string(),
     cluster_role_binding: z.string(),
     used_for_hub: z.boolean(),
+    token_expires_at: z
+      .string()
+      .nullable()
+      .openapi({ description: "When the hub's token for the account expires (the hub does not renew it); null unless used_for_hub, or for a long-lived token an earlier hub made." }),
     updated_at: z.string().openapi({ description: 'When the account was onboarded; a repeat for the account the hub already uses answers the same.' }),
   })
   .openapi('ServiceAccount');

@@ -3,7 +3,9 @@ import { AuthenticationError, InputError } from '#shared/domain/errors.ts';
 import * as account from '#shared/domain/identity/account.ts';
 import * as admin from '#shared/domain/identity/user-admin.ts';
 import { login, refresh } from '#shared/domain/identity/authentication.ts';
+import { rotateBootstrapPassword } from '#shared/domain/identity/bootstrap.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
+import { clientIp, sourceKey } from '#shared/http/client-ip.ts';
 import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import { listOf, pageQuery, toListResponse } from '#shared/http/pagination.ts';
@@ -32,13 +34,19 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       path: '/auth/login',
       tags: ['auth'],
       summary: 'Log in with username, password and (when 2FA is on) a TOTP code',
+      description:
+        'Failed logins lock out the address they come from, never the account: after 5 failures on one account (or 20 on any) an address ' +
+        'is refused for 15 minutes with 429 `TOO_MANY_FAILED_LOGINS`. After 5 failures on an account from addresses it has never logged in ' +
+        'from, further attempts from such addresses wait, longer each time, with 429 `LOGIN_THROTTLED`. Both carry `Retry-After`. An address ' +
+        'the user logged in from before skips the wait, and a valid `totp_code` skips the wait and the address lockouts.',
       middleware: guard({ access: 'public', action: 'auth.login' }),
       request: { body: json(s.loginBody) },
-      responses: { 200: jsonContent(s.tokenPair, 'Logged in.'), ...errorResponses(400, 401, 423) },
+      responses: { 200: jsonContent(s.tokenPair, 'Logged in.'), ...errorResponses(400, 401) },
     }),
     async (c) => {
       const body = c.req.valid('json');
-      const pair = await login(identity(), body, (subject) => c.set('audit', { resourceKind: 'session', subject }));
+      const source = sourceKey(clientIp(c, deps.config.trustedProxies));
+      const pair = await login(identity(), body, source, (subject) => c.set('audit', { resourceKind: 'session', subject }));
       return c.json(pair, 200);
     },
   );
@@ -49,6 +57,9 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       path: '/auth/refresh',
       tags: ['auth'],
       summary: 'Trade a refresh token for a new token pair (the old refresh token dies)',
+      description:
+        'A refresh token of the session that was already traded in revokes the whole session (401 `REFRESH_TOKEN_REUSED`): it was stolen ' +
+        'or replayed. Any other wrong token answers 401 `INVALID_TOKEN` and changes nothing.',
       middleware: guard({ access: 'public', action: 'auth.refresh' }),
       request: { body: json(s.refreshBody) },
       responses: { 200: jsonContent(s.tokenPair, 'New pair.'), ...errorResponses(400, 401) },
@@ -97,18 +108,24 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'post',
       path: '/auth/change-password',
       tags: ['auth'],
-      summary: "Change one's own password; ends every other session",
+      summary: "Change one's own password; ends every other session and revokes your API keys",
       description: s.PASSWORD_POLICY,
       ...authed,
       middleware: guard({ access: 'viewer', action: 'auth.change_password' }),
       request: { body: json(s.changePasswordBody) },
-      responses: { 200: jsonContent(z.object({ sessions_ended: z.number().int() }), 'Changed.'), ...errorResponses(400, 403, 423) },
+      responses: { 200: jsonContent(s.changePasswordResult, 'Changed.'), ...errorResponses(400, 403, 423) },
     }),
     async (c) => {
       const body = c.req.valid('json');
       const principal = requireUser(c.get('principal'));
       c.set('audit', { resourceKind: 'user', resourceId: principal.userId });
-      return c.json(await account.changePassword(identity(), principal, body.current_password, body.new_password), 200);
+      const { bootstrap_secret_removed, ...changed } = await account.changePassword(identity(), principal, body.current_password, body.new_password);
+      c.set('audit', {
+        resourceKind: 'user',
+        resourceId: principal.userId,
+        details: { revoked_keys: changed.api_keys_revoked, ...(bootstrap_secret_removed ? { bootstrap_removed: true } : {}) },
+      });
+      return c.json(changed, 200);
     },
   );
 
@@ -172,14 +189,16 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'post',
       path: '/auth/api-keys',
       tags: ['auth'],
-      summary: 'Create an API key acting with your permissions (shown once)',
+      summary: 'Create an API key acting with your permissions (shown once); needs your password, and a code with 2FA',
       ...authed,
       middleware: guard({ access: 'viewer', action: 'api_key.create' }),
       request: { body: json(s.apiKeyBody) },
       responses: { 201: jsonContent(s.createdApiKey, 'Created; the key is in `key`, shown only now.'), ...errorResponses(400, 403, 423) },
     }),
     async (c) => {
-      const created = await account.createApiKey(identity(), requireUser(c.get('principal')), c.req.valid('json'));
+      const principal = requireUser(c.get('principal'));
+      c.set('audit', { resourceKind: 'api_key' });
+      const created = await account.createApiKey(identity(), principal, c.req.valid('json'));
       c.set('audit', { resourceKind: 'api_key', resourceId: created.id, details: { name: created.name } });
       return c.json(created, 201);
     },
@@ -199,7 +218,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
     async (c) => {
       const q = c.req.valid('query');
       const page = await account.listApiKeys(identity(), requireUser(c.get('principal')), q.limit, q.continue);
-      return c.json(toListResponse(page, account.apiKeyView), 200);
+      return c.json(toListResponse(page, (k) => account.apiKeyView(k, identity().policy.apiKeyMaxDays)), 200);
     },
   );
 
@@ -227,15 +246,40 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'post',
       path: '/auth/signing-keys/rotate',
       tags: ['auth'],
-      summary: 'Start signing access tokens with a new key; tokens of the previous keys stay valid until they expire',
+      summary:
+        'Start signing access tokens with a new key; the previous keys verify until their tokens expire, or not at all with `revoke_previous`',
       ...authed,
       middleware: guard({ access: 'admin', action: 'auth.rotate_signing_key' }),
-      responses: { 200: jsonContent(z.object({ kid: z.string() }), 'The new key id.'), ...errorResponses(403) },
+      request: { body: { content: { 'application/json': { schema: s.rotateSigningKeyBody } }, required: false } },
+      responses: { 200: jsonContent(s.signingKeyRotation, 'The new key, and until when each earlier one verifies.'), ...errorResponses(400, 403) },
     }),
     async (c) => {
-      const kid = await identity().keyring.rotate();
-      c.set('audit', { resourceKind: 'signing_key', resourceId: kid });
-      return c.json({ kid }, 200);
+      const revokePrevious = c.req.valid('json').revoke_previous ?? false;
+      const rotation = await identity().keyring.rotate({ revokePrevious });
+      const previous = rotation.previous.map((p) => ({ kid: p.kid, verifies_until: p.verifiesUntil }));
+      c.set('audit', {
+        resourceKind: 'signing_key',
+        resourceId: rotation.kid,
+        details: { revoke_previous: revokePrevious, ...(revokePrevious ? { revoked: previous.map((p) => p.kid) } : {}) },
+      });
+      return c.json({ kid: rotation.kid, previous }, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/bootstrap-password/rotate',
+      tags: ['auth'],
+      summary: "Give the first admin a new generated password in the bootstrap secret, while they have never changed theirs",
+      ...authed,
+      middleware: guard({ access: 'admin', action: 'auth.rotate_bootstrap_password' }),
+      responses: { 200: jsonContent(s.bootstrapPasswordRotation, 'Rotated; read the new password from the secret.'), ...errorResponses(403, 409) },
+    }),
+    async (c) => {
+      const rotated = await rotateBootstrapPassword(identity(), requireUser(c.get('principal')));
+      c.set('audit', { resourceKind: 'user', resourceId: rotated.user_id, details: { revoked_keys: rotated.api_keys_revoked } });
+      return c.json(rotated, 200);
     },
   );
 
@@ -299,7 +343,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'patch',
       path: '/users/{id}',
       tags: ['users'],
-      summary: "Change a user's name, role or password (a new password or lower role ends their sessions)",
+      summary: "Change a user's name, role or password (a new password or other role ends their sessions; a new password or lower role revokes their API keys)",
       description: s.PASSWORD_POLICY,
       ...authed,
       middleware: adminOnly('user.update'),
@@ -310,7 +354,13 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       c.set('audit', { resourceKind: 'user', resourceId: id, details: { fields: Object.keys(body) } });
-      return c.json(admin.userView(await admin.updateUser(identity(), c.get('principal')!, id, body)), 200);
+      const { user, apiKeysRevoked, bootstrapSecretRemoved } = await admin.updateUser(identity(), c.get('principal')!, id, body);
+      c.set('audit', {
+        resourceKind: 'user',
+        resourceId: id,
+        details: { fields: Object.keys(body), revoked_keys: apiKeysRevoked, ...(bootstrapSecretRemoved ? { bootstrap_removed: true } : {}) },
+      });
+      return c.json(admin.userView(user), 200);
     },
   );
 
@@ -338,7 +388,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       method: 'post',
       path: '/users/{id}/unlock',
       tags: ['users'],
-      summary: 'Lift a lockout',
+      summary: "Lift a user's lockouts: credential changes, and logins from the addresses that failed on the account",
       ...authed,
       middleware: adminOnly('user.unlock'),
       request: { params: s.idParam },
@@ -371,6 +421,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       path: '/users/{id}/cluster-permissions',
       tags: ['users'],
       summary: 'Set a per-cluster role (`none` hides the cluster from the user)',
+      description: 'Not on your own account (403): another admin sets your grants.',
       ...authed,
       middleware: adminOnly('user.cluster_permission.set'),
       request: { params: s.idParam, body: json(s.clusterPermission) },
@@ -380,7 +431,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       c.set('audit', { resourceKind: 'user', resourceId: id, clusterId: body.cluster_id, details: { role: body.role } });
-      return c.json(await admin.setClusterPermission(identity(), id, body, options.clusterExists), 200);
+      return c.json(await admin.setClusterPermission(identity(), c.get('principal')!, id, body, options.clusterExists), 200);
     },
   );
 
@@ -390,6 +441,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
       path: '/users/{id}/cluster-permissions/{clusterId}',
       tags: ['users'],
       summary: 'Remove a per-cluster role (the global role applies again)',
+      description: 'Not on your own account (403): another admin removes your grants.',
       ...authed,
       middleware: adminOnly('user.cluster_permission.delete'),
       request: { params: z.object({ id: s.id, clusterId: s.id }) },
@@ -398,7 +450,7 @@ export function identityGroup(deps: Dependencies, options: IdentityOptions): End
     async (c) => {
       const { id, clusterId } = c.req.valid('param');
       c.set('audit', { resourceKind: 'user', resourceId: id, clusterId });
-      await admin.deleteClusterPermission(identity(), id, clusterId);
+      await admin.deleteClusterPermission(identity(), c.get('principal')!, id, clusterId);
       return c.body(null, 204);
     },
   );

@@ -33,18 +33,35 @@ export const me = z
     id: z.string(),
     username: z.string(),
     role,
-    cluster_permissions: z.record(z.string(), clusterRole),
+    cluster_permissions: z.record(z.string(), clusterRole).openapi({ description: 'Your per-cluster roles; clusters hidden from you (`none`) are left out.' }),
     totp_enabled: z.boolean(),
     auth_method: z.enum(['token', 'api-key', 'anonymous']),
   })
   .openapi('Me');
 
 export const changePasswordBody = z.object({ current_password: password, new_password: newPassword }).openapi('ChangePasswordRequest');
+export const changePasswordResult = z
+  .object({
+    sessions_ended: z.number().int(),
+    api_keys_revoked: z.array(z.string()).openapi({ description: 'Ids of your API keys the change revoked (all of them).' }),
+  })
+  .openapi('ChangePasswordResult');
 export const codeBody = z.object({ code: totpCode }).openapi('TotpCode');
 export const totpSetup = z.object({ secret: z.string(), otpauth_url: z.string() }).openapi('TotpSetup');
 
 export const apiKeyBody = z
-  .object({ name: z.string().min(1).max(100), expires_in_days: z.number().int().min(1).max(3650).optional() })
+  .object({
+    name: z.string().min(1).max(100),
+    expires_in_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .optional()
+      .openapi({ description: 'At most HUB_API_KEY_MAX_DAYS (90 unless configured), which is also the default; a longer one is refused.' }),
+    current_password: password.openapi({ description: 'Your password: a key outlives the session, so making one proves it is you.' }),
+    totp_code: totpCode.optional().openapi({ description: 'A fresh code, required when two-factor authentication is on.' }),
+  })
   .openapi('ApiKeyRequest');
 export const apiKey = z
   .object({
@@ -52,11 +69,36 @@ export const apiKey = z
     name: z.string(),
     prefix: z.string().openapi({ description: 'The first characters of the key, to tell keys apart.' }),
     created_at: z.string(),
-    expires_at: z.string().nullable(),
+    expires_at: z.string().openapi({ description: 'When the key stops working (every key expires).' }),
     last_used_at: z.string().nullable(),
   })
   .openapi('ApiKey');
 export const createdApiKey = apiKey.extend({ key: z.string().openapi({ description: 'Shown once; keep it safe.' }) }).openapi('CreatedApiKey');
+
+export const rotateSigningKeyBody = z
+  .object({
+    revoke_previous: z
+      .boolean()
+      .default(false)
+      .openapi({ description: 'Refuse tokens of every earlier key from now on (after a leak), instead of letting them retire.' }),
+  })
+  .openapi('RotateSigningKeyRequest');
+export const signingKeyRotation = z
+  .object({
+    kid: z.string().openapi({ description: 'The new key id.' }),
+    previous: z
+      .array(z.object({ kid: z.string(), verifies_until: z.string() }))
+      .openapi({ description: 'Each earlier key and when it stops verifying: now when revoked.' }),
+  })
+  .openapi('SigningKeyRotation');
+export const bootstrapPasswordRotation = z
+  .object({
+    user_id: z.string(),
+    secret: z.string().openapi({ description: 'The secret that holds the new password (never shown here).' }),
+    sessions_ended: z.number().int(),
+    api_keys_revoked: z.array(z.string()),
+  })
+  .openapi('BootstrapPasswordRotation');
 
 export const user = z
   .object({

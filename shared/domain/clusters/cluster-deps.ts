@@ -4,6 +4,7 @@ import type { ClusterGatewayFactory } from '#shared/ports/cluster-gateway.ts';
 import type { SecretStore } from '#shared/ports/secret-store.ts';
 import type { CircuitBreaker, ClusterRepository } from './cluster.ts';
 import type { KubeconfigPolicy } from './kubeconfig-policy.ts';
+import type { OnboardingPolicy } from './onboarding.ts';
 
 /** What the cluster use cases work with. */
 export interface ClusterDeps {
@@ -11,6 +12,8 @@ export interface ClusterDeps {
   secrets: SecretStore;
   gateways: ClusterGatewayFactory;
   policy: KubeconfigPolicy;
+  /** What a per-cluster admin may onboard, and how long the hub's service-account tokens live. */
+  onboarding: OnboardingPolicy;
   breaker: CircuitBreaker;
   clock: Clock;
   /** For what goes wrong without failing the request, such as a secret left behind. */

@@ -39,6 +39,27 @@ export interface OnboardedAccount {
   /** Absent on records written before it was kept; such a record is onboarded again on repeat. */
   clusterRoleBinding?: string;
   updatedAt: string;
+  /**
+   * When the hub's bound token for the account expires (TokenRequest API). Absent on records of
+   * the long-lived token Secret onboarding made before; onboarding such an account again revokes it.
+   */
+  tokenExpiresAt?: string;
+}
+
+/**
+ * What one probe of a cluster found. It is recorded apart from the registration's versioned fields:
+ * concurrent probes must not fail each other, nor an admin's edit of the record.
+ */
+export interface ClusterObservation {
+  status: ClusterStatus;
+  /** When the probe ran; an older probe never overwrites a newer one. */
+  checkedAt: string;
+  kubernetesVersion?: string;
+  provider?: string;
+  nodeCount?: number;
+  lastConnected?: string;
+  /** The failure as shown (shownFailureText), or null after a success. */
+  lastError: string | null;
 }
 
 /**
@@ -76,6 +97,11 @@ export interface ClusterRepository {
   list(filter: ClusterListFilter, limit: number, cursor?: string): Promise<Page<ClusterRecord>>;
   /** Optimistically locked; a rename moves the name claim in the same transaction. */
   update(cluster: ClusterRecord, changes: ClusterChanges): Promise<ClusterRecord>;
+  /**
+   * Records a probe's observation without the version check, unless a newer one is stored; answers
+   * the record as stored afterwards, or undefined when the cluster is gone.
+   */
+  recordObservation(id: string, observation: ClusterObservation): Promise<ClusterRecord | undefined>;
   delete(cluster: ClusterRecord): Promise<void>;
 }
 

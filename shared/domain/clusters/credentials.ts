@@ -72,6 +72,26 @@ async function readImport(deps: ClusterDeps, ref: string): Promise<string> {
 }
 
 /**
+ * Deletes the import a registration or replacement has just stored (a rebuilt copy of it now is the
+ * cluster's credential): an import serves one registration, so it can be neither reused to point
+ * another cluster at the same server and credential nor left lying around. Best-effort like every
+ * cleanup here: a failure is logged with the secret's name and never undoes the registration.
+ */
+export async function consumeImport(deps: ClusterDeps, input: CredentialSource, clusterId: string): Promise<void> {
+  const ref = input.kubeconfig_secret_ref;
+  if (ref === undefined) return;
+  try {
+    await deps.secrets.delete(ref);
+  } catch (err) {
+    deps.logger.warn('could not delete a consumed kubeconfig import; delete it by hand', {
+      cluster_id: clusterId,
+      import_ref: ref,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
+
+/**
  * A fresh secret name for a cluster's next rebuilt kubeconfig. Each credential gets a name of its
  * own: writing a new value under the old name would keep the old credential readable as the
  * secret's previous version (AWSPREVIOUS in Secrets Manager).

@@ -1,4 +1,4 @@
-import { AppError, UnavailableError } from '#shared/domain/errors.ts';
+import { AppError, NotFoundError, UnavailableError } from '#shared/domain/errors.ts';
 import {
   ClusterUnavailableError,
   type ClusterGateway,
@@ -6,8 +6,9 @@ import {
   type ConnectionTest,
 } from '#shared/ports/cluster-gateway.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
-import { ClusterForbiddenError, type ClusterRecord } from './cluster.ts';
+import { ClusterForbiddenError, type ClusterObservation, type ClusterRecord } from './cluster.ts';
 import { storedCredentials } from './credentials.ts';
+import { shownFailureText } from './failure-text.ts';
 import { clusterView } from './registry.ts';
 
 const OVERVIEW_EVENTS = 10;
@@ -76,33 +77,54 @@ export async function testCluster(deps: ClusterDeps, cluster: ClusterRecord): Pr
     const result = await gateway.testConnection();
     if (result.ok || (result.reason && refusesCredential(result.reason))) await deps.breaker.reset(cluster.id);
     else await deps.breaker.recordFailure(cluster.id, deps.clock.now());
-    return result;
+    return result.error === undefined ? result : { ...result, error: shownFailureText(result.error) };
   } finally {
     gateway.close();
   }
 }
 
-/** GET /clusters/{id}/status: probes the cluster and records what it found. */
+/**
+ * GET /clusters/{id}/status: probes the cluster and records what it found. The observation is
+ * written without the record's version check (and never over a newer one), so parallel reads all
+ * answer, and an admin's concurrent edit of the record is neither refused nor undone.
+ */
 export async function clusterStatus(deps: ClusterDeps, cluster: ClusterRecord) {
   const now = deps.clock.now().toISOString();
+  let observation: ClusterObservation;
+  let extra: { ready?: number | null; error?: string; reason?: string };
   try {
     const inspection = await withCluster(deps, cluster, (g) => g.inspect());
-    const updated = await deps.clusters.update(cluster, {
+    observation = {
       status: 'connected',
+      checkedAt: now,
       kubernetesVersion: inspection.version,
       provider: inspection.provider,
       nodeCount: inspection.node_count ?? cluster.nodeCount,
       lastConnected: now,
-      lastCheck: now,
       lastError: null,
-    });
-    return statusView(updated, { ready: inspection.ready_node_count });
+    };
+    extra = { ready: inspection.ready_node_count };
   } catch (err) {
     // Unreachable, or reachable but refusing the credential: either way the hub cannot use it now.
     if (!(err instanceof UnavailableError || err instanceof ClusterCredentialRejectedError || err instanceof ClusterForbiddenError)) throw err;
-    const updated = await deps.clusters.update(cluster, { status: 'disconnected', lastCheck: now, lastError: err.message });
-    return statusView(updated, { error: err.message, reason: String(err.extra.reason ?? 'unknown') });
+    const error = shownFailureText(err.message);
+    observation = { status: 'disconnected', checkedAt: now, lastError: error };
+    extra = { error, reason: String(err.extra.reason ?? 'unknown') };
   }
+  const stored = await deps.clusters.recordObservation(cluster.id, observation);
+  if (!stored) throw new NotFoundError(`Cluster ${cluster.id} does not exist.`);
+  // What this probe saw, even when a newer probe's observation is the one stored.
+  return statusView(
+    {
+      ...stored,
+      status: observation.status,
+      kubernetesVersion: observation.kubernetesVersion ?? stored.kubernetesVersion,
+      nodeCount: observation.nodeCount ?? stored.nodeCount,
+      lastCheck: observation.checkedAt,
+      lastConnected: observation.lastConnected ?? stored.lastConnected,
+    },
+    extra,
+  );
 }
 
 function statusView(c: ClusterRecord, extra: { ready?: number | null; error?: string; reason?: string }) {

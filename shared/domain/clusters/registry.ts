@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, InputError, NotFoundError } from '#shared/domain/errors.ts';
-import { canSeeCluster, clusterRoleOf, type Principal } from '#shared/domain/identity/access.ts';
+import { ConflictError, ForbiddenError, InputError, NotFoundError } from '#shared/domain/errors.ts';
+import { authorizeCluster, canSeeCluster, clusterRoleOf, type Principal } from '#shared/domain/identity/access.ts';
 import { ClusterUnavailableError, ClusterUnreachableError, type ClusterInspection } from '#shared/ports/cluster-gateway.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
 import type { ClusterListFilter, ClusterRecord } from './cluster.ts';
-import { deleteOrphan, hasCredentialSource, newCredentialSecretName, replaceCredential, resolveCredentials, type CredentialSource } from './credentials.ts';
+import { consumeImport, deleteOrphan, hasCredentialSource, newCredentialSecretName, replaceCredential, resolveCredentials, type CredentialSource } from './credentials.ts';
+import { shownFailureText } from './failure-text.ts';
 import type { CheckedKubeconfig } from './kubeconfig-policy.ts';
 
 /** A cluster as the API shows it: never the credential, only how it authenticates. */
@@ -23,12 +24,15 @@ export function clusterView(c: ClusterRecord) {
     labels: c.labels,
     auth: {
       kind: c.credentialKind,
-      service_account: c.serviceAccount ? { name: c.serviceAccount.name, namespace: c.serviceAccount.namespace, role: c.serviceAccount.role } : null,
+      service_account: c.serviceAccount
+        ? { name: c.serviceAccount.name, namespace: c.serviceAccount.namespace, role: c.serviceAccount.role, token_expires_at: c.serviceAccount.tokenExpiresAt ?? null }
+        : null,
     },
     created_at: c.createdAt,
     updated_at: c.updatedAt,
     last_connected: c.lastConnected ?? null,
-    last_error: c.lastError ?? null,
+    // Viewers see it: capped and scrubbed again, for records stored before the hub did so on write.
+    last_error: c.lastError ? shownFailureText(c.lastError) : null,
   };
 }
 
@@ -53,17 +57,35 @@ export interface RegisterInput extends CredentialSource {
 }
 
 /**
+ * Changing where the hub's access to a cluster comes from (a kubeconfig, hence a server and a
+ * credential) needs the authority to register a cluster: the global admin role. A per-cluster
+ * admin could otherwise point their cluster at another one's server, or at its import.
+ */
+function requireRegistrar(principal: Principal, what: string): void {
+  if (principal.role !== 'admin') {
+    throw new ForbiddenError(`${what} needs the global admin role (the authority to register a cluster); you have ${principal.role}.`);
+  }
+}
+
+/**
  * Registers a cluster: checks and rebuilds the kubeconfig, connects, and only
  * then stores the credential (secret store) and the record (table). With
  * `force`, a cluster of the same name is replaced in place, keeping its id and grants;
- * its previous credential is deleted, not kept as an older version.
+ * its previous credential is deleted, not kept as an older version. Replacing needs admin on
+ * that cluster (per-cluster overrides count). A cluster the caller may not see is treated as if
+ * its name were free: the registration then fails as a race for the name would (409 CLUSTER_EXISTS,
+ * without the hint to force), so neither the answer nor `force` reveals or replaces it.
+ * An import (`kubeconfig_secret_ref`) is deleted once stored: it serves one registration.
  */
-export async function registerCluster(deps: ClusterDeps, input: RegisterInput): Promise<ClusterRecord> {
+export async function registerCluster(deps: ClusterDeps, principal: Principal, input: RegisterInput): Promise<ClusterRecord> {
+  requireRegistrar(principal, 'Registering a cluster');
   const credentials = await resolveCredentials(deps, input);
-  const existing = await deps.clusters.findByName(input.name);
+  const found = await deps.clusters.findByName(input.name);
+  const existing = found && canSeeCluster(principal, found.id) ? found : undefined;
   if (existing && !input.force) {
     throw new ConflictError(`A cluster named ${input.name} is already registered; send force: true to replace it.`, 'CLUSTER_EXISTS');
   }
+  if (existing) authorizeCluster(principal, existing.id, 'admin');
   const inspection = await inspectBeforeStoring(deps, credentials);
   const now = deps.clock.now().toISOString();
   const id = existing?.id ?? randomUUID();
@@ -77,18 +99,23 @@ export async function registerCluster(deps: ClusterDeps, input: RegisterInput): 
     updatedAt: now,
   };
   if (existing) {
-    return replaceCredential(deps, existing, credentials.kubeconfig, (credentialRef) =>
+    const replaced = await replaceCredential(deps, existing, credentials.kubeconfig, (credentialRef) =>
       deps.clusters.update(existing, { ...fields, credentialRef, serviceAccount: null }),
     );
+    await consumeImport(deps, input, replaced.id);
+    return replaced;
   }
   const credentialRef = await deps.secrets.put(newCredentialSecretName(deps, id), credentials.kubeconfig);
+  let created: ClusterRecord;
   try {
-    return await deps.clusters.create({ id, ...fields, lastError: undefined, credentialRef, createdAt: now });
+    created = await deps.clusters.create({ id, ...fields, lastError: undefined, credentialRef, createdAt: now });
   } catch (err) {
     // Someone registered the name meanwhile: do not leave our credential behind (nor hide why).
     await deleteOrphan(deps, id, credentialRef, 'new credential, not saved');
     throw err;
   }
+  await consumeImport(deps, input, created.id);
+  return created;
 }
 
 /** The record fields a successful connection establishes. */
@@ -127,11 +154,12 @@ export interface UpdateInput extends CredentialSource {
 
 /**
  * Renames, relabels or re-credentials a cluster; a new credential passes the same checks and
- * connection as registration, and the previous one is deleted. `context` picks a context of the
- * new kubeconfig, so alone it is refused: the stored kubeconfig keeps only the one context it was
- * rebuilt from, and there is nothing to pick from.
+ * connection as registration, needs the global admin role as registration does, and the previous
+ * one is deleted (an import used for it too). `context` picks a context of the new kubeconfig, so
+ * alone it is refused: the stored kubeconfig keeps only the one context it was rebuilt from, and
+ * there is nothing to pick from.
  */
-export async function updateCluster(deps: ClusterDeps, cluster: ClusterRecord, input: UpdateInput): Promise<ClusterRecord> {
+export async function updateCluster(deps: ClusterDeps, principal: Principal, cluster: ClusterRecord, input: UpdateInput): Promise<ClusterRecord> {
   const now = deps.clock.now().toISOString();
   const changes = { name: input.name, description: input.description, labels: input.labels, updatedAt: now };
   if (!hasCredentialSource(input)) {
@@ -141,9 +169,10 @@ export async function updateCluster(deps: ClusterDeps, cluster: ClusterRecord, i
     }
     return deps.clusters.update(cluster, changes);
   }
+  requireRegistrar(principal, "Replacing a cluster's credential (and with it the server)");
   const credentials = await resolveCredentials(deps, input);
   const inspection = await inspectBeforeStoring(deps, credentials);
-  return replaceCredential(deps, cluster, credentials.kubeconfig, (credentialRef) =>
+  const updated = await replaceCredential(deps, cluster, credentials.kubeconfig, (credentialRef) =>
     deps.clusters.update(cluster, {
       ...changes,
       context: credentials.summary.context,
@@ -152,6 +181,8 @@ export async function updateCluster(deps: ClusterDeps, cluster: ClusterRecord, i
       serviceAccount: null,
     }),
   );
+  await consumeImport(deps, input, cluster.id);
+  return updated;
 }
 
 /**

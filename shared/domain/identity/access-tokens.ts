@@ -1,11 +1,12 @@
 import { errors, jwtVerify, SignJWT, decodeProtectedHeader } from 'jose';
 import { AuthenticationError } from '#shared/domain/errors.ts';
 import type { Clock } from '#shared/ports/clock.ts';
-import { SIGNING_ALGORITHM, type KeyringStore, type VerificationKeys } from './keyring.ts';
+import { ACCESS_TOKEN_SECONDS, SIGNING_ALGORITHM, type KeyringStore, type VerificationKeys } from './keyring.ts';
 
 export const ISSUER = 'clusterhub';
 export const AUDIENCE = 'clusterhub-api';
-export const ACCESS_TOKEN_SECONDS = 15 * 60;
+// Declared beside the keys, whose retirement depends on it.
+export { ACCESS_TOKEN_SECONDS };
 
 export interface AccessClaims {
   userId: string;
@@ -14,7 +15,7 @@ export interface AccessClaims {
 
 /**
  * Short-lived JWT access tokens. Verification pins the algorithm, checks issuer,
- * audience and a required expiry, and accepts only keys of our keyring by id,
+ * audience and a required expiry, and accepts only keys of our keyring by id that are not retired,
  * so `alg: none`, HS256 with a public key, or a foreign key are all refused.
  * Issuing signs with the private keyring; verifying reads only the published
  * public keys, so a function that merely checks tokens cannot mint them.

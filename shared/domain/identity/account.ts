@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { AuthenticationError, ConflictError, ForbiddenError, InputError, NotFoundError } from '#shared/domain/errors.ts';
 import type { Page } from '#shared/http/pagination.ts';
 import type { Principal } from './access.ts';
-import { AccountLockedError, checkTotp, countFailure, isLocked } from './authentication.ts';
+import { apiKeyExpiry, ownerStampOf } from './api-keys.ts';
+import { AccountLockedError, checkOwnProof, checkTotp, isLocked } from './authentication.ts';
+import { retireBootstrapPassword } from './bootstrap.ts';
 import type { IdentityDeps } from './identity-deps.ts';
 import type { ApiKeyRecord, UserRecord } from './ports.ts';
 import { checkPasswordPolicy, hashPassword, verifyPassword } from './passwords.ts';
-import { newCredential, seal } from './secrets.ts';
-import { newTotpSecret } from './totp.ts';
+import { newCredential } from './secrets.ts';
+import { newTotpSecret, sealTotpSecret } from './totp.ts';
 
 /** The user a principal stands for, which must still exist. */
 async function self(deps: IdentityDeps, principal: Principal): Promise<UserRecord> {
@@ -19,7 +21,7 @@ async function self(deps: IdentityDeps, principal: Principal): Promise<UserRecor
 /**
  * The user behind a change of credentials (password, 2FA, new API keys), which needs a login
  * session: a leaked API key must not be able to mint lasting credentials or lock its owner out.
- * A locked account changes nothing until the lock runs out.
+ * An account whose sessions guessed wrong too often changes no credential until the lock runs out.
  */
 async function selfInSession(deps: IdentityDeps, principal: Principal): Promise<UserRecord> {
   if (principal.via !== 'token') {
@@ -30,24 +32,35 @@ async function selfInSession(deps: IdentityDeps, principal: Principal): Promise<
   return user;
 }
 
-/** `GET /auth/me`: authentication has just read the user, so this reads nothing more. */
+/**
+ * `GET /auth/me`: authentication has just read the user, so this reads nothing more. A `none`
+ * override hides its cluster from the user, so the user's own view leaves it out.
+ */
 export function me(principal: Principal) {
   return {
     id: principal.userId,
     username: principal.username,
     role: principal.role,
-    cluster_permissions: principal.clusterPermissions,
+    cluster_permissions: Object.fromEntries(Object.entries(principal.clusterPermissions).filter(([, role]) => role !== 'none')),
     totp_enabled: principal.totpEnabled,
     auth_method: principal.via,
   };
 }
 
-/** Changes one's own password and ends every other session of the user. */
-export async function changePassword(deps: IdentityDeps, principal: Principal, current: string, next: string): Promise<{ sessions_ended: number }> {
+/**
+ * Changes one's own password, ends every other session of the user and revokes their API keys
+ * (a key made with a stolen session must not outlive the new password). The first change of the
+ * first admin's password also deletes the bootstrap secret.
+ */
+export async function changePassword(
+  deps: IdentityDeps,
+  principal: Principal,
+  current: string,
+  next: string,
+): Promise<{ sessions_ended: number; api_keys_revoked: string[]; bootstrap_secret_removed: boolean }> {
   const user = await selfInSession(deps, principal);
-  if (!(await verifyPassword(current, user.passwordHash))) {
-    // A wrong guess here counts like a failed login, or a stolen session could guess freely.
-    await countFailure(deps, user);
+  // A wrong guess here counts toward a lock, or a stolen session could guess freely.
+  if (!(await checkOwnProof(deps, user, () => verifyPassword(current, user.passwordHash)))) {
     throw new AuthenticationError('The current password is wrong.', 'INVALID_CREDENTIALS');
   }
   checkPasswordPolicy(user.username, next, 'new_password');
@@ -55,7 +68,11 @@ export async function changePassword(deps: IdentityDeps, principal: Principal, c
     throw new InputError('The new password must differ from the current one.', [{ field: 'new_password', location: 'body', message: 'same as current' }]);
   }
   await deps.users.update(user, { passwordHash: await hashPassword(next) });
-  return { sessions_ended: await deps.sessions.revokeAllForUser(user.id, principal.sessionId) };
+  return {
+    sessions_ended: await deps.sessions.revokeAllForUser(user.id, principal.sessionId),
+    api_keys_revoked: await deps.apiKeys.deleteAllForUser(user.id),
+    bootstrap_secret_removed: await retireBootstrapPassword(deps, { password: current }),
+  };
 }
 
 /** Starts 2FA enrolment: a new seed, not yet in force until a code proves the user holds it. */
@@ -64,7 +81,7 @@ export async function setupTotp(deps: IdentityDeps, principal: Principal) {
   if (user.totp?.enabled) throw new ConflictError('Two-factor authentication is already on; disable it first.', 'TOTP_ALREADY_ENABLED');
   const { secret, otpauthUrl } = newTotpSecret(user.username);
   const { sealingKey } = await deps.keyring.current();
-  await deps.users.update(user, { totp: { sealedSecret: seal(secret, sealingKey), enabled: false } });
+  await deps.users.update(user, { totp: { sealedSecret: sealTotpSecret(secret, sealingKey, user.id), enabled: false } });
   return { secret, otpauth_url: otpauthUrl };
 }
 
@@ -83,28 +100,44 @@ export async function enableTotp(deps: IdentityDeps, principal: Principal, code:
 export async function disableTotp(deps: IdentityDeps, principal: Principal, code: string) {
   const user = await selfInSession(deps, principal);
   if (!user.totp?.enabled) throw new ConflictError('Two-factor authentication is not on.', 'TOTP_NOT_ENABLED');
-  if ((await checkTotp(deps, user, code)) === undefined) {
-    await countFailure(deps, user);
+  if (!(await checkOwnProof(deps, user, async () => (await checkTotp(deps, user, code)) !== undefined))) {
     throw new InputError('The code is wrong or was already used.', [{ field: 'code', location: 'body', message: 'invalid code' }]);
   }
   await deps.users.update(user, {}, ['totp']);
   return { totp_enabled: false };
 }
 
-export function apiKeyView(k: ApiKeyRecord) {
+/** A key as its owner sees it; `expires_at` is when it stops working, the HUB_API_KEY_MAX_DAYS cap included. */
+export function apiKeyView(k: ApiKeyRecord, maxDays: number) {
   return {
     id: k.id,
     name: k.name,
     prefix: k.prefix,
     created_at: k.createdAt,
-    expires_at: k.expiresAt ?? null,
+    expires_at: apiKeyExpiry(k, maxDays),
     last_used_at: k.lastUsedAt ?? null,
   };
 }
 
-/** Creates an API key acting as its owner; the key is returned once and only its hash is kept. */
-export async function createApiKey(deps: IdentityDeps, principal: Principal, input: { name: string; expires_in_days?: number }) {
-  await selfInSession(deps, principal);
+/**
+ * Creates an API key acting as its owner; the key is returned once and only its hash is kept.
+ * A key outlives the session it is made from, so making one asks for the password again (and a
+ * fresh code when 2FA is on): a stolen access token alone cannot turn into a lasting key. It
+ * lives at most HUB_API_KEY_MAX_DAYS, which is also what it gets when no expiry is asked for.
+ */
+export async function createApiKey(
+  deps: IdentityDeps,
+  principal: Principal,
+  input: { name: string; expires_in_days?: number; current_password: string; totp_code?: string },
+) {
+  const caller = await selfInSession(deps, principal);
+  const maxDays = deps.policy.apiKeyMaxDays;
+  if (input.expires_in_days !== undefined && input.expires_in_days > maxDays) {
+    throw new InputError(`An API key lives at most ${maxDays} days (HUB_API_KEY_MAX_DAYS).`, [
+      { field: 'expires_in_days', location: 'body', message: `at most ${maxDays}` },
+    ]);
+  }
+  const user = await reauthenticate(deps, caller, input.current_password, input.totp_code);
   const id = randomUUID();
   const credential = newCredential('apiKey', id);
   const now = deps.clock.now();
@@ -115,10 +148,30 @@ export async function createApiKey(deps: IdentityDeps, principal: Principal, inp
     hash: credential.hash,
     prefix: credential.token.slice(0, 12),
     createdAt: now.toISOString(),
-    expiresAt: input.expires_in_days ? new Date(now.getTime() + input.expires_in_days * 86_400_000).toISOString() : undefined,
+    expiresAt: new Date(now.getTime() + (input.expires_in_days ?? maxDays) * 86_400_000).toISOString(),
+    owner: ownerStampOf(user),
   };
   await deps.apiKeys.create(record);
-  return { ...apiKeyView(record), key: credential.token };
+  return { ...apiKeyView(record, maxDays), key: credential.token };
+}
+
+/**
+ * Proves again that the caller is the user: the password, and with 2FA a code not used before.
+ * Wrong answers count like failed logins; a right one is recorded as a login, the code's step
+ * with it in one conditional write, so the code cannot be used again here or at a login.
+ */
+async function reauthenticate(deps: IdentityDeps, user: UserRecord, password: string, totpCode?: string): Promise<UserRecord> {
+  if (!(await checkOwnProof(deps, user, () => verifyPassword(password, user.passwordHash)))) {
+    throw new AuthenticationError('The current password is wrong.', 'INVALID_CREDENTIALS');
+  }
+  if (!user.totp?.enabled) return user;
+  if (!totpCode) throw new AuthenticationError('This account uses two-factor authentication: send totp_code.', 'TOTP_REQUIRED');
+  let step: number | undefined;
+  const codeIsRight = async () => (step = await checkTotp(deps, user, totpCode)) !== undefined;
+  if (!(await checkOwnProof(deps, user, codeIsRight)) || !(await deps.users.recordLogin(user.id, deps.clock.now().toISOString(), step))) {
+    throw new AuthenticationError('The two-factor code is wrong or was already used.', 'INVALID_TOTP');
+  }
+  return user;
 }
 
 export async function listApiKeys(deps: IdentityDeps, principal: Principal, limit: number, cursor?: string): Promise<Page<ApiKeyRecord>> {

@@ -4,10 +4,24 @@ import type { Clock } from '#shared/ports/clock.ts';
 import { SecretNotFoundError, type SecretStore } from '#shared/ports/secret-store.ts';
 
 export const SIGNING_ALGORITHM = 'ES256';
-/** How many retired signing keys still verify tokens after a rotation. */
-const KEEP_RETIRED_KEYS = 2;
-/** How long an instance trusts its copy of a key set before reading it again. */
-export const CACHE_MS = 5 * 60_000;
+/** The lifetime of the access tokens these keys sign. */
+export const ACCESS_TOKEN_SECONDS = 15 * 60;
+/**
+ * How long an instance trusts its copy of a key set before reading it again: of the public keys
+ * (so a revoked key stops verifying everywhere within it) and of the private keyring (so every
+ * instance signs with a new key within it).
+ */
+export const CACHE_MS = 30_000;
+/** Clocks of different instances may disagree a little; tokens they signed must not die early. */
+const CLOCK_SKEW_MS = 60_000;
+/**
+ * How long a replaced signing key keeps verifying: the tokens it signed live ACCESS_TOKEN_SECONDS,
+ * and other instances may still sign with it until their keyring cache runs out. After that it
+ * verifies nothing, so a rotation after a leak stops forgery within this time (or at once with a revocation).
+ */
+export const RETIRE_AFTER_MS = ACCESS_TOKEN_SECONDS * 1000 + CACHE_MS + CLOCK_SKEW_MS;
+/** Retiring keys kept at most, however fast rotations come, so the keyring stays small. */
+const MAX_RETIRING_KEYS = 10;
 /**
  * The least time between two reads of the verification keys forced by an
  * unknown key id. Anyone can send any key id before a rate limit applies, so
@@ -33,15 +47,34 @@ export function identityKeySecretNames(prefix: string): IdentityKeySecretNames {
   return { keyring: `${prefix}${IDENTITY_KEY_SECRETS.keyring}`, verificationKeys: `${prefix}${IDENTITY_KEY_SECRETS.verificationKeys}` };
 }
 
+interface StoredSigningKey {
+  kid: string;
+  privateJwk: JWK;
+  publicJwk: JWK;
+  createdAt: string;
+  /** Set when a newer key replaced it: from then on it verifies nothing. */
+  retiresAt?: string;
+}
+
 interface StoredKeyring {
-  signing: { kid: string; privateJwk: JWK; publicJwk: JWK; createdAt: string }[];
+  /** Newest first: the newest signs, the others are retiring. */
+  signing: StoredSigningKey[];
   /** AES-256 key (base64) that seals secrets the hub must read back, such as TOTP seeds. */
   sealing: string;
 }
 
-/** The published verification keys: a JWK Set with public parts only. */
+/**
+ * The published verification keys: a JWK Set with public parts only. A retiring key carries
+ * `retires_at` (ISO time), after which verifiers refuse it whether or not the set was rewritten.
+ */
 interface StoredVerificationKeys {
-  keys: JWK[];
+  keys: (JWK & { retires_at?: string })[];
+}
+
+/** What a rotation did: the new key, and each earlier key with the time it verifies until (now, when revoked). */
+export interface Rotation {
+  kid: string;
+  previous: { kid: string; verifiesUntil: string }[];
 }
 
 export interface SigningKey {
@@ -51,8 +84,8 @@ export interface SigningKey {
 
 export interface Keyring {
   /**
-   * Newest first: the newest signs, the others are kept until they fall off the
-   * end. Tokens are verified against the published {@link VerificationKeys}, not this list.
+   * Newest first: the newest signs, the others are retiring. Tokens are verified against the
+   * published {@link VerificationKeys}, not this list.
    */
   signing: SigningKey[];
   sealingKey: Buffer;
@@ -62,12 +95,13 @@ export interface Keyring {
  * The public half of the signing keys, the only key material a function needs
  * to verify access tokens. Reading it never touches the private keyring, and a
  * missing set (nobody has logged in yet) is an empty one: nothing verifies and
- * nothing is created.
+ * nothing is created. A retiring key verifies until its `retires_at`, a revoked
+ * one (gone from the set) stops once this instance reads the set again, within {@link CACHE_MS}.
  */
 export class VerificationKeys {
-  private cached?: { keys: Map<string, CryptoKey>; at: number };
+  private cached?: { keys: Map<string, PublishedKey>; at: number };
   private lastRead = Number.NEGATIVE_INFINITY;
-  private reading?: Promise<Map<string, CryptoKey>>;
+  private reading?: Promise<Map<string, PublishedKey>>;
 
   constructor(
     private readonly secrets: SecretStore,
@@ -75,14 +109,16 @@ export class VerificationKeys {
     private readonly clock: Clock,
   ) {}
 
-  /** The public key published under `kid`, or undefined when there is none. */
+  /** The public key published under `kid` and not retired, or undefined when there is none. */
   async find(kid: string): Promise<CryptoKey | undefined> {
     const now = this.clock.now().getTime();
     const fresh = this.cached && now - this.cached.at < CACHE_MS ? this.cached.keys : await this.read();
-    if (fresh.has(kid)) return fresh.get(kid);
+    const known = fresh.get(kid);
+    if (known) return known.retiresAt > now ? known.key : undefined;
     // A key id we do not know may be one the identity function just rotated in: look again, but not often.
     if (now - this.lastRead < FORCED_RELOAD_INTERVAL_MS) return undefined;
-    return (await this.read()).get(kid);
+    const reread = (await this.read()).get(kid);
+    return reread && reread.retiresAt > now ? reread.key : undefined;
   }
 
   /** Drops the cached set, so keys this instance has just published verify at once. */
@@ -92,7 +128,7 @@ export class VerificationKeys {
   }
 
   /** One read at a time: concurrent requests share it. */
-  private read(): Promise<Map<string, CryptoKey>> {
+  private read(): Promise<Map<string, PublishedKey>> {
     this.reading ??= (async () => {
       const at = this.clock.now().getTime();
       this.lastRead = at;
@@ -107,7 +143,7 @@ export class VerificationKeys {
     return this.reading;
   }
 
-  private async load(): Promise<Map<string, CryptoKey>> {
+  private async load(): Promise<Map<string, PublishedKey>> {
     let stored: StoredVerificationKeys;
     try {
       stored = JSON.parse(await this.secrets.get(this.secretName)) as StoredVerificationKeys;
@@ -115,14 +151,23 @@ export class VerificationKeys {
       if (err instanceof SecretNotFoundError) return new Map();
       throw err;
     }
-    const keys = new Map<string, CryptoKey>();
+    const keys = new Map<string, PublishedKey>();
     for (const jwk of stored.keys) {
       if (typeof jwk.kid !== 'string') continue;
+      // A retire time that does not parse retires the key now rather than never.
+      const retiresAt = jwk.retires_at === undefined ? Number.POSITIVE_INFINITY : Date.parse(jwk.retires_at) || Number.NEGATIVE_INFINITY;
       // Only the public coordinates are imported, whatever else the set holds.
-      keys.set(jwk.kid, (await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, SIGNING_ALGORITHM)) as CryptoKey);
+      const key = (await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, SIGNING_ALGORITHM)) as CryptoKey;
+      keys.set(jwk.kid, { key, retiresAt });
     }
     return keys;
   }
+}
+
+interface PublishedKey {
+  key: CryptoKey;
+  /** Epoch ms after which the key verifies nothing; infinite for the signing key. */
+  retiresAt: number;
 }
 
 /**
@@ -162,31 +207,58 @@ export class KeyringStore {
   }
 
   /**
-   * Adds a new signing key in front; the previous ones keep verifying until they
-   * fall off the end. Rotations racing on several instances leave one of their
-   * keyrings stored, and its public keys published.
+   * Adds a new signing key in front. The previous ones retire: each verifies for
+   * {@link RETIRE_AFTER_MS} after it was replaced and then nothing, or, with `revokePrevious`
+   * (after a leak), nothing from now on: tokens they signed are refused at once here and within
+   * {@link CACHE_MS} on every other instance. Rotations racing on several instances leave one
+   * of their keyrings stored, and its public keys published; a key one of them revoked stays out.
    */
-  async rotate(): Promise<string> {
+  async rotate(options: { revokePrevious?: boolean } = {}): Promise<Rotation> {
+    const now = this.clock.now();
     const stored = parseKeyring(await this.secrets.get(this.names.keyring));
     const fresh = await newSigningKey(this.clock);
-    stored.signing = [fresh, ...stored.signing].slice(0, KEEP_RETIRED_KEYS + 1);
+    const retiresAt = new Date(now.getTime() + RETIRE_AFTER_MS).toISOString();
+    const revoked = new Set(options.revokePrevious ? stored.signing.map((k) => k.kid) : []);
+    const retiring = stored.signing
+      .filter((k) => !revoked.has(k.kid))
+      .map((k) => ({ ...k, retiresAt: k.retiresAt ?? retiresAt }))
+      .filter((k) => Date.parse(k.retiresAt) > now.getTime())
+      .slice(0, MAX_RETIRING_KEYS);
+    stored.signing = [fresh, ...retiring];
     // Public set first: a key published but never used is harmless, a key used but not published is not.
     await this.secrets.put(this.names.verificationKeys, publicSetOf(stored));
     await this.secrets.put(this.names.keyring, JSON.stringify(stored));
     // A racing rotation may have stored its keyring after ours, or published its set after ours:
     // publish what is stored now, and again while the keyring changes under us. Only a write by
     // another rotation changes it, and that rotation publishes after its write too, so whoever
-    // publishes last has seen the final keyring.
+    // publishes last has seen the final keyring. A racing rotation that read the keyring before
+    // our revocation brings the revoked keys back: take them out again.
     for (let published: string | undefined; ; ) {
-      const current = await this.secrets.get(this.names.keyring);
+      let current = await this.secrets.get(this.names.keyring);
+      const racing = parseKeyring(current);
+      if (racing.signing.some((k) => revoked.has(k.kid))) {
+        const kept = racing.signing.filter((k) => !revoked.has(k.kid));
+        racing.signing = kept.length > 0 ? kept : [fresh];
+        current = JSON.stringify(racing);
+        await this.secrets.put(this.names.verificationKeys, publicSetOf(racing));
+        await this.secrets.put(this.names.keyring, current);
+        published = undefined;
+        continue;
+      }
       if (current === published) break;
-      await this.secrets.put(this.names.verificationKeys, publicSetOf(parseKeyring(current)));
+      await this.secrets.put(this.names.verificationKeys, publicSetOf(racing));
       published = current;
     }
     this.published = true;
     this.cached = undefined;
     this.verifier?.forget();
-    return fresh.kid;
+    return {
+      kid: fresh.kid,
+      previous: [
+        ...[...revoked].map((kid) => ({ kid, verifiesUntil: now.toISOString() })),
+        ...retiring.map((k) => ({ kid: k.kid, verifiesUntil: k.retiresAt })),
+      ],
+    };
   }
 
   /**
@@ -210,9 +282,18 @@ function parseKeyring(text: string): StoredKeyring {
   return JSON.parse(text) as StoredKeyring;
 }
 
-/** The JWK Set of the keyring's public keys: key id and public coordinates, nothing private. */
+/** The JWK Set of the keyring's public keys: key id, public coordinates and retire time, nothing private. */
 function publicSetOf(stored: StoredKeyring): string {
-  const keys = stored.signing.map(({ kid, publicJwk: { kty, crv, x, y } }) => ({ kty, crv, x, y, kid, alg: SIGNING_ALGORITHM, use: 'sig' }));
+  const keys = stored.signing.map(({ kid, publicJwk: { kty, crv, x, y }, retiresAt }) => ({
+    kty,
+    crv,
+    x,
+    y,
+    kid,
+    alg: SIGNING_ALGORITHM,
+    use: 'sig',
+    ...(retiresAt ? { retires_at: retiresAt } : {}),
+  }));
   return JSON.stringify({ keys } satisfies StoredVerificationKeys);
 }
 

@@ -40,19 +40,29 @@ export function secretMatches(secret: string, storedHash: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** AES-256-GCM: secrets the hub must read back (TOTP seeds) are sealed with a key kept in the secret store. */
-export function seal(plaintext: string, key: Buffer): string {
+/** v2: sealed with associated data. */
+const SEALED_VERSION = 'v2';
+
+/**
+ * AES-256-GCM: secrets the hub must read back (TOTP seeds) are sealed with a key kept in the
+ * secret store, and bound to what they belong to (`context`, such as a user id, as associated
+ * data), so a sealed value copied into another record does not open there.
+ */
+export function seal(plaintext: string, key: Buffer, context: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(context, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
+  return [SEALED_VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
 }
 
-/** Opens what `seal` made; throws if it was tampered with or sealed with another key. */
-export function unseal(sealed: string, key: Buffer): string {
+/** Opens what `seal` made for the same `context`; throws if it was tampered with, sealed with another key or for another context. */
+export function unseal(sealed: string, key: Buffer, context: string): string {
   const [version, iv, tag, body] = sealed.split('.');
-  if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('not a sealed value');
-  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  // v1 (no associated data) is not read: it was never released, and reading it would bind nothing.
+  if (version !== SEALED_VERSION || !iv || !tag || body === undefined) throw new Error('not a sealed value');
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'), { authTagLength: 16 });
+  decipher.setAAD(Buffer.from(context, 'utf8'));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
   return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
 }

@@ -1,4 +1,5 @@
 import { Secret, TOTP } from 'otpauth';
+import { seal, unseal } from './secrets.ts';
 
 const PERIOD_SECONDS = 30;
 
@@ -7,6 +8,25 @@ export function newTotpSecret(username: string): { secret: string; otpauthUrl: s
   const secret = new Secret({ size: 20 }).base32;
   return { secret, otpauthUrl: totpFor(secret, username).toString() };
 }
+
+/** Seals a user's seed for their record alone: the user id is its associated data. */
+export function sealTotpSecret(secret: string, sealingKey: Buffer, userId: string): string {
+  return seal(secret, sealingKey, sealingContext(userId));
+}
+
+/**
+ * The seed sealed for `userId`, or undefined when it does not open for that user: copied from
+ * another user's record, tampered with, or sealed with another key. No code matches it then.
+ */
+export function openTotpSecret(sealed: string, sealingKey: Buffer, userId: string): string | undefined {
+  try {
+    return unseal(sealed, sealingKey, sealingContext(userId));
+  } catch {
+    return undefined;
+  }
+}
+
+const sealingContext = (userId: string) => `totp-seed:${userId}`;
 
 /**
  * Checks a 6-digit code (RFC 6238, SHA-1, 30 s, one step of clock drift either

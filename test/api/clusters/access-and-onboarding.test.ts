@@ -56,14 +56,14 @@ describe('service-account onboarding (the PX-Backup flow)', () => {
     const onboard = (useForHub: boolean) => hub.fetch(`/api/v1/clusters/${ids.alpha}/service-account`, jsonPost({ ...body, use_for_hub: useForHub }, admin));
     const first = await onboard(false);
     expect(first.status).toBe(200);
-    // The account's token, read from the cluster itself: from now on the hub's leak sweep looks for it too.
+    expect(await json(first.clone())).toMatchObject({ used_for_hub: false, token_expires_at: null });
+    // Without use_for_hub no token is made: none lies in the cluster for anyone to read.
     const direct = directClient(alpha!.adminKubeconfig);
-    const tokenSecrets = (await direct.core.listNamespacedSecret({ namespace: 'clusterhub-system', fieldSelector: 'type=kubernetes.io/service-account-token' })).items.filter(
-      (s) => s.metadata?.annotations?.['kubernetes.io/service-account.name'] === 'hub-reader' && s.data?.token,
-    );
-    expect(tokenSecrets).toHaveLength(1);
-    const accountToken = Buffer.from(tokenSecrets[0]!.data!.token!, 'base64').toString('utf8');
-    hub.rememberSecret(accountToken, 'service account clusterhub-system/hub-reader token');
+    const tokenSecrets = async () =>
+      (await direct.core.listNamespacedSecret({ namespace: 'clusterhub-system', fieldSelector: 'type=kubernetes.io/service-account-token' })).items.filter(
+        (s) => s.metadata?.annotations?.['kubernetes.io/service-account.name'] === 'hub-reader',
+      );
+    expect(await tokenSecrets()).toEqual([]);
     // Repeating it is idempotent: the same account and binding.
     const repeated = await onboard(false);
     expect(repeated.status).toBe(200);
@@ -75,6 +75,11 @@ describe('service-account onboarding (the PX-Backup flow)', () => {
     const result = await json(res);
     expect(result).toMatchObject({ name: 'alpha', service_account: 'hub-reader', namespace: 'clusterhub-system', role: 'view', used_for_hub: true });
     expect(result.updated_at).toBeTruthy();
+    // The hub's token is a bound one: it expires (it exists only in the hub's secret store, which the leak sweep now watches for).
+    expect(Date.parse(result.token_expires_at)).toBeGreaterThan(Date.now());
+    const accountToken = tokenOf(await hub.deps.secrets.get((await hub.deps.clusters.clusters.get(ids.alpha!))!.credentialRef));
+    hub.rememberSecret(accountToken, 'service account clusterhub-system/hub-reader token');
+    expect(await tokenSecrets()).toEqual([]);
 
     await direct.core.readNamespacedServiceAccount({ name: 'hub-reader', namespace: 'clusterhub-system' });
     const binding = await direct.rbac.readClusterRoleBinding({ name: result.cluster_role_binding });
@@ -88,7 +93,7 @@ describe('service-account onboarding (the PX-Backup flow)', () => {
     expect(exported).not.toContain(tokenOf(alpha!.adminKubeconfig));
     expect(tokenOf(exported)).toBe(accountToken);
     const cluster = await json(await hub.fetch(`/api/v1/clusters/${ids.alpha}`, { headers: admin }));
-    expect(cluster.auth).toEqual({ kind: 'token', service_account: { name: 'hub-reader', namespace: 'clusterhub-system', role: 'view' } });
+    expect(cluster.auth).toEqual({ kind: 'token', service_account: { name: 'hub-reader', namespace: 'clusterhub-system', role: 'view', token_expires_at: result.token_expires_at } });
     expect((await hub.fetch(`/api/v1/clusters/${ids.alpha}/workloads`, { headers: admin })).status).toBe(200);
     expect((await hub.fetch(`/api/v1/clusters/${ids.alpha}/namespaces`, { headers: admin })).status).toBe(200);
     // With only `view`, the account may read but not change the cluster.

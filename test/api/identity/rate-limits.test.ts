@@ -41,6 +41,24 @@ describe('rate limits (shared through the table)', () => {
     expect(items.map((e) => e.status_code)).toEqual([401, 401, 401, 401]);
   });
 
+  it('counts an IPv6 client by its /64: other addresses in it share the limit, another /64 does not', { timeout: 60_000 }, async () => {
+    // A hub behind a trusted proxy (this test), so X-Forwarded-For gives each request its client address.
+    const proxied = await startTestHub({ ...LIMITS, HUB_TRUSTED_PROXIES: '127.0.0.1/32' });
+    try {
+      await freshWindow();
+      const from = (address: string) =>
+        proxied.fetch('/api/v1/auth/login', jsonPost({ username: 'nobody', password: 'wrong-password' }, { 'X-Forwarded-For': address }));
+      const statuses: number[] = [];
+      for (const address of ['2001:db8:5:5::1', '2001:db8:5:5::2', '2001:db8:5:5:abcd::1', '2001:db8:5:5:ffff:ffff:ffff:fffe', '2001:db8:5:5::99']) {
+        statuses.push((await from(address)).status);
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 429]);
+      expect((await from('2001:db8:5:6::1')).status).toBe(401);
+    } finally {
+      await proxied.stop();
+    }
+  });
+
   it('limits reads and changes per principal, and leaves /health alone', { timeout: 90_000 }, async () => {
     await freshWindow();
     const auth = bearer((await login(hub, 'admin', ADMIN_PASSWORD)).access_token);
@@ -49,9 +67,9 @@ describe('rate limits (shared through the table)', () => {
     expect(reads).toEqual([200, 200, 200, 200, 200, 429]);
 
     const writes: number[] = [];
-    for (let i = 0; i < 4; i++) writes.push((await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: `k${i}` }, auth))).status);
+    for (let i = 0; i < 4; i++) writes.push((await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: `k${i}`, current_password: ADMIN_PASSWORD }, auth))).status);
     expect(writes).toEqual([201, 201, 201, 429]);
-    const overWrite = await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'one-too-many' }, auth));
+    const overWrite = await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'one-too-many', current_password: ADMIN_PASSWORD }, auth));
     expect(overWrite.status).toBe(429);
     expect(Number(overWrite.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(overWrite.headers.get('x-ratelimit-limit')).toBe('3');

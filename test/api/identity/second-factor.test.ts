@@ -73,6 +73,27 @@ describe('two-factor authentication (TOTP, RFC 6238)', () => {
     await login(hub, 'frank', password);
   });
 
+  it("binds a sealed seed to its user: copied into another user's record, it opens nothing", async () => {
+    const admin = await login(hub, 'admin', ADMIN_PASSWORD);
+    const mallory = await createUser(hub, admin.access_token, 'mallory', 'viewer');
+    const victim = await createUser(hub, admin.access_token, 'victor', 'admin');
+    const auth = bearer((await login(hub, 'mallory', mallory.password)).access_token);
+    const { secret } = await json(await hub.fetch('/api/v1/auth/2fa/setup', { method: 'POST', headers: auth }));
+    const now = Date.now();
+    expect((await hub.fetch('/api/v1/auth/2fa/verify', jsonPost({ code: totpCode(secret, new Date(now)) }, auth))).status).toBe(200);
+
+    // Someone who can write the table but not read the sealing key plants mallory's sealed seed on victor.
+    const sealed = (await hub.deps.identity.users.get(mallory.id))!.totp!;
+    await hub.deps.identity.users.update((await hub.deps.identity.users.get(victim.id))!, { totp: { ...sealed, lastStep: undefined } });
+
+    const code = totpCode(secret, new Date(now + STEP_MS));
+    const planted = await hub.fetch('/api/v1/auth/login', jsonPost({ username: 'victor', password: victim.password, totp_code: code }));
+    expect(planted.status).toBe(401);
+    expect((await json(planted)).code).toBe('INVALID_TOTP');
+    // Where it was sealed, the seed still works.
+    expect((await hub.fetch('/api/v1/auth/login', jsonPost({ username: 'mallory', password: mallory.password, totp_code: code }))).status).toBe(200);
+  });
+
   it('keeps the seed sealed at rest', async () => {
     const admin = await login(hub, 'admin', ADMIN_PASSWORD);
     const { id, password } = await createUser(hub, admin.access_token, 'grace', 'viewer');

@@ -116,6 +116,32 @@ describe('refresh tokens rotate and a reused one revokes the whole session', () 
     expect(res.status).toBe(401);
   });
 
+  it('refuses a wrong secret for a real session without ending it: knowing a session id is not enough', async () => {
+    const pair = await login(hub, 'admin', ADMIN_PASSWORD);
+    const sessionId = pair.refresh_token.split('_')[1]!;
+    const forged = `chr_${sessionId}_${'A'.repeat(43)}`;
+    const res = await hub.fetch('/api/v1/auth/refresh', jsonPost({ refresh_token: forged }));
+    expect(res.status).toBe(401);
+    expect((await json(res)).code).toBe('INVALID_TOKEN');
+    expect((await me(pair.access_token)).status).toBe(200);
+    expect((await hub.fetch('/api/v1/auth/refresh', jsonPost({ refresh_token: pair.refresh_token }))).status).toBe(200);
+  });
+
+  it('revokes the session when any earlier refresh token of it comes back', async () => {
+    const first = await login(hub, 'admin', ADMIN_PASSWORD);
+    let current = first;
+    for (let i = 0; i < 3; i++) {
+      const res = await hub.fetch('/api/v1/auth/refresh', jsonPost({ refresh_token: current.refresh_token }));
+      expect(res.status).toBe(200);
+      current = await json(res);
+    }
+    const replay = await hub.fetch('/api/v1/auth/refresh', jsonPost({ refresh_token: first.refresh_token }));
+    expect(replay.status).toBe(401);
+    expect((await json(replay)).code).toBe('REFRESH_TOKEN_REUSED');
+    expect((await me(current.access_token)).status).toBe(401);
+    expect((await hub.fetch('/api/v1/auth/refresh', jsonPost({ refresh_token: current.refresh_token }))).status).toBe(401);
+  });
+
   it('logout ends the session', async () => {
     const pair = await login(hub, 'admin', ADMIN_PASSWORD);
     expect((await hub.fetch('/api/v1/auth/logout', { method: 'POST', headers: bearer(pair.access_token) })).status).toBe(204);
@@ -149,21 +175,23 @@ describe('change password', () => {
   });
 });
 
-describe('lockout', () => {
-  it('locks after five failures in a row (423 on the sixth) until an admin unlocks', async () => {
+describe('lockout (from one address; login-lockout.test.ts tries several)', () => {
+  it('locks the address out of the account after five failures in a row (429 even with the right password) until an admin unlocks', async () => {
     const admin = await login(hub, 'admin', ADMIN_PASSWORD);
     const { id, password } = await createUser(hub, admin.access_token, 'dave', 'operator');
-    const attempt = (pw: string) => hub.fetch('/api/v1/auth/login', jsonPost({ username: 'dave', password: pw }));
+    const attempt = (pw: string, headers: Record<string, string> = {}) => hub.fetch('/api/v1/auth/login', jsonPost({ username: 'dave', password: pw }, headers));
     for (let i = 0; i < 5; i++) expect((await attempt('wrong-password-' + i)).status).toBe(401);
     const sixth = await attempt('wrong-password-6');
-    expect(sixth.status).toBe(423);
+    expect(sixth.status).toBe(429);
     const body = await json(sixth);
-    expect(body.code).toBe('ACCOUNT_LOCKED');
-    const until = Date.parse(body.locked_until);
-    expect(until - Date.now()).toBeGreaterThan(14 * 60_000);
-    expect(until - Date.now()).toBeLessThanOrEqual(15 * 60_000);
-    // Even the right password waits out the lock.
-    expect((await attempt(password)).status).toBe(423);
+    expect(body.code).toBe('TOO_MANY_FAILED_LOGINS');
+    const retryAfter = Number(sixth.headers.get('retry-after'));
+    expect(retryAfter).toBe(body.retry_after_seconds);
+    expect(retryAfter).toBeGreaterThan(14 * 60);
+    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    // Even the right password waits out the lock, and this hub trusts no proxy: X-Forwarded-For changes nothing.
+    expect((await attempt(password)).status).toBe(429);
+    expect((await attempt(password, { 'X-Forwarded-For': '198.51.100.77' })).status).toBe(429);
 
     const unlock = await hub.fetch(`/api/v1/users/${id}/unlock`, { method: 'POST', headers: bearer(admin.access_token) });
     expect(unlock.status).toBe(200);
@@ -183,35 +211,38 @@ describe('lockout counting', () => {
     expect((await attempt('erik', password)).status).toBe(200);
   });
 
-  it('lets a user in once the lock has run out, counting afresh', async () => {
+  it('lets an address in once its lockout has run out, counting afresh', async () => {
     const admin = await login(hub, 'admin', ADMIN_PASSWORD);
-    const { id, password } = await createUser(hub, admin.access_token, 'fiona', 'viewer');
+    const { password } = await createUser(hub, admin.access_token, 'fiona', 'viewer');
+    await login(hub, 'fiona', password);
     for (let i = 0; i < 5; i++) await attempt('fiona', `wrong-${i}`);
-    expect((await attempt('fiona', password)).status).toBe(423);
-    // Fifteen minutes pass: move the lock into the past rather than wait.
+    expect((await attempt('fiona', password)).status).toBe(429);
+    // Fifteen minutes pass: move the lockout into the past rather than wait.
     await hub.deps.table.doc.send(
       new UpdateCommand({
         TableName: hub.deps.table.name,
-        Key: { pk: `USER#${id}`, sk: 'USER' },
-        UpdateExpression: 'SET locked_until = :past',
-        ExpressionAttributeValues: { ':past': new Date(Date.now() - 1000).toISOString() },
+        Key: { pk: 'LOGIN#fiona', sk: 'SOURCE#127.0.0.1' },
+        UpdateExpression: 'SET expires_at = :past',
+        ExpressionAttributeValues: { ':past': Math.floor(Date.now() / 1000) - 1 },
       }),
     );
     expect((await attempt('fiona', 'still-wrong')).status).toBe(401);
     expect((await attempt('fiona', password)).status).toBe(200);
   });
 
-  it('counts wrong current passwords on change-password like failed logins', async () => {
+  it('locks credential changes, not logins, after five wrong current passwords on change-password', async () => {
     const admin = await login(hub, 'admin', ADMIN_PASSWORD);
     const { password } = await createUser(hub, admin.access_token, 'hana', 'viewer');
     const hana = bearer((await login(hub, 'hana', password)).access_token);
-    const change = (current: string) =>
-      hub.fetch('/api/v1/auth/change-password', jsonPost({ current_password: current, new_password: 'a-fresh-long-passphrase' }, hana));
-    for (let i = 0; i < 5; i++) expect((await change(`guess-${i}`)).status).toBe(401);
+    const change = (current: string, auth = hana) =>
+      hub.fetch('/api/v1/auth/change-password', jsonPost({ current_password: current, new_password: 'a-fresh-long-passphrase' }, auth));
+    expect((await Promise.all([0, 1, 2, 3, 4, 5, 6].map((i) => change(`guess-${i}`)))).map((r) => r.status).sort()).toEqual([401, 401, 401, 401, 401, 423, 423]);
     const locked = await change(password);
     expect(locked.status).toBe(423);
     expect((await json(locked)).code).toBe('ACCOUNT_LOCKED');
-    expect((await attempt('hana', password)).status).toBe(423);
+    // A stolen session guessing cannot keep its owner from logging in; a new session changes nothing either until the lock ends.
+    const fresh = bearer((await login(hub, 'hana', password)).access_token);
+    expect((await change(password, fresh)).status).toBe(423);
   });
 
   it('lets several logins of one user succeed at the same moment', async () => {

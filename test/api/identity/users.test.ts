@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clusterRecord } from '#test/support/clusters.ts';
 import { startTestHub, type TestHub } from '#test/support/hub.ts';
 import { json } from '#test/support/http.ts';
 import { ADMIN_PASSWORD, bearer, createUser, jsonPost, login } from '#test/support/identity.ts';
@@ -100,5 +101,21 @@ describe('per-cluster permissions', () => {
     expect(bad.status).toBe(400);
     expect(await json(await hub.fetch(`/api/v1/users/${id}/cluster-permissions`, { headers: admin }))).toEqual({ items: [] });
     expect((await hub.fetch(`/api/v1/users/${id}/cluster-permissions/no-such-cluster`, { method: 'DELETE', headers: admin })).status).toBe(404);
+  });
+});
+
+describe("the user's own view of their permissions", () => {
+  it('leaves out the clusters hidden from the user (none), which an admin still sees', async () => {
+    const [shown, hidden] = await Promise.all(['me-shown', 'me-hidden'].map((name) => hub.deps.clusters.clusters.create(clusterRecord(name))));
+    const { id, password } = await createUser(hub, admin.Authorization!.slice(7), 'nora', 'viewer');
+    for (const [clusterId, role] of [[shown!.id, 'operator'], [hidden!.id, 'none']]) {
+      expect((await hub.fetch(`/api/v1/users/${id}/cluster-permissions`, jsonPost({ cluster_id: clusterId, role }, admin))).status).toBe(200);
+    }
+    const nora = bearer((await login(hub, 'nora', password)).access_token);
+    const me = await json(await hub.fetch('/api/v1/auth/me', { headers: nora }));
+    expect(me.cluster_permissions).toEqual({ [shown!.id]: 'operator' });
+    expect(JSON.stringify(me)).not.toContain(hidden!.id);
+    const granted = await json(await hub.fetch(`/api/v1/users/${id}/cluster-permissions`, { headers: admin }));
+    expect(granted.items).toEqual(expect.arrayContaining([{ cluster_id: hidden!.id, role: 'none' }]));
   });
 });

@@ -159,7 +159,7 @@ export async function requestScenarios(ctx: BenchContext): Promise<BenchResult[]
         samples: { login: loginTimes, verify: verifyTimes },
         noisy: loginTimes.noisy || verifyTimes.noisy,
       },
-      tableCostRow('POST /api/v1/auth/login', loginCapacity, 'ConsumedCapacity of one successful login (lookups, session, rate window, audit entry)'),
+      tableCostRow('POST /api/v1/auth/login', loginCapacity, 'ConsumedCapacity of one successful login from a known source (lookups, login counter taken and cleared, session, rate window, audit entry)'),
     );
     return results;
   } finally {

@@ -1,4 +1,6 @@
-import type { ClusterChanges, ClusterListFilter, ClusterRecord, ClusterRepository } from '#shared/domain/clusters/cluster.ts';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ClusterChanges, ClusterListFilter, ClusterObservation, ClusterRecord, ClusterRepository } from '#shared/domain/clusters/cluster.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { Page } from '#shared/http/pagination.ts';
 import type { StoredItem, Table } from '../table.ts';
@@ -57,13 +59,19 @@ const toRecord = (i: ClusterItem): ClusterRecord => ({
   version: i.version,
 });
 
+/**
+ * Labels go to the marshaller as a Map: it refuses a plain object whose own key `constructor`
+ * shadows Object.prototype's (and a label may be called that), a Map has no such keys.
+ */
+const storedLabels = (labels: Record<string, string> | undefined) => labels && new Map(Object.entries(labels));
+
 const toAttributes = (c: ClusterChanges): Record<string, unknown> => ({
   name: c.name,
   name_lower: c.name?.toLowerCase(),
   gsi1sk: c.name?.toLowerCase(),
   context: c.context,
   description: c.description,
-  labels: c.labels,
+  labels: storedLabels(c.labels),
   server_url: c.serverUrl,
   kubernetes_version: c.kubernetesVersion,
   provider: c.provider,
@@ -94,20 +102,25 @@ export class DynamoClusterRepository implements ClusterRepository {
       created_at: c.createdAt,
         ...toAttributes(c),
     };
-    await this.table.transact(
-      [
-        { Put: { TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-        {
-          Put: {
-            TableName: this.table.name,
-            Item: { ...nameKey(c.name), entity: 'cluster-name', cluster_id: c.id, version: 1 },
-            ConditionExpression: 'attribute_not_exists(pk)',
+    try {
+      await this.table.transact(
+        [
+          { Put: { TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: this.table.name,
+              Item: { ...nameKey(c.name), entity: 'cluster-name', cluster_id: c.id, version: 1 },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
           },
-        },
-      ],
-      `A cluster named ${c.name} is already registered.`,
-    );
-    return toRecord(JSON.parse(JSON.stringify(item)) as ClusterItem);
+        ],
+        `A cluster named ${c.name} is already registered.`,
+      );
+    } catch (err) {
+      if (err instanceof ConflictError) throw new ConflictError(err.message, 'CLUSTER_EXISTS');
+      throw err;
+    }
+    return { ...toRecord(JSON.parse(JSON.stringify({ ...item, labels: undefined })) as ClusterItem), labels: { ...c.labels } };
   }
 
   async get(id: string): Promise<ClusterRecord | undefined> {
@@ -158,7 +171,15 @@ export class DynamoClusterRepository implements ClusterRepository {
     // Dropping hidden clusters here can leave a page short: read on from where the last query stopped.
     // Every item before its continue token was evaluated, so resuming there skips and repeats nothing.
     for (let round = 0; round < MAX_LIST_ROUNDS; round++) {
-      const page = await this.table.query<ClusterItem>({ index: 'gsi1', partition: LIST_PARTITION, limit: limit - items.length, cursor: next, filter: expression });
+      const page = await this.table.query<ClusterItem>({
+        index: 'gsi1',
+        partition: LIST_PARTITION,
+        limit: limit - items.length,
+        cursor: next,
+        filter: expression,
+        // The token is bound to what the client asked, not to whose grants hide what: each page is filtered afresh.
+        bindTo: { ...filter, hidden: undefined },
+      });
       items.push(...page.items.filter((i) => !hidden.has(i.id)).map(toRecord));
       next = page.continue;
       if (!next || items.length >= limit) break;
@@ -180,6 +201,47 @@ export class DynamoClusterRepository implements ClusterRepository {
     const updated = await this.get(c.id);
     if (!updated) throw new ConflictError('The cluster was removed meanwhile.');
     return updated;
+  }
+
+  async recordObservation(id: string, o: ClusterObservation): Promise<ClusterRecord | undefined> {
+    const observed: Record<string, unknown> = {
+      status: o.status,
+      last_check: o.checkedAt,
+      kubernetes_version: o.kubernetesVersion,
+      provider: o.provider,
+      node_count: o.nodeCount,
+      last_connected: o.lastConnected,
+      last_error: o.lastError ?? undefined,
+    };
+    const names: Record<string, string> = { '#check': 'last_check' };
+    const values: Record<string, unknown> = { ':check': o.checkedAt };
+    const sets = Object.entries(observed)
+      .filter(([, v]) => v !== undefined)
+      .map(([attr, v], i) => {
+        names[`#o${i}`] = attr;
+        values[`:o${i}`] = v;
+        return `#o${i} = :o${i}`;
+      });
+    if (o.lastError === null) names['#error'] = 'last_error';
+    try {
+      const out = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: clusterKey(id),
+          // Neither the version nor anything an admin edits: only what the probe saw.
+          UpdateExpression: `SET ${sets.join(', ')}${o.lastError === null ? ' REMOVE #error' : ''}`,
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#check) OR #check <= :check)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRecord(out.Attributes as ClusterItem);
+    } catch (err) {
+      // A newer observation is stored (it stays), or the cluster was deleted meanwhile.
+      if (err instanceof ConditionalCheckFailedException) return this.get(id);
+      throw err;
+    }
   }
 
   async delete(c: ClusterRecord): Promise<void> {

@@ -1,4 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Role } from '#shared/domain/identity/access.ts';
 import type { ApiKeyRecord, ApiKeyRepository } from '#shared/domain/identity/ports.ts';
 import type { Page } from '#shared/http/pagination.ts';
 import type { StoredItem, Table } from '../table.ts';
@@ -17,6 +18,8 @@ interface ApiKeyItem extends StoredItem {
   created_at: string;
   expires?: string;
   last_used_at?: string;
+  owner_role?: string;
+  owner_password_stamp?: string;
 }
 
 const toRecord = (i: ApiKeyItem): ApiKeyRecord => ({
@@ -28,6 +31,7 @@ const toRecord = (i: ApiKeyItem): ApiKeyRecord => ({
   createdAt: i.created_at,
   expiresAt: i.expires,
   lastUsedAt: i.last_used_at,
+  owner: i.owner_role && i.owner_password_stamp ? { role: i.owner_role as Role, passwordStamp: i.owner_password_stamp } : undefined,
 });
 
 /** API keys, found by id (authentication) or by owner (listing). */
@@ -47,6 +51,8 @@ export class DynamoApiKeyRepository implements ApiKeyRepository {
       prefix: k.prefix,
       created_at: k.createdAt,
       expires: k.expiresAt,
+      owner_role: k.owner?.role,
+      owner_password_stamp: k.owner?.passwordStamp,
       ttl: k.expiresAt ? Math.floor(Date.parse(k.expiresAt) / 1000) + KEEP_EXPIRED_SECONDS : undefined,
     });
   }
@@ -79,12 +85,15 @@ export class DynamoApiKeyRepository implements ApiKeyRepository {
     ).catch(() => undefined); // best effort: a revoked key's last use does not matter
   }
 
-  async deleteAllForUser(userId: string): Promise<void> {
+  async deleteAllForUser(userId: string): Promise<string[]> {
+    const deleted: string[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.table.query<ApiKeyItem>({ index: 'gsi1', partition: byUser(userId), limit: 100, cursor });
-      await Promise.all(page.items.map((k) => this.table.delete(keyOf(k.id))));
+      const gone = await Promise.all(page.items.map(async (k) => ((await this.table.delete(keyOf(k.id))) ? k.id : undefined)));
+      deleted.push(...gone.filter((id) => id !== undefined));
       cursor = page.continue;
     } while (cursor);
+    return deleted;
   }
 }

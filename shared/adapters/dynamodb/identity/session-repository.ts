@@ -9,6 +9,7 @@ interface SessionItem extends StoredItem {
   id: string;
   user_id: string;
   refresh_hash: string;
+  previous_hashes?: string[];
   revoked: boolean;
   created_at: string;
   expires: string;
@@ -19,6 +20,7 @@ const toRecord = (i: SessionItem): SessionRecord => ({
   id: i.id,
   userId: i.user_id,
   refreshHash: i.refresh_hash,
+  previousHashes: i.previous_hashes ?? [],
   revoked: i.revoked,
   createdAt: i.created_at,
   expiresAt: i.expires,
@@ -49,15 +51,17 @@ export class DynamoSessionRepository implements SessionRepository {
     return item && toRecord(item);
   }
 
-  async rotate(id: string, expectedHash: string, newHash: string): Promise<boolean> {
+  async rotate(id: string, expectedHash: string, newHash: string, previousHashes: string[]): Promise<boolean> {
     try {
+      // Only rotate writes previous_hashes, always under this condition: the list the caller read
+      // with `expectedHash` is still the stored one.
       await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: sessionKey(id),
-          UpdateExpression: 'SET refresh_hash = :new',
+          UpdateExpression: 'SET refresh_hash = :new, previous_hashes = :previous',
           ConditionExpression: 'refresh_hash = :expected AND revoked = :no',
-          ExpressionAttributeValues: { ':new': newHash, ':expected': expectedHash, ':no': false },
+          ExpressionAttributeValues: { ':new': newHash, ':previous': previousHashes, ':expected': expectedHash, ':no': false },
         }),
       );
       return true;

@@ -12,6 +12,8 @@ const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'USER' });
 const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}`, sk: 'USERNAME' });
 const grantKey = (userId: string, clusterId: string) => ({ pk: `USER#${userId}`, sk: `GRANT#${clusterId}` });
 const USERS_INDEX_PARTITION = 'USERS';
+/** A user id no user has (ids are UUIDs): an unknown username reads it, so it costs the reads a real one does. */
+const NOBODY = 'nobody';
 
 interface UserItem extends StoredItem {
   id: string;
@@ -21,6 +23,7 @@ interface UserItem extends StoredItem {
   failed_logins: number;
   locked_until?: string;
   totp?: { sealed_secret: string; enabled: boolean; last_step?: number };
+  known_sources?: Record<string, string>;
   created_at: string;
   updated_at: string;
   last_login_at?: string;
@@ -34,6 +37,7 @@ const toRecord = (item: UserItem): UserRecord => ({
   failedLogins: item.failed_logins ?? 0,
   lockedUntil: item.locked_until,
   totp: item.totp && { sealedSecret: item.totp.sealed_secret, enabled: item.totp.enabled, lastStep: item.totp.last_step },
+  knownSources: item.known_sources,
   createdAt: item.created_at,
   updatedAt: item.updated_at,
   lastLoginAt: item.last_login_at,
@@ -104,9 +108,11 @@ export class DynamoUserRepository implements UserRepository {
     return { user: toRecord(user), permissions };
   }
 
+  /** Two reads whether or not the name exists, so a login cannot tell the two apart by its cost. */
   async findByUsername(username: string): Promise<UserRecord | undefined> {
     const claim = await this.table.get<StoredItem & { user_id: string }>(usernameKey(username));
-    return claim ? this.get(claim.user_id) : undefined;
+    const user = await this.get(claim?.user_id ?? NOBODY);
+    return claim ? user : undefined;
   }
 
   async list(limit: number, cursor?: string): Promise<Page<UserRecord>> {
@@ -147,6 +153,30 @@ export class DynamoUserRepository implements UserRepository {
     return Number(out.Attributes?.failed_logins ?? 0);
   }
 
+  async reserveFailedLogin(id: string, max: number, now: string): Promise<number | undefined> {
+    try {
+      const out = await this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: userKey(id),
+          UpdateExpression: 'ADD failed_logins :one',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(failed_logins) OR failed_logins < :max) AND (attribute_not_exists(locked_until) OR locked_until <= :now)',
+          ExpressionAttributeValues: { ':one': 1, ':max': max, ':now': now },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return Number(out.Attributes?.failed_logins ?? 1);
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return undefined;
+      throw err;
+    }
+  }
+
+  async releaseFailedLogin(id: string): Promise<void> {
+    await this.bookkeeping(id, 'ADD failed_logins :minusOne', { ':minusOne': -1, ':zero': 0 }, ' AND failed_logins > :zero');
+  }
+
   async lock(id: string, until: string): Promise<void> {
     await this.bookkeeping(id, 'SET locked_until = :until', { ':until': until });
   }
@@ -155,14 +185,21 @@ export class DynamoUserRepository implements UserRepository {
     await this.bookkeeping(id, 'SET failed_logins = :zero REMOVE locked_until', { ':zero': 0 });
   }
 
-  async recordLogin(id: string, at: string, totpStep?: number): Promise<boolean> {
+  async recordLogin(id: string, at: string, totpStep?: number, knownSources?: Record<string, string>): Promise<boolean> {
     const step = totpStep === undefined ? '' : ', totp.last_step = :step';
+    // The whole map, computed from the one just read: two logins racing may drop an entry, never corrupt it.
+    const sources = knownSources === undefined ? '' : ', known_sources = :sources';
     // 2FA turned off meanwhile (no totp map) refuses too, rather than failing on the missing path.
     const newer = totpStep === undefined ? '' : ' AND attribute_exists(totp) AND (attribute_not_exists(totp.last_step) OR totp.last_step < :step)';
     return this.bookkeeping(
       id,
-      `SET failed_logins = :zero, last_login_at = :at${step}`,
-      { ':zero': 0, ':at': at, ...(totpStep === undefined ? {} : { ':step': totpStep }) },
+      `SET failed_logins = :zero, last_login_at = :at${step}${sources}`,
+      {
+        ':zero': 0,
+        ':at': at,
+        ...(totpStep === undefined ? {} : { ':step': totpStep }),
+        ...(knownSources === undefined ? {} : { ':sources': knownSources }),
+      },
       newer,
     );
   }

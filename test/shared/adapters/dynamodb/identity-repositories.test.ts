@@ -8,12 +8,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '#shared/adapters/dynamodb/create-table.ts';
 import { DynamoApiKeyRepository } from '#shared/adapters/dynamodb/identity/api-key-repository.ts';
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/identity/audit-log.ts';
+import { DynamoLoginCounterStore } from '#shared/adapters/dynamodb/identity/login-counters.ts';
 import { DynamoSessionRepository } from '#shared/adapters/dynamodb/identity/session-repository.ts';
 import { DynamoUserRepository } from '#shared/adapters/dynamodb/identity/user-repository.ts';
 import { DynamoRateLimiter } from '#shared/adapters/dynamodb/rate-limiter.ts';
 import { Table } from '#shared/adapters/dynamodb/table.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
-import type { AuditEntry, UserRecord } from '#shared/domain/identity/ports.ts';
+import type { AuditEntry, LoginCounter, UserRecord } from '#shared/domain/identity/ports.ts';
 import { localDynamoDbClient } from '#infra/local/dynamodb-local.ts';
 
 const client = localDynamoDbClient(process.env.AWS_ENDPOINT_URL_DYNAMODB!);
@@ -23,6 +24,7 @@ const sessions = new DynamoSessionRepository(table);
 const apiKeys = new DynamoApiKeyRepository(table);
 const audit = new DynamoAuditLog(table, 30);
 const limiter = new DynamoRateLimiter(table);
+const loginCounters = new DynamoLoginCounterStore(table);
 
 beforeAll(async () => {
   await ensureTable(client, table.name);
@@ -65,15 +67,70 @@ describe('user repository', () => {
     expect((await users.get(user.id))?.totp?.lastStep).toBe(101);
     expect(await users.recordLogin(randomUUID(), now())).toBe(false);
   });
+
+  it('reserves failed proofs before they are checked: of ten at once, exactly the limit count, and none while locked', async () => {
+    const user = await users.create(newUser(`u-${randomUUID()}`));
+    const reserved = await Promise.all(Array.from({ length: 10 }, () => users.reserveFailedLogin(user.id, 5, now())));
+    expect(reserved.filter((n) => n !== undefined).sort()).toEqual([1, 2, 3, 4, 5]);
+    await users.releaseFailedLogin(user.id);
+    expect(await users.reserveFailedLogin(user.id, 5, now())).toBe(5);
+    await users.clearExpiredLock(user.id);
+    await users.lock(user.id, new Date(Date.now() + 60_000).toISOString());
+    expect(await users.reserveFailedLogin(user.id, 5, now())).toBeUndefined();
+  });
+
+  it('keeps the known sources a login records', async () => {
+    const user = await users.create(newUser(`u-${randomUUID()}`));
+    await users.recordLogin(user.id, now(), undefined, { '2001:db8:1:2::/64': now(), '198.51.100.7': now() });
+    expect(Object.keys((await users.findByUsername(user.username))?.knownSources ?? {}).sort()).toEqual(['198.51.100.7', '2001:db8:1:2::/64']);
+  });
+});
+
+describe('login counters', () => {
+  const nowSeconds = () => Math.floor(Date.now() / 1000);
+  const counter = (): LoginCounter => ({ kind: 'source-on-account', account: `a-${randomUUID()}`, source: '203.0.113.9' });
+
+  it('counts exactly up to the limit under concurrency, and answers the state when refusing', async () => {
+    const c = counter();
+    const t = nowSeconds();
+    const outcomes = await Promise.all(Array.from({ length: 12 }, () => loginCounters.count(c, 5, t, t + 900)));
+    expect(outcomes.filter((o) => o.counted)).toHaveLength(5);
+    const refused = outcomes.find((o) => !o.counted);
+    expect(refused).toEqual({ counted: false, state: { count: 5, expiresAt: t + 900, nextAt: undefined } });
+  });
+
+  it('replaces a state only if unchanged, gives back never below zero, and clears an account', async () => {
+    const c = counter();
+    const other: LoginCounter = { kind: 'source', source: `198.51.100.${Math.floor(Math.random() * 250)}` };
+    const t = nowSeconds();
+    await loginCounters.count(c, 5, t, t - 1);
+    await loginCounters.count(other, 5, t, t + 900);
+    // An expired counter refuses, and is started afresh only by a replace of exactly what was seen.
+    const stale = await loginCounters.count(c, 5, t, t + 900);
+    expect(stale.counted).toBe(false);
+    const seen = !stale.counted ? stale.state! : undefined;
+    const racing = await Promise.all([loginCounters.replace(c, seen!, { count: 1, expiresAt: t + 900 }), loginCounters.replace(c, seen!, { count: 1, expiresAt: t + 900 })]);
+    expect(racing.sort()).toEqual([false, true]);
+    await loginCounters.release(c);
+    await loginCounters.release(c);
+    await loginCounters.count(c, 1, t, t + 900);
+    expect(await loginCounters.count(c, 1, t, t + 900)).toMatchObject({ counted: false, state: { count: 1 } });
+    await loginCounters.clearAccount(c.kind === 'source-on-account' ? c.account : '');
+    expect((await loginCounters.count(c, 1, t, t + 900)).counted).toBe(true);
+    // A source's counter over every account is not the account's to clear.
+    expect(await loginCounters.count(other, 1, t, t + 900)).toMatchObject({ counted: false });
+  });
 });
 
 describe('session repository', () => {
   it('rotates a refresh hash only from the expected one: of two racing uses, one wins', async () => {
     const id = randomUUID();
     await sessions.create({ id, userId: 'u1', refreshHash: 'h0', revoked: false, createdAt: now(), expiresAt: now() });
-    const results = await Promise.all([sessions.rotate(id, 'h0', 'h1'), sessions.rotate(id, 'h0', 'h2')]);
+    const results = await Promise.all([sessions.rotate(id, 'h0', 'h1', ['h0']), sessions.rotate(id, 'h0', 'h2', ['h0'])]);
     expect(results.sort()).toEqual([false, true]);
-    expect(['h1', 'h2']).toContain((await sessions.get(id))?.refreshHash);
+    const rotated = await sessions.get(id);
+    expect(['h1', 'h2']).toContain(rotated?.refreshHash);
+    expect(rotated?.previousHashes).toEqual(['h0']);
   });
 
   it("revokes every live session of a user but the one kept, and nobody else's", async () => {

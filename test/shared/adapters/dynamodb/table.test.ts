@@ -1,8 +1,9 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '#shared/adapters/dynamodb/create-table.ts';
-import { Table } from '#shared/adapters/dynamodb/table.ts';
+import { isStartKeyRejection, Table } from '#shared/adapters/dynamodb/table.ts';
 import { ConflictError, InputError } from '#shared/domain/errors.ts';
 import { tableDefinition } from '#shared/data/table-definition.ts';
 import { localDynamoDbClient } from '#infra/local/dynamodb-local.ts';
@@ -93,6 +94,38 @@ describe('Table repository base', () => {
     await expect(table.query({ partition, limit: 1, cursor: 'not-base64-json' })).rejects.toThrow(InputError);
     const forged = Buffer.from(JSON.stringify({ pk: 'USER#someone-else', sk: 'PROFILE' })).toString('base64url');
     await expect(table.query({ partition, limit: 1, cursor: forged })).rejects.toThrow(InputError);
+  });
+
+  it('binds a cursor to the query that produced it', async () => {
+    const partition = `LIST#${randomUUID()}`;
+    for (let i = 0; i < 6; i++) await table.create({ pk: partition, sk: `ITEM#${i}`, entity: 'widget', even: i % 2 === 0 });
+    const even = { expression: '#even = :yes', names: { '#even': 'even' }, values: { ':yes': true } };
+    const first = await table.query({ partition, limit: 1, filter: even, between: ['ITEM#0', 'ITEM#9'] });
+    const again = { partition, limit: 2, filter: even, between: ['ITEM#0', 'ITEM#9'] as [string, string], cursor: first.continue };
+    expect((await table.query(again)).items.map((i) => i.sk)).toEqual(['ITEM#2', 'ITEM#4']);
+    for (const other of [
+      { filter: undefined },
+      { filter: { ...even, values: { ':yes': false } } },
+      { between: ['ITEM#3', 'ITEM#9'] as [string, string] },
+      { between: undefined, beginsWith: 'ITEM#' },
+      { newestFirst: true },
+      { bindTo: { even: true } },
+    ]) {
+      await expect(table.query({ ...again, ...other }), JSON.stringify(other)).rejects.toThrow(InputError);
+    }
+  });
+
+  it("takes DynamoDB's own refusal of a starting key for what it is", async () => {
+    const partition = `LIST#${randomUUID()}`;
+    const refusal = await table.doc
+      .send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': partition }, ExclusiveStartKey: { pk: partition } }))
+      .catch((err: unknown) => err);
+    expect(isStartKeyRejection(refusal)).toBe(true);
+    const other = await table.doc
+      .send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk AND sk BETWEEN :b AND :a', ExpressionAttributeValues: { ':pk': partition, ':a': 'a', ':b': 'b' } }))
+      .catch((err: unknown) => err);
+    expect(other).toMatchObject({ name: 'ValidationException' });
+    expect(isStartKeyRejection(other)).toBe(false);
   });
 
   it('fills a page despite a filter', async () => {

@@ -19,7 +19,7 @@ import { parseNetworkPolicy } from '#shared/domain/clusters/network-policy.ts';
 import { ClusterUnavailableError, type ClusterCredentials, type ClusterGateway } from '#shared/ports/cluster-gateway.ts';
 import { createKubernetesGatewayFactory, type KubernetesGatewayOptions } from '#shared/adapters/kubernetes/kubernetes-gateway.ts';
 import { loadTestbedEnv } from '#test/testbed/env.ts';
-import { statusOf } from '#test/support/clusters.ts';
+import { statusOf, tokenOf } from '#test/support/clusters.ts';
 
 const { clusters } = loadTestbedEnv();
 const alpha = clusters[0]!;
@@ -421,23 +421,31 @@ describe.skipIf(!hasPki)('redirects', () => {
 describe('service-account onboarding', () => {
   const namespace = `gw-onboard-${suffix()}`;
   const name = 'hub-reader';
+  const HOUR = 3600;
 
   afterAll(async () => {
-    await rbac.deleteClusterRoleBinding({ name: `clusterhub:${namespace}:${name}` }).catch(() => undefined);
+    for (const account of [name, 'legacy', 'foreign', 'no-token']) {
+      await rbac.deleteClusterRoleBinding({ name: `clusterhub:${namespace}:${account}` }).catch(() => undefined);
+    }
     await core.deleteNamespace({ name: namespace }).catch(() => undefined);
   });
 
-  it('creates the namespace, account, binding and a token that has only the role it was given', { timeout: 60_000 }, async () => {
+  it('creates the namespace, account, binding and a bound, expiring token that has only the role it was given', { timeout: 60_000 }, async () => {
     const gateway = gatewayFor(admin);
-    const onboarded = await gateway.onboardServiceAccount({ name, namespace, role: 'view' });
-    expect(onboarded).toMatchObject({
-      service_account: name,
-      namespace,
-      role: 'view',
-      cluster_role_binding: `clusterhub:${namespace}:${name}`,
-      token_secret: `${name}-clusterhub-token`,
-    });
-    expect(onboarded.credentials.summary).toMatchObject({ server: admin.summary.server, authKind: 'token', user: `system:serviceaccount:${namespace}:${name}` });
+    const before = Date.now();
+    const onboarded = await gateway.onboardServiceAccount({ name, namespace, role: 'view', tokenLifetimeSeconds: HOUR });
+    expect(onboarded).toMatchObject({ service_account: name, namespace, role: 'view', cluster_role_binding: `clusterhub:${namespace}:${name}` });
+    const credentials = onboarded.credentials!;
+    expect(credentials.summary).toMatchObject({ server: admin.summary.server, authKind: 'token', user: `system:serviceaccount:${namespace}:${name}` });
+    // The expiry the API server granted: about the hour asked for.
+    const expires = Date.parse(onboarded.token_expires_at!);
+    expect(expires).toBeGreaterThan(before + (HOUR - 60) * 1000);
+    expect(expires).toBeLessThan(Date.now() + (HOUR + 60) * 1000);
+    // A bound token carries its expiry; and nothing in the cluster holds a copy to read.
+    const claims = JSON.parse(Buffer.from(tokenOf(credentials.kubeconfig).split('.')[1]!, 'base64url').toString('utf8'));
+    expect(claims.exp * 1000).toBe(expires);
+    const tokenSecrets = await core.listNamespacedSecret({ namespace, fieldSelector: 'type=kubernetes.io/service-account-token' });
+    expect(tokenSecrets.items).toEqual([]);
 
     // What the cluster now holds.
     expect((await core.readNamespacedServiceAccount({ name, namespace })).metadata?.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'clusterhub' });
@@ -446,11 +454,11 @@ describe('service-account onboarding', () => {
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name, namespace }]);
 
     // The returned kubeconfig is itself acceptable to the policy, and works through the gateway.
-    const reread = checkKubeconfig({ text: onboarded.credentials.kubeconfig }, policy);
-    expect(reread.kubeconfig).toBe(onboarded.credentials.kubeconfig);
-    expect(await gatewayFor(onboarded.credentials).testConnection()).toMatchObject({ ok: true, node_count: null });
+    const reread = checkKubeconfig({ text: credentials.kubeconfig }, policy);
+    expect(reread.kubeconfig).toBe(credentials.kubeconfig);
+    expect(await gatewayFor(credentials).testConnection()).toMatchObject({ ok: true, node_count: null });
     // view may not list nodes: that count is unknown, every other one is there.
-    expect(await gatewayFor(onboarded.credentials).summary()).toEqual({
+    expect(await gatewayFor(credentials).summary()).toEqual({
       node_count: null,
       namespace_count: expect.any(Number),
       pod_count: expect.any(Number),
@@ -460,36 +468,72 @@ describe('service-account onboarding', () => {
 
     // view: can list pods anywhere, cannot create anything.
     const asAccount = new k8s.KubeConfig();
-    asAccount.loadFromString(onboarded.credentials.kubeconfig);
+    asAccount.loadFromString(credentials.kubeconfig);
     const accountCore = asAccount.makeApiClient(k8s.CoreV1Api);
     expect(await statusOf(accountCore.listPodForAllNamespaces({ limit: 1 }))).toBeUndefined();
     expect(await statusOf(accountCore.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'nope' } } }))).toBe(403);
     expect(await statusOf(accountCore.listNamespacedSecret({ namespace }))).toBe(403);
   });
 
-  it('is idempotent: repeating returns the same token and leaves one of everything', { timeout: 60_000 }, async () => {
+  it('makes no token unless asked, and repeating leaves one account and one binding', { timeout: 60_000 }, async () => {
     const gateway = gatewayFor(admin);
-    const first = await gateway.onboardServiceAccount({ name, namespace, role: 'view' });
-    const second = await gateway.onboardServiceAccount({ name, namespace, role: 'view' });
-    expect(second.credentials.kubeconfig).toBe(first.credentials.kubeconfig);
+    const plain = await gateway.onboardServiceAccount({ name, namespace, role: 'view' });
+    expect(plain.credentials).toBeUndefined();
+    expect(plain.token_expires_at).toBeUndefined();
+    const first = await gateway.onboardServiceAccount({ name, namespace, role: 'view', tokenLifetimeSeconds: HOUR });
+    const second = await gateway.onboardServiceAccount({ name, namespace, role: 'view', tokenLifetimeSeconds: HOUR });
+    // Each asks for a token of its own; both work until they expire.
+    expect(tokenOf(second.credentials!.kubeconfig)).not.toBe(tokenOf(first.credentials!.kubeconfig));
+    expect(await gatewayFor(first.credentials!).testConnection()).toMatchObject({ ok: true });
     const accounts = await core.listNamespacedServiceAccount({ namespace, fieldSelector: `metadata.name=${name}` });
     expect(accounts.items).toHaveLength(1);
-    const bindings = (await rbac.listClusterRoleBinding()).items.filter((b) => b.subjects?.some((s) => s.kind === 'ServiceAccount' && s.namespace === namespace));
+    const bindings = (await rbac.listClusterRoleBinding()).items.filter((b) => b.subjects?.some((s) => s.kind === 'ServiceAccount' && s.namespace === namespace && s.name === name));
     expect(bindings).toHaveLength(1);
   });
 
-  it('moves the binding when the role changes, keeping the token', { timeout: 60_000 }, async () => {
+  it('moves the binding when the role changes', { timeout: 60_000 }, async () => {
     const gateway = gatewayFor(admin);
-    const before = await gateway.onboardServiceAccount({ name, namespace, role: 'view' });
-    const after = await gateway.onboardServiceAccount({ name, namespace, role: 'edit' });
-    expect(after.credentials.kubeconfig).toBe(before.credentials.kubeconfig);
+    await gateway.onboardServiceAccount({ name, namespace, role: 'view' });
+    const after = await gateway.onboardServiceAccount({ name, namespace, role: 'edit', tokenLifetimeSeconds: HOUR });
     expect((await rbac.readClusterRoleBinding({ name: after.cluster_role_binding })).roleRef.name).toBe('edit');
     const asAccount = new k8s.KubeConfig();
-    asAccount.loadFromString(after.credentials.kubeconfig);
+    asAccount.loadFromString(after.credentials!.kubeconfig);
     const created = await eventually('edit to take effect', 10_000, async () =>
       asAccount.makeApiClient(k8s.CoreV1Api).createNamespacedConfigMap({ namespace, body: { metadata: { name: `cm-${suffix()}` } } }),
     );
     expect(created.metadata?.namespace).toBe(namespace);
+  });
+
+  it('refuses an existing account the hub did not create, binding nothing to it', { timeout: 60_000 }, async () => {
+    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'foreign' } } });
+    const gateway = gatewayFor(admin);
+    await expect(gateway.onboardServiceAccount({ name: 'foreign', namespace, role: 'cluster-admin', tokenLifetimeSeconds: HOUR })).rejects.toMatchObject({
+      status: 409,
+      code: 'SERVICE_ACCOUNT_NOT_MANAGED',
+    });
+    expect(await statusOf(rbac.readClusterRoleBinding({ name: `clusterhub:${namespace}:foreign` }))).toBe(404);
+  });
+
+  it('deletes the long-lived token Secret an earlier hub made, which revokes its token', { timeout: 60_000 }, async () => {
+    // What onboarding made before bound tokens: a labelled account and a kubernetes.io/service-account-token Secret.
+    const labels = { 'app.kubernetes.io/managed-by': 'clusterhub' };
+    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'legacy', labels } } });
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'legacy-clusterhub-token', labels, annotations: { 'kubernetes.io/service-account.name': 'legacy' } }, type: 'kubernetes.io/service-account-token' },
+    });
+    const legacyToken = await eventually('the token controller to fill the Secret', 10_000, async () => {
+      const data = (await core.readNamespacedSecret({ name: 'legacy-clusterhub-token', namespace })).data?.token;
+      return data ? Buffer.from(data, 'base64').toString('utf8') : undefined;
+    });
+    const asLegacy = variant((_cluster, user) => {
+      user.token = legacyToken;
+    });
+    expect(await gatewayFor(asLegacy).testConnection()).toMatchObject({ ok: true });
+
+    await gatewayFor(admin).onboardServiceAccount({ name: 'legacy', namespace, role: 'view', tokenLifetimeSeconds: HOUR, revokeLegacyToken: true });
+    expect(await statusOf(core.readNamespacedSecret({ name: 'legacy-clusterhub-token', namespace }))).toBe(404);
+    await eventually('the long-lived token to stop working', 30_000, async () => ((await gatewayFor(asLegacy).testConnection()).reason === 'unauthorized' ? true : undefined));
   });
 
   it('refuses a ClusterRole the cluster does not have, creating nothing', async () => {

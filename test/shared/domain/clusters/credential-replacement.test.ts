@@ -18,6 +18,7 @@ import { parseNetworkPolicy } from '#shared/domain/clusters/network-policy.ts';
 import { onboardServiceAccount } from '#shared/domain/clusters/onboarding.ts';
 import { registerCluster, updateCluster } from '#shared/domain/clusters/registry.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
+import type { Principal } from '#shared/domain/identity/access.ts';
 import { createLogger } from '#shared/observability/logger.ts';
 import { systemClock } from '#shared/ports/clock.ts';
 import type { SecretStore } from '#shared/ports/secret-store.ts';
@@ -48,8 +49,11 @@ describe('replacing a cluster credential in Secrets Manager', () => {
     clock: systemClock,
     logger: createLogger({}, { level: 'warn', write: (line) => warnings.push(JSON.parse(line)) }),
     secretPrefix: prefix,
+    onboarding: { clusterRoles: ['view'], namespaces: [], tokenLifetimeSeconds: 3600 },
     revokeGrants: async () => {},
   };
+  /** A global admin: the one who may register clusters and replace their credentials. */
+  const admin: Principal = { userId: 'admin', username: 'admin', role: 'admin', clusterPermissions: {}, via: 'token', totpEnabled: false };
   const account = { name: `hub-sm-${run}`, namespace: `clusterhub-sm-${run}`, role: 'view' };
 
   /** Every version of a secret the hub once held must be gone: the current one and AWSPREVIOUS. */
@@ -95,24 +99,24 @@ describe('replacing a cluster credential in Secrets Manager', () => {
 
   it('deletes the old secret on PATCH, on a forced registration and on service-account onboarding', async () => {
     // Prepare: a cluster registered with the uploaded admin kubeconfig.
-    const registered = await registerCluster(deps, { name: 'alpha', kubeconfig: alpha!.adminKubeconfig });
+    const registered = await registerCluster(deps, admin, { name: 'alpha', kubeconfig: alpha!.adminKubeconfig });
     expect(await secretsOf(registered.id)).toHaveLength(1);
 
     // Act / Assess: a new kubeconfig through PATCH.
-    const patched = await updateCluster(deps, registered, { kubeconfig: beta!.adminKubeconfig });
+    const patched = await updateCluster(deps, admin, registered, { kubeconfig: beta!.adminKubeconfig });
     expect(patched.credentialRef).not.toBe(registered.credentialRef);
     await expectUnreadable(registered.credentialRef);
     expect(await deps.secrets.get(patched.credentialRef)).toContain(beta!.server);
     expect(await secretsOf(registered.id)).toHaveLength(1);
 
     // The same through POST /clusters with force.
-    const forced = await registerCluster(deps, { name: 'alpha', kubeconfig: alpha!.adminKubeconfig, force: true });
+    const forced = await registerCluster(deps, admin, { name: 'alpha', kubeconfig: alpha!.adminKubeconfig, force: true });
     expect(forced.id).toBe(registered.id);
     await expectUnreadable(patched.credentialRef);
     expect(await secretsOf(registered.id)).toHaveLength(1);
 
     // Onboarding a service account for the hub: the uploaded admin credential is gone, every version of it.
-    const onboarded = await onboardServiceAccount(deps, forced, account, true);
+    const onboarded = await onboardServiceAccount(deps, admin, forced, account, true);
     expect(onboarded).toMatchObject({ service_account: account.name, role: 'view', used_for_hub: true });
     const record = (await deps.clusters.get(registered.id))!;
     await expectUnreadable(forced.credentialRef);
@@ -120,16 +124,16 @@ describe('replacing a cluster credential in Secrets Manager', () => {
     expect(await secretsOf(registered.id)).toEqual([expect.stringContaining(`${prefix}clusters/${registered.id}/kubeconfig-`)]);
 
     // Repeating it changes nothing: the same answer, the same secret.
-    expect(await onboardServiceAccount(deps, record, account, true)).toEqual(onboarded);
+    expect(await onboardServiceAccount(deps, admin, record, account, true)).toEqual(onboarded);
     expect((await deps.clusters.get(registered.id))!.credentialRef).toBe(record.credentialRef);
   });
 
   it('keeps the old secret and deletes the new one when the record update loses a race', async () => {
-    const registered = await registerCluster(deps, { name: 'beta', kubeconfig: beta!.adminKubeconfig });
+    const registered = await registerCluster(deps, admin, { name: 'beta', kubeconfig: beta!.adminKubeconfig });
     // Someone else changed the record meanwhile: this caller's copy is stale.
-    await updateCluster(deps, registered, { description: 'changed meanwhile' });
+    await updateCluster(deps, admin, registered, { description: 'changed meanwhile' });
 
-    await expect(updateCluster(deps, registered, { kubeconfig: alpha!.adminKubeconfig })).rejects.toThrow(ConflictError);
+    await expect(updateCluster(deps, admin, registered, { kubeconfig: alpha!.adminKubeconfig })).rejects.toThrow(ConflictError);
 
     const current = (await deps.clusters.get(registered.id))!;
     expect(current.credentialRef).toBe(registered.credentialRef);
@@ -138,11 +142,11 @@ describe('replacing a cluster credential in Secrets Manager', () => {
   });
 
   it('answers the original error when deleting the unsaved new secret fails too', async () => {
-    const registered = await registerCluster(deps, { name: 'gamma', kubeconfig: beta!.adminKubeconfig });
-    await updateCluster(deps, registered, { description: 'changed meanwhile' });
+    const registered = await registerCluster(deps, admin, { name: 'gamma', kubeconfig: beta!.adminKubeconfig });
+    await updateCluster(deps, admin, registered, { description: 'changed meanwhile' });
 
     // The record update loses the race (409), and the cleanup of the new secret fails: still a 409.
-    await expect(updateCluster({ ...deps, secrets: deletesFail }, registered, { kubeconfig: alpha!.adminKubeconfig })).rejects.toThrow(ConflictError);
+    await expect(updateCluster({ ...deps, secrets: deletesFail }, admin, registered, { kubeconfig: alpha!.adminKubeconfig })).rejects.toThrow(ConflictError);
 
     const current = (await deps.clusters.get(registered.id))!;
     expect(current.credentialRef).toBe(registered.credentialRef);
@@ -155,9 +159,9 @@ describe('replacing a cluster credential in Secrets Manager', () => {
   });
 
   it('answers success when deleting the previous secret fails after the record moved on', async () => {
-    const registered = await registerCluster(deps, { name: 'delta', kubeconfig: beta!.adminKubeconfig });
+    const registered = await registerCluster(deps, admin, { name: 'delta', kubeconfig: beta!.adminKubeconfig });
 
-    const patched = await updateCluster({ ...deps, secrets: deletesFail }, registered, { kubeconfig: alpha!.adminKubeconfig });
+    const patched = await updateCluster({ ...deps, secrets: deletesFail }, admin, registered, { kubeconfig: alpha!.adminKubeconfig });
 
     expect(patched.credentialRef).not.toBe(registered.credentialRef);
     expect((await deps.clusters.get(registered.id))!.credentialRef).toBe(patched.credentialRef);

@@ -1,16 +1,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair, SignJWT } from 'jose';
+import { generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { FileSecretStore } from '#shared/adapters/local/file-secret-store.ts';
 import { AuthenticationError } from '#shared/domain/errors.ts';
 import { AccessTokens, AUDIENCE, ISSUER } from '#shared/domain/identity/access-tokens.ts';
 import {
+  ACCESS_TOKEN_SECONDS,
   CACHE_MS,
   FORCED_RELOAD_INTERVAL_MS,
   identityKeySecretNames,
   KeyringStore,
+  RETIRE_AFTER_MS,
   VerificationKeys,
 } from '#shared/domain/identity/keyring.ts';
 import type { Clock } from '#shared/ports/clock.ts';
@@ -226,7 +228,7 @@ describe('rotating the signing key', () => {
     const before = await identity.tokens.issue(claims);
     expect(await other.tokens.verify(before)).toEqual(claims);
 
-    const kid = await identity.keyring.rotate();
+    const { kid } = await identity.keyring.rotate();
     const after = await identity.tokens.issue(claims);
 
     expect(kidOf(after)).toBe(kid);
@@ -241,18 +243,124 @@ describe('rotating the signing key', () => {
     expect(await other.tokens.verify(before)).toEqual(claims);
   });
 
-  it('keeps the sealing key and drops the oldest keys past the retired ones', async () => {
+  it('keeps the sealing key, and keeps earlier keys only until they retire', async () => {
     const store = new RecordingStore();
-    const identity = instance(store, manualClock());
+    const clock = manualClock();
+    const identity = instance(store, clock);
     const { sealingKey, signing } = await identity.keyring.current();
 
     const kids = [];
-    for (let i = 0; i < 3; i++) kids.unshift(await identity.keyring.rotate());
+    for (let i = 0; i < 3; i++) kids.unshift((await identity.keyring.rotate()).kid);
+    expect((await identity.keyring.current()).signing.map((k) => k.kid)).toEqual([...kids, signing[0]!.kid]);
 
+    // Past the retirement of all but the newest, the next rotation leaves them out.
+    clock.advance(RETIRE_AFTER_MS);
+    const last = (await identity.keyring.rotate()).kid;
     const now = await identity.keyring.current();
     expect(now.sealingKey.equals(sealingKey)).toBe(true);
-    expect(now.signing.map((k) => k.kid)).toEqual(kids);
-    expect(now.signing.map((k) => k.kid)).not.toContain(signing[0]!.kid);
+    expect(now.signing.map((k) => k.kid)).toEqual([last, kids[0]]);
+  });
+});
+
+/** A token under `kid`, signed with that key's private half from the stored keyring, valid for days: what a leak of the key allows. */
+async function forgedWith(store: RecordingStore, kid: string, clock: Clock) {
+  const { signing } = JSON.parse(store.values.get(names.keyring)!) as { signing: { kid: string; privateJwk: JWK }[] };
+  const privateKey = await importJWK(signing.find((k) => k.kid === kid)!.privateJwk, 'ES256');
+  const now = Math.floor(clock.now().getTime() / 1000);
+  return new SignJWT({ sid: claims.sessionId })
+    .setProtectedHeader({ alg: 'ES256', kid })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setSubject(claims.userId)
+    .setExpirationTime(now + 7 * 86_400)
+    .sign(privateKey);
+}
+
+describe('retiring and revoking signing keys', () => {
+  let store: RecordingStore;
+  let clock: ReturnType<typeof manualClock>;
+  let identity: ReturnType<typeof instance>;
+  let other: ReturnType<typeof instance>;
+  let oldKid: string;
+  beforeEach(async () => {
+    store = new RecordingStore();
+    clock = manualClock();
+    identity = instance(store, clock);
+    other = instance(store.view(), clock);
+    oldKid = kidOf(await identity.tokens.issue(claims));
+  });
+
+  it('lets a replaced key verify for the token lifetime and the cache windows, then on no instance', async () => {
+    const forged = await forgedWith(store, oldKid, clock);
+    expect(await other.tokens.verify(forged)).toEqual(claims);
+
+    const rotation = await identity.keyring.rotate();
+    expect(rotation.previous).toEqual([{ kid: oldKid, verifiesUntil: new Date(clock.now().getTime() + RETIRE_AFTER_MS).toISOString() }]);
+    expect(RETIRE_AFTER_MS).toBeGreaterThanOrEqual(ACCESS_TOKEN_SECONDS * 1000 + CACHE_MS);
+    const published = JSON.parse(store.values.get(names.verificationKeys)!) as { keys: { kid: string; retires_at?: string }[] };
+    expect(published.keys).toEqual([expect.not.objectContaining({ retires_at: expect.anything() }), expect.objectContaining({ kid: oldKid, retires_at: rotation.previous[0]!.verifiesUntil })]);
+
+    clock.advance(RETIRE_AFTER_MS - 1);
+    expect(await identity.tokens.verify(forged)).toEqual(claims);
+    expect(await other.tokens.verify(forged)).toEqual(claims);
+    clock.advance(1);
+    for (const verifier of [identity, other]) expect(await refusal(verifier.tokens.verify(forged))).toMatchObject({ code: 'INVALID_TOKEN' });
+  });
+
+  it('with revokePrevious refuses the earlier keys at once where it ran, within the cache window elsewhere, and signs with the new key everywhere', async () => {
+    const forged = await forgedWith(store, oldKid, clock);
+    expect(await other.tokens.verify(forged)).toEqual(claims);
+
+    const rotation = await identity.keyring.rotate({ revokePrevious: true });
+    expect(rotation.previous).toEqual([{ kid: oldKid, verifiesUntil: clock.now().toISOString() }]);
+    expect(storedAndPublishedKids(store)).toEqual({ stored: [rotation.kid], published: [rotation.kid] });
+    expect(await refusal(identity.tokens.verify(forged))).toMatchObject({ code: 'INVALID_TOKEN' });
+
+    clock.advance(CACHE_MS);
+    expect(await refusal(other.tokens.verify(forged))).toMatchObject({ code: 'INVALID_TOKEN' });
+    expect(kidOf(await other.tokens.issue(claims))).toBe(rotation.kid);
+  });
+
+  it('keeps a revoked key out when a plain rotation that read the keyring before the revocation stores after it', async () => {
+    const forged = await forgedWith(store, oldKid, clock);
+    const viewA = store.view();
+    const viewB = store.view();
+    const a = instance(viewA, clock);
+    const b = instance(viewB, clock);
+    let releaseB!: () => void;
+    const bReleased = new Promise<void>((resolve) => (releaseB = resolve));
+    let bAtStore!: () => void;
+    const bWaiting = new Promise<void>((resolve) => (bAtStore = resolve));
+    let plain: Promise<unknown> | undefined;
+    // B reads and publishes, then waits to store its keyring (which still holds the old key) ...
+    viewB.before = async (op, name) => {
+      if (op === 'put' && name === names.keyring) {
+        bAtStore();
+        await bReleased;
+      }
+    };
+    let aReads = 0;
+    viewA.before = async (op, name) => {
+      // ... while A revokes: B has already read the keyring when A stores its own ...
+      if (op === 'put' && name === names.keyring && !plain) {
+        plain = b.keyring.rotate();
+        await bWaiting;
+      }
+      // ... and B stores right after A, before A reads the keyring back.
+      if (op === 'get' && name === names.keyring && ++aReads === 2) {
+        releaseB();
+        while (!viewB.writes.includes(names.keyring)) await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+
+    await a.keyring.rotate({ revokePrevious: true });
+    await plain;
+
+    const { stored, published } = storedAndPublishedKids(store);
+    expect(stored).not.toContain(oldKid);
+    expect(published).toEqual(stored);
+    clock.advance(CACHE_MS);
+    expect(await refusal(instance(store.view(), clock).tokens.verify(forged))).toMatchObject({ code: 'INVALID_TOKEN' });
   });
 });
 
@@ -287,7 +395,7 @@ describe('rotations racing on two instances', () => {
   it('publish A, publish B, store B, store A: the set published last is that of the keyring stored last', async () => {
     // The other rotation runs whole between A's publishing and A's storing its keyring.
     interpose(viewA, 'put', names.keyring, 1, () => b.keyring.rotate());
-    const kidA = await a.keyring.rotate();
+    const { kid: kidA } = await a.keyring.rotate();
 
     expect(storedAndPublishedKids(store).stored[0]).toBe(kidA);
     await expectBothIssueVerifiableTokens();
