@@ -3,10 +3,15 @@ import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { REMOVED_CLUSTER_PATTERN } from '#shared/workers/grant-sweeper.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
 import { createDataTable } from './data-table.ts';
+import { TABLE_ACCESS, tableStatements, type TableAccess } from './table-access.ts';
 
 export interface ClusterhubStackProps extends StackProps {
   /** Keep the table from being deleted with the stack (default true). */
@@ -22,12 +27,6 @@ export interface ClusterhubStackProps extends StackProps {
 }
 
 const DEFAULT_THROTTLE = { ratePerSecond: 100, burst: 200 };
-
-// Table actions by need; no function gets Scan or dynamodb:*.
-const READ = ['dynamodb:GetItem', 'dynamodb:Query'];
-const WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
-// Every authenticated request reads its principal and bumps a rate-limit counter; changes are audited.
-const AUTHENTICATED = [...READ, 'dynamodb:UpdateItem', 'dynamodb:PutItem'];
 
 /**
  * The whole product on AWS: one table, one HTTP API on the $default stage,
@@ -52,7 +51,7 @@ export class ClusterhubStack extends Stack {
     // claims, so unknown routes still answer a problem document and /metrics needs no route of its own.
     // It reads only: /metrics counts clusters and users by querying their list partitions.
     const system = new HubFunction(this, 'SystemFunction', { folder: 'system', environment, servesMetrics: true, description: 'clusterhub system endpoints' });
-    grantTable(system, table, READ);
+    grantTable(system, table, TABLE_ACCESS.system);
     // A named stage would prefix rawPath and every route would 404: only the $default stage.
     this.api = new HttpApi(this, 'HttpApi', {
       description: 'clusterhub API',
@@ -76,7 +75,7 @@ export class ClusterhubStack extends Stack {
       environment: { ...environment, HUB_BOOTSTRAP_SECRET_ARN: adminPassword.secretArn },
       description: 'clusterhub identity endpoints',
     });
-    grantTable(identity, table, [...READ, ...WRITE]);
+    grantTable(identity, table, TABLE_ACCESS.identity);
     adminPassword.grantRead(identity);
     // The first change of the admin's password deletes the secret; a rotation writes a new one (by
     // name, which tries CreateSecret first). Only this secret: `-??????` is its random suffix.
@@ -97,7 +96,7 @@ export class ClusterhubStack extends Stack {
 
     // audit: reading the trail.
     const audit = new HubFunction(this, 'AuditFunction', { folder: 'audit', environment, description: 'clusterhub audit log' });
-    grantTable(audit, table, AUTHENTICATED);
+    grantTable(audit, table, TABLE_ACCESS.audit);
     audit.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
     this.route(audit, 'audit-log');
 
@@ -109,7 +108,7 @@ export class ClusterhubStack extends Stack {
       timeout: Duration.seconds(29),
       talksToKubernetes: true,
     });
-    grantTable(clusters, table, [...READ, ...WRITE]);
+    grantTable(clusters, table, TABLE_ACCESS.clusters);
     clusters.addToRolePolicy(
       new PolicyStatement({
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret'],
@@ -121,6 +120,23 @@ export class ClusterhubStack extends Stack {
     // An import serves one registration: the function deletes it once stored.
     clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'], resources: [secretArn('imports/*')] }));
     this.route(clusters, 'clusters');
+
+    // The grant sweeper: the table's stream, filtered to removed cluster records, removes the grants on
+    // those clusters, which the clusters function may not write. Records that keep failing land in a queue.
+    const grantSweeper = new HubFunction(this, 'GrantSweeperFunction', { folder: 'grant-sweeper', environment, description: 'clusterhub: removes the grants on deleted clusters' });
+    grantTable(grantSweeper, table, TABLE_ACCESS.grantSweeper);
+    const sweeperDeadLetters = new Queue(this, 'GrantSweeperDeadLetters', { retentionPeriod: Duration.days(14), enforceSSL: true });
+    grantSweeper.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 25,
+        retryAttempts: 5,
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(sweeperDeadLetters),
+        filters: [FilterCriteria.filter(REMOVED_CLUSTER_PATTERN)],
+      }),
+    );
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL; the API is under /api/v1' });
     new CfnOutput(this, 'TableName', { value: table.tableName });
@@ -138,6 +154,9 @@ export class ClusterhubStack extends Stack {
   }
 }
 
-function grantTable(fn: HubFunction, table: TableV2, actions: string[]) {
-  fn.addToRolePolicy(new PolicyStatement({ actions, resources: [table.tableArn, `${table.tableArn}/index/*`] }));
+/** Grants a function the table items of its own partitions only (infra/stack/table-access.ts says which and why). */
+function grantTable(fn: HubFunction, table: TableV2, access: TableAccess) {
+  for (const statement of tableStatements(access, table.tableArn, (index) => `${table.tableArn}/index/${index}`)) {
+    fn.addToRolePolicy(PolicyStatement.fromJson(statement));
+  }
 }

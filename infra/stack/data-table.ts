@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, StreamViewType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { tableDefinition } from '#shared/data/table-definition.ts';
 
@@ -15,6 +15,8 @@ export function createDataTable(scope: Construct, options: { deletionProtection:
       sortKey: key(i.sortKey),
     })),
     timeToLiveAttribute: tableDefinition.ttlAttribute,
+    // Keys of changed items, for the grant sweeper (it reacts to removed cluster records).
+    dynamoStream: StreamViewType.KEYS_ONLY,
     billing: Billing.onDemand(),
     pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
     deletionProtection: options.deletionProtection,

@@ -29,6 +29,7 @@ const schema = z.object({
   HUB_ALLOW_OPTIONAL_AUTH: z.enum(['true', 'false']).default('false'),
   HUB_API_KEY_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   HUB_BOOTSTRAP_SECRET_ARN: z.string().min(1).max(2048).optional(),
+  HUB_MAX_CLUSTER_RESPONSE_BYTES: z.coerce.number().int().min(16 * 1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
 });
 
 /** A comma-separated list of names (empty allowed: nothing beyond the global admin role). */
@@ -63,6 +64,8 @@ export type Config = {
   apiKeyMaxDays: number;
   /** The secret holding the first admin's password (a deployment's), until that admin changes it. */
   bootstrapSecret?: string;
+  /** The largest answer read from a cluster for one request (a page of a list): bigger ones are aborted. */
+  maxClusterResponseBytes: number;
 };
 
 const describe: Record<string, string> = {
@@ -82,6 +85,7 @@ const describe: Record<string, string> = {
   HUB_ALLOW_OPTIONAL_AUTH: 'true or false',
   HUB_API_KEY_MAX_DAYS: 'a whole number of days (1-3650)',
   HUB_BOOTSTRAP_SECRET_ARN: 'the ARN or name of the bootstrap admin password secret',
+  HUB_MAX_CLUSTER_RESPONSE_BYTES: 'a whole number of bytes (16384-268435456)',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -122,5 +126,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     apiKeyMaxDays: c.HUB_API_KEY_MAX_DAYS,
     bootstrapSecret: c.HUB_BOOTSTRAP_SECRET_ARN,
+    maxClusterResponseBytes: c.HUB_MAX_CLUSTER_RESPONSE_BYTES,
   };
 }

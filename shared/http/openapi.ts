@@ -31,6 +31,7 @@ const descriptions: Record<number, string> = {
   422: 'Understood but cannot be carried out.',
   423: 'The account is locked.',
   429: 'Rate limit exceeded; see Retry-After.',
+  502: 'A cluster answered with more than the hub reads at once (CLUSTER_RESPONSE_TOO_LARGE).',
   503: 'A dependency is unavailable.',
 };
 

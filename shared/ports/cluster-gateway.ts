@@ -4,7 +4,10 @@
  * in shared/adapters/kubernetes, which loads @kubernetes/client-node lazily, on first use.
  *
  * A gateway is built per cluster from its checked credentials, never shared across clusters,
- * and answers each call within a bounded time.
+ * and answers each call within a bounded time. Besides the views, it reads and changes objects of
+ * any kind, named as data (ResourceType): every call throws ClusterUnavailableError when the
+ * cluster cannot be reached (which counts towards its circuit breaker) and ClusterApiError when it
+ * answered and refused the request (which does not).
  */
 import { AppError, UnavailableError } from '#shared/domain/errors.ts';
 import type { CheckedKubeconfig, KubeconfigSummary } from '#shared/domain/clusters/kubeconfig-policy.ts';
@@ -29,6 +32,17 @@ export class ClusterUnavailableError extends UnavailableError {
     message: string,
   ) {
     super(message, 'CLUSTER_UNAVAILABLE', { reason });
+  }
+}
+
+/**
+ * The cluster answered with more than the hub keeps in memory for one answer
+ * (HUB_MAX_CLUSTER_RESPONSE_BYTES), even a page of a single object: 502 CLUSTER_RESPONSE_TOO_LARGE.
+ * The cluster is up and answering, so this does not count towards its circuit breaker.
+ */
+export class ClusterResponseTooLargeError extends AppError {
+  constructor(message: string, limitBytes: number) {
+    super(502, 'CLUSTER_RESPONSE_TOO_LARGE', message, { limit_bytes: limitBytes });
   }
 }
 
@@ -187,6 +201,162 @@ export interface OnboardedServiceAccount {
   cluster_role_binding: string;
 }
 
+/**
+ * A kind of object named as data, never a method per kind (Backstage's ObjectToFetch): the
+ * group ('' for the core API), the version and the plural of its URL (`apps`, `v1`, `deployments`).
+ */
+export interface ResourceType {
+  group: string;
+  version: string;
+  plural: string;
+}
+
+/** The objects of a kind in one namespace, or in all namespaces (and cluster-scoped kinds) without one. */
+export interface ResourceCollection extends ResourceType {
+  namespace?: string;
+}
+
+/** One object; `namespace` is absent for a cluster-scoped kind. */
+export interface ResourceObjectRef extends ResourceCollection {
+  name: string;
+}
+
+/** One resource the cluster serves, from its API discovery (what `kubectl api-resources` shows). */
+export interface ApiResource {
+  kind: string;
+  plural: string;
+  singular: string;
+  shortNames: string[];
+  group: string;
+  version: string;
+  /** The group's preferred version: the one a bare name (`deploy`) means. */
+  preferred: boolean;
+  namespaced: boolean;
+  verbs: string[];
+  categories: string[];
+}
+
+export interface ApiDiscovery {
+  /** Every resource of every served group version, subresources left out. */
+  resources: ApiResource[];
+  /** `aggregated` when the server answered one document per API root, `legacy` when each group version was read. */
+  source: 'aggregated' | 'legacy';
+  /** Group versions that could not be read (an aggregated API that is down); the others are still listed. */
+  failures: Array<{ groupVersion: string; message: string }>;
+}
+
+/** A Kubernetes object as the cluster sends it: plain JSON, whatever its kind. */
+export interface KubernetesObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [field: string]: unknown;
+  };
+  [field: string]: unknown;
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Most objects in this page (default 500); the cluster may send fewer and a continue token. */
+  limit?: number;
+  /** The continue token of the previous page. */
+  continue?: string;
+}
+
+/** What the cluster answered, with the texts of its `Warning` headers (a deprecated API version, ...). */
+export interface ClusterAnswer {
+  warnings: string[];
+}
+
+export interface ObjectList extends ClusterAnswer {
+  items: KubernetesObject[];
+  /** Where the next page starts; absent on the last page. */
+  continue?: string;
+  remainingItemCount?: number;
+  resourceVersion?: string;
+}
+
+export interface ObjectAnswer extends ClusterAnswer {
+  object: KubernetesObject;
+}
+
+/** JSON merge patch (RFC 7386), JSON patch (RFC 6902) or Kubernetes' strategic merge patch. */
+export type PatchType = 'merge' | 'json' | 'strategic-merge';
+
+export interface PatchOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+}
+
+/** Server-side apply. */
+export interface ApplyOptions {
+  fieldManager: string;
+  /** Take over fields another manager owns instead of failing with 409. */
+  force?: boolean;
+  /** Validated and answered, but nothing is stored. */
+  dryRun?: boolean;
+}
+
+export interface ApplyAnswer extends ObjectAnswer {
+  /** True when the object did not exist before (HTTP 201). */
+  created: boolean;
+}
+
+export interface DeleteOptions {
+  propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+  gracePeriodSeconds?: number;
+  dryRun?: boolean;
+}
+
+export interface DeleteAnswer extends ClusterAnswer {
+  /** The object as the deletion left it (with finalizers it is still there); absent when the cluster answered a Status. */
+  object?: KubernetesObject;
+}
+
+/** What a cluster's refusal of one request means, for the domain to map (an HTTP status, a retry decision). */
+export type ClusterApiErrorKind = 'invalid' | 'forbidden' | 'not_found' | 'conflict' | 'gone' | 'unprocessable';
+
+export interface ClusterApiCause {
+  field?: string;
+  message: string;
+  reason?: string;
+}
+
+/**
+ * The cluster answered a request about an object and refused it (its Status): 400 invalid, 403
+ * forbidden, 404 not_found, 409 conflict (AlreadyExists, a stale resourceVersion, an apply
+ * conflict), 410 gone (an expired continue token), 422 unprocessable (with the cluster's causes).
+ * The cluster is up, so this never counts towards its circuit breaker. Carries no HTTP status of
+ * the hub's own: the domain decides. The message is the cluster's, capped and scrubbed.
+ */
+export class ClusterApiError extends Error {
+  constructor(
+    readonly kind: ClusterApiErrorKind,
+    message: string,
+    readonly details: {
+      /** The cluster's HTTP status and Status.reason (NotFound, AlreadyExists, Conflict, Invalid, Forbidden, ...). */
+      status: number;
+      reason: string;
+      /** What the hub asked: the verb (get, list, create, patch, delete) and the resource. */
+      verb: string;
+      resource: ResourceCollection & { name?: string };
+      causes: ClusterApiCause[];
+      warnings: string[];
+    },
+  ) {
+    super(message);
+    this.name = 'ClusterApiError';
+  }
+}
+
 export interface ClusterGateway {
   /** Reaches the cluster and reports how it went; never throws for a cluster failure. */
   testConnection(): Promise<ConnectionTest>;
@@ -199,6 +369,15 @@ export interface ClusterGateway {
   workloads(query?: WorkloadQuery): Promise<Workloads>;
   /** Recent events, newest first, bounded. */
   events(query?: EventQuery): Promise<ClusterEvent[]>;
+  /** Every resource the cluster serves, from aggregated discovery when it offers it, else /api and /apis group by group. */
+  discover(): Promise<ApiDiscovery>;
+  /** One page of a collection: follow `continue` for the next. */
+  list(collection: ResourceCollection, query?: ListQuery): Promise<ObjectList>;
+  get(ref: ResourceObjectRef): Promise<ObjectAnswer>;
+  patch(ref: ResourceObjectRef, type: PatchType, patch: unknown, options?: PatchOptions): Promise<ObjectAnswer>;
+  /** Server-side apply of `object` (its apiVersion and kind included) at `ref`: creates or updates it. */
+  apply(ref: ResourceObjectRef, object: KubernetesObject, options: ApplyOptions): Promise<ApplyAnswer>;
+  delete(ref: ResourceObjectRef, options?: DeleteOptions): Promise<DeleteAnswer>;
   /**
    * Creates (or finds) the namespace, the ServiceAccount (refusing one the hub did not create: 409),
    * a ClusterRoleBinding to the role and, when asked, a bound token and a kubeconfig for that

@@ -22,5 +22,7 @@ export function awsDependencies(env: NodeJS.ProcessEnv = process.env): Dependenc
     table: () => new Table(new DynamoDBClient({}), config.tableName),
     secrets: () => new SecretsManagerSecretStore(new SecretsManagerClient({}), env.HUB_SECRETS_KMS_KEY_ID),
     kubeconfigPolicy: () => kubeconfigPolicyFromEnv(env),
+    // The stack's grant sweeper removes the grants on a deleted cluster; the clusters function may not write them.
+    grantsSweptByStream: true,
   });
 }

@@ -33,6 +33,12 @@ export type BaseDependencies = Pick<Dependencies, 'config' | 'logger' | 'clock'>
   kubeconfigPolicy: () => KubeconfigPolicy;
   /** The machine's own kubeconfig, offered for discovery by the local run only. */
   localKubeconfig?: () => Promise<string | undefined>;
+  /**
+   * Whether the grants on a deleted cluster are removed by the grant sweeper (the table's stream,
+   * functions/grant-sweeper) rather than by the request that deleted it. On AWS the clusters
+   * function may not write identity's items at all.
+   */
+  grantsSweptByStream?: boolean;
 };
 
 /** Makes each factory run on first access only. */

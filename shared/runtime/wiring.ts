@@ -49,14 +49,14 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
       return {
         clusters: new DynamoClusterRepository(deps.table),
         secrets: deps.secrets,
-        gateways: createKubernetesGatewayFactory({ policy }),
+        gateways: createKubernetesGatewayFactory({ policy, maxResponseBytes: deps.config.maxClusterResponseBytes }),
         policy,
         onboarding: deps.config.onboarding,
         breaker: new DynamoCircuitBreaker(deps.table),
         clock: deps.clock,
         logger: deps.logger,
         secretPrefix: deps.config.secretPrefix,
-        revokeGrants: (clusterId) => deps.identity.users.deletePermissionsForCluster(clusterId),
+        revokeGrants: base.grantsSweptByStream ? async () => {} : (clusterId) => deps.identity.users.deletePermissionsForCluster(clusterId),
         localKubeconfig: base.localKubeconfig,
       };
     },

@@ -18,6 +18,7 @@ const NOT_OPERATIONS: { method: string; path: string; why: string }[] = [
   { method: 'ALL', path: '/*', why: 'middleware only' },
   // Swagger UI: an HTML page that renders /api/v1/openapi.json, not an operation of the API.
   { method: 'GET', path: `${API_BASE}/docs`, why: 'Swagger UI HTML' },
+  { method: 'GET', path: `${API_BASE}/docs/assets/:file`, why: 'the files Swagger UI loads' },
   // The unversioned copies for probes and scrapers: documented once, under /api/v1, or a generated client would get each twice.
   ...['/health', '/capabilities', '/metrics'].map((path) => ({ method: 'GET', path, why: `alias of ${API_BASE}${path}` })),
 ];

@@ -23,5 +23,11 @@ describe('npm run bench -- --quick', () => {
     const costs = results.filter((r) => r.scenario === 'table-cost');
     expect(costs.length).toBeGreaterThan(0);
     expect(tableCostOverruns(results, readReport().results)).toEqual([]);
+    // The kubeconfig limits are constants, not timings: raising one needs a new recorded row.
+    const limits = (rows: typeof results) => rows.find((r) => r.scenario === 'kubeconfig' && r.budget?.max_bytes !== undefined)?.budget;
+    const recordedLimits = limits(readReport().results);
+    expect(recordedLimits).toBeDefined();
+    expect(limits(results)!.max_bytes).toBeLessThanOrEqual(recordedLimits!.max_bytes!);
+    expect(limits(results)!.max_keys).toBeLessThanOrEqual(recordedLimits!.max_keys!);
   });
 });

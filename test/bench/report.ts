@@ -56,7 +56,7 @@ gives the interquartile range of each measured series as a share of its median; 
 spread exceeds 50% is marked as too wide to trust.
 
 Reproduce: \`npm run bench\` (every scenario; starts or reuses the test bed), \`npm run bench -- <scenario>\`
-(one of \`cold-start\`, \`latency\`, \`login\`, \`table-cost\`; the other rows are kept), \`npm run bench -- --quick\`
+(one of \`cold-start\`, \`latency\`, \`login\`, \`table-cost\`, \`kubeconfig\`; the other rows are kept), \`npm run bench -- --quick\`
 (every scenario with few repetitions, prints only; CI runs it as a smoke test through \`npm test\`),
 \`npm run bench -- --render\` (rewrites this page from \`benchmarks.json\` without measuring).
 The raw samples and the budgets (bundle bytes, capacity units per request) are in \`benchmarks.json\`.
@@ -75,6 +75,11 @@ ${rows.join('\n')}
   function carries it but does not evaluate it on import. Both are checked on the deployed bundles (the
   source map says what is inside; V8 coverage of a fresh import says what ran), and the first live call
   loading the client is checked on the sources (\`test/shared/adapters/kubernetes/lazy-loading.test.ts\`).
+- **Kubeconfig parsing**: an uploaded kubeconfig is refused over 64 KiB or 5,000 keys before it is parsed
+  (\`max_bytes\`, \`max_keys\`: the smoke test fails if either is raised above what is recorded here), and the
+  worst inputs under those limits cost time linear in their size: doubling one stays within
+  \`linear_growth_bound\` (3x; linear is 2x, quadratic 4x), which the controls (the parser's own key check
+  and the lazy PEM regex the hub used to run) exceed.
 `;
 }
 

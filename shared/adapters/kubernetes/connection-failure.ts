@@ -78,6 +78,11 @@ function causes(err: unknown): unknown[] {
   return chain;
 }
 
+/** The first error of `type` in the cause chain of `err` (the Kubernetes client may wrap the transport's errors). */
+export function causeOf<T>(err: unknown, type: abstract new (...args: never[]) => T): T | undefined {
+  return causes(err).find((e): e is T => e instanceof type);
+}
+
 function classify(err: unknown, ctx: FailureContext): { reason: ConnectionFailureReason; message: string } {
   const chain = causes(err);
   const find = <T>(type: abstract new (...args: never[]) => T) => chain.find((e): e is T => e instanceof type);
@@ -96,9 +101,8 @@ function classify(err: unknown, ctx: FailureContext): { reason: ConnectionFailur
       message: `The cluster at ${ctx.endpoint} answered with a redirect (HTTP ${redirect.status}${to}), which the hub does not follow: register the address of the API server itself.`,
     };
   }
-  if (find(ResponseTooLargeError)) {
-    return { reason: 'unknown', message: `The cluster at ${ctx.endpoint} sent an answer larger than the hub accepts.` };
-  }
+  const tooLarge = find(ResponseTooLargeError);
+  if (tooLarge) return { reason: 'unknown', message: tooLargeSentence(ctx.endpoint, tooLarge.limit) };
 
   const http = chain.map(asHttpFailure).find((h) => h !== undefined);
   if (http) {
@@ -141,6 +145,12 @@ function classify(err: unknown, ctx: FailureContext): { reason: ConnectionFailur
   }
   const name = err instanceof Error ? err.name : typeof err;
   return { reason: 'unknown', message: `The hub could not talk to the cluster at ${ctx.endpoint} (${name}).` };
+}
+
+/** Why an answer was refused for its size, naming the limit and the setting that raises it. */
+export function tooLargeSentence(endpoint: string, limit: number): string {
+  const size = limit % (1024 * 1024) === 0 ? `${limit / (1024 * 1024)} MiB` : `${Math.round(limit / 1024)} KiB`;
+  return `The cluster at ${endpoint} sent an answer larger than ${size}, the most the hub reads at once (HUB_MAX_CLUSTER_RESPONSE_BYTES), even for a page of one object.`;
 }
 
 function formatSeconds(ms: number): string {

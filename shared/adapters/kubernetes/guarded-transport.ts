@@ -41,13 +41,20 @@ export class RedirectRefusedError extends Error {
   }
 }
 
-/** The answer was larger than the transport keeps in memory. */
+/** The answer was larger than the transport keeps in memory; the request was aborted. */
 export class ResponseTooLargeError extends Error {
   constructor(readonly limit: number) {
     super(`response larger than ${limit} bytes`);
     this.name = 'ResponseTooLargeError';
   }
 }
+
+/**
+ * The most one answer may hold, unless configured (HUB_MAX_CLUSTER_RESPONSE_BYTES): a live view
+ * makes five or six calls at once, each answer is parsed into objects several times its size, and
+ * a function has 1 GB. Lists page, so only a page has to fit.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 
 export interface TransportRequest {
   method: string;
@@ -85,7 +92,7 @@ export class GuardedTransport {
     this.origin = url.origin;
     this.hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.port = url.port ? Number(url.port) : 443;
-    this.maxResponseBytes = options.maxResponseBytes ?? 64 * 1024 * 1024;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
     // Node never calls `lookup` for an IP literal, so a literal is judged here, once.
     if (parseIpAddress(this.hostname)) {
@@ -133,12 +140,23 @@ export class GuardedTransport {
             reject(new RedirectRefusedError(status, originOf(res.headers.location, this.origin)));
             return;
           }
+          // Too large: stop reading and close the connection (the rest of the body is never received).
+          const tooLarge = () => {
+            const err = new ResponseTooLargeError(this.maxResponseBytes);
+            reject(err);
+            res.destroy(err);
+          };
+          if (Number(res.headers['content-length']) > this.maxResponseBytes) {
+            tooLarge();
+            return;
+          }
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (chunk: Buffer) => {
             size += chunk.length;
             if (size > this.maxResponseBytes) {
-              res.destroy(new ResponseTooLargeError(this.maxResponseBytes));
+              chunks.length = 0;
+              tooLarge();
               return;
             }
             chunks.push(chunk);

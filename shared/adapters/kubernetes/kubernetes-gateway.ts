@@ -6,13 +6,23 @@
  * and models are used; its transport is not: requests go through GuardedTransport, built per
  * cluster from the re-checked kubeconfig, so exec plugins, files, proxies and redirects are out
  * of reach and no connection or credential cache is shared between clusters.
+ *
+ * Objects of any kind (discovery, list, get, patch, apply, delete) need no typed API: they are
+ * plain JSON over the same transport (resource-api.ts, api-discovery.ts), and the summary and
+ * workloads views are built on that generic list. Only the calls that use the typed client's
+ * models (connection test, inspection, nodes, namespaces, events, onboarding) load it.
  */
 import type * as K8s from '@kubernetes/client-node';
 import { AppError } from '#shared/domain/errors.ts';
 import { readClusterConnection, type ClusterConnection, type KubeconfigPolicy } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import { detectProvider, type ProviderNode } from '#shared/domain/clusters/provider.ts';
 import {
+  ClusterApiError,
+  ClusterResponseTooLargeError,
   ClusterUnavailableError,
+  type ApiDiscovery,
+  type ApplyAnswer,
+  type ApplyOptions,
   type ClusterCredentials,
   type ClusterEvent,
   type ClusterGateway,
@@ -21,17 +31,33 @@ import {
   type ClusterSummary,
   type ClusterVersion,
   type ConnectionTest,
+  type DeleteAnswer,
+  type DeleteOptions,
   type EventQuery,
+  type KubernetesObject,
+  type ListQuery,
   type NamespaceInfo,
   type NodeCounts,
+  type ObjectAnswer,
+  type ObjectList,
   type OnboardedServiceAccount,
+  type PatchOptions,
+  type PatchType,
+  type ResourceCollection,
+  type ResourceObjectRef,
   type ServiceAccountRequest,
   type WorkloadQuery,
   type Workloads,
 } from '#shared/ports/cluster-gateway.ts';
-import { DeadlineExceededError, toClusterUnavailable, type FailureContext } from './connection-failure.ts';
-import { GuardedTransport, type HostResolver } from './guarded-transport.ts';
+import { causeOf, DeadlineExceededError, toClusterUnavailable, tooLargeSentence, type FailureContext } from './connection-failure.ts';
+import { GuardedTransport, ResponseTooLargeError, type HostResolver } from './guarded-transport.ts';
+import { discoverApiResources } from './api-discovery.ts';
+import { recentEvents } from './events-view.ts';
+import { countAll, forbiddenAsNull, iso, listUpTo, typedLister } from './list-pages.ts';
+import { ResourceApi } from './resource-api.ts';
 import { onboardServiceAccount } from './service-account-onboarding.ts';
+import { clusterSummary } from './summary-view.ts';
+import { clusterWorkloads } from './workloads-view.ts';
 
 type KubernetesClient = typeof K8s;
 
@@ -55,21 +81,14 @@ export interface KubernetesGatewayOptions {
   onboardingTimeoutMs?: number;
   /** DNS resolution (tests answer with their own addresses); every answer is checked either way. */
   resolveHost?: HostResolver;
-  /** Largest answer kept in memory, in bytes. Default 64 MiB. */
+  /** Largest answer kept in memory, in bytes (a page of a list must fit). Default 8 MiB. */
   maxResponseBytes?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_ONBOARDING_TIMEOUT_MS = 20_000;
-const PAGE_SIZE = 500;
 const MAX_NAMESPACES = 10_000;
 const MAX_NODES_SCANNED = 10_000;
-const DEFAULT_WORKLOAD_LIMIT = 500;
-const MAX_WORKLOAD_LIMIT = 5_000;
-const DEFAULT_EVENT_LIMIT = 50;
-const MAX_EVENT_LIMIT = 500;
-/** Events are not sorted by the API server: the newest are picked from at most this many. */
-const EVENTS_SCANNED = 2_000;
 /** Nodes whose labels feed provider detection. */
 const PROVIDER_SAMPLE = 20;
 
@@ -80,52 +99,11 @@ export function createKubernetesGatewayFactory(options: KubernetesGatewayOptions
 
 interface Apis {
   core: K8s.CoreV1Api;
-  apps: K8s.AppsV1Api;
-  batch: K8s.BatchV1Api;
   rbac: K8s.RbacAuthorizationV1Api;
   version: K8s.VersionApi;
 }
 
-interface ListPage<T> {
-  items: T[];
-  metadata?: { _continue?: string; remainingItemCount?: number };
-}
-type Lister<T> = (page: { limit: number; _continue?: string }) => Promise<ListPage<T>>;
-
-/** Counts a collection with one small request when the server reports remainingItemCount, paging otherwise. */
-async function countAll<T>(list: Lister<T>): Promise<number> {
-  let page = await list({ limit: 1 });
-  let count = page.items.length;
-  if (page.metadata?.remainingItemCount !== undefined) return count + page.metadata.remainingItemCount;
-  while (page.metadata?._continue) {
-    page = await list({ limit: PAGE_SIZE, _continue: page.metadata._continue });
-    count += page.items.length;
-  }
-  return count;
-}
-
-/** Lists at most `max` objects, page by page. */
-async function listUpTo<T>(list: Lister<T>, max: number): Promise<{ items: T[]; truncated: boolean }> {
-  const items: T[] = [];
-  let next: string | undefined;
-  do {
-    const page = await list({ limit: Math.min(PAGE_SIZE, max - items.length), ...(next ? { _continue: next } : {}) });
-    items.push(...page.items);
-    next = page.metadata?._continue || undefined;
-  } while (next && items.length < max);
-  return { items: items.slice(0, max), truncated: next !== undefined };
-}
-
-const iso = (value: Date | string | undefined | null): string | null => {
-  if (!value) return null;
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-};
-
 const isReady = (node: K8s.V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-
-const clampLimit = (value: number | undefined, fallback: number, max: number) =>
-  value === undefined || !Number.isFinite(value) ? fallback : Math.min(Math.max(1, Math.floor(value)), max);
 
 class KubernetesGateway implements ClusterGateway {
   private readonly connection?: ClusterConnection;
@@ -163,11 +141,31 @@ class KubernetesGateway implements ClusterGateway {
     });
   }
 
-  /** Runs `work` with fresh API clients bound to one deadline; every failure leaves as ClusterUnavailableError. */
+  /** Runs `work` with fresh typed API clients bound to one deadline; every failure leaves as ClusterUnavailableError. */
   private async call<T>(work: (apis: Apis, signal: AbortSignal) => Promise<T>, timeoutMs = this.timeoutMs): Promise<T> {
-    if (this.unusable || !this.transport || !this.connection) throw this.unusable ?? new ClusterUnavailableError('unknown', 'The cluster gateway is not usable.');
+    this.usable();
     // Loading the client is the hub's own cost, not the cluster's: it happens before the clock starts.
     const k8s = await loadKubernetesClient();
+    return this.withDeadline((signal) => work(this.apis(k8s, this.transport!, signal), signal), timeoutMs);
+  }
+
+  /** Runs `work` with the generic resource calls (plain JSON over the transport, no client loaded) bound to one deadline. */
+  private async bounded<T>(work: (api: ResourceApi) => Promise<T>): Promise<T> {
+    this.usable();
+    const transport = this.transport!;
+    const prefix = new URL(this.connection!.summary.server).pathname.replace(/\/+$/, '');
+    return this.withDeadline((signal) => work(new ResourceApi((req) => transport.request({ ...req, signal }), prefix, this.failure.secrets)), this.timeoutMs);
+  }
+
+  private usable(): void {
+    if (this.unusable || !this.transport || !this.connection) throw this.unusable ?? new ClusterUnavailableError('unknown', 'The cluster gateway is not usable.');
+  }
+
+  /**
+   * One deadline for everything `work` sends. Business errors and the cluster's refusals
+   * (ClusterApiError) pass; anything else is about reaching the cluster.
+   */
+  private async withDeadline<T>(work: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
     const controller = new AbortController();
     const deadline = new DeadlineExceededError(timeoutMs);
     let timer: NodeJS.Timeout | undefined;
@@ -178,10 +176,12 @@ class KubernetesGateway implements ClusterGateway {
       }, timeoutMs);
     });
     try {
-      return await Promise.race([work(this.apis(k8s, this.transport, controller.signal), controller.signal), expired]);
+      return await Promise.race([work(controller.signal), expired]);
     } catch (err) {
-      // Business errors (a missing ClusterRole) pass; anything else is about reaching the cluster.
-      if (err instanceof AppError) throw err;
+      if (err instanceof AppError || err instanceof ClusterApiError) throw err;
+      // Too large even a page of one object at a time: the cluster is up and answering, so this is not an outage.
+      const tooLarge = causeOf(err, ResponseTooLargeError);
+      if (tooLarge) throw new ClusterResponseTooLargeError(tooLargeSentence(this.failure.endpoint, tooLarge.limit), tooLarge.limit);
       throw toClusterUnavailable(err, this.failure);
     } finally {
       clearTimeout(timer);
@@ -218,8 +218,6 @@ class KubernetesGateway implements ClusterGateway {
     });
     return {
       core: new k8s.CoreV1Api(config),
-      apps: new k8s.AppsV1Api(config),
-      batch: new k8s.BatchV1Api(config),
       rbac: new k8s.RbacAuthorizationV1Api(config),
       version: new k8s.VersionApi(config),
     };
@@ -232,12 +230,13 @@ class KubernetesGateway implements ClusterGateway {
         started = performance.now(); // the round trip, not the client's first load
         const info = await version.getCode();
         const latency = Math.round(performance.now() - started);
-        const nodeCount = await countAll((p) => core.listNode(p)).catch(forbiddenAsNull);
+        const nodeCount = await countAll(typedLister((p) => core.listNode(p))).catch(forbiddenAsNull);
         return { ok: true, version: info.gitVersion, node_count: nodeCount, latency_ms: latency };
       });
     } catch (err) {
-      const failure = err instanceof ClusterUnavailableError ? err : toClusterUnavailable(err, this.failure);
-      return { ok: false, version: null, node_count: null, latency_ms: Math.round(performance.now() - started), error: failure.message, reason: failure.reason };
+      const failure = err instanceof ClusterUnavailableError || err instanceof ClusterResponseTooLargeError ? err : toClusterUnavailable(err, this.failure);
+      const reason = failure instanceof ClusterUnavailableError ? failure.reason : 'unknown';
+      return { ok: false, version: null, node_count: null, latency_ms: Math.round(performance.now() - started), error: failure.message, reason };
     }
   }
 
@@ -246,7 +245,7 @@ class KubernetesGateway implements ClusterGateway {
       const started = performance.now();
       const info = await version.getCode();
       const latency = Math.round(performance.now() - started);
-      const nodes = await listUpTo((p) => core.listNode(p), MAX_NODES_SCANNED).catch(forbiddenAsNull);
+      const nodes = await listUpTo(typedLister((p) => core.listNode(p)), MAX_NODES_SCANNED).catch(forbiddenAsNull);
       const sample: ProviderNode[] = (nodes?.items ?? []).slice(0, PROVIDER_SAMPLE).map((n) => ({
         name: n.metadata?.name ?? '',
         labels: n.metadata?.labels ?? {},
@@ -271,14 +270,14 @@ class KubernetesGateway implements ClusterGateway {
 
   async nodes(): Promise<NodeCounts> {
     return this.call(async ({ core }) => {
-      const { items } = await listUpTo((p) => core.listNode(p), MAX_NODES_SCANNED);
+      const { items } = await listUpTo(typedLister((p) => core.listNode(p)), MAX_NODES_SCANNED);
       return { node_count: items.length, ready_node_count: items.filter(isReady).length };
     });
   }
 
   async namespaces(): Promise<NamespaceInfo[]> {
     return this.call(async ({ core }) => {
-      const { items } = await listUpTo((p) => core.listNamespace(p), MAX_NAMESPACES);
+      const { items } = await listUpTo(typedLister((p) => core.listNamespace(p)), MAX_NAMESPACES);
       return items.map((ns) => ({
         name: ns.metadata?.name ?? '',
         status: ns.status?.phase ?? 'Active',
@@ -290,84 +289,40 @@ class KubernetesGateway implements ClusterGateway {
 
   /** Counts the credential may not read come back null (the `view` ClusterRole cannot list nodes). */
   async summary(): Promise<ClusterSummary> {
-    return this.call(async ({ core, apps }) => {
-      const [nodes, namespaces, pods, deployments, services] = await Promise.all([
-        countAll((p) => core.listNode(p)).catch(forbiddenAsNull),
-        countAll((p) => core.listNamespace(p)).catch(forbiddenAsNull),
-        countAll((p) => core.listPodForAllNamespaces(p)).catch(forbiddenAsNull),
-        countAll((p) => apps.listDeploymentForAllNamespaces(p)).catch(forbiddenAsNull),
-        countAll((p) => core.listServiceForAllNamespaces(p)).catch(forbiddenAsNull),
-      ]);
-      return { node_count: nodes, namespace_count: namespaces, pod_count: pods, deployment_count: deployments, service_count: services };
-    });
+    return this.bounded((api) => clusterSummary((collection, query) => api.list(collection, query)));
   }
 
   /** Kinds the credential may not list come back null; the others are still listed. */
   async workloads(query: WorkloadQuery = {}): Promise<Workloads> {
-    const limit = clampLimit(query.limit, DEFAULT_WORKLOAD_LIMIT, MAX_WORKLOAD_LIMIT);
-    const namespace = query.namespace;
-    return this.call(async ({ apps, batch }) => {
-      const [deployments, statefulsets, daemonsets, jobs, cronjobs] = await Promise.all([
-        listUpTo((p) => (namespace ? apps.listNamespacedDeployment({ namespace, ...p }) : apps.listDeploymentForAllNamespaces(p)), limit).catch(forbiddenAsNull),
-        listUpTo((p) => (namespace ? apps.listNamespacedStatefulSet({ namespace, ...p }) : apps.listStatefulSetForAllNamespaces(p)), limit).catch(forbiddenAsNull),
-        listUpTo((p) => (namespace ? apps.listNamespacedDaemonSet({ namespace, ...p }) : apps.listDaemonSetForAllNamespaces(p)), limit).catch(forbiddenAsNull),
-        listUpTo((p) => (namespace ? batch.listNamespacedJob({ namespace, ...p }) : batch.listJobForAllNamespaces(p)), limit).catch(forbiddenAsNull),
-        listUpTo((p) => (namespace ? batch.listNamespacedCronJob({ namespace, ...p }) : batch.listCronJobForAllNamespaces(p)), limit).catch(forbiddenAsNull),
-      ]);
-      const id = (m: K8s.V1ObjectMeta | undefined) => ({ name: m?.name ?? '', namespace: m?.namespace ?? '' });
-      return {
-        deployments: deployments && deployments.items.map((d) => ({
-          ...id(d.metadata),
-          ready: d.status?.readyReplicas ?? 0,
-          desired: d.spec?.replicas ?? 1,
-          updated: d.status?.updatedReplicas ?? 0,
-          available: d.status?.availableReplicas ?? 0,
-        })),
-        statefulsets: statefulsets && statefulsets.items.map((s) => ({ ...id(s.metadata), ready: s.status?.readyReplicas ?? 0, desired: s.spec?.replicas ?? 1 })),
-        daemonsets: daemonsets && daemonsets.items.map((d) => ({ ...id(d.metadata), ready: d.status?.numberReady ?? 0, desired: d.status?.desiredNumberScheduled ?? 0 })),
-        jobs: jobs && jobs.items.map((j) => ({
-          ...id(j.metadata),
-          status: jobStatus(j),
-          succeeded: j.status?.succeeded ?? 0,
-          failed: j.status?.failed ?? 0,
-          active: j.status?.active ?? 0,
-          completions: j.spec?.completions ?? null,
-        })),
-        cronjobs: cronjobs && cronjobs.items.map((c) => ({
-          ...id(c.metadata),
-          schedule: c.spec?.schedule ?? '',
-          suspended: c.spec?.suspend ?? false,
-          active: c.status?.active?.length ?? 0,
-          last_schedule: iso(c.status?.lastScheduleTime),
-        })),
-        truncated: [deployments, statefulsets, daemonsets, jobs, cronjobs].some((l) => l?.truncated === true),
-      };
-    });
+    return this.bounded((api) => clusterWorkloads((collection, q) => api.list(collection, q), query));
   }
 
   async events(query: EventQuery = {}): Promise<ClusterEvent[]> {
-    const limit = clampLimit(query.limit, DEFAULT_EVENT_LIMIT, MAX_EVENT_LIMIT);
-    const namespace = query.namespace;
-    return this.call(async ({ core }) => {
-      const { items } = await listUpTo(
-        (p) => (namespace ? core.listNamespacedEvent({ namespace, ...p }) : core.listEventForAllNamespaces(p)),
-        EVENTS_SCANNED,
-      );
-      const seen = (e: K8s.CoreV1Event) => iso(e.lastTimestamp) ?? iso(e.eventTime) ?? iso(e.series?.lastObservedTime) ?? iso(e.metadata?.creationTimestamp);
-      return items
-        .map((e) => ({
-          type: e.type ?? 'Normal',
-          reason: e.reason ?? '',
-          message: e.message ?? '',
-          namespace: e.metadata?.namespace ?? '',
-          object: { kind: e.involvedObject?.kind ?? '', name: e.involvedObject?.name ?? '', namespace: e.involvedObject?.namespace ?? null },
-          count: e.count ?? e.series?.count ?? 1,
-          first_seen: iso(e.firstTimestamp) ?? iso(e.eventTime) ?? iso(e.metadata?.creationTimestamp),
-          last_seen: seen(e),
-        }))
-        .sort((a, b) => (b.last_seen ?? '').localeCompare(a.last_seen ?? ''))
-        .slice(0, limit);
-    });
+    return this.call(({ core }) => recentEvents(core, query));
+  }
+
+  async discover(): Promise<ApiDiscovery> {
+    return this.bounded((api) => discoverApiResources(api));
+  }
+
+  async list(collection: ResourceCollection, query?: ListQuery): Promise<ObjectList> {
+    return this.bounded((api) => api.list(collection, query));
+  }
+
+  async get(ref: ResourceObjectRef): Promise<ObjectAnswer> {
+    return this.bounded((api) => api.get(ref));
+  }
+
+  async patch(ref: ResourceObjectRef, type: PatchType, patch: unknown, options?: PatchOptions): Promise<ObjectAnswer> {
+    return this.bounded((api) => api.patch(ref, type, patch, options));
+  }
+
+  async apply(ref: ResourceObjectRef, object: KubernetesObject, options: ApplyOptions): Promise<ApplyAnswer> {
+    return this.bounded((api) => api.apply(ref, object, options));
+  }
+
+  async delete(ref: ResourceObjectRef, options?: DeleteOptions): Promise<DeleteAnswer> {
+    return this.bounded((api) => api.delete(ref, options));
   }
 
   async onboardServiceAccount(request: ServiceAccountRequest): Promise<OnboardedServiceAccount> {
@@ -377,21 +332,4 @@ class KubernetesGateway implements ClusterGateway {
   close(): void {
     this.transport?.close();
   }
-}
-
-function jobStatus(job: K8s.V1Job): 'running' | 'complete' | 'failed' | 'suspended' {
-  const conditions = job.status?.conditions ?? [];
-  if (conditions.some((c) => c.type === 'Complete' && c.status === 'True')) return 'complete';
-  if (conditions.some((c) => c.type === 'Failed' && c.status === 'True')) return 'failed';
-  if (job.spec?.suspend) return 'suspended';
-  return 'running';
-}
-
-/**
- * A part of a view the credential may not read (HTTP 403) is reported as unknown, so the parts it
- * may read still answer. Only 403: a refused credential (401) or an unreachable cluster fails the call.
- */
-function forbiddenAsNull(err: unknown): null {
-  if ((err as { code?: unknown } | null)?.code === 403) return null;
-  throw err;
 }

@@ -1,3 +1,4 @@
+import type { RateTier } from '#shared/config/config.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { ClusterRecord } from '#shared/domain/clusters/cluster.ts';
 import { discoverLocalContexts } from '#shared/domain/clusters/discovery.ts';
@@ -59,7 +60,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       summary: 'Register a cluster from exactly one kubeconfig source; the hub connects before it answers',
       description: `${s.CREDENTIAL_SOURCE_RULES} Needs the global admin role. \`force\` replaces a cluster of the same name, which also needs admin on that cluster (a per-cluster override below admin refuses it, 403); a name taken by a cluster hidden from the caller answers 409 CLUSTER_EXISTS as a lost race for the name would, and is never replaced. An import (\`kubeconfig_secret_ref\`) is deleted once the registration stored it.`,
       security,
-      middleware: guard({ access: 'admin', action: 'cluster.register' }),
+      middleware: guard({ access: 'admin', action: 'cluster.register', tier: 'exec' }),
       request: { body: json(s.registerBody) },
       responses: { 201: jsonContent(s.cluster, 'Registered and connected.'), ...errorResponses(400, 403, 409, 422) },
     }),
@@ -111,7 +112,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
     method: M,
     path: string,
     summary: string,
-    access: { cluster: Role; global?: Role; action?: string; auditRead?: boolean; also?: string },
+    access: { cluster: Role; global?: Role; action?: string; auditRead?: boolean; tier?: RateTier; also?: string },
     description?: string,
   ) => {
     const needs =
@@ -125,7 +126,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       summary,
       description: [needs, access.also, description].filter(Boolean).join(' '),
       security,
-      middleware: guard({ access: access.global ?? 'viewer', cluster: access.cluster, action: access.action, auditRead: access.auditRead }),
+      middleware: guard({ access: access.global ?? 'viewer', cluster: access.cluster, action: access.action, auditRead: access.auditRead, tier: access.tier }),
     };
   };
 
@@ -144,7 +145,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
         'patch',
         '',
         'Rename, relabel, or replace the credential (through the same checks as registration)',
-        { cluster: 'admin', action: 'cluster.update', also: 'A credential source also needs the global admin role, as registration does (403 otherwise).' },
+        { cluster: 'admin', action: 'cluster.update', tier: 'exec', also: 'A credential source also needs the global admin role, as registration does (403 otherwise).' },
         'A credential source (kubeconfig, kubeconfig_base64, kubeconfig_secret_ref) replaces the stored credential, which is then deleted; an import is deleted once stored. `context` selects a context of that new kubeconfig and is refused (400) without one.',
       ),
       request: { params: s.clusterIdParam, body: json(s.updateBody) },
@@ -207,6 +208,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
         {
           cluster: 'admin',
           action: 'cluster.service_account.onboard',
+          tier: 'exec',
           also: 'A ClusterRole outside HUB_ONBOARDING_CLUSTER_ROLES (cluster-admin always) or a namespace outside HUB_ONBOARDING_NAMESPACES also needs the global admin role (403 otherwise).',
         },
         "Only accounts the hub created are bound: an existing account it did not create answers 409 SERVICE_ACCOUNT_NOT_MANAGED. With use_for_hub the hub works with a bound token of the account (TokenRequest API) that expires at `token_expires_at` (HUB_ONBOARDING_TOKEN_DAYS, or less when the API server caps it) and is not renewed; the uploaded credential is deleted, as is a long-lived token Secret an earlier hub made for the account. Idempotent: repeating the request for the account the hub already uses (same name, namespace and role) checks that the account still authenticates and answers the same body, creating nothing. 422 CLUSTER_FORBIDDEN when the hub's credential on the cluster lacks the RBAC permission to create the account, its binding or its token; 503 CLUSTER_UNAVAILABLE when the cluster cannot be reached.",
@@ -236,7 +238,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
     createRoute({
       ...clusterRoute('get', '/status', 'Probe the cluster and record its status', { cluster: 'viewer' }),
       request: { params: s.clusterIdParam },
-      responses: { 200: jsonContent(s.status, 'Status.'), ...errorResponses(404) },
+      responses: { 200: jsonContent(s.status, 'Status.'), ...errorResponses(404, 502) },
     }),
     async (c) => c.json(await clusterStatus(clusters(), await pathCluster(c)), 200),
   );
@@ -256,7 +258,9 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
   );
 
   // The two ways a live view fails, told apart: the cluster refused the hub's credential, or could not be reached.
-  const liveViewFailures = errorResponses(422, 503);
+  const liveViewFailures = errorResponses(422, 502, 503);
+  liveViewFailures[502]!.description =
+    'CLUSTER_RESPONSE_TOO_LARGE: an answer of the cluster was larger than HUB_MAX_CLUSTER_RESPONSE_BYTES (8 MiB by default) even a page of one object at a time (`limit_bytes`). Lists are read in pages that fit, so only an oversized single object causes it. It does not count towards the circuit breaker.';
   liveViewFailures[422]!.description =
     "The cluster answered but refused the hub's credential: CLUSTER_CREDENTIAL_REJECTED (`reason: unauthorized`, the credential is wrong, expired or revoked) or CLUSTER_FORBIDDEN (`reason: forbidden`, RBAC denies all of the view). Parts of a view the credential may not read are null instead. Neither counts towards the circuit breaker.";
   liveViewFailures[503]!.description =

@@ -1,11 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
-import { API_BASE, createRouter, type EndpointGroup } from '#shared/http/app.ts';
+import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import { jsonContent } from '#shared/http/openapi.ts';
 import { VERSION } from '#shared/config/version.ts';
 import { checkHealth, type HealthCheck } from '#shared/domain/system/health.ts';
 import { createHubMetrics, type HubInventory, type HubMetrics, type HubMetricsSnapshot } from '#shared/observability/metrics.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import { registerDocs } from './docs.ts';
 import { countInventory } from './inventory.ts';
 
 const serviceHealth = z.object({
@@ -162,7 +162,7 @@ export function systemGroup(deps: Dependencies, options: SystemOptions): Endpoin
 
   const api = register(createRouter(), false);
   api.openapi(openapiRoute, (c) => c.json(options.document(), 200));
-  api.get('/docs', swaggerUI({ url: `${API_BASE}/openapi.json`, title: 'clusterhub API' }));
+  registerDocs(api);
   // The root copies serve load balancers and probes that do not know the base path; they are not in the document.
   const root = register(createRouter(), true);
   return { name: 'system', api, root };

@@ -3,7 +3,7 @@ import { InputError, NotFoundError } from '#shared/domain/errors.ts';
 import { SecretNotFoundError } from '#shared/ports/secret-store.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
 import type { ClusterRecord } from './cluster.ts';
-import { checkKubeconfig, type CheckedKubeconfig } from './kubeconfig-policy.ts';
+import { checkKubeconfig, TRUSTED_KUBECONFIG_LIMITS, type CheckedKubeconfig } from './kubeconfig-policy.ts';
 
 /** The ways a request can hand the hub a kubeconfig; exactly one per request. */
 export interface CredentialSource {
@@ -44,7 +44,7 @@ export async function resolveCredentials(deps: ClusterDeps, input: CredentialSou
     default: {
       const text = await deps.localKubeconfig?.();
       if (!text) throw new InputError('local_context works only in the local run, with a kubeconfig on this machine.', [{ field: 'local_context', location: 'body', message: 'not available' }]);
-      return checkKubeconfig({ text, encoding: 'yaml', context: input.local_context, field: 'local_context' }, deps.policy);
+      return checkKubeconfig({ text, encoding: 'yaml', context: input.local_context, field: 'local_context', limits: TRUSTED_KUBECONFIG_LIMITS }, deps.policy);
     }
   }
 }
@@ -145,5 +145,5 @@ export async function storedCredentials(deps: ClusterDeps, cluster: ClusterRecor
     if (err instanceof SecretNotFoundError) throw new NotFoundError(`The credential of cluster ${cluster.id} is missing; register it again.`);
     throw err;
   }
-  return checkKubeconfig({ text, encoding: 'yaml', field: 'stored kubeconfig' }, deps.policy);
+  return checkKubeconfig({ text, encoding: 'yaml', field: 'stored kubeconfig', limits: TRUSTED_KUBECONFIG_LIMITS }, deps.policy);
 }

@@ -1,7 +1,7 @@
 import { parse } from 'yaml';
 import { NotFoundError } from '#shared/domain/errors.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
-import { checkKubeconfig } from './kubeconfig-policy.ts';
+import { checkKubeconfig, TRUSTED_KUBECONFIG_LIMITS } from './kubeconfig-policy.ts';
 
 /**
  * GET /clusters/discover (local run only): the contexts of the machine's own
@@ -20,7 +20,7 @@ export async function discoverLocalContexts(deps: ClusterDeps) {
   }
   const items = (doc.contexts ?? []).filter((c) => typeof c?.name === 'string').map((c) => {
     try {
-      const checked = checkKubeconfig({ text, encoding: 'yaml', context: c.name, field: 'kubeconfig' }, deps.policy);
+      const checked = checkKubeconfig({ text, encoding: 'yaml', context: c.name, field: 'kubeconfig', limits: TRUSTED_KUBECONFIG_LIMITS }, deps.policy);
       return { context: c.name!, cluster: checked.summary.cluster, server: checked.summary.server, current: c.name === doc['current-context'], importable: true, reason: null };
     } catch (err) {
       return { context: c.name!, cluster: c.context?.cluster ?? null, server: null, current: c.name === doc['current-context'], importable: false, reason: err instanceof Error ? err.message : 'refused' };

@@ -8,7 +8,7 @@
  * a kubeconfig rebuilt from the accepted fields only, never the uploaded text.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { parse as parseYaml, stringify as stringifyYaml, YAMLError } from 'yaml';
+import { isScalar, LineCounter, parseDocument, stringify as stringifyYaml, visit, YAMLError } from 'yaml';
 import { ConfigError } from '#shared/config/config.ts';
 import { InputError, type FieldError } from '#shared/domain/errors.ts';
 import { checkServerHost, networkPolicyFromEnv, type NetworkPolicy } from './network-policy.ts';
@@ -64,10 +64,34 @@ export interface KubeconfigSource {
   context?: string;
   /** The request field the text came from, to name in errors (default `kubeconfig`). */
   field?: string;
+  /** Size limits; uploads get UPLOAD_KUBECONFIG_LIMITS (the default), the local run's own file TRUSTED_KUBECONFIG_LIMITS. */
+  limits?: KubeconfigLimits;
 }
 
+/**
+ * What a kubeconfig may weigh before it is parsed. `keys` bounds the mapping keys and flow
+ * entries, counted as the `:`, `,` and `?` characters of the text (an over-count), so a document
+ * with tens of thousands of tiny keys is refused before the parser builds a node for each.
+ */
+export interface KubeconfigLimits {
+  bytes: number;
+  keys: number;
+}
+
+/**
+ * Uploaded kubeconfigs (inline, base64, imported from the secret store): 64 KiB. A kubeconfig of
+ * one cluster with a CA, a client certificate and key is about 6 KiB; 64 KiB holds some twenty such
+ * contexts, and a real one of that size has a few hundred keys (5,000 leaves a wide margin).
+ */
+export const UPLOAD_KUBECONFIG_LIMITS: KubeconfigLimits = { bytes: 64 * 1024, keys: 5_000 };
+/**
+ * Kubeconfigs no caller of the API wrote: the local run's own ~/.kube/config (its owner may merge
+ * many contexts into it), and the ones the hub rebuilt and stored (a little longer than the upload
+ * they came from when it was compact JSON).
+ */
+export const TRUSTED_KUBECONFIG_LIMITS: KubeconfigLimits = { bytes: 1024 * 1024, keys: 80_000 };
+
 export const INSECURE_TLS_VARIABLE = 'HUB_ALLOW_INSECURE_CLUSTER_TLS';
-const MAX_KUBECONFIG_BYTES = 1024 * 1024;
 const MAX_TOKEN_LENGTH = 64 * 1024;
 
 /** The policy the operator configured through HUB_ALLOWED_CLUSTER_NETWORKS and HUB_ALLOW_INSECURE_CLUSTER_TLS. */
@@ -93,7 +117,7 @@ export function checkKubeconfig(source: KubeconfigSource, policy: KubeconfigPoli
  * adapter never connects with anything the current policy would refuse.
  */
 export function readClusterConnection(kubeconfig: string, policy: KubeconfigPolicy): ClusterConnection {
-  return inspectKubeconfig({ text: kubeconfig, encoding: 'yaml' }, policy);
+  return inspectKubeconfig({ text: kubeconfig, encoding: 'yaml', limits: TRUSTED_KUBECONFIG_LIMITS }, policy);
 }
 
 /** Builds the kubeconfig for a connection (used after onboarding a service account, with its token). */
@@ -142,12 +166,15 @@ function decodeBase64(text: string): Buffer | undefined {
   return undefined;
 }
 
-function decodeSource(source: KubeconfigSource, problems: Problems): string {
+const tooLarge = (limits: KubeconfigLimits) =>
+  `The kubeconfig is larger than ${limits.bytes} bytes (${limits.bytes / 1024} KiB), the most the hub accepts: keep only the context to register (kubectl config view --minify --flatten --context <name>).`;
+
+function decodeSource(source: KubeconfigSource, limits: KubeconfigLimits, problems: Problems): string {
   const encoding = source.encoding ?? 'auto';
   const text = source.text;
-  // Base64 takes 4/3 of the bytes it encodes; the decoded size is checked again when parsed.
-  if (text.length > (MAX_KUBECONFIG_BYTES * 4) / 3 + 4096) {
-    problems.add('', `The kubeconfig is larger than ${MAX_KUBECONFIG_BYTES} bytes.`);
+  // Base64 takes 4/3 of the bytes it encodes (plus line breaks); the decoded size is checked again when parsed.
+  if (text.length > (limits.bytes * 4) / 3 + 4096) {
+    problems.add('', tooLarge(limits));
     return problems.fail();
   }
   const looksBase64 = /^[A-Za-z0-9+/=_\-\s]+$/.test(text.trim());
@@ -163,28 +190,70 @@ function decodeSource(source: KubeconfigSource, problems: Problems): string {
   return text;
 }
 
-function parseDocument(text: string, problems: Problems): YamlMap {
-  if (Buffer.byteLength(text) > MAX_KUBECONFIG_BYTES) {
-    problems.add('', `The kubeconfig is larger than ${MAX_KUBECONFIG_BYTES} bytes.`);
+/** The `:`, `,` and `?` of the text: at least one per mapping key or flow entry, counted without parsing. */
+function structureMarks(text: string, stopAt: number): number {
+  let count = 0;
+  for (let i = 0; i < text.length && count <= stopAt; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x3a || ch === 0x2c || ch === 0x3f) count++;
+  }
+  return count;
+}
+
+function parseKubeconfigYaml(text: string, limits: KubeconfigLimits, problems: Problems): YamlMap {
+  if (Buffer.byteLength(text) > limits.bytes) {
+    problems.add('', tooLarge(limits));
     return problems.fail();
   }
-  let doc: unknown;
+  if (structureMarks(text, limits.keys) > limits.keys) {
+    problems.add('', `The kubeconfig has more than ${limits.keys} keys and list entries, far more than a real one: keep only the context to register.`);
+    return problems.fail();
+  }
+  const lineCounter = new LineCounter();
+  // Never echo the parser's message: it quotes the offending text, which may be a credential.
+  const invalid = (offset: number | undefined) => {
+    const at = offset === undefined ? undefined : lineCounter.linePos(offset);
+    problems.add('', `The kubeconfig is not valid YAML${at ? ` (line ${at.line}, column ${at.col})` : ''}.`);
+    return problems.fail();
+  };
+  // uniqueKeys is off because the parser checks it by comparing every key of a mapping with every
+  // other (quadratic: 67 s of CPU for 512 KiB of distinct keys); duplicates are found below with a
+  // set, in one pass. Merge keys are off and alias expansion bounded, so that a small document cannot
+  // expand into a huge one; warnings are not printed (they quote the document).
+  const doc = parseDocument(text, { uniqueKeys: false, merge: false, prettyErrors: true, logLevel: 'error', lineCounter });
+  if (doc.errors.length) return invalid(doc.errors[0]!.pos[0]);
+  let refusedAt: number | undefined;
+  let refused = false;
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        const key = pair.key;
+        // Compared as the property names they become (1 and "1" are one key to a reader); kubeconfig
+        // keys are plain words, so a mapping or an alias as a key has no place in one.
+        const id = key === null ? 'null' : isScalar(key) ? String(key.value) : undefined;
+        if (id === undefined || seen.has(id)) {
+          refused = true;
+          refusedAt = (key as { range?: [number, number, number] } | null)?.range?.[0];
+          return visit.BREAK;
+        }
+        seen.add(id);
+      }
+      return undefined;
+    },
+  });
+  if (refused) return invalid(refusedAt);
+  let value: unknown;
   try {
-    // Duplicate keys are an error (two readers could otherwise disagree on the value), alias
-    // expansion is bounded so that a small document cannot expand into a huge one, and warnings
-    // are not printed (they quote the document).
-    doc = parseYaml(text, { uniqueKeys: true, maxAliasCount: 50, prettyErrors: true, merge: false, logLevel: 'error' });
+    value = doc.toJS({ maxAliasCount: 50 });
   } catch (err) {
-    // Never echo the parser's message: it quotes the offending text, which may be a credential.
-    const where = err instanceof YAMLError && err.linePos ? ` (line ${err.linePos[0].line}, column ${err.linePos[0].col})` : '';
-    problems.add('', `The kubeconfig is not valid YAML${where}.`);
-    return problems.fail();
+    return invalid(err instanceof YAMLError ? err.pos[0] : undefined);
   }
-  if (!isMap(doc)) {
+  if (!isMap(value)) {
     problems.add('', 'The kubeconfig is not a YAML mapping with clusters, users and contexts.');
     return problems.fail();
   }
-  return doc;
+  return value;
 }
 
 interface Entry {
@@ -260,9 +329,36 @@ function pickContext(doc: YamlMap, source: KubeconfigSource, problems: Problems)
   return { contextName: context.name, namespace, cluster, user };
 }
 
+/**
+ * The PEM blocks of `text` whose label `wanted` accepts, found with indexOf in one pass. (A lazy
+ * regex such as /BEGIN X[\s\S]+?END X/g restarts at every BEGIN line and scans to the end of the
+ * text each time when no END follows: quadratic on a text of repeated BEGIN lines.)
+ */
+export function pemBlocks(text: string, wanted: (label: string) => boolean): string[] {
+  const blocks: string[] = [];
+  let from = 0;
+  for (;;) {
+    const begin = text.indexOf('-----BEGIN ', from);
+    if (begin < 0) return blocks;
+    const labelStart = begin + '-----BEGIN '.length;
+    const labelEnd = text.indexOf('-----', labelStart);
+    if (labelEnd < 0) return blocks;
+    const label = text.slice(labelStart, labelEnd);
+    if (!/^[A-Z0-9 ]{1,64}$/.test(label) || !wanted(label)) {
+      from = labelEnd; // the dashes that ended this label may open the next BEGIN line
+      continue;
+    }
+    const footer = `-----END ${label}-----`;
+    const end = text.indexOf(footer, labelEnd + 5);
+    if (end < 0) return blocks; // no END anywhere after this BEGIN: none after a later one either
+    blocks.push(text.slice(begin, end + footer.length));
+    from = end + footer.length;
+  }
+}
+
 function certificatesIn(pem: string): X509Certificate[] | undefined {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-  if (!blocks) return undefined;
+  const blocks = pemBlocks(pem, (label) => label === 'CERTIFICATE');
+  if (!blocks.length) return undefined;
   try {
     return blocks.map((b) => new X509Certificate(b));
   } catch {
@@ -400,7 +496,7 @@ function checkUser(user: Entry, problems: Problems): ClusterCredential | undefin
     const keyPem = typeof keyRaw === 'string' ? decodeBase64(keyRaw)?.toString('utf8') : undefined;
     let key: ReturnType<typeof createPrivateKey> | undefined;
     try {
-      if (keyPem && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(keyPem)) key = createPrivateKey(keyPem);
+      if (keyPem && pemBlocks(keyPem, (label) => label.endsWith('PRIVATE KEY')).length) key = createPrivateKey(keyPem);
     } catch {
       key = undefined;
     }
@@ -421,7 +517,8 @@ function checkUser(user: Entry, problems: Problems): ClusterCredential | undefin
 function inspectKubeconfig(source: KubeconfigSource, policy: KubeconfigPolicy): ClusterConnection {
   const field = source.field ?? 'kubeconfig';
   const problems = new Problems(field);
-  const doc = parseDocument(decodeSource(source, problems), problems);
+  const limits = source.limits ?? UPLOAD_KUBECONFIG_LIMITS;
+  const doc = parseKubeconfigYaml(decodeSource(source, limits, problems), limits, problems);
   const { contextName, namespace, cluster, user } = pickContext(doc, source, problems);
   const checkedCluster = checkCluster(cluster, policy, problems);
   const credential = checkUser(user, problems);

@@ -18,13 +18,13 @@ export class DynamoAuditLog implements AuditLog {
     private readonly retentionDays: number,
   ) {}
 
+  /** Appends an entry: only ever as a new item (the write is conditional), never over an existing one. */
   async record(entry: AuditEntry): Promise<void> {
     const sortKey = `${entry.timestamp}#${entry.id}`;
-    await this.table.put({
+    await this.table.create({
       pk: ALL,
       sk: sortKey,
       entity: 'audit',
-      version: 1,
       ...(entry.user_id ? { gsi1pk: byUser(entry.user_id), gsi1sk: sortKey } : {}),
       ...(entry.cluster_id ? { gsi2pk: byCluster(entry.cluster_id), gsi2sk: sortKey } : {}),
       ttl: Math.floor(Date.parse(entry.timestamp) / 1000) + this.retentionDays * 86_400,

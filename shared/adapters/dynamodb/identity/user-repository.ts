@@ -265,7 +265,9 @@ export class DynamoUserRepository implements UserRepository {
     let cursor: string | undefined;
     do {
       const page = await this.table.query<StoredItem>({ index: 'gsi1', partition: `CLUSTER#${clusterId}#GRANTS`, limit: 100, cursor });
-      await Promise.all(page.items.map((i) => this.table.delete({ pk: i.pk, sk: i.sk })));
+      // Any writer can give an item of its own this index key: delete only what is keyed as a grant on this cluster.
+      const grants = page.items.filter((i) => i.pk.startsWith('USER#') && i.sk === grantKey('', clusterId).sk);
+      await Promise.all(grants.map((i) => this.table.delete({ pk: i.pk, sk: i.sk })));
       cursor = page.continue;
     } while (cursor);
   }

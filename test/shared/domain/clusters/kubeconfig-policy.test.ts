@@ -6,10 +6,14 @@ import {
   buildKubeconfig,
   checkKubeconfig,
   kubeconfigPolicyFromEnv,
+  pemBlocks,
   readClusterConnection,
+  TRUSTED_KUBECONFIG_LIMITS,
+  UPLOAD_KUBECONFIG_LIMITS,
   type KubeconfigPolicy,
 } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import { parseNetworkPolicy } from '#shared/domain/clusters/network-policy.ts';
+import { distinctKeys, flowKeys, realisticKubeconfig, repeatedPemBegins } from '#test/support/hostile-kubeconfigs.ts';
 import { makeTestPki } from '#test/support/pki.ts';
 
 // Test-only PKI, made at run time and trusted by nothing.
@@ -384,6 +388,70 @@ describe('malformed documents', () => {
   it('refuses lists of the wrong shape', () => {
     expect(fields(refusal('clusters: 3\nusers: []\ncontexts: []\n'))).toEqual(['kubeconfig.clusters']);
     expect(fields(refusal('clusters: [{name: a}]\nusers: []\ncontexts: []\n'))).toEqual(['kubeconfig.clusters[0]']);
+  });
+});
+
+describe('size limits, before the parser sees the text', () => {
+  const { bytes, keys } = UPLOAD_KUBECONFIG_LIMITS;
+
+  it('accepts a realistic kubeconfig just under the 64 KiB cap: dozens of contexts with certificates', () => {
+    const text = realisticKubeconfig(bytes - 100, pki);
+    expect(text.length).toBeGreaterThan(60 * 1024);
+    expect(checkKubeconfig({ text }, policy).summary.authKind).toBe('client-certificate');
+    expect(checkKubeconfig({ text: b64(text) }, policy).summary.authKind).toBe('client-certificate');
+  });
+
+  it('refuses a kubeconfig over the cap, as YAML or base64, with a sentence naming the limit', () => {
+    const text = kubeconfig((d) => (d.preferences = { padding: 'x'.repeat(bytes) }));
+    for (const err of [refusal(text), refusal(b64(text))]) {
+      expect(err.message).toBe(
+        'The kubeconfig is larger than 65536 bytes (64 KiB), the most the hub accepts: keep only the context to register (kubectl config view --minify --flatten --context <name>).',
+      );
+      expect(fields(err)).toEqual(['kubeconfig']);
+    }
+    // 512 KiB of distinct keys (67 s of CPU for the parser with uniqueKeys) is refused on its size alone.
+    expect(refusal(distinctKeys(512 * 1024, 100_000)).message).toMatch(/^The kubeconfig is larger than 65536 bytes/);
+  });
+
+  it('refuses more keys than a real kubeconfig has, counted without parsing', () => {
+    expect(refusal(distinctKeys(60 * 1024, 10_000)).message).toBe(
+      'The kubeconfig has more than 5000 keys and list entries, far more than a real one: keep only the context to register.',
+    );
+    expect(refusal(flowKeys(60 * 1024, 10_000)).message).toMatch(/more than 5000 keys/);
+  });
+
+  it('parses the worst inputs under both limits and refuses them for what they are', () => {
+    // A mapping of nearly 5,000 distinct keys filling 64 KiB, block and flow style: duplicates are
+    // checked in one pass (the parser's own check compares every key with every other).
+    for (const text of [distinctKeys(bytes - 16, keys - 1), flowKeys(bytes - 16, keys - 1)]) {
+      expect(text.length).toBeGreaterThan(60 * 1024);
+      expect(refusal(text).message).toMatch(/no current-context and its contexts are none/);
+    }
+    // 48 KiB of BEGIN CERTIFICATE lines as CA data: found to hold no certificate in one scan.
+    const pem = repeatedPemBegins(bytes - 16);
+    expect(pem.length).toBeGreaterThan(60 * 1024);
+    expect(refusal(pem).message).toMatch(/certificate-authority-data must be base64-encoded PEM certificates/);
+  });
+
+  it('still refuses duplicate keys, including keys that become the same property', () => {
+    expect(refusal('apiVersion: v1\nkind: Config\napiVersion: v2\n').message).toBe('The kubeconfig is not valid YAML (line 3, column 1).');
+    expect(refusal('{"kind": "Config", "kind": "Config"}').message).toMatch(/^The kubeconfig is not valid YAML/);
+    expect(refusal('1: a\n"1": b\n').message).toBe('The kubeconfig is not valid YAML (line 2, column 1).');
+    expect(refusal('? [a, b]\n: c\n').message).toMatch(/^The kubeconfig is not valid YAML/);
+  });
+
+  it("gives the local run's own kubeconfig and the hub's stored ones a larger allowance", () => {
+    const text = realisticKubeconfig(200 * 1024, pki);
+    expect(refusal(text).message).toMatch(/larger than 65536 bytes/);
+    expect(checkKubeconfig({ text, limits: TRUSTED_KUBECONFIG_LIMITS }, policy).summary.cluster).toMatch(/^prod-\d+$/);
+  });
+
+  it('finds PEM blocks in one pass, and none after a BEGIN line with no END', () => {
+    const bundle = `${CA_PEM}\n${CLIENT_CERT_PEM}`;
+    expect(pemBlocks(bundle, (l) => l === 'CERTIFICATE')).toHaveLength(2);
+    expect(pemBlocks(`junk\n${CLIENT_KEY_PEM}${CA_PEM}`, (l) => l === 'CERTIFICATE')).toEqual([CA_PEM.trim()]);
+    expect(pemBlocks('-----BEGIN CERTIFICATE-----\n'.repeat(10_000), () => true)).toEqual([]);
+    expect(pemBlocks('-----BEGIN -----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----', (l) => l === 'CERTIFICATE')).toHaveLength(1);
   });
 });
 

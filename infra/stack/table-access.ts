@@ -1,0 +1,159 @@
+/**
+ * Which items of the one table each function may touch, by the leading keys (partition keys) of
+ * the items and of the index partitions it reads (docs/data-model.md), and the IAM statements that
+ * say so: `dynamodb:LeadingKeys` conditions per function.
+ *
+ * How IAM reads these, and why the statements are shaped this way:
+ * - LeadingKeys is the partition key of every item a request names: each item of a transaction
+ *   is authorized on its own as PutItem, UpdateItem, DeleteItem or ConditionCheckItem, with its key.
+ * - A Query on an index is authorized on the index's ARN, and its LeadingKeys is the index's
+ *   partition key (`gsi1pk = USERS`), not the table's: so each index gets statements of its own,
+ *   on its own ARN, with the index partitions the function queries. A table statement never
+ *   names an index ARN, so it cannot lend its table patterns to an index.
+ * - `ForAllValues` holds for a request that has no leading keys at all (a Scan, a PartiQL
+ *   statement): only actions that always name keys are granted (no Scan, no BatchGet, no PartiQL).
+ * - Writes set index attributes freely: a function that may write `CLUSTER#x` could give that item
+ *   any `gsi1pk`. Readers of an index therefore trust only what the item's own key says (the grant
+ *   sweeper deletes only `USER#…/GRANT#…` items it finds; the audit views show audit entries).
+ * - Audit entries (`AUDIT`) are appended, never changed: PutItem is allowed on that key alone,
+ *   UpdateItem and DeleteItem are denied for it explicitly, in every function (TTL expiry is the
+ *   table's own doing, not a function's). IAM cannot require a condition on the PutItem: the audit
+ *   writer's `attribute_not_exists(pk)` keeps an entry from being replaced, and a function that
+ *   does not read the AUDIT partition (all but the audit function) cannot learn an entry's key,
+ *   `<timestamp>#<uuid>`, to overwrite it; one that was taken over could still add false entries
+ *   or overwrite the ones it wrote itself.
+ */
+import type { IndexName } from '#shared/data/table-definition.ts';
+
+export type FunctionName = 'system' | 'identity' | 'audit' | 'clusters' | 'grantSweeper';
+
+export interface TableAccess {
+  /** GetItem and Query on the table, for items whose partition key matches (IAM StringLike). */
+  read?: string[];
+  /** PutItem, UpdateItem, DeleteItem, ConditionCheckItem. */
+  write?: string[];
+  /** DeleteItem only. */
+  remove?: string[];
+  /** PutItem only, on these exact keys: append-only partitions (AUDIT). */
+  append?: string[];
+  /** UpdateItem limited to these attributes (and the keys), answering nothing back. */
+  touch?: { keys: string[]; attributes: string[] }[];
+  /** Query on an index, for index partitions whose key matches. */
+  indexes?: Partial<Record<IndexName, string[]>>;
+  /**
+   * Writes denied outright, whatever another statement allows (a guard against later mistakes);
+   * UpdateItem stays limited by `touch` on a partition listed there.
+   */
+  neverWrite?: string[];
+}
+
+const AUDIT = 'AUDIT';
+/** Every partition that belongs to identity: accounts, their grants, names, sessions, API keys, login counters. */
+const IDENTITY_PARTITIONS = ['USER#*', 'USERNAME#*', 'SESSION#*', 'APIKEY#*', 'LOGIN#*', 'LOGINSOURCE#*'];
+
+/**
+ * What every authenticated request does in the guard: read its session or API key and the user's
+ * partition (profile and grants), note an API key's last use (that attribute only), count itself
+ * in a rate window, and append its audit entry.
+ */
+const AUTHENTICATED = {
+  read: ['SESSION#*', 'APIKEY#*', 'USER#*'],
+  write: ['RATE#*'],
+  append: [AUDIT],
+  touch: [{ keys: ['APIKEY#*'], attributes: ['last_used_at'] }],
+} satisfies TableAccess;
+
+export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
+  // /health reads one item; /metrics counts the cluster and user lists and reads circuit states.
+  system: {
+    read: ['HEALTH', 'CIRCUIT#*'],
+    indexes: { gsi1: ['USERS', 'CLUSTERS'] },
+  },
+  // Logins, tokens, 2FA, API keys, users and their grants; it checks a cluster exists before a grant.
+  identity: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, 'USERNAME#*', 'LOGIN#*', 'LOGINSOURCE#*', 'CLUSTER#*'],
+    write: [...IDENTITY_PARTITIONS, 'RATE#*'],
+    touch: [],
+    indexes: { gsi1: ['USERS', 'USER#*#SESSIONS', 'USER#*#APIKEYS'] },
+  },
+  // Reads the trail: the whole partition, or by user (gsi1) or cluster (gsi2).
+  audit: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, AUDIT],
+    indexes: { gsi1: ['AUDIT#USER#*'], gsi2: ['AUDIT#CLUSTER#*'] },
+  },
+  // Parses hostile kubeconfigs and talks to clusters: its own partitions only, and never identity's.
+  clusters: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, 'CLUSTER#*', 'CLUSTERNAME#*', 'CIRCUIT#*'],
+    write: ['CLUSTER#*', 'CLUSTERNAME#*', 'CIRCUIT#*', 'RATE#*'],
+    indexes: { gsi1: ['CLUSTERS'] },
+    neverWrite: IDENTITY_PARTITIONS,
+  },
+  // Removes the grants of a deleted cluster (the table's stream tells it): it finds them on gsi1 and deletes them.
+  grantSweeper: {
+    remove: ['USER#*'],
+    indexes: { gsi1: ['CLUSTER#*#GRANTS'] },
+  },
+};
+
+/** The DynamoDB actions a function may be granted on the table: each names the keys of its items. */
+export const KEYED_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+
+/** An IAM statement as CloudFormation takes it (Resource may hold intrinsics). */
+export interface PolicyStatementJson {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string[];
+  Resource: unknown[];
+  Condition?: Record<string, Record<string, string[]>>;
+}
+
+const leading = (operator: string, patterns: string[]) => ({ [operator]: { 'dynamodb:LeadingKeys': patterns } });
+
+/** The statements of one function's table access, for a table ARN and a function mapping an index name to its ARN. */
+export function tableStatements(access: TableAccess, tableArn: unknown, indexArn: (index: IndexName) => unknown): PolicyStatementJson[] {
+  const statements: PolicyStatementJson[] = [];
+  const allow = (sid: string, actions: string[], patterns: string[] | undefined, operator = 'ForAllValues:StringLike') => {
+    if (patterns?.length) statements.push({ Sid: sid, Effect: 'Allow', Action: actions, Resource: [tableArn], Condition: leading(operator, patterns) });
+  };
+  allow('ReadOwnPartitions', ['dynamodb:GetItem', 'dynamodb:Query'], access.read);
+  allow('WriteOwnPartitions', WRITE_ACTIONS, access.write);
+  allow('DeleteInPartitions', ['dynamodb:DeleteItem'], access.remove);
+  allow('AppendOnly', ['dynamodb:PutItem'], access.append, 'ForAllValues:StringEquals');
+  for (const [i, touch] of (access.touch ?? []).entries()) {
+    statements.push({
+      Sid: `TouchAttributes${i}`,
+      Effect: 'Allow',
+      Action: ['dynamodb:UpdateItem'],
+      Resource: [tableArn],
+      Condition: {
+        ...leading('ForAllValues:StringLike', touch.keys),
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['pk', 'sk', ...touch.attributes] },
+        StringEqualsIfExists: { 'dynamodb:ReturnValues': ['NONE'] },
+      },
+    });
+  }
+  for (const [index, patterns] of Object.entries(access.indexes ?? {}) as [IndexName, string[]][]) {
+    statements.push({ Sid: `Query${index[0]!.toUpperCase()}${index.slice(1)}`, Effect: 'Allow', Action: ['dynamodb:Query'], Resource: [indexArn(index)], Condition: leading('ForAllValues:StringLike', patterns) });
+  }
+  statements.push({
+    Sid: 'AuditEntriesAreNeverChanged',
+    Effect: 'Deny',
+    Action: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    Resource: [tableArn],
+    Condition: leading('ForAnyValue:StringLike', [`${AUDIT}*`]),
+  });
+  // A partition the function may touch keeps UpdateItem out of the denial: its touch statement limits that to its attributes.
+  const touched = new Set((access.touch ?? []).flatMap((t) => t.keys));
+  const never = access.neverWrite ?? [];
+  const deny = (sid: string, actions: string[], patterns: string[]) => {
+    if (patterns.length) statements.push({ Sid: sid, Effect: 'Deny', Action: actions, Resource: [tableArn], Condition: leading('ForAnyValue:StringLike', patterns) });
+  };
+  deny('NeverWrite', WRITE_ACTIONS, never.filter((p) => !touched.has(p)));
+  deny('NeverWriteButTouch', WRITE_ACTIONS.filter((a) => a !== 'dynamodb:UpdateItem'), never.filter((p) => touched.has(p)));
+  return statements;
+}
