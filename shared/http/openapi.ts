@@ -1,5 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { COMPOSED_HANDLER } from 'hono/utils/constants';
+import { API_BASE, MAX_BODY_BYTES } from './app.ts';
 import type { AppEnv } from './env.ts';
 import { guardOf, type GuardOptions } from './guard.ts';
 
@@ -25,6 +26,8 @@ const descriptions: Record<number, string> = {
   403: 'The caller may not do this.',
   404: 'Not found, or not visible to the caller.',
   409: 'Conflicts with the current state.',
+  413: `The body is larger than ${MAX_BODY_BYTES} bytes.`,
+  415: 'The body is not JSON: send it with `Content-Type: application/json`.',
   422: 'Understood but cannot be carried out.',
   423: 'The account is locked.',
   429: 'Rate limit exceeded; see Retry-After.',
@@ -34,7 +37,8 @@ const descriptions: Record<number, string> = {
 
 /**
  * OpenAPI `responses` entries for the error statuses a route can answer. Leave out what its
- * guard answers (401, 429): generateDocument adds those to every guarded route.
+ * guard answers (401, 403 for a role, 429) and what its declaration implies (400 for parameters
+ * or a body, 413 and 415 for a body): generateDocument adds those to every route concerned.
  */
 export function errorResponses(...statuses: number[]) {
   const out: Record<number, { description: string; content: { 'application/problem+json': { schema: typeof problemSchema } } }> = {};
@@ -79,15 +83,44 @@ export function generateDocument(app: OpenAPIHono<AppEnv>, version: string) {
     },
     servers: [{ url: '/' }],
   });
-  documentGuards(app, document.paths as Paths | undefined);
+  const paths = (document.paths ?? {}) as Paths;
+  documentGuards(app, paths);
+  documentDeclarations(paths);
+  nameOperations(paths);
   return document;
 }
 
-type Paths = Record<string, Record<string, { responses?: Record<string, unknown> } | undefined>>;
+interface Operation {
+  operationId?: string;
+  description?: string;
+  parameters?: { name?: string; in?: string }[];
+  requestBody?: unknown;
+  responses?: Record<string, unknown>;
+}
+type Paths = Record<string, Record<string, Operation | undefined>>;
 
-/** What a guard can answer before its route runs: 429 over the rate limit, and 401 unless the route is public. */
+const problemContent = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+
+function addResponse(operation: Operation, status: number) {
+  operation.responses ??= {};
+  operation.responses[status] ??= { description: descriptions[status], content: problemContent };
+}
+
+function* operations(paths: Paths): Generator<[string, string, Operation]> {
+  for (const [path, item] of Object.entries(paths)) {
+    for (const [method, operation] of Object.entries(item)) if (operation && METHODS.has(method)) yield [path, method, operation];
+  }
+}
+
+const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/**
+ * What a guard can answer before its route runs: 429 over the rate limit, 401 unless the route is
+ * public, and 403 when it needs more than the least role.
+ */
 function guardStatuses(guard: GuardOptions): number[] {
-  return guard.access === 'public' ? [429] : [401, 429];
+  if (guard.access === 'public') return [429];
+  return guard.access === 'viewer' ? [401, 429] : [401, 403, 429];
 }
 
 /**
@@ -95,18 +128,71 @@ function guardStatuses(guard: GuardOptions): number[] {
  * the routes as mounted (not as declared), so a route's `responses` list only what
  * the route itself answers and no guarded route can forget its 401 or 429.
  */
-function documentGuards(app: OpenAPIHono<AppEnv>, paths: Paths | undefined) {
-  const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+function documentGuards(app: OpenAPIHono<AppEnv>, paths: Paths) {
   for (const route of app.routes) {
     // A sub-app with its own error handler wraps its handlers when mounted.
     const handler = (route.handler as { [COMPOSED_HANDLER]?: unknown })[COMPOSED_HANDLER] ?? route.handler;
     const guard = guardOf(handler);
     if (!guard) continue;
-    const operation = paths?.[route.path.replaceAll(/:(\w+)(\{[^}]*\})?/g, '{$1}')]?.[route.method.toLowerCase()];
+    const operation = paths[route.path.replaceAll(/:(\w+)(\{[^}]*\})?/g, '{$1}')]?.[route.method.toLowerCase()];
     if (!operation) continue; // an undocumented route: test/api/openapi-coverage.test.ts fails on it
-    operation.responses ??= {};
-    for (const status of guardStatuses(guard)) {
-      operation.responses[status] ??= { description: descriptions[status], content: problem };
+    for (const status of guardStatuses(guard)) addResponse(operation, status);
+  }
+}
+
+/** What the schema of `continue` (any string) cannot say, on every paginated list. */
+const CONTINUE_RULE =
+  '`continue` is opaque: send back exactly the `metadata.continue` of the previous page, with the same filters; any other value answers 400.';
+
+/**
+ * Adds what every route answers for what it declares, before its handler runs: 400 for a
+ * parameter or body that fails its schema (a malformed id, malformed JSON), 415 for a body that
+ * is not JSON, and 413 for a body over the limit (createApi's body limit, on any method that
+ * carries one). A paginated list says what its `continue` token is.
+ */
+function documentDeclarations(paths: Paths) {
+  for (const [, method, operation] of operations(paths)) {
+    if (operation.parameters?.length || operation.requestBody) addResponse(operation, 400);
+    if (operation.requestBody) addResponse(operation, 415);
+    if (operation.requestBody || !['get', 'head', 'options'].includes(method)) addResponse(operation, 413);
+    if (operation.parameters?.some((p) => p.in === 'query' && p.name === 'continue')) {
+      operation.description = operation.description ? `${operation.description}\n\n${CONTINUE_RULE}` : CONTINUE_RULE;
     }
   }
+}
+
+/**
+ * Gives every operation without an `operationId` one made from its method and path, so client
+ * generators name their functions alike everywhere: `GET /api/v1/clusters` is `listClusters`,
+ * `POST /api/v1/clusters` `createCluster`, `GET /api/v1/clusters/{clusterId}/status`
+ * `getClusterStatus`, `POST /api/v1/auth/login` `postAuthLogin`. A segment before a path
+ * parameter names one item (singular); a path with an item path below it is a collection, which
+ * GET lists and POST adds to. Throws on a duplicate, which a route's own `operationId` resolves.
+ */
+function nameOperations(paths: Paths) {
+  const seen = new Map<string, string>();
+  for (const [path, method, operation] of operations(paths)) {
+    operation.operationId ??= operationIdFor(method, path, paths);
+    const other = seen.get(operation.operationId);
+    if (other) throw new Error(`${method.toUpperCase()} ${path} and ${other} are both operationId ${operation.operationId}: give one an operationId of its own`);
+    seen.set(operation.operationId, `${method.toUpperCase()} ${path}`);
+  }
+}
+
+const isParam = (segment: string | undefined) => segment?.startsWith('{') ?? false;
+const singular = (word: string) => (word.endsWith('s') && !word.endsWith('ss') ? word.slice(0, -1) : word);
+const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
+function operationIdFor(method: string, path: string, paths: Paths): string {
+  const segments = (path.startsWith(`${API_BASE}/`) ? path.slice(API_BASE.length) : path).split('/').filter(Boolean);
+  const collection = !isParam(segments.at(-1)) && Object.keys(paths).some((p) => p.startsWith(`${path}/{`) && !p.slice(path.length + 1).includes('/'));
+  const words = segments.flatMap((segment, i) => {
+    if (isParam(segment)) return [];
+    const item = isParam(segments[i + 1]) || (collection && method === 'post' && i === segments.length - 1);
+    const parts = segment.split(/[^A-Za-z0-9]+/).filter(Boolean);
+    if (item) parts.push(singular(parts.pop()!));
+    return parts;
+  });
+  const verb = { get: collection ? 'list' : 'get', post: collection ? 'create' : 'post', patch: 'update', put: 'replace', delete: 'delete' }[method] ?? method;
+  return verb + words.map(capitalised).join('');
 }

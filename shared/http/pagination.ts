@@ -15,6 +15,8 @@ export const pageQuery = z.object({
   continue: z
     .string()
     .max(2048)
+    // Printable ASCII, as every token the hub hands out: 2048 other characters, percent-encoded, outgrow what an HTTP server takes in a URL (431).
+    .regex(/^[\x21-\x7e]*$/, 'a continue token from a previous page')
     .optional()
     .openapi({
       description:

@@ -88,10 +88,15 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
     return response;
   }
   if (err instanceof HTTPException) {
-    // Hono's own refusals: malformed JSON, a body over the limit, and the like.
+    // Hono's own refusals: malformed JSON, a body over the limit, a body that is not JSON, and the like.
     const status = err.status;
-    const code = status === 400 ? 'VALIDATION_ERROR' : status === 413 ? 'PAYLOAD_TOO_LARGE' : 'HTTP_ERROR';
-    const detail = status === 400 ? `The request is malformed: ${err.message || 'invalid body'}.` : err.message || 'Request refused.';
+    const code = status === 400 ? 'VALIDATION_ERROR' : status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'HTTP_ERROR';
+    const detail =
+      status === 400
+        ? `The request is malformed: ${err.message || 'invalid body'}.`
+        : status === 415
+          ? 'The request body must be JSON: send it with Content-Type: application/json.'
+          : err.message || 'Request refused.';
     return problemResponse(c, status, code, detail);
   }
   c.get('logger')?.error('unhandled error', { error: err.name, stack: err.stack });

@@ -19,10 +19,12 @@ const NOT_OPERATIONS: { method: string; path: string; why: string }[] = [
   // Swagger UI: an HTML page that renders /api/v1/openapi.json, not an operation of the API.
   { method: 'GET', path: `${API_BASE}/docs`, why: 'Swagger UI HTML' },
   { method: 'GET', path: `${API_BASE}/docs/assets/:file`, why: 'the files Swagger UI loads' },
+  // The unversioned copies for probes and scrapers: documented once, under /api/v1, or a generated client would get each twice.
+  ...['/health', '/capabilities', '/metrics'].map((path) => ({ method: 'GET', path, why: `alias of ${API_BASE}${path}` })),
 ];
 
 /** The system endpoints: no authentication and no rate limit, so probes and scrapers always get through. */
-const SYSTEM = ['/health', '/capabilities', '/metrics', '/openapi.json'].flatMap((path) => [`GET ${path}`, `GET ${API_BASE}${path}`]);
+const SYSTEM = ['/health', '/capabilities', '/metrics', '/openapi.json'].map((path) => `GET ${API_BASE}${path}`);
 /** Public but rate limited (per client IP): the ways to get a token. */
 const PUBLIC_RATE_LIMITED = [`POST ${API_BASE}/auth/login`, `POST ${API_BASE}/auth/refresh`];
 

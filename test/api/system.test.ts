@@ -24,7 +24,7 @@ describe('system endpoints over real HTTP', () => {
     expect(res.status).toBe(200);
     const doc = await json(res);
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/api/v1/health', '/api/v1/openapi.json', '/capabilities']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/health', '/api/v1/openapi.json', '/api/v1/capabilities']));
     expect(Object.keys(doc.components.securitySchemes)).toEqual(expect.arrayContaining(['bearerAuth', 'apiKey']));
     expect(doc.components.schemas.Problem).toBeDefined();
   });

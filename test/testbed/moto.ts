@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testbedDir } from './env.ts';
 import { stopProcessGroup } from './process-group.ts';
@@ -12,6 +13,8 @@ import { stopProcessGroup } from './process-group.ts';
  * moto in server mode stands in for SQS, Secrets Manager, EventBridge,
  * EventBridge Scheduler and STS on one local port. It comes from PyPI into a
  * project-local virtualenv, so the tests need neither Docker nor an AWS account.
+ * The same virtualenv holds the Python tools the API tests run (schemathesis,
+ * openapi-python-client), all pinned in requirements.txt.
  */
 
 type Log = (line: string) => void;
@@ -50,12 +53,78 @@ async function pythonWorks(python: string): Promise<boolean> {
   }
 }
 
-/** Installs moto into ./.venv unless it already matches requirements.txt; returns the moto_server path. */
+/** Whether ./.venv was installed from requirements.txt as it is now, and still works. */
+async function venvCurrent(wanted: string): Promise<boolean> {
+  const installed = await readFile(markerFile, 'utf8').catch(() => '');
+  return installed.trim() === wanted && existsSync(motoServerBin) && (await pythonWorks(venvPython));
+}
+
+/** Where the process installing into ./.venv says so (outside the venv, which an install may remove). */
+const installLock = join(tmpdir(), `clusterhub-venv-${createHash('sha256').update(venvDir).digest('hex').slice(0, 12)}.lock`);
+/** pip may take minutes on a cold cache; a waiter gives up after this. */
+const installLockWaitMs = 15 * 60_000;
+
+const processAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Runs `install` while holding a lock on ./.venv, so that test files in parallel workers (each
+ * making sure of the tools it runs) never run pip into the same virtualenv at once. A lock whose
+ * process has died is taken over.
+ */
+async function withInstallLock<T>(log: Log, install: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + installLockWaitMs;
+  let told = false;
+  for (;;) {
+    try {
+      await mkdir(installLock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number(await readFile(join(installLock, 'pid'), 'utf8').catch(() => ''));
+    if (owner && !processAlive(owner)) {
+      await rm(installLock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`${venvDir} is still being installed by process ${owner || '?'} after ${installLockWaitMs / 60_000} minutes (lock ${installLock})`);
+    if (!told) log(`waiting for another process to finish installing ${venvDir}`);
+    told = true;
+    await sleep(500);
+  }
+  try {
+    await writeFile(join(installLock, 'pid'), String(process.pid));
+    return await install();
+  } finally {
+    await rm(installLock, { recursive: true, force: true });
+  }
+}
+
+/** The bin directory of ./.venv, installed from requirements.txt: moto_server, st (schemathesis), openapi-python-client, ruff. */
+export async function ensurePythonTools(log: Log): Promise<string> {
+  await ensureMoto(log);
+  return resolve(venvDir, 'bin');
+}
+
+/** Installs moto (and the rest of requirements.txt) into ./.venv unless it already matches; returns the moto_server path. */
 export async function ensureMoto(log: Log): Promise<string> {
   const requirements = await readFile(requirementsFile);
   const wanted = createHash('sha256').update(requirements).digest('hex');
-  const installed = await readFile(markerFile, 'utf8').catch(() => '');
-  if (installed.trim() === wanted && existsSync(motoServerBin) && (await pythonWorks(venvPython))) return motoServerBin;
+  if (await venvCurrent(wanted)) return motoServerBin;
+  return withInstallLock(log, async () => {
+    // Another process may have installed it while this one waited.
+    if (await venvCurrent(wanted)) return motoServerBin;
+    return installVenv(log, wanted);
+  });
+}
+
+async function installVenv(log: Log, wanted: string): Promise<string> {
 
   if (!existsSync(venvPython) || !(await pythonWorks(venvPython))) {
     let found: number;
@@ -82,7 +151,7 @@ export async function ensureMoto(log: Log): Promise<string> {
     }
   }
 
-  log(`installing moto from ${requirementsFile}`);
+  log(`installing moto and the test tools from ${requirementsFile}`);
   await rm(markerFile, { force: true });
   // No --no-cache-dir: pip's own cache makes a reinstall after a wiped venv cheap.
   const code = await run(

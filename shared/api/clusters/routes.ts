@@ -58,8 +58,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       path: '/clusters',
       tags: ['clusters'],
       summary: 'Register a cluster from exactly one kubeconfig source; the hub connects before it answers',
-      description:
-        'Needs the global admin role. `force` replaces a cluster of the same name, which also needs admin on that cluster (a per-cluster override below admin refuses it, 403); a name taken by a cluster hidden from the caller answers 409 CLUSTER_EXISTS as a lost race for the name would, and is never replaced. An import (`kubeconfig_secret_ref`) is deleted once the registration stored it.',
+      description: `${s.CREDENTIAL_SOURCE_RULES} Needs the global admin role. \`force\` replaces a cluster of the same name, which also needs admin on that cluster (a per-cluster override below admin refuses it, 403); a name taken by a cluster hidden from the caller answers 409 CLUSTER_EXISTS as a lost race for the name would, and is never replaced. An import (\`kubeconfig_secret_ref\`) is deleted once the registration stored it.`,
       security,
       middleware: guard({ access: 'admin', action: 'cluster.register', tier: 'exec' }),
       request: { body: json(s.registerBody) },
@@ -181,14 +180,22 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
         auditRead: true,
       }),
       request: { params: s.clusterIdParam },
-      responses: { 200: { description: 'The kubeconfig as a YAML attachment.', content: { 'application/yaml': { schema: z.string() } } }, ...errorResponses(403, 404) },
+      responses: {
+        200: {
+          description:
+            'The kubeconfig YAML as an attachment (`Content-Disposition: attachment; filename="<name>.kubeconfig.yaml"`), served as text so that no client parses it as JSON; save it as a file.',
+          headers: { 'Content-Disposition': { schema: { type: 'string', example: 'attachment; filename="prod-eu-1.kubeconfig.yaml"' } } },
+          content: { 'text/plain': { schema: z.string().openapi({ format: 'binary' }) } },
+        },
+        ...errorResponses(403, 404),
+      },
     }),
     async (c) => {
       const cluster = await pathCluster(c);
       const { kubeconfig } = await storedCredentials(clusters(), cluster);
       c.header('Content-Disposition', `attachment; filename="${cluster.name}.kubeconfig.yaml"`);
       c.header('Cache-Control', 'no-store');
-      return c.body(kubeconfig, 200, { 'Content-Type': 'application/yaml' });
+      return c.text(kubeconfig, 200);
     },
   );
 

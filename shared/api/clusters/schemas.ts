@@ -24,6 +24,11 @@ function plainRecord<K extends z.ZodType<string>, V extends z.ZodType>(key: K, v
 
 export const labels = plainRecord(labelKey, labelValue).refine((l) => Object.keys(l).length <= 50, 'at most 50 labels');
 const kubeconfigText = z.string().min(1).max(512 * 1024);
+/**
+ * Named, and referenced wherever a status appears: inline, client generators named the enum of
+ * `Cluster.status` `ClusterStatus` beside the status report of that name, and dropped one of them.
+ */
+export const clusterStatus = z.enum(CLUSTER_STATUSES).openapi('ClusterStatus', { description: 'Whether the hub reached the cluster at its last contact.' });
 
 /** Exactly one credential source; the use case names the offending fields when not. */
 export const credentialSources = {
@@ -42,6 +47,10 @@ export const credentialSources = {
     .optional()
     .openapi({ description: "Local run only: a context of this machine's kubeconfig, as GET /clusters/discover lists them." }),
 };
+
+/** What the schema cannot say about a request's credential source. */
+export const CREDENTIAL_SOURCE_RULES =
+  'Give exactly one credential source: `kubeconfig`, `kubeconfig_base64`, `kubeconfig_secret_ref` or (local run only) `local_context`; none or several answer 400 naming them. The kubeconfig is checked before anything is stored: only inline server, CA, token and client certificate data pass (no `exec`, `auth-provider`, file paths, proxies, plain http, metadata or link-local servers), else 400 naming the field; the hub then connects, and a cluster that refuses or cannot be reached answers 422.';
 
 export const registerBody = z
   .object({
@@ -73,6 +82,7 @@ export const updateBody = z
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'name at least one field to change')
   .openapi('UpdateClusterRequest', {
     description: 'A credential source replaces the stored credential after the same checks and connection as registration; the previous credential is deleted.',
+    minProperties: 1,
   });
 
 export const cluster = z
@@ -83,7 +93,7 @@ export const cluster = z
     description: z.string(),
     server_url: z.string(),
     version: z.string().openapi({ description: 'The Kubernetes version the cluster reported.' }),
-    status: z.enum(CLUSTER_STATUSES),
+    status: clusterStatus,
     active: z.boolean(),
     provider: z.string(),
     node_count: z.number().int(),
@@ -107,12 +117,13 @@ export const cluster = z
   .openapi('Cluster');
 
 export const listQuery = z.object({
-  status: z.enum(CLUSTER_STATUSES).optional(),
+  status: clusterStatus.optional(),
   provider: z.string().max(32).optional(),
   label: z
     .string()
     .max(1000)
-    .regex(/^[^=,]+=[^=,]*(,[^=,]+=[^=,]*)*$/, 'key=value pairs separated by commas')
+    // The characters of label keys and values only: nothing else can match a label, and 1000 other characters, percent-encoded, outgrow what an HTTP server takes in a URL (431).
+    .regex(/^[A-Za-z0-9._/-]+=[A-Za-z0-9._-]*(,[A-Za-z0-9._/-]+=[A-Za-z0-9._-]*)*$/, 'key=value pairs of label keys and values, separated by commas')
     .optional()
     .openapi({ example: 'env=prod,team=payments' }),
   search: z.string().max(100).optional(),
@@ -220,7 +231,7 @@ export const overview = z
 export const status = z
   .object({
     name: z.string(),
-    status: z.enum(CLUSTER_STATUSES),
+    status: clusterStatus,
     details: z.object({
       version: z.string(),
       nodes: z.number().int(),
@@ -231,4 +242,4 @@ export const status = z
       reason: z.string().optional(),
     }),
   })
-  .openapi('ClusterStatus');
+  .openapi('ClusterStatusReport', { description: 'The status the probe found, now recorded on the cluster.' });

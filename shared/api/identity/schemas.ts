@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CLUSTER_ROLES, ROLES } from '#shared/domain/identity/access.ts';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '#shared/domain/identity/passwords.ts';
 
 export const username = z
   .string()
@@ -7,9 +8,13 @@ export const username = z
   .openapi({ example: 'alice' });
 // Length and strength are the password policy's to judge, with a sentence that says why.
 const password = z.string().min(1).max(256);
+/** What the password policy asks of a new password, for the operations that set one. */
+export const PASSWORD_POLICY = `A new password has ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters, at least 4 of them different, does not contain the username and is not a well-known password; one that is refused answers 400 naming the rule it breaks.`;
+// The document states the policy's length, so that a client (or a fuzzer) can tell a valid password from a short one.
+const newPassword = password.openapi({ minLength: MIN_PASSWORD_LENGTH, description: PASSWORD_POLICY });
 export const totpCode = z.string().regex(/^\d{6}$/, 'six digits').openapi({ example: '123456' });
-export const role = z.enum(ROLES);
-export const clusterRole = z.enum(CLUSTER_ROLES);
+export const role = z.enum(ROLES).openapi('Role', { description: 'A global role: viewer < operator < admin.' });
+export const clusterRole = z.enum(CLUSTER_ROLES).openapi('ClusterRole', { description: 'A role on one cluster, overriding the global one there; `none` hides the cluster.' });
 export const id = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an id');
 
 export const loginBody = z.object({ username: z.string().min(1).max(64), password, totp_code: totpCode.optional() }).openapi('LoginRequest');
@@ -34,7 +39,7 @@ export const me = z
   })
   .openapi('Me');
 
-export const changePasswordBody = z.object({ current_password: password, new_password: password }).openapi('ChangePasswordRequest');
+export const changePasswordBody = z.object({ current_password: password, new_password: newPassword }).openapi('ChangePasswordRequest');
 export const changePasswordResult = z
   .object({
     sessions_ended: z.number().int(),
@@ -107,10 +112,10 @@ export const user = z
     last_login_at: z.string().nullable(),
   })
   .openapi('User');
-export const createUserBody = z.object({ username, password, role }).openapi('CreateUserRequest');
+export const createUserBody = z.object({ username, password: newPassword, role }).openapi('CreateUserRequest');
 export const updateUserBody = z
-  .object({ username: username.optional(), role: role.optional(), password: password.optional() })
+  .object({ username: username.optional(), role: role.optional(), password: newPassword.optional() })
   .refine((b) => Object.keys(b).length > 0, 'name at least one of username, role, password')
-  .openapi('UpdateUserRequest');
+  .openapi('UpdateUserRequest', { minProperties: 1 });
 export const clusterPermission = z.object({ cluster_id: id, role: clusterRole }).openapi('ClusterPermission');
 export const idParam = z.object({ id });

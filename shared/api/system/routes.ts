@@ -32,10 +32,11 @@ const capabilities = z
   })
   .openapi('Capabilities');
 
-const healthRoute = (path: string) =>
+const healthRoute = (path: string, hide: boolean) =>
   createRoute({
     method: 'get',
     path,
+    hide,
     tags: ['system'],
     summary: 'Service health from live checks of its dependencies',
     responses: {
@@ -44,19 +45,21 @@ const healthRoute = (path: string) =>
     },
   });
 
-const capabilitiesRoute = (path: string) =>
+const capabilitiesRoute = (path: string, hide: boolean) =>
   createRoute({
     method: 'get',
     path,
+    hide,
     tags: ['system'],
     summary: 'What this deployment offers',
     responses: { 200: jsonContent(capabilities, 'The capabilities.') },
   });
 
-const metricsRoute = (path: string) =>
+const metricsRoute = (path: string, hide: boolean) =>
   createRoute({
     method: 'get',
     path,
+    hide,
     tags: ['system'],
     summary: 'Prometheus metrics: aggregate counts only, no names',
     description:
@@ -133,16 +136,17 @@ export function systemGroup(deps: Dependencies, options: SystemOptions): Endpoin
       throw err;
     }));
 
-  const register = (router: ReturnType<typeof createRouter>) => {
-    router.openapi(healthRoute('/health'), async (c) => {
+  // `hide` keeps the root copies out of the document: a generated client would get each operation twice.
+  const register = (router: ReturnType<typeof createRouter>, hide: boolean) => {
+    router.openapi(healthRoute('/health', hide), async (c) => {
       const report = await checkHealth(checks, VERSION);
       return c.json(report, report.status === 'unhealthy' ? 503 : 200);
     });
-    router.openapi(metricsRoute('/metrics'), async (c) => {
+    router.openapi(metricsRoute('/metrics', hide), async (c) => {
       const m = await loadMetrics();
       return c.text(await m.render(), 200, { 'Content-Type': m.contentType, 'Cache-Control': 'no-store' });
     });
-    router.openapi(capabilitiesRoute('/capabilities'), (c) =>
+    router.openapi(capabilitiesRoute('/capabilities', hide), (c) =>
       c.json(
         {
           version: VERSION,
@@ -156,10 +160,10 @@ export function systemGroup(deps: Dependencies, options: SystemOptions): Endpoin
     return router;
   };
 
-  const api = register(createRouter());
+  const api = register(createRouter(), false);
   api.openapi(openapiRoute, (c) => c.json(options.document(), 200));
   registerDocs(api);
-  // The root copies serve load balancers and probes that do not know the base path.
-  const root = register(createRouter());
+  // The root copies serve load balancers and probes that do not know the base path; they are not in the document.
+  const root = register(createRouter(), true);
   return { name: 'system', api, root };
 }
