@@ -58,7 +58,7 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
       path: '/clusters',
       tags: ['clusters'],
       summary: 'Register a cluster from exactly one kubeconfig source; the hub connects before it answers',
-      description: `${s.CREDENTIAL_SOURCE_RULES} Needs the global admin role. \`force\` replaces a cluster of the same name, which also needs admin on that cluster (a per-cluster override below admin refuses it, 403); a name taken by a cluster hidden from the caller answers 409 CLUSTER_EXISTS as a lost race for the name would, and is never replaced. An import (\`kubeconfig_secret_ref\`) is deleted once the registration stored it.`,
+      description: `Needs the global admin role. ${s.CREDENTIAL_SOURCE_RULES} \`force\` replaces a cluster of the same name, which also needs admin on that cluster (a per-cluster override below admin refuses it, 403); a name taken by a cluster hidden from the caller answers 409 CLUSTER_EXISTS as a lost race for the name would, and is never replaced. An import (\`kubeconfig_secret_ref\`) is deleted once the registration stored it.`,
       security,
       middleware: guard({ access: 'admin', action: 'cluster.register', tier: 'exec' }),
       request: { body: json(s.registerBody) },
