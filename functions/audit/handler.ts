@@ -1,9 +1,9 @@
 import { handle } from 'hono/aws-lambda';
-import { groupsNamed } from '#shared/api/catalog.ts';
+import { auditGroup } from '#shared/api/audit/routes.ts';
 import { createApi } from '#shared/http/app.ts';
 import { awsDependencies } from '#shared/runtime/aws.ts';
 
 // /api/v1/audit-log: reading the audit trail.
 const deps = awsDependencies();
 
-export const handler = handle(createApi(groupsNamed(deps, 'audit'), deps.logger));
+export const handler = handle(createApi([auditGroup(deps)], deps.logger));

@@ -1,9 +1,9 @@
 import { handle } from 'hono/aws-lambda';
-import { groupsNamed } from '#shared/api/catalog.ts';
+import { clustersGroup } from '#shared/api/clusters/routes.ts';
 import { createApi } from '#shared/http/app.ts';
 import { awsDependencies } from '#shared/runtime/aws.ts';
 
 // /api/v1/clusters/*: the registry and live views. The Kubernetes client loads on the first live call only.
 const deps = awsDependencies();
 
-export const handler = handle(createApi(groupsNamed(deps, 'clusters'), deps.logger));
+export const handler = handle(createApi([clustersGroup(deps)], deps.logger));

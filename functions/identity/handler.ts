@@ -1,5 +1,5 @@
 import { handle } from 'hono/aws-lambda';
-import { groupsNamed } from '#shared/api/catalog.ts';
+import { identityGroup } from '#shared/api/identity/routes.ts';
 import { bootstrapAdmin } from '#shared/domain/identity/bootstrap.ts';
 import { createApi } from '#shared/http/app.ts';
 import { awsDependencies } from '#shared/runtime/aws.ts';
@@ -18,4 +18,4 @@ if (bootstrap) {
   }
 }
 
-export const handler = handle(createApi(groupsNamed(deps, 'identity'), deps.logger));
+export const handler = handle(createApi([identityGroup(deps)], deps.logger));

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { createRequire } from 'node:module';
 import { dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OPENAPI_DOCUMENT_FILE } from '#shared/api/system/openapi-asset.ts';
 import { SWAGGER_UI_FILES, SWAGGER_UI_FOLDER } from '#shared/api/system/swagger-ui-files.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,13 +23,55 @@ function copySwaggerUi(inputDir: string, outputDir: string): string[] {
   return [`mkdir -p "${to}"`, `cp ${files.join(' ')} "${to}/"`];
 }
 
+/**
+ * Writes the OpenAPI document of every group beside the bundle, generated from the routes by
+ * infra/build/openapi-document.ts: the system function serves it from there, so it bundles its own
+ * group only instead of every group's code.
+ */
+function writeOpenapiDocument(inputDir: string, outputDir: string): string[] {
+  return [`cd "${inputDir}" && node --import tsx infra/build/openapi-document.ts "${outputDir}/${OPENAPI_DOCUMENT_FILE}"`];
+}
+
+/** The one bundled file that stands in for @kubernetes/client-node beside a function's bundle. */
+export const KUBERNETES_CLIENT_FILE = 'node_modules/@kubernetes/client-node/index.mjs';
+
+/**
+ * Bundles @kubernetes/client-node on its own, as the package of that name in a node_modules folder
+ * beside the bundle: the function's bundle leaves the client's lazy import() external, Node resolves
+ * it to this file on the first live call, and a cold start does not even parse its 5 MB. The asset
+ * still needs nothing outside it.
+ */
+function bundleKubernetesClient(inputDir: string, outputDir: string): string[] {
+  const entry = relative(repoRoot, createRequire(import.meta.url).resolve('@kubernetes/client-node'));
+  const to = `${outputDir}/${dirname(KUBERNETES_CLIENT_FILE)}`;
+  const esbuild = [
+    `"${inputDir}/node_modules/.bin/esbuild"`,
+    '--bundle',
+    `"${inputDir}/${entry}"`,
+    '--platform=node',
+    '--format=esm',
+    '--target=node22',
+    '--minify',
+    '--sourcemap',
+    '--main-fields=module,main',
+    `--banner:js="${ESM_REQUIRE_BANNER}"`,
+    '--log-level=warning',
+    `--outfile="${outputDir}/${KUBERNETES_CLIENT_FILE}"`,
+  ];
+  const manifest = JSON.stringify({ name: '@kubernetes/client-node', type: 'module', main: 'index.mjs' });
+  return [`mkdir -p "${to}"`, esbuild.join(' '), `printf '%s' '${manifest}' > "${to}/package.json"`];
+}
+
+// ESM bundles need a real `require` for the CommonJS dependencies they inline.
+const ESM_REQUIRE_BANNER = "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);";
+
 export interface HubFunctionProps extends Partial<NodejsFunctionProps> {
   /** The folder under functions/ whose handler.ts is the entry. */
   folder: string;
   /**
    * Whether the function calls clusters. Only then is @kubernetes/client-node
-   * bundled (5 MB); elsewhere its lazy import is left out, so those cold starts
-   * never parse it (it would fail loudly if such a function ever tried).
+   * shipped (5 MB), bundled apart and loaded on the first live call; elsewhere it
+   * is left out (a function that ever tried to load it would fail loudly).
    */
   talksToKubernetes?: boolean;
   /** Whether API Gateway routes /metrics to it. Only then is prom-client (imported on the first scrape) bundled. */
@@ -64,13 +107,22 @@ export class HubFunction extends NodejsFunction {
         target: 'node22',
         minify: true,
         sourceMap: true,
-        // ESM bundles need a real `require` for the CommonJS dependencies they inline.
-        banner: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);",
+        banner: ESM_REQUIRE_BANNER,
         mainFields: ['module', 'main'],
         // The SDK is bundled so the version tested is the version deployed.
         bundleAwsSDK: true,
-        externalModules: [...(talksToKubernetes ? [] : ['@kubernetes/client-node']), ...(servesMetrics ? [] : ['prom-client'])],
-        ...(servesDocs && { commandHooks: { beforeBundling: () => [], beforeInstall: () => [], afterBundling: copySwaggerUi } }),
+        // The client is never inside the bundle: only its own file beside it (talksToKubernetes).
+        externalModules: ['@kubernetes/client-node', ...(servesMetrics ? [] : ['prom-client'])],
+        ...((servesDocs || talksToKubernetes) && {
+          commandHooks: {
+            beforeBundling: () => [],
+            beforeInstall: () => [],
+            afterBundling: (inputDir: string, outputDir: string) => [
+              ...(servesDocs ? [...copySwaggerUi(inputDir, outputDir), ...writeOpenapiDocument(inputDir, outputDir)] : []),
+              ...(talksToKubernetes ? bundleKubernetesClient(inputDir, outputDir) : []),
+            ],
+          },
+        }),
         ...bundling,
       },
       ...rest,

@@ -9,8 +9,9 @@ import { identityGroup } from './identity/routes.ts';
 import { systemGroup } from './system/routes.ts';
 
 /**
- * Every endpoint group of the product. The local run serves them all from one
- * app; each Lambda serves its own; the OpenAPI document describes them all.
+ * Every endpoint group of the product, for the local run and the OpenAPI document. A Lambda
+ * never comes through here: each functions/<group>/handler.ts builds its own group only, so its
+ * bundle carries no other group's code.
  */
 export function endpointGroups(deps: Dependencies): EndpointGroup[] {
   const groups: EndpointGroup[] = [];
@@ -22,14 +23,29 @@ export function endpointGroups(deps: Dependencies): EndpointGroup[] {
   };
   groups.push(
     systemGroup(deps, { document: describe, groupNames: () => groups.map((g) => g.name) }),
-    identityGroup(deps, { clusterExists: async (clusterId) => Boolean(await deps.clusters.clusters.get(clusterId)) }),
+    identityGroup(deps),
     auditGroup(deps),
     clustersGroup(deps),
   );
   return groups;
 }
 
-/** The groups one Lambda serves. */
+/** The groups named, as the functions serving them build them (for tests that stand in for several functions). */
 export function groupsNamed(deps: Dependencies, ...names: string[]): EndpointGroup[] {
   return endpointGroups(deps).filter((g) => names.includes(g.name));
+}
+
+/**
+ * The OpenAPI document of every group, generated without a runtime: building the groups only
+ * declares their routes, so no dependency is read (one that is fails loudly). The build writes it
+ * beside the system function's bundle (infra/build/openapi-document.ts), which then needs none of
+ * the other groups' code to serve it.
+ */
+export function openapiDocument(): object {
+  const unread = new Proxy({} as Dependencies, {
+    get: (_, name) => {
+      throw new Error(`building the endpoint groups for the OpenAPI document read deps.${String(name)}`);
+    },
+  });
+  return generateDocument(createApi(endpointGroups(unread), createLogger({}, { level: 'error' })), VERSION);
 }

@@ -18,6 +18,8 @@ export interface DeployedBundle {
   name: string;
   /** Its index.mjs, with index.mjs.map beside it. */
   file: string;
+  /** The asset folder: the bundle and the files shipped beside it. */
+  dir: string;
 }
 
 /** The environment a bundle is imported with: enough configuration for its module level to run. */
@@ -31,7 +33,7 @@ export function synthesizeBundles(outdir: string): DeployedBundle[] {
   return Object.entries(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } })).map(([logicalId, resource]) => {
     const assetDir = resource.Metadata?.['aws:asset:path'] as string | undefined;
     if (!assetDir) throw new Error(`no asset path for ${logicalId}`);
-    return { name: logicalId.replace(/Function[0-9A-F]{8}$/, ''), file: join(outdir, assetDir, 'index.mjs') };
+    return { name: logicalId.replace(/Function[0-9A-F]{8}$/, ''), file: join(outdir, assetDir, 'index.mjs'), dir: join(outdir, assetDir) };
   });
 }
 
@@ -109,6 +111,15 @@ function mappedOffsets(text: string, map: SourceMapPayload): { offset: number; s
     }
   });
   return out;
+}
+
+/**
+ * The endpoint groups whose route code (shared/api/<group>/) is inside the bundle, by its source
+ * map: a function's bundle should name its own group only (none for a worker).
+ */
+export function endpointGroupsInBundle(file: string): string[] {
+  const groups = readSourceMap(file).sources.flatMap((s) => /(?:^|\/)shared\/api\/([^/]+)\//.exec(s)?.[1] ?? []);
+  return [...new Set(groups)].sort();
 }
 
 /** Whether @kubernetes/client-node is inside the bundle: its source map names the client's files. */

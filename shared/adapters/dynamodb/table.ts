@@ -204,8 +204,9 @@ export class Table {
       values[':to'] = options.between[1];
       condition += ' AND #sk BETWEEN :from AND :to';
     }
-    const binding = queryDigest(options);
-    let startKey = options.cursor ? decodeCursor(options.cursor, binding, options) : undefined;
+    // The digest only when a cursor is read or written: most queries (a user's items, a session) have neither.
+    const binding = () => queryDigest(options);
+    let startKey = options.cursor ? decodeCursor(options.cursor, binding(), options) : undefined;
     const items: T[] = [];
     // A filter can leave a page short; keep reading (bounded) until it is full or the partition ends.
     for (let round = 0; round < MAX_QUERY_ROUNDS; round++) {
@@ -230,7 +231,7 @@ export class Table {
       startKey = out.LastEvaluatedKey;
       if (!startKey || items.length >= options.limit) break;
     }
-    return startKey ? { items, continue: encodeCursor(startKey, binding) } : { items };
+    return startKey ? { items, continue: encodeCursor(startKey, binding()) } : { items };
   }
 }
 

@@ -22,7 +22,10 @@ export interface IdentityOptions {
 }
 
 /** Login, tokens, 2FA and API keys (/auth), and user administration (/users). */
-export function identityGroup(deps: Dependencies, options: IdentityOptions): EndpointGroup {
+export function identityGroup(
+  deps: Dependencies,
+  options: IdentityOptions = { clusterExists: async (clusterId) => Boolean(await deps.clusters.clusters.get(clusterId)) },
+): EndpointGroup {
   const guard = guards(deps);
   const api = createRouter();
   const identity = () => deps.identity;

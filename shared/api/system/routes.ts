@@ -81,8 +81,8 @@ const openapiRoute = createRoute({
 });
 
 export interface SystemOptions {
-  /** The OpenAPI document of every endpoint group (built lazily, once). */
-  document: () => object;
+  /** The OpenAPI document of every endpoint group (built or read lazily, once). */
+  document: () => object | Promise<object>;
   /** Names of the endpoint groups this deployment serves. */
   groupNames: () => string[];
 }
@@ -161,7 +161,7 @@ export function systemGroup(deps: Dependencies, options: SystemOptions): Endpoin
   };
 
   const api = register(createRouter(), false);
-  api.openapi(openapiRoute, (c) => c.json(options.document(), 200));
+  api.openapi(openapiRoute, async (c) => c.json(await options.document(), 200));
   registerDocs(api);
   // The root copies serve load balancers and probes that do not know the base path; they are not in the document.
   const root = register(createRouter(), true);
