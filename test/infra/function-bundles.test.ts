@@ -68,7 +68,7 @@ describe('the system function’s OpenAPI document', () => {
     const res = JSON.parse(stdout) as { statusCode: number; body: string };
     expect(res.statusCode).toBe(200);
     const served = JSON.parse(res.body) as { paths: Record<string, unknown> };
-    expect(Object.keys(served.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/audit-log', '/api/v1/clusters', '/health']));
+    expect(Object.keys(served.paths)).toEqual(expect.arrayContaining(['/api/v1/auth/login', '/api/v1/audit-log', '/api/v1/clusters', '/api/v1/health']));
     expect(served).toEqual(JSON.parse(JSON.stringify(openapiDocument())));
   });
 });
