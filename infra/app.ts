@@ -7,7 +7,10 @@ new ClusterhubStack(app, app.node.tryGetContext('stackName') ?? 'Clusterhub', {
   deletionProtection: app.node.tryGetContext('deletionProtection') !== 'false',
   secretPrefix: app.node.tryGetContext('secretPrefix'),
   throttle: app.node.tryGetContext('throttleRate')
-    ? { ratePerSecond: Number(app.node.tryGetContext('throttleRate')), burst: Number(app.node.tryGetContext('throttleBurst') ?? app.node.tryGetContext('throttleRate')) }
+    ? {
+        ratePerSecond: Number(app.node.tryGetContext('throttleRate')),
+        burst: Number(app.node.tryGetContext('throttleBurst') ?? app.node.tryGetContext('throttleRate')),
+      }
     : undefined,
   env:
     process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION

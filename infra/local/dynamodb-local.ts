@@ -19,12 +19,16 @@ export interface RunningDynamoDb {
 export function requireJava17(): void {
   const out = spawnSync('java', ['-version'], { encoding: 'utf8' });
   if (out.error) {
-    throw new ConfigError('DynamoDB Local needs Java 17 or later and no "java" is on PATH: install a JDK (apt-get install openjdk-17-jdk-headless) or point AWS_ENDPOINT_URL_DYNAMODB at a running DynamoDB.');
+    throw new ConfigError(
+      'DynamoDB Local needs Java 17 or later and no "java" is on PATH: install a JDK (apt-get install openjdk-17-jdk-headless) or point AWS_ENDPOINT_URL_DYNAMODB at a running DynamoDB.',
+    );
   }
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${out.stderr}${out.stdout}`);
   const major = match ? Number(match[1] === '1' ? match[2] : match[1]) : 0;
   if (major < 17) {
-    throw new ConfigError(`DynamoDB Local needs Java 17 or later but "java" on PATH is version ${major || 'unknown'}: install Java 17+ or put it first on PATH.`);
+    throw new ConfigError(
+      `DynamoDB Local needs Java 17 or later but "java" on PATH is version ${major || 'unknown'}: install Java 17+ or put it first on PATH.`,
+    );
   }
 }
 
@@ -68,7 +72,11 @@ const launcherSource = join(import.meta.dirname, 'dynamodb-local', 'LoopbackLaun
  * folder of their own and the first rename wins.
  */
 async function ensureLoopbackLauncher(jarDir: string): Promise<string> {
-  const key = createHash('sha256').update(readFileSync(launcherSource)).update(`\0${basename(jarDir)}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(readFileSync(launcherSource))
+    .update(`\0${basename(jarDir)}`)
+    .digest('hex')
+    .slice(0, 16);
   const root = join(cacheRoot(), 'dynamodb-local-launcher');
   const classDir = join(root, key);
   if (existsSync(join(classDir, 'LoopbackLauncher.class'))) return classDir;
@@ -77,7 +85,9 @@ async function ensureLoopbackLauncher(jarDir: string): Promise<string> {
     mkdirSync(root, { recursive: true });
     tmp = mkdtempSync(join(root, `${key}.tmp-`));
   } catch {
-    throw new ConfigError(`The cache directory ${root} cannot be written, and DynamoDB Local's loopback launcher is compiled there once: point CLUSTERHUB_CACHE_DIR at a writable directory.`);
+    throw new ConfigError(
+      `The cache directory ${root} cannot be written, and DynamoDB Local's loopback launcher is compiled there once: point CLUSTERHUB_CACHE_DIR at a writable directory.`,
+    );
   }
   try {
     await new Promise<void>((resolveCompile, reject) =>
@@ -89,7 +99,11 @@ async function ensureLoopbackLauncher(jarDir: string): Promise<string> {
           // The JVM tells a missing module on stdout, javac its errors on stderr.
           const said = `${stdout}${stderr}`;
           if (/jdk\.compiler not found/.test(said)) {
-            return reject(new ConfigError('DynamoDB Local is started bound to 127.0.0.1 by a small Java launcher compiled once, and the "java" on PATH has no compiler: install a JDK 17+ (apt-get install openjdk-17-jdk-headless), not only a JRE, or point AWS_ENDPOINT_URL_DYNAMODB at a running DynamoDB.'));
+            return reject(
+              new ConfigError(
+                'DynamoDB Local is started bound to 127.0.0.1 by a small Java launcher compiled once, and the "java" on PATH has no compiler: install a JDK 17+ (apt-get install openjdk-17-jdk-headless), not only a JRE, or point AWS_ENDPOINT_URL_DYNAMODB at a running DynamoDB.',
+              ),
+            );
           }
           reject(new Error(`compiling ${launcherSource} failed: ${said.trim().split('\n').slice(0, 5).join(' / ') || err.message}`));
         },
@@ -113,12 +127,7 @@ async function ensureLoopbackLauncher(jarDir: string): Promise<string> {
  * reach and stop it. `detached` leaves it running after this process exits (the
  * test bed); otherwise it exits by itself when this process is gone, however it ended.
  */
-export async function startDynamoDbLocal(options: {
-  dataDir?: string;
-  port?: number;
-  detached?: boolean;
-  timeoutMs?: number;
-}): Promise<RunningDynamoDb> {
+export async function startDynamoDbLocal(options: { dataDir?: string; port?: number; detached?: boolean; timeoutMs?: number }): Promise<RunningDynamoDb> {
   requireJava17();
   const jarDir = dynamoDbLocalJarDir();
   const launcherDir = await ensureLoopbackLauncher(jarDir);

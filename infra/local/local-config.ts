@@ -30,7 +30,9 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Lo
   }
   const host = env.HUB_HOST ?? '127.0.0.1';
   if (env.HUB_AUTH_MODE === 'disabled' && !isLoopbackHost(host)) {
-    throw new ConfigError(`HUB_AUTH_MODE=disabled makes every caller an admin, so it is served on a loopback address only and HUB_HOST=${JSON.stringify(host)} is not one: unset HUB_HOST (127.0.0.1), or set HUB_AUTH_MODE=required.`);
+    throw new ConfigError(
+      `HUB_AUTH_MODE=disabled makes every caller an admin, so it is served on a loopback address only and HUB_HOST=${JSON.stringify(host)} is not one: unset HUB_HOST (127.0.0.1), or set HUB_AUTH_MODE=required.`,
+    );
   }
   return {
     port,

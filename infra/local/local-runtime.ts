@@ -39,9 +39,7 @@ export async function startLocalRuntime(options: {
   const env = options.env ?? process.env;
   const config: Config = loadConfig({ HUB_ENVIRONMENT: 'local', ...env });
   const logger = options.logger ?? createLogger({ service: 'clusterhub' });
-  const dynamodb = options.dynamodbEndpoint
-    ? undefined
-    : await startDynamoDbLocal({ dataDir: dynamoDbDataDir(options.dataDir) });
+  const dynamodb = options.dynamodbEndpoint ? undefined : await startDynamoDbLocal({ dataDir: dynamoDbDataDir(options.dataDir) });
   const endpoint = options.dynamodbEndpoint ?? dynamodb!.endpoint;
   const client = localDynamoDbClient(endpoint);
   try {

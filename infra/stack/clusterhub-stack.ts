@@ -111,19 +111,31 @@ export class ClusterhubStack extends Stack {
     grantTable(clusters, table, TABLE_ACCESS.clusters);
     clusters.addToRolePolicy(
       new PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret', 'secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret'],
+        actions: [
+          'secretsmanager:GetSecretValue',
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:CreateSecret',
+          'secretsmanager:PutSecretValue',
+          'secretsmanager:DeleteSecret',
+        ],
         resources: [secretArn('clusters/*')],
       }),
     );
     // It handles hostile kubeconfigs: it verifies tokens with the public keys and never sees the private keyring.
     clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
     // An import serves one registration: the function deletes it once stored.
-    clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'], resources: [secretArn('imports/*')] }));
+    clusters.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'], resources: [secretArn('imports/*')] }),
+    );
     this.route(clusters, 'clusters');
 
     // The grant sweeper: the table's stream, filtered to removed cluster records, removes the grants on
     // those clusters, which the clusters function may not write. Records that keep failing land in a queue.
-    const grantSweeper = new HubFunction(this, 'GrantSweeperFunction', { folder: 'grant-sweeper', environment, description: 'clusterhub: removes the grants on deleted clusters' });
+    const grantSweeper = new HubFunction(this, 'GrantSweeperFunction', {
+      folder: 'grant-sweeper',
+      environment,
+      description: 'clusterhub: removes the grants on deleted clusters',
+    });
     grantTable(grantSweeper, table, TABLE_ACCESS.grantSweeper);
     const sweeperDeadLetters = new Queue(this, 'GrantSweeperDeadLetters', { retentionPeriod: Duration.days(14), enforceSSL: true });
     grantSweeper.addEventSource(

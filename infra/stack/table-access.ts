@@ -99,7 +99,14 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
 };
 
 /** The DynamoDB actions a function may be granted on the table: each names the keys of its items. */
-export const KEYED_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+export const KEYED_TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+];
 
 const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
 
@@ -138,7 +145,13 @@ export function tableStatements(access: TableAccess, tableArn: unknown, indexArn
     });
   }
   for (const [index, patterns] of Object.entries(access.indexes ?? {}) as [IndexName, string[]][]) {
-    statements.push({ Sid: `Query${index[0]!.toUpperCase()}${index.slice(1)}`, Effect: 'Allow', Action: ['dynamodb:Query'], Resource: [indexArn(index)], Condition: leading('ForAllValues:StringLike', patterns) });
+    statements.push({
+      Sid: `Query${index[0]!.toUpperCase()}${index.slice(1)}`,
+      Effect: 'Allow',
+      Action: ['dynamodb:Query'],
+      Resource: [indexArn(index)],
+      Condition: leading('ForAllValues:StringLike', patterns),
+    });
   }
   statements.push({
     Sid: 'AuditEntriesAreNeverChanged',
@@ -151,9 +164,18 @@ export function tableStatements(access: TableAccess, tableArn: unknown, indexArn
   const touched = new Set((access.touch ?? []).flatMap((t) => t.keys));
   const never = access.neverWrite ?? [];
   const deny = (sid: string, actions: string[], patterns: string[]) => {
-    if (patterns.length) statements.push({ Sid: sid, Effect: 'Deny', Action: actions, Resource: [tableArn], Condition: leading('ForAnyValue:StringLike', patterns) });
+    if (patterns.length)
+      statements.push({ Sid: sid, Effect: 'Deny', Action: actions, Resource: [tableArn], Condition: leading('ForAnyValue:StringLike', patterns) });
   };
-  deny('NeverWrite', WRITE_ACTIONS, never.filter((p) => !touched.has(p)));
-  deny('NeverWriteButTouch', WRITE_ACTIONS.filter((a) => a !== 'dynamodb:UpdateItem'), never.filter((p) => touched.has(p)));
+  deny(
+    'NeverWrite',
+    WRITE_ACTIONS,
+    never.filter((p) => !touched.has(p)),
+  );
+  deny(
+    'NeverWriteButTouch',
+    WRITE_ACTIONS.filter((a) => a !== 'dynamodb:UpdateItem'),
+    never.filter((p) => touched.has(p)),
+  );
   return statements;
 }

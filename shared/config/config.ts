@@ -8,9 +8,15 @@ export class ConfigError extends Error {
 }
 
 const schema = z.object({
-  HUB_TABLE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/).default(DEFAULT_TABLE_NAME),
+  HUB_TABLE_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,255}$/)
+    .default(DEFAULT_TABLE_NAME),
   HUB_AUTH_MODE: z.enum(['required', 'optional', 'disabled']).default('required'),
-  HUB_SECRET_PREFIX: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/).default('clusterhub/'),
+  HUB_SECRET_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9/_+=.@-]{1,200}$/)
+    .default('clusterhub/'),
   HUB_ENVIRONMENT: z.enum(['aws', 'local']).default('aws'),
   HUB_VERSION: z.string().optional(),
   HUB_RATE_LIMIT_AUTH_PER_MINUTE: perMinute(10),
@@ -21,7 +27,12 @@ const schema = z.object({
   HUB_TRUSTED_PROXIES: z
     .string()
     .default('')
-    .transform((list) => list.split(',').map((e) => e.trim()).filter(Boolean))
+    .transform((list) =>
+      list
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean),
+    )
     .refine((cidrs) => cidrs.every((cidr) => ipaddr.isValidCIDR(cidr))),
   HUB_ONBOARDING_CLUSTER_ROLES: nameList(/^[a-z0-9]([-a-z0-9.:]{0,251}[a-z0-9])?$/, 'view,edit'),
   HUB_ONBOARDING_NAMESPACES: nameList(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'clusterhub-system'),
@@ -29,7 +40,12 @@ const schema = z.object({
   HUB_ALLOW_OPTIONAL_AUTH: z.enum(['true', 'false']).default('false'),
   HUB_API_KEY_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   HUB_BOOTSTRAP_SECRET_ARN: z.string().min(1).max(2048).optional(),
-  HUB_MAX_CLUSTER_RESPONSE_BYTES: z.coerce.number().int().min(16 * 1024).max(256 * 1024 * 1024).default(8 * 1024 * 1024),
+  HUB_MAX_CLUSTER_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .max(256 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
 });
 
 /** A comma-separated list of names (empty allowed: nothing beyond the global admin role). */
@@ -37,7 +53,12 @@ function nameList(name: RegExp, fallback: string) {
   return z
     .string()
     .default(fallback)
-    .transform((v) => v.split(',').map((n) => n.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    )
     .refine((names) => names.every((n) => name.test(n)));
 }
 
@@ -104,7 +125,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`HUB_AUTH_MODE=disabled is for the local run only and ${where}: set it to required.`);
   }
   if (c.HUB_AUTH_MODE === 'optional' && inLambda && c.HUB_ALLOW_OPTIONAL_AUTH !== 'true') {
-    throw new ConfigError('HUB_AUTH_MODE=optional lets anyone on the internet read as a viewer, so a Lambda refuses it: set HUB_AUTH_MODE=required, or set HUB_ALLOW_OPTIONAL_AUTH=true if that is what you want.');
+    throw new ConfigError(
+      'HUB_AUTH_MODE=optional lets anyone on the internet read as a viewer, so a Lambda refuses it: set HUB_AUTH_MODE=required, or set HUB_ALLOW_OPTIONAL_AUTH=true if that is what you want.',
+    );
   }
   return {
     tableName: c.HUB_TABLE_NAME,

@@ -126,14 +126,7 @@ async function limit(deps: Dependencies, c: Context<AppEnv>, tier: RateTier, key
   }
 }
 
-async function writeAudit(
-  deps: Dependencies,
-  c: Context<AppEnv>,
-  action: string,
-  principal: Principal | undefined,
-  ip: string,
-  statusCode: number,
-) {
+async function writeAudit(deps: Dependencies, c: Context<AppEnv>, action: string, principal: Principal | undefined, ip: string, statusCode: number) {
   const note: AuditNote = c.get('audit') ?? {};
   try {
     await deps.audit.record({

@@ -14,9 +14,7 @@ export const problemSchema = z
     code: z.string().openapi({ example: 'VALIDATION_ERROR' }),
     request_id: z.string(),
     instance: z.string().optional(),
-    errors: z
-      .array(z.object({ field: z.string(), location: z.string().optional(), message: z.string() }))
-      .optional(),
+    errors: z.array(z.object({ field: z.string(), location: z.string().optional(), message: z.string() })).optional(),
   })
   .openapi('Problem');
 
@@ -174,7 +172,8 @@ function nameOperations(paths: Paths) {
   for (const [path, method, operation] of operations(paths)) {
     operation.operationId ??= operationIdFor(method, path, paths);
     const other = seen.get(operation.operationId);
-    if (other) throw new Error(`${method.toUpperCase()} ${path} and ${other} are both operationId ${operation.operationId}: give one an operationId of its own`);
+    if (other)
+      throw new Error(`${method.toUpperCase()} ${path} and ${other} are both operationId ${operation.operationId}: give one an operationId of its own`);
     seen.set(operation.operationId, `${method.toUpperCase()} ${path}`);
   }
 }

@@ -20,7 +20,7 @@ export const pageQuery = z.object({
     .optional()
     .openapi({
       description:
-        'The opaque token from the previous page\'s metadata.continue, valid only with the query (filters) that produced it; ' +
+        "The opaque token from the previous page's metadata.continue, valid only with the query (filters) that produced it; " +
         'anything else answers 400 VALIDATION_ERROR "invalid continue token".',
     }),
 });

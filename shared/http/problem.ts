@@ -56,13 +56,7 @@ export interface Problem {
 }
 
 /** Builds the problem response for a status, code and sentence. */
-export function problemResponse(
-  c: Context<AppEnv>,
-  status: number,
-  code: string,
-  detail: string,
-  extra: Record<string, unknown> = {},
-): Response {
+export function problemResponse(c: Context<AppEnv>, status: number, code: string, detail: string, extra: Record<string, unknown> = {}): Response {
   const body: Problem = {
     type: `https://clusterhub.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
     title: titles[status] ?? 'Error',

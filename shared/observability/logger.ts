@@ -30,11 +30,8 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 /** A logger writing JSON lines to `write` (stdout by default). */
-export function createLogger(
-  base: LogFields = {},
-  options: { level?: Level; write?: (line: string) => void } = {},
-): Logger {
-  const min = levels[options.level ?? ((process.env.LOG_LEVEL as Level | undefined) ?? 'info')] ?? levels.info;
+export function createLogger(base: LogFields = {}, options: { level?: Level; write?: (line: string) => void } = {}): Logger {
+  const min = levels[options.level ?? (process.env.LOG_LEVEL as Level | undefined) ?? 'info'] ?? levels.info;
   const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
   const emit = (level: Level, message: string, fields?: LogFields) => {
     if (levels[level] < min) return;

@@ -30,7 +30,11 @@ export function removedClusterId(record: DynamoDBRecord): string | undefined {
  * and reports that record (Lambda retries the batch from it; a record that keeps failing goes to
  * the dead-letter queue after the retries the stack sets).
  */
-export async function sweepGrants(event: DynamoDBStreamEvent, users: Pick<UserRepository, 'deletePermissionsForCluster'>, logger: Logger): Promise<DynamoDBBatchResponse> {
+export async function sweepGrants(
+  event: DynamoDBStreamEvent,
+  users: Pick<UserRepository, 'deletePermissionsForCluster'>,
+  logger: Logger,
+): Promise<DynamoDBBatchResponse> {
   for (const record of event.Records) {
     const clusterId = removedClusterId(record);
     if (!clusterId) continue;

@@ -23,7 +23,20 @@ describe('audit log', () => {
     expect(items.map((e: { status_code: number }) => e.status_code)).toEqual([200, 401]);
     expect(items[1]).toMatchObject({ action: 'auth.login', user_id: adminId, username: 'admin', status_code: 401, request_ip: '127.0.0.1' });
     expect(Object.keys(items[0]).sort()).toEqual(
-      ['action', 'cluster_id', 'details', 'id', 'request_id', 'request_ip', 'resource_id', 'resource_kind', 'status_code', 'timestamp', 'user_id', 'username'].sort(),
+      [
+        'action',
+        'cluster_id',
+        'details',
+        'id',
+        'request_id',
+        'request_ip',
+        'resource_id',
+        'resource_kind',
+        'status_code',
+        'timestamp',
+        'user_id',
+        'username',
+      ].sort(),
     );
   });
 
@@ -33,7 +46,12 @@ describe('audit log', () => {
     expect([created.status, refused.status]).toEqual([201, 409]);
     const { items } = await audit('?action=user.create');
     expect(items.map((e: { status_code: number }) => e.status_code)).toEqual([409, 201]);
-    expect(items[1]).toMatchObject({ user_id: adminId, resource_kind: 'user', resource_id: (await json(created)).id, request_id: created.headers.get('x-request-id') });
+    expect(items[1]).toMatchObject({
+      user_id: adminId,
+      resource_kind: 'user',
+      resource_id: (await json(created)).id,
+      request_id: created.headers.get('x-request-id'),
+    });
     expect(JSON.stringify(items)).not.toContain('secret-is-long-for-o');
   });
 

@@ -99,7 +99,11 @@ describe('continue tokens', () => {
       ['/api/v1/clusters?limit=1', viewer, ['status=connected', 'label=env=prod', 'search=i', 'provider=generic']],
       ['/api/v1/clusters?limit=1&label=env=prod', viewer, ['label=env=test', 'label=env=prod&search=l']],
       ['/api/v1/audit-log?limit=1', admin, [`user_id=${adminId}`, `cluster_id=${clusterIds[0]}`, 'action=auth.login', `until=${encodeURIComponent(started)}`]],
-      [`/api/v1/audit-log?limit=1&user_id=${adminId}`, admin, [`user_id=${userId}`, `cluster_id=${clusterIds[0]}`, `since=${encodeURIComponent(new Date().toISOString())}`]],
+      [
+        `/api/v1/audit-log?limit=1&user_id=${adminId}`,
+        admin,
+        [`user_id=${userId}`, `cluster_id=${clusterIds[0]}`, `since=${encodeURIComponent(new Date().toISOString())}`],
+      ],
     ];
     for (const [path, headers, others] of replays) {
       const token = await firstToken(path, headers);
@@ -125,7 +129,10 @@ describe('continue tokens', () => {
       expect(res.status).toBe(200);
       return (await json(res)).items.map((c: { name: string }) => c.name);
     };
-    expect(await names(await hub.fetch(withContinue('/api/v1/clusters?status=connected&label=env=prod&limit=5', token), { headers: viewer }))).toEqual(['lime', 'nectarine']);
+    expect(await names(await hub.fetch(withContinue('/api/v1/clusters?status=connected&label=env=prod&limit=5', token), { headers: viewer }))).toEqual([
+      'lime',
+      'nectarine',
+    ]);
     // Hana may not see lime: the same token resumes her list past kiwi without it.
     expect(await names(await hub.fetch(withContinue(path.replace('limit=1', 'limit=5'), token), { headers: hiding }))).toEqual(['nectarine']);
   });
@@ -155,7 +162,9 @@ describe('the audit time window', () => {
     expect(body.code).toBe('VALIDATION_ERROR');
     expect(body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['since', 'until']);
     // Times are compared as instants, whatever their offsets; an empty window of one instant is fine.
-    const sameInstant = await hub.fetch(`/api/v1/audit-log?since=${encodeURIComponent('2030-01-01T02:00:00+02:00')}&until=2030-01-01T00:00:00Z`, { headers: admin });
+    const sameInstant = await hub.fetch(`/api/v1/audit-log?since=${encodeURIComponent('2030-01-01T02:00:00+02:00')}&until=2030-01-01T00:00:00Z`, {
+      headers: admin,
+    });
     expect(sameInstant.status).toBe(200);
     expect((await json(sameInstant)).items).toEqual([]);
     expect((await hub.fetch('/api/v1/audit-log?since=2030-01-01T00:00:00Z&until=2030-01-01T00:00:00Z&format=csv', { headers: admin })).status).toBe(200);

@@ -36,7 +36,9 @@ describe('the docs page and its files over HTTP', () => {
     expect(csp).toMatch(/(^|; )script-src 'self' 'sha256-[A-Za-z0-9+/]{43}='(;|$)/);
     expect(csp).not.toContain('unsafe');
     const urls = pageUrls(await res.text());
-    expect(urls.map((u) => u.split('?')[0])).toEqual(expect.arrayContaining(['/api/v1/docs/assets/swagger-ui.css', '/api/v1/docs/assets/swagger-ui-bundle.js']));
+    expect(urls.map((u) => u.split('?')[0])).toEqual(
+      expect.arrayContaining(['/api/v1/docs/assets/swagger-ui.css', '/api/v1/docs/assets/swagger-ui-bundle.js']),
+    );
     for (const url of urls) expect(url, 'a page URL').toMatch(/^\/api\/v1\/docs\/assets\/[\w.-]+\?v=[\w.-]+$/);
   });
 
@@ -176,7 +178,10 @@ describe('the docs page in headless Chromium with the network closed', () => {
     expect(shown.map(key).sort()).toEqual(expected.map(key).sort());
 
     // An operation opened and readied to try out draws its parameters and schemas, still under the CSP.
-    const operation = page.locator('.opblock').filter({ has: page.locator('.opblock-summary-path[data-path="/api/v1/clusters/{clusterId}"]') }).first();
+    const operation = page
+      .locator('.opblock')
+      .filter({ has: page.locator('.opblock-summary-path[data-path="/api/v1/clusters/{clusterId}"]') })
+      .first();
     await operation.locator('.opblock-summary-control').click();
     await operation.locator('.try-out__btn').click();
     await operation.locator('.parameters input, .parameters textarea').first().waitFor();

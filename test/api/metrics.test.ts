@@ -80,7 +80,17 @@ describe('GET /metrics over real HTTP', () => {
     expect(sample(text, 'clusterhub_clusters_inactive')).toBe(1);
     expect(sample(text, 'clusterhub_clusters_circuit_open')).toBe(1);
     expect(sample(text, 'clusterhub_users')).toBe(2);
-    for (const secret of [username, user.id, user.password, ADMIN_PASSWORD, 'admin', 'metrics-', 'example.test', 'clusterhub/clusters', ...clusters.map((c) => c.id)]) {
+    for (const secret of [
+      username,
+      user.id,
+      user.password,
+      ADMIN_PASSWORD,
+      'admin',
+      'metrics-',
+      'example.test',
+      'clusterhub/clusters',
+      ...clusters.map((c) => c.id),
+    ]) {
       expect(text).not.toContain(secret);
     }
   });

@@ -74,7 +74,10 @@ describe('OpenAPI coverage of the served routes', () => {
     expect(undocumented, 'served but missing from /api/v1/openapi.json: declare them with createRoute').toEqual([]);
 
     const servedOperations = new Set(operations.map((key) => openApiPath(key)));
-    expect([...documented.keys()].filter((key) => !servedOperations.has(key)), 'documented but not served').toEqual([]);
+    expect(
+      [...documented.keys()].filter((key) => !servedOperations.has(key)),
+      'documented but not served',
+    ).toEqual([]);
   });
 
   it('keeps the allow-list honest: every entry is still served', () => {

@@ -62,9 +62,15 @@ describe('the OpenAPI document for client generators', () => {
   it('names every operation with an operationId of its own, and leaves the unversioned aliases out', () => {
     expect(operationIds.length).toBeGreaterThan(30);
     expect(operationIds.filter((id) => !id)).toEqual([]);
-    expect(operationIds.filter((id, i) => operationIds.indexOf(id) !== i), 'duplicate operationIds').toEqual([]);
+    expect(
+      operationIds.filter((id, i) => operationIds.indexOf(id) !== i),
+      'duplicate operationIds',
+    ).toEqual([]);
     expect(operationIds).toEqual(expect.arrayContaining(['listClusters', 'createCluster', 'getClusterStatus', 'postAuthLogin', 'getHealth']));
-    expect(Object.keys(doc.paths).filter((path) => !path.startsWith('/api/v1/')), 'paths outside /api/v1').toEqual([]);
+    expect(
+      Object.keys(doc.paths).filter((path) => !path.startsWith('/api/v1/')),
+      'paths outside /api/v1',
+    ).toEqual([]);
   });
 
   it('openapi-typescript turns it into types that type-check, with every operation and component schema', { timeout: 180_000 }, async () => {
@@ -84,7 +90,7 @@ describe('the OpenAPI document for client generators', () => {
         "const status: Cluster['status'] = 'connected';",
         "const report: components['schemas']['ClusterStatusReport']['status'] = status;",
         "type Page = operations['listClusters']['responses'][200]['content']['application/json'];",
-        "const page: Page = { items: [], metadata: {} };",
+        'const page: Page = { items: [], metadata: {} };',
         "type Problem = paths['/api/v1/clusters/{clusterId}']['get']['responses'][404]['content']['application/problem+json'];",
         "const problem: Problem = { type: 't', title: 'Not Found', status: 404, detail: 'd', code: 'NOT_FOUND', request_id: 'r' };",
         "type Kubeconfig = operations['getClusterKubeconfig']['responses'][200]['content']['text/plain'];",
@@ -103,7 +109,11 @@ describe('the OpenAPI document for client generators', () => {
     const bin = await ensurePythonTools((line) => process.stderr.write(`venv: ${line}\n`));
     // On PATH for the generator's post-hook (ruff), as in an activated virtualenv.
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, VIRTUAL_ENV: resolve(bin, '..') };
-    const generated = await run(join(bin, 'openapi-python-client'), ['generate', '--path', documentFile, '--output-path', join(dir, 'py', 'hub_client'), '--meta', 'none'], { env });
+    const generated = await run(
+      join(bin, 'openapi-python-client'),
+      ['generate', '--path', documentFile, '--output-path', join(dir, 'py', 'hub_client'), '--meta', 'none'],
+      { env },
+    );
     expect(generated.code, generated.output).toBe(0);
     // It reports each operation, response or schema it could not take, and goes on without it.
     expect(generated.output, 'openapi-python-client warned').not.toMatch(/warning|unable to|cannot parse|removal of|skipping/i);
@@ -124,7 +134,7 @@ describe('the OpenAPI document for client generators', () => {
       'from hub_client.models import Me, UserList, Problem, Role',
       "client = AuthenticatedClient(base_url=os.environ['HUB_URL'], token=os.environ['HUB_TOKEN'])",
       'me = get_auth_me.sync(client=client)',
-      "assert isinstance(me, Me) and me.role == Role.ADMIN, me",
+      'assert isinstance(me, Me) and me.role == Role.ADMIN, me',
       'users = list_users.sync(client=client, limit=10)',
       "assert isinstance(users, UserList) and any(u.username == 'admin' for u in users.items), users",
       "missing = get_cluster.sync(client=client, cluster_id='no-such-cluster')",

@@ -131,7 +131,12 @@ describe('refusals before the handler, each documented where it can happen', () 
   });
 
   it('an admin-only operation lists the 403 its guard answers to anyone less', () => {
-    for (const [path, method] of [['/api/v1/users', 'get'], ['/api/v1/audit-log', 'get'], ['/api/v1/clusters/discover', 'get'], ['/api/v1/auth/signing-keys/rotate', 'post']] as const) {
+    for (const [path, method] of [
+      ['/api/v1/users', 'get'],
+      ['/api/v1/audit-log', 'get'],
+      ['/api/v1/clusters/discover', 'get'],
+      ['/api/v1/auth/signing-keys/rotate', 'post'],
+    ] as const) {
       expect(Object.keys(doc.paths[path][method].responses), `${method} ${path}`).toContain('403');
     }
   });
@@ -140,7 +145,11 @@ describe('refusals before the handler, each documented where it can happen', () 
 describe('rules the schema cannot state', () => {
   it('are in the description of each operation they govern', () => {
     const description = (path: string, method: string) => String(doc.paths[path][method].description ?? '');
-    for (const [path, method] of [['/api/v1/users', 'post'], ['/api/v1/users/{id}', 'patch'], ['/api/v1/auth/change-password', 'post']]) {
+    for (const [path, method] of [
+      ['/api/v1/users', 'post'],
+      ['/api/v1/users/{id}', 'patch'],
+      ['/api/v1/auth/change-password', 'post'],
+    ]) {
       expect(description(path!, method!), `${method} ${path}: the password policy`).toMatch(/12 to 256 characters.*username.*well-known/);
     }
     expect(description('/api/v1/clusters', 'post'), 'one credential source').toMatch(/exactly one credential source/);

@@ -62,21 +62,30 @@ async function runUser(role: 'admin' | 'viewer') {
 /** Test bed credentials in schemathesis' output (it prints the responses it fails on) are masked before anyone sees them. */
 function masked(output: string): string {
   let text = output;
-  for (const secret of testbedClusterSecrets()) for (const form of secret.forms.filter((f) => f.length >= 16)) text = text.replaceAll(form, '[test bed credential]');
+  for (const secret of testbedClusterSecrets())
+    for (const form of secret.forms.filter((f) => f.length >= 16)) text = text.replaceAll(form, '[test bed credential]');
   return text;
 }
 
 function schemathesis(token: string, selfId: string): Promise<{ code: number; output: string }> {
   const args = [
-    '--config-file', join(here, 'schemathesis.toml'),
-    'run', `${hub.url}/api/v1/openapi.json`,
-    '--checks', 'all',
-    '--phases', 'examples,coverage,fuzzing,stateful',
-    '--max-examples', String(MAX_EXAMPLES),
-    '--seed', SEED,
-    '--workers', '1',
+    '--config-file',
+    join(here, 'schemathesis.toml'),
+    'run',
+    `${hub.url}/api/v1/openapi.json`,
+    '--checks',
+    'all',
+    '--phases',
+    'examples,coverage,fuzzing,stateful',
+    '--max-examples',
+    String(MAX_EXAMPLES),
+    '--seed',
+    SEED,
+    '--workers',
+    '1',
     '--continue-on-failure',
-    '--request-timeout', '20',
+    '--request-timeout',
+    '20',
     '--no-color',
   ];
   return new Promise((resolvePromise, reject) => {

@@ -247,6 +247,7 @@ export interface KubernetesClientCheck {
 export async function checkKubernetesClient(file: string): Promise<KubernetesClientCheck> {
   if (!kubernetesClientInBundle(file)) return { inBundle: false, evaluatedOnImport: false };
   const coverage = await importCoverage(file);
-  if (coverage.honoPositionsRun === 0) throw new Error(`${file}: the coverage saw none of hono run on import; it cannot tell whether the Kubernetes client ran`);
+  if (coverage.honoPositionsRun === 0)
+    throw new Error(`${file}: the coverage saw none of hono run on import; it cannot tell whether the Kubernetes client ran`);
   return { inBundle: true, evaluatedOnImport: coverage.clientPositionsRun > 0, coverage };
 }

@@ -44,7 +44,9 @@ export async function startBenchEnvironment(log: (line: string) => void): Promis
   // Counted as in production (one write a request), but high enough for hundreds of requests a minute.
   for (const tier of ['AUTH', 'READ', 'WRITE', 'EXEC']) process.env[`HUB_RATE_LIMIT_${tier}_PER_MINUTE`] = '100000';
   await ensureTable(localDynamoDbClient(env.dynamodb.endpoint), process.env.HUB_TABLE_NAME);
-  const secret = await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: `${process.env.HUB_SECRET_PREFIX}bootstrap`, SecretString: password }));
+  const secret = await new SecretsManagerClient({}).send(
+    new CreateSecretCommand({ Name: `${process.env.HUB_SECRET_PREFIX}bootstrap`, SecretString: password }),
+  );
   process.env.HUB_BOOTSTRAP_SECRET_ARN = secret.ARN;
   const load = async (name: string) => ((await import(`../../functions/${name}/handler.ts`)) as { handler: Handler }).handler;
   const [system, identity, clusters] = [await load('system'), await load('identity'), await load('clusters')];

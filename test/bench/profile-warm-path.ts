@@ -46,7 +46,10 @@ const byPackage = new Map<string, number>();
 for (const n of nodes) {
   self.set(where(n), (self.get(where(n)) ?? 0) + n.hitCount);
   const url = n.callFrame.url;
-  const pkg = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (/\/(shared\/[^/]+\/[^/]+)/.exec(url)?.[1] ?? (url ? url.replace(/^.*\//, '') : n.callFrame.functionName));
+  const pkg =
+    /node_modules\/((@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+    /\/(shared\/[^/]+\/[^/]+)/.exec(url)?.[1] ??
+    (url ? url.replace(/^.*\//, '') : n.callFrame.functionName);
   byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + n.hitCount);
 }
 // Each sample charged to the innermost frame of the hub's own code (shared/, functions/) on its stack: which of our calls it serves.
@@ -57,11 +60,13 @@ const byOwnFrame = new Map<string, number>();
 for (const n of nodes) {
   let frame: ProfileNode | undefined = n;
   while (frame && !ours(frame)) frame = parent.get(frame.id);
-  const key = frame ? where(frame) : n.callFrame.functionName === '(idle)' ? '(idle)' : '(outside the hub\'s code)';
+  const key = frame ? where(frame) : n.callFrame.functionName === '(idle)' ? '(idle)' : "(outside the hub's code)";
   byOwnFrame.set(key, (byOwnFrame.get(key) ?? 0) + n.hitCount);
 }
 const share = (hits: number) => `${round((hits / total) * 100, 1)}%`;
-console.log(`${count} warm GET /api/v1/auth/me: ${round(wall / count, 3)} ms each, ${round((wall * busy) / count, 3)} ms of it outside I/O (${Math.round(busy * 100)}%)`);
+console.log(
+  `${count} warm GET /api/v1/auth/me: ${round(wall / count, 3)} ms each, ${round((wall * busy) / count, 3)} ms of it outside I/O (${Math.round(busy * 100)}%)`,
+);
 console.log('\nself time by function:');
 for (const [name, hits] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${share(hits).padStart(6)}  ${name}`);
 console.log('\nself time by package or folder:');
@@ -69,11 +74,11 @@ for (const [name, hits] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 2
 // Coarse shares of the busy (non-idle) samples.
 const kinds: [string, RegExp][] = [
   ['AWS SDK (@smithy, @aws-sdk)', /node_modules\/@(smithy|aws-sdk|aws-crypto)\//],
-  ['Node HTTP client and sockets (the SDK\'s transport)', /^node:(_http|http|net|stream|internal\/streams|internal\/stream_base)|^node:internal\/(http|net)/],
+  ["Node HTTP client and sockets (the SDK's transport)", /^node:(_http|http|net|stream|internal\/streams|internal\/stream_base)|^node:internal\/(http|net)/],
   ['Hono and the Request/Response objects (undici)', /node_modules\/hono\/|node:internal\/deps\/undici|undici/],
   ['jose (JWT verification)', /node_modules\/jose\//],
   ['zod', /node_modules\/zod\//],
-  ['the hub\'s own code (shared/, functions/)', /\/(shared|functions)\//],
+  ["the hub's own code (shared/, functions/)", /\/(shared|functions)\//],
 ];
 const byKind = new Map<string, number>();
 let busyHits = 0;
@@ -84,8 +89,13 @@ for (const n of nodes) {
   byKind.set(kind, (byKind.get(kind) ?? 0) + n.hitCount);
 }
 console.log('\nbusy samples by kind:');
-for (const [name, hits] of [...byKind].sort((a, b) => b[1] - a[1])) console.log(`  ${round((hits / busyHits) * 100, 1).toString().padStart(5)}%  ${name}`);
-console.log('\ntime by the innermost frame of the hub\'s own code:');
+for (const [name, hits] of [...byKind].sort((a, b) => b[1] - a[1]))
+  console.log(
+    `  ${round((hits / busyHits) * 100, 1)
+      .toString()
+      .padStart(5)}%  ${name}`,
+  );
+console.log("\ntime by the innermost frame of the hub's own code:");
 for (const [name, hits] of [...byOwnFrame].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${share(hits).padStart(6)}  ${name}`);
 await env.stop();
 process.exit(0);

@@ -58,7 +58,16 @@ describe('docs/benchmarks.md', () => {
       date: '2026-01-01',
       results: [
         { scenario: 'latency', name: 'one', figure: 'p50 2 ms', reference: '-', ratio: null, how: 'h', samples: { lambda: sample(2, 0.25) }, noisy: false },
-        { scenario: 'login', name: 'two', figure: 'p50 9 ms', reference: '-', ratio: 3, how: 'h', samples: { login: sample(9, 0.6), verify: sample(3, 0.1) }, noisy: true },
+        {
+          scenario: 'login',
+          name: 'two',
+          figure: 'p50 9 ms',
+          reference: '-',
+          ratio: 3,
+          how: 'h',
+          samples: { login: sample(9, 0.6), verify: sample(3, 0.1) },
+          noisy: true,
+        },
         cost('GET /a', 1, 1),
       ],
     });

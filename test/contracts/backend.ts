@@ -4,9 +4,7 @@ const inCi = !!process.env.CI && !['false', '0'].includes(process.env.CI);
 
 /** Why the AWS adapters cannot be tested here, or undefined when an emulator is configured. */
 export function awsBackendMissing(): string | undefined {
-  return process.env.AWS_ENDPOINT_URL
-    ? undefined
-    : 'AWS_ENDPOINT_URL is not set: run through the test bed (npm test) or point it at moto or LocalStack';
+  return process.env.AWS_ENDPOINT_URL ? undefined : 'AWS_ENDPOINT_URL is not set: run through the test bed (npm test) or point it at moto or LocalStack';
 }
 
 /**

@@ -113,7 +113,10 @@ describe.each([sqsAdapter(), inProcessAdapter()])('Queue contract: $name', (adap
     const [first] = await queue.receive({ waitSeconds: 2, visibilitySeconds: 1 });
 
     const hidden = await queue.receive();
-    const { result: [again], ms } = await timed(queue.receive({ waitSeconds: 5, visibilitySeconds: 1 }));
+    const {
+      result: [again],
+      ms,
+    } = await timed(queue.receive({ waitSeconds: 5, visibilitySeconds: 1 }));
 
     expect(hidden).toEqual([]);
     expect(again).toMatchObject({ id, body: 'work', receiveCount: 2 });

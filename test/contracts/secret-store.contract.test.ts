@@ -36,14 +36,7 @@ let counter = 0;
 /** A name no other test or run uses, so suites can share one emulator. */
 const uniqueName = (label: string) => `contract-${run}/${label}-${++counter}`;
 
-const kubeconfig = [
-  'apiVersion: v1',
-  'kind: Config',
-  'users:',
-  '- name: admin',
-  `  user: { token: "tok-${randomUUID()}-ümlaut-✓" }`,
-  '',
-].join('\n');
+const kubeconfig = ['apiVersion: v1', 'kind: Config', 'users:', '- name: admin', `  user: { token: "tok-${randomUUID()}-ümlaut-✓" }`, ''].join('\n');
 
 const adapters: Adapter[] = [
   {
@@ -222,9 +215,7 @@ describe('FileSecretStore on disk', () => {
 
   /** Every file below `from`, as paths relative to it. */
   const walk = async (from: string): Promise<string[]> =>
-    (await readdir(from, { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile())
-      .map((e) => relative(from, join(e.parentPath, e.name)));
+    (await readdir(from, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => relative(from, join(e.parentPath, e.name)));
 
   it('keeps names that try to climb out of the directory inside it', async () => {
     const names = ['..', '.', '../x', '../../etc/passwd', '/etc/passwd', 'a/../../b', '.hidden', '....//x'];
@@ -253,9 +244,7 @@ describe('FileSecretStore on disk', () => {
 
   it('reads a ref of another store layout as missing rather than as a path', async () => {
     await expect(store.get('local-secret:has space')).rejects.toBeInstanceOf(SecretNotFoundError);
-    await expect(store.get('arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf')).rejects.toBeInstanceOf(
-      SecretNotFoundError,
-    );
+    await expect(store.get('arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf')).rejects.toBeInstanceOf(SecretNotFoundError);
   });
 });
 

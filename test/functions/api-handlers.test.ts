@@ -9,8 +9,7 @@ import { loadTestbedEnv } from '#test/testbed/env.ts';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResult>;
 
-const sample = (name: string): APIGatewayProxyEventV2 =>
-  JSON.parse(readFileSync(new URL(`../../events/api-gateway/${name}`, import.meta.url), 'utf8'));
+const sample = (name: string): APIGatewayProxyEventV2 => JSON.parse(readFileSync(new URL(`../../events/api-gateway/${name}`, import.meta.url), 'utf8'));
 const context = { awsRequestId: 'lambda-req-2' } as Context;
 const password = `bootstrap-${randomUUID()}`;
 
@@ -22,7 +21,9 @@ beforeAll(async () => {
   process.env.HUB_TABLE_NAME = `identity-fn-${randomUUID()}`;
   process.env.HUB_SECRET_PREFIX = `test-${randomUUID()}/`;
   await ensureTable(localDynamoDbClient(process.env.AWS_ENDPOINT_URL_DYNAMODB!), process.env.HUB_TABLE_NAME);
-  const secret = await new SecretsManagerClient({}).send(new CreateSecretCommand({ Name: `${process.env.HUB_SECRET_PREFIX}bootstrap/admin-password`, SecretString: password }));
+  const secret = await new SecretsManagerClient({}).send(
+    new CreateSecretCommand({ Name: `${process.env.HUB_SECRET_PREFIX}bootstrap/admin-password`, SecretString: password }),
+  );
   process.env.HUB_BOOTSTRAP_SECRET_ARN = secret.ARN;
   // The test bed's clusters listen on loopback, which a deployment refuses unless the operator allows it.
   process.env.HUB_ALLOWED_CLUSTER_NETWORKS = '127.0.0.0/8';

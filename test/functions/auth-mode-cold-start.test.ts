@@ -22,7 +22,9 @@ async function coldStart(name: (typeof HANDLERS)[number], env: Record<string, st
 describe('a Lambda cold start refuses unsafe auth modes', () => {
   it.each(HANDLERS)('%s: disabled is refused even with HUB_ENVIRONMENT=local', async (name) => {
     // The module loads afresh, its ConfigError class with it: the error is known by its name.
-    await expect(coldStart(name, { AWS_LAMBDA_FUNCTION_NAME: `clusterhub-${name}`, HUB_ENVIRONMENT: 'local', HUB_AUTH_MODE: 'disabled' })).rejects.toMatchObject({
+    await expect(
+      coldStart(name, { AWS_LAMBDA_FUNCTION_NAME: `clusterhub-${name}`, HUB_ENVIRONMENT: 'local', HUB_AUTH_MODE: 'disabled' }),
+    ).rejects.toMatchObject({
       name: 'ConfigError',
       message: expect.stringContaining('disabled is for the local run only and this is a Lambda'),
     });

@@ -16,7 +16,10 @@ function removed(...clusterIds: string[]): DynamoDBStreamEvent {
   const sample = JSON.parse(readFileSync(new URL('../../events/dynamodb-streams/remove-cluster.json', import.meta.url), 'utf8')) as DynamoDBStreamEvent;
   const [record] = sample.Records;
   return {
-    Records: clusterIds.map((id, i) => ({ ...record!, dynamodb: { ...record!.dynamodb, Keys: { pk: { S: `CLUSTER#${id}` }, sk: { S: 'CLUSTER' } }, SequenceNumber: String(1000 + i) } })),
+    Records: clusterIds.map((id, i) => ({
+      ...record!,
+      dynamodb: { ...record!.dynamodb, Keys: { pk: { S: `CLUSTER#${id}` }, sk: { S: 'CLUSTER' } }, SequenceNumber: String(1000 + i) },
+    })),
   };
 }
 

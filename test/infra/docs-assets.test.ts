@@ -57,7 +57,12 @@ afterAll(() => {
 
 async function invoke(path: string): Promise<LambdaResult> {
   const sample = JSON.parse(readFileSync(new URL('../../events/api-gateway/get-unknown-route.json', import.meta.url), 'utf8'));
-  const event = { ...sample, rawPath: path, headers: { ...sample.headers, accept: '*/*' }, requestContext: { ...sample.requestContext, http: { ...sample.requestContext.http, path } } };
+  const event = {
+    ...sample,
+    rawPath: path,
+    headers: { ...sample.headers, accept: '*/*' },
+    requestContext: { ...sample.requestContext, http: { ...sample.requestContext.http, path } },
+  };
   const eventFile = join(outdir, 'event.json');
   const out = join(outdir, 'result.json');
   writeFileSync(eventFile, JSON.stringify(event));

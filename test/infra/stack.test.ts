@@ -23,10 +23,16 @@ function statementsOf(role: string): Statement[] {
 const FUNCTIONS = ['SystemFunction', 'IdentityFunction', 'AuditFunction', 'ClustersFunction', 'GrantSweeperFunction'];
 const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
 const item = (action: string, key: string, more: Partial<TableRequest> = {}): TableRequest => ({ action: `dynamodb:${action}`, leadingKeys: [key], ...more });
-const query = (index: string | undefined, partition: string): TableRequest => ({ action: 'dynamodb:Query', leadingKeys: [partition], ...(index ? { index } : {}) });
+const query = (index: string | undefined, partition: string): TableRequest => ({
+  action: 'dynamodb:Query',
+  leadingKeys: [partition],
+  ...(index ? { index } : {}),
+});
 /** The requests a role allows, of those given, as readable strings. */
 const allowedOf = (role: string, requests: TableRequest[]) =>
-  requests.filter((r) => isAllowed(statementsOf(role), r)).map((r) => `${r.action.replace('dynamodb:', '')} ${r.index ? `${r.index} ` : ''}${r.leadingKeys.join(',')}`);
+  requests
+    .filter((r) => isAllowed(statementsOf(role), r))
+    .map((r) => `${r.action.replace('dynamodb:', '')} ${r.index ? `${r.index} ` : ''}${r.leadingKeys.join(',')}`);
 
 describe('the CDK stack', () => {
   it('has one on-demand table from the shared definition, with PITR, TTL and deletion protection', () => {
@@ -77,8 +83,15 @@ describe('the CDK stack', () => {
     const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey);
     expect(routes).toEqual(
       expect.arrayContaining([
-        'ANY /api/v1/auth', 'ANY /api/v1/auth/{proxy+}', 'ANY /api/v1/users', 'ANY /api/v1/users/{proxy+}',
-        'ANY /api/v1/audit-log', 'ANY /api/v1/audit-log/{proxy+}', 'ANY /api/v1/clusters', 'ANY /api/v1/clusters/{proxy+}', '$default',
+        'ANY /api/v1/auth',
+        'ANY /api/v1/auth/{proxy+}',
+        'ANY /api/v1/users',
+        'ANY /api/v1/users/{proxy+}',
+        'ANY /api/v1/audit-log',
+        'ANY /api/v1/audit-log/{proxy+}',
+        'ANY /api/v1/clusters',
+        'ANY /api/v1/clusters/{proxy+}',
+        '$default',
       ]),
     );
   });
@@ -94,7 +107,9 @@ describe('the CDK stack', () => {
     // Identity may also replace it (a rotation) and delete it (the admin's first change); no other function may touch it.
     const byName = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('bootstrap/admin-password'));
     expect(byName.map((p) => JSON.stringify(p.Properties.Roles))).toEqual([expect.stringContaining('IdentityFunction')]);
-    expect(JSON.stringify(byName[0]!.Properties.PolicyDocument)).toMatch(/"Action":\["secretsmanager:PutSecretValue","secretsmanager:CreateSecret","secretsmanager:DeleteSecret"\]/);
+    expect(JSON.stringify(byName[0]!.Properties.PolicyDocument)).toMatch(
+      /"Action":\["secretsmanager:PutSecretValue","secretsmanager:CreateSecret","secretsmanager:DeleteSecret"\]/,
+    );
   });
 
   it('gives no function Scan or wildcard table or secret access, and secrets only under the prefix', () => {
@@ -105,7 +120,9 @@ describe('the CDK stack', () => {
         const actions = [statement.Action].flat();
         if (actions.some((a: string) => a.startsWith('secretsmanager:')) && !JSON.stringify(statement.Resource).includes('BootstrapAdminPassword')) {
           for (const resource of [statement.Resource].flat()) {
-            expect(JSON.stringify(resource)).toMatch(/:secret:clusterhub\/(identity\/(keyring|verification-keys)-\?{6}"|bootstrap\/admin-password-\?{6}"|clusters\/\*|imports\/\*)/);
+            expect(JSON.stringify(resource)).toMatch(
+              /:secret:clusterhub\/(identity\/(keyring|verification-keys)-\?{6}"|bootstrap\/admin-password-\?{6}"|clusters\/\*|imports\/\*)/,
+            );
           }
         }
       }
@@ -195,10 +212,17 @@ describe('the CDK stack', () => {
   });
   it('scopes every table statement of every function to leading keys, on keyed actions only, never on every index', () => {
     for (const role of FUNCTIONS) {
-      const table = statementsOf(role).filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')) && !JSON.stringify(st.Resource).includes('StreamArn'));
+      const table = statementsOf(role).filter(
+        (st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')) && !JSON.stringify(st.Resource).includes('StreamArn'),
+      );
       expect(table.length, role).toBeGreaterThan(0);
       for (const st of table) {
-        expect(st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ?? st.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'] ?? st.Condition?.['ForAnyValue:StringLike']?.['dynamodb:LeadingKeys'], `${role} ${JSON.stringify(st)}`).toBeDefined();
+        expect(
+          st.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'] ??
+            st.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'] ??
+            st.Condition?.['ForAnyValue:StringLike']?.['dynamodb:LeadingKeys'],
+          `${role} ${JSON.stringify(st)}`,
+        ).toBeDefined();
         for (const action of [st.Action].flat()) expect(KEYED_TABLE_ACTIONS, role).toContain(action);
         expect(JSON.stringify(st.Resource), role).not.toContain('/index/*');
       }
@@ -208,7 +232,9 @@ describe('the CDK stack', () => {
   it('never lets the clusters function (which parses hostile kubeconfigs) write an identity item, whatever the action', () => {
     const identityItems = ['USER#u1', 'USERNAME#admin', 'SESSION#s1', 'APIKEY#k1', 'LOGIN#admin', 'LOGINSOURCE#203.0.113.7'];
     // What a taken-over function would write: a role, an owner, a hash (an update names the attributes it sets).
-    const attempts = identityItems.flatMap((key) => WRITES.map((action) => item(action.replace('dynamodb:', ''), key, { attributes: ['pk', 'sk', 'role', 'user_id', 'hash'] })));
+    const attempts = identityItems.flatMap((key) =>
+      WRITES.map((action) => item(action.replace('dynamodb:', ''), key, { attributes: ['pk', 'sk', 'role', 'user_id', 'hash'] })),
+    );
     // A grant (USER#<id> / GRANT#<cluster>) is a USER# key too: no Put, Update, Delete or ConditionCheck of one.
     expect(allowedOf('ClustersFunction', attempts)).toEqual([]);
     for (const request of attempts.filter((r) => r.leadingKeys[0] !== 'APIKEY#k1' || r.action !== 'dynamodb:UpdateItem')) {
@@ -217,12 +243,18 @@ describe('the CDK stack', () => {
     // An API key's last use is the one identity attribute it may set (authenticating with a key notes it).
     const touch = item('UpdateItem', 'APIKEY#k1', { attributes: ['pk', 'sk', 'last_used_at'] });
     expect(isAllowed(statementsOf('ClustersFunction'), touch)).toBe(true);
-    for (const attributes of [['pk', 'sk', 'user_id'], ['pk', 'sk', 'hash', 'last_used_at'], ['pk', 'sk', 'expires']]) {
+    for (const attributes of [
+      ['pk', 'sk', 'user_id'],
+      ['pk', 'sk', 'hash', 'last_used_at'],
+      ['pk', 'sk', 'expires'],
+    ]) {
       expect(isAllowed(statementsOf('ClustersFunction'), item('UpdateItem', 'APIKEY#k1', { attributes }))).toBe(false);
     }
     expect(isAllowed(statementsOf('ClustersFunction'), { ...touch, returnValues: 'ALL_OLD' })).toBe(false);
     // Its own partitions it may change.
-    expect(allowedOf('ClustersFunction', [item('PutItem', 'CLUSTER#c1'), item('DeleteItem', 'CLUSTERNAME#prod'), item('UpdateItem', 'CIRCUIT#c1')])).toHaveLength(3);
+    expect(
+      allowedOf('ClustersFunction', [item('PutItem', 'CLUSTER#c1'), item('DeleteItem', 'CLUSTERNAME#prod'), item('UpdateItem', 'CIRCUIT#c1')]),
+    ).toHaveLength(3);
   });
 
   it('lets no function update or delete an audit entry; entries are only ever put, by the functions that audit', () => {
@@ -237,17 +269,25 @@ describe('the CDK stack', () => {
     expect(writers).toEqual(['IdentityFunction', 'AuditFunction', 'ClustersFunction']);
     // Only the audit function reads the trail, so the others cannot learn an entry's key to overwrite it.
     const readers = FUNCTIONS.filter((role) =>
-      [item('GetItem', 'AUDIT'), query(undefined, 'AUDIT'), query('gsi1', 'AUDIT#USER#u1'), query('gsi2', 'AUDIT#CLUSTER#c1')].some((r) => isAllowed(statementsOf(role), r)),
+      [item('GetItem', 'AUDIT'), query(undefined, 'AUDIT'), query('gsi1', 'AUDIT#USER#u1'), query('gsi2', 'AUDIT#CLUSTER#c1')].some((r) =>
+        isAllowed(statementsOf(role), r),
+      ),
     );
     expect(readers).toEqual(['AuditFunction']);
   });
 
   it('scopes index queries by the index partition key, to the lists each function reads', () => {
     const lists = [
-      query('gsi1', 'USERS'), query('gsi1', 'CLUSTERS'), query('gsi1', 'USER#u1#SESSIONS'), query('gsi1', 'USER#u1#APIKEYS'),
-      query('gsi1', 'CLUSTER#c1#GRANTS'), query('gsi1', 'AUDIT#USER#u1'), query('gsi2', 'AUDIT#CLUSTER#c1'),
+      query('gsi1', 'USERS'),
+      query('gsi1', 'CLUSTERS'),
+      query('gsi1', 'USER#u1#SESSIONS'),
+      query('gsi1', 'USER#u1#APIKEYS'),
+      query('gsi1', 'CLUSTER#c1#GRANTS'),
+      query('gsi1', 'AUDIT#USER#u1'),
+      query('gsi2', 'AUDIT#CLUSTER#c1'),
       // The table's own partition values name nothing on an index.
-      query('gsi1', 'USER#u1'), query('gsi2', 'CLUSTER#c1'),
+      query('gsi1', 'USER#u1'),
+      query('gsi2', 'CLUSTER#c1'),
     ];
     expect(allowedOf('SystemFunction', lists)).toEqual(['Query gsi1 USERS', 'Query gsi1 CLUSTERS']);
     expect(allowedOf('IdentityFunction', lists)).toEqual(['Query gsi1 USERS', 'Query gsi1 USER#u1#SESSIONS', 'Query gsi1 USER#u1#APIKEYS']);
@@ -258,21 +298,47 @@ describe('the CDK stack', () => {
 
   it('gives each function the table items of its own partitions, and reads of the principal to the authenticated ones', () => {
     const requests = [
-      item('GetItem', 'HEALTH'), item('GetItem', 'SESSION#s1'), item('GetItem', 'APIKEY#k1'), query(undefined, 'USER#u1'), item('GetItem', 'USERNAME#admin'),
-      item('GetItem', 'CLUSTER#c1'), item('GetItem', 'CLUSTERNAME#prod'), item('GetItem', 'CIRCUIT#c1'), item('UpdateItem', 'RATE#read#principal:u1'),
-      item('PutItem', 'USER#u1'), item('PutItem', 'SESSION#s1'), item('PutItem', 'CLUSTER#c1'), item('DeleteItem', 'USER#u1'),
+      item('GetItem', 'HEALTH'),
+      item('GetItem', 'SESSION#s1'),
+      item('GetItem', 'APIKEY#k1'),
+      query(undefined, 'USER#u1'),
+      item('GetItem', 'USERNAME#admin'),
+      item('GetItem', 'CLUSTER#c1'),
+      item('GetItem', 'CLUSTERNAME#prod'),
+      item('GetItem', 'CIRCUIT#c1'),
+      item('UpdateItem', 'RATE#read#principal:u1'),
+      item('PutItem', 'USER#u1'),
+      item('PutItem', 'SESSION#s1'),
+      item('PutItem', 'CLUSTER#c1'),
+      item('DeleteItem', 'USER#u1'),
       // Login counters: per account and source, and per source.
-      item('UpdateItem', 'LOGIN#admin'), item('UpdateItem', 'LOGINSOURCE#203.0.113.7'),
+      item('UpdateItem', 'LOGIN#admin'),
+      item('UpdateItem', 'LOGINSOURCE#203.0.113.7'),
     ];
     expect(allowedOf('SystemFunction', requests)).toEqual(['GetItem HEALTH', 'GetItem CIRCUIT#c1']);
     expect(allowedOf('IdentityFunction', requests)).toEqual([
-      'GetItem SESSION#s1', 'GetItem APIKEY#k1', 'Query USER#u1', 'GetItem USERNAME#admin', 'GetItem CLUSTER#c1', 'UpdateItem RATE#read#principal:u1',
-      'PutItem USER#u1', 'PutItem SESSION#s1', 'DeleteItem USER#u1', 'UpdateItem LOGIN#admin', 'UpdateItem LOGINSOURCE#203.0.113.7',
+      'GetItem SESSION#s1',
+      'GetItem APIKEY#k1',
+      'Query USER#u1',
+      'GetItem USERNAME#admin',
+      'GetItem CLUSTER#c1',
+      'UpdateItem RATE#read#principal:u1',
+      'PutItem USER#u1',
+      'PutItem SESSION#s1',
+      'DeleteItem USER#u1',
+      'UpdateItem LOGIN#admin',
+      'UpdateItem LOGINSOURCE#203.0.113.7',
     ]);
     expect(allowedOf('AuditFunction', requests)).toEqual(['GetItem SESSION#s1', 'GetItem APIKEY#k1', 'Query USER#u1', 'UpdateItem RATE#read#principal:u1']);
     expect(allowedOf('ClustersFunction', requests)).toEqual([
-      'GetItem SESSION#s1', 'GetItem APIKEY#k1', 'Query USER#u1', 'GetItem CLUSTER#c1', 'GetItem CLUSTERNAME#prod', 'GetItem CIRCUIT#c1',
-      'UpdateItem RATE#read#principal:u1', 'PutItem CLUSTER#c1',
+      'GetItem SESSION#s1',
+      'GetItem APIKEY#k1',
+      'Query USER#u1',
+      'GetItem CLUSTER#c1',
+      'GetItem CLUSTERNAME#prod',
+      'GetItem CIRCUIT#c1',
+      'UpdateItem RATE#read#principal:u1',
+      'PutItem CLUSTER#c1',
     ]);
     // The sweeper deletes grants (USER# items) and does nothing else with the table.
     expect(allowedOf('GrantSweeperFunction', requests)).toEqual(['DeleteItem USER#u1']);
@@ -286,7 +352,9 @@ describe('the CDK stack', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       MaximumRetryAttempts: Match.anyValue(),
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('GrantSweeperDeadLetters'), 'Arn'] } } },
-      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ['REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'CLUSTER#' }] }, sk: { S: ['CLUSTER'] } } } }) }] },
+      FilterCriteria: {
+        Filters: [{ Pattern: JSON.stringify({ eventName: ['REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'CLUSTER#' }] }, sk: { S: ['CLUSTER'] } } } }) }],
+      },
     });
   });
 });

@@ -46,7 +46,25 @@ const judged: { fn: FunctionName; request: TableRequest; decision: string }[] = 
 
 type Input = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v : ((v as AttributeValue | undefined)?.S ?? ''));
-const KEYWORDS = new Set(['SET', 'ADD', 'REMOVE', 'DELETE', 'AND', 'OR', 'NOT', 'BETWEEN', 'IN', 'attribute_exists', 'attribute_not_exists', 'attribute_type', 'begins_with', 'contains', 'size', 'if_not_exists', 'list_append']);
+const KEYWORDS = new Set([
+  'SET',
+  'ADD',
+  'REMOVE',
+  'DELETE',
+  'AND',
+  'OR',
+  'NOT',
+  'BETWEEN',
+  'IN',
+  'attribute_exists',
+  'attribute_not_exists',
+  'attribute_type',
+  'begins_with',
+  'contains',
+  'size',
+  'if_not_exists',
+  'list_append',
+]);
 
 /** The top-level attributes an expression names (`#n` placeholders resolved, `:v` values left out). */
 function expressionAttributes(input: Input): string[] {
@@ -109,7 +127,13 @@ let destroyClient: () => void;
 
 /** API Gateway's routes of the stack: each group's prefix goes to its function, the rest to system. */
 const functionFor = (path: string): FunctionName =>
-  /^\/api\/v1\/(auth|users)(\/|$)/.test(path) ? 'identity' : /^\/api\/v1\/audit-log(\/|$)/.test(path) ? 'audit' : /^\/api\/v1\/clusters(\/|$)/.test(path) ? 'clusters' : 'system';
+  /^\/api\/v1\/(auth|users)(\/|$)/.test(path)
+    ? 'identity'
+    : /^\/api\/v1\/audit-log(\/|$)/.test(path)
+      ? 'audit'
+      : /^\/api\/v1\/clusters(\/|$)/.test(path)
+        ? 'clusters'
+        : 'system';
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'clusterhub-iam-'));
@@ -135,7 +159,10 @@ beforeAll(async () => {
           const decision = decide(policies[fn], request);
           judged.push({ fn, request, decision });
           if (decision !== 'allowed') {
-            throw Object.assign(new Error(`${fn} is not authorized to perform ${request.action} on ${request.index ?? 'the table'} for ${request.leadingKeys.join(', ')}`), { name: 'AccessDeniedException' });
+            throw Object.assign(
+              new Error(`${fn} is not authorized to perform ${request.action} on ${request.index ?? 'the table'} for ${request.leadingKeys.join(', ')}`),
+              { name: 'AccessDeniedException' },
+            );
           }
         }
       }
@@ -224,7 +251,8 @@ describe('each function under the table policy of its role', () => {
     await call(`/api/v1/users/${dana.id}/cluster-permissions`, { headers: admin });
 
     // audit: the whole trail, by user, by cluster, by action, as CSV.
-    for (const query of ['', `?user_id=${dana.id}`, `?cluster_id=${id}`, '?action=cluster.update', '?format=csv']) await call(`/api/v1/audit-log${query}`, { headers: admin });
+    for (const query of ['', `?user_id=${dana.id}`, `?cluster_id=${id}`, '?action=cluster.update', '?format=csv'])
+      await call(`/api/v1/audit-log${query}`, { headers: admin });
 
     // system: health, metrics (counts clusters and users, reads circuits), capabilities, the document.
     for (const path of ['/health', '/metrics', '/capabilities', '/api/v1/openapi.json']) await call(path);
@@ -239,7 +267,10 @@ describe('each function under the table policy of its role', () => {
 
     // A password change revokes the user's other sessions (found on gsi1); keys can be revoked.
     const other = await call('/api/v1/auth/login', jsonPost({ username: 'dana', password: 'Quiet-river-passphrase-7' }));
-    await call('/api/v1/auth/change-password', jsonPost({ current_password: 'Quiet-river-passphrase-7', new_password: 'Still-water-passphrase-8' }, bearer(String(other.access_token))));
+    await call(
+      '/api/v1/auth/change-password',
+      jsonPost({ current_password: 'Quiet-river-passphrase-7', new_password: 'Still-water-passphrase-8' }, bearer(String(other.access_token))),
+    );
     await call(`/api/v1/auth/api-keys/${key.id}`, { method: 'DELETE', headers: admin }, 204);
 
     await call(`/api/v1/users/${dana.id}`, { method: 'DELETE', headers: admin }, 204);
@@ -250,7 +281,9 @@ describe('each function under the table policy of its role', () => {
     expect(new Set(judged.map((j) => j.fn))).toEqual(new Set(['system', 'identity', 'audit', 'clusters', 'grantSweeper']));
     // The clusters function wrote only its own partitions, a rate window, audit entries and a key's last use.
     const clusterWrites = judged.filter((j) => j.fn === 'clusters' && !['dynamodb:GetItem', 'dynamodb:Query'].includes(j.request.action));
-    expect(new Set(clusterWrites.map((j) => j.request.leadingKeys[0]!.replace(/#.*/, '#')))).toEqual(new Set(['CLUSTER#', 'CLUSTERNAME#', 'CIRCUIT#', 'RATE#', 'AUDIT', 'APIKEY#']));
+    expect(new Set(clusterWrites.map((j) => j.request.leadingKeys[0]!.replace(/#.*/, '#')))).toEqual(
+      new Set(['CLUSTER#', 'CLUSTERNAME#', 'CIRCUIT#', 'RATE#', 'AUDIT', 'APIKEY#']),
+    );
   });
 
   it('refuses what a taken-over clusters function would try: grants, user items, changes to the audit trail', async () => {
@@ -264,6 +297,8 @@ describe('each function under the table policy of its role', () => {
     await denied(() => deps.table.update({ pk: 'AUDIT', sk: '2026-12-01T00:00:00.000Z#x' }, { action: 'nothing happened' }, 1));
     await denied(() => deps.audit.query({}, 10));
     // The identity function may not rewrite the trail either.
-    await expect(runningAs.run('identity', () => deps.table.delete({ pk: 'AUDIT', sk: '2026-12-01T00:00:00.000Z#x' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(runningAs.run('identity', () => deps.table.delete({ pk: 'AUDIT', sk: '2026-12-01T00:00:00.000Z#x' }))).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
   });
 });

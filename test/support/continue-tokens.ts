@@ -36,7 +36,7 @@ export function tamperedTokens(token: string): Record<string, string> {
     'another partition': encode({ ...key, [pk]: 'USER#someone-else' }, query),
     'another digest': encode(key, 'AAAAAAAAAAAAAAAAAAAAAA'),
     'no digest': Buffer.from(JSON.stringify(key)).toString('base64url'),
-    'garbage': 'not-a-token',
+    garbage: 'not-a-token',
   };
 }
 

@@ -38,14 +38,17 @@ export function flowKeys(bytes: number, keys: number): string {
 /** A kubeconfig whose certificate-authority-data is base64 of BEGIN CERTIFICATE lines and nothing else, about `bytes` long. */
 export function repeatedPemBegins(bytes: number): string {
   const frame = (data: string) =>
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: 'https://api.example.com:6443', 'certificate-authority-data': data } }],
-      users: [{ name: 'u', user: { token: 'sha256~0123456789abcdef' } }],
-      contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
-      'current-context': 'x',
-    }, { lineWidth: 0 });
+    stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'c', cluster: { server: 'https://api.example.com:6443', 'certificate-authority-data': data } }],
+        users: [{ name: 'u', user: { token: 'sha256~0123456789abcdef' } }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'x',
+      },
+      { lineWidth: 0 },
+    );
   const line = '-----BEGIN CERTIFICATE-----\n';
   const room = Math.floor(((bytes - frame('').length) * 3) / 4);
   return frame(b64(line.repeat(Math.max(1, Math.floor(room / line.length)))));

@@ -46,7 +46,10 @@ describe('the leak sweep', () => {
       const { refresh_token } = await login(hub, 'admin', ADMIN_PASSWORD);
       await hub.assertNoLeaks();
       hub.rememberSecret(refresh_token, 'the refresh token');
-      const error = await hub.assertNoLeaks().then(() => undefined, (err: Error) => err);
+      const error = await hub.assertNoLeaks().then(
+        () => undefined,
+        (err: Error) => err,
+      );
       expect(error?.message).toMatch(/^CREDENTIAL LEAK/);
       expect(error?.message).toContain('the refresh token in body of response 1 (POST /api/v1/auth/login -> 200)');
       expect(error?.message).not.toContain(refresh_token);

@@ -95,7 +95,7 @@ export function processTree(root: number): number[] {
       return [{ pid: Number(name), ppid: Number(ppid), pgrp: Number(pgrp) }];
     });
   const tree = new Set([root]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of all) {
       if (!tree.has(p.pid) && (tree.has(p.ppid) || tree.has(p.pgrp))) {

@@ -24,7 +24,21 @@ export function makeTestPki(): TestPki {
     for (const key of ['ca.key', 'client.key']) openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', file(key));
     openssl('req', '-x509', '-new', '-key', file('ca.key'), '-subj', '/CN=clusterhub-test-ca', '-days', '2', '-out', file('ca.crt'));
     openssl('req', '-new', '-key', file('client.key'), '-subj', '/CN=test-user/O=system:masters', '-out', file('client.csr'));
-    openssl('x509', '-req', '-in', file('client.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-out', file('client.crt'));
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      file('client.csr'),
+      '-CA',
+      file('ca.crt'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-out',
+      file('client.crt'),
+    );
     const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     return {
       caPem: readFileSync(file('ca.crt'), 'utf8'),

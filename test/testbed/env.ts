@@ -28,9 +28,7 @@ export interface TestbedEnv {
 }
 
 /** Where the running test bed keeps its state; CLUSTERHUB_TESTBED_DIR moves it (the lifecycle test runs a second one). */
-export const testbedDir = process.env.CLUSTERHUB_TESTBED_DIR
-  ? resolve(process.env.CLUSTERHUB_TESTBED_DIR)
-  : resolve(import.meta.dirname, '../../.testbed');
+export const testbedDir = process.env.CLUSTERHUB_TESTBED_DIR ? resolve(process.env.CLUSTERHUB_TESTBED_DIR) : resolve(import.meta.dirname, '../../.testbed');
 export const testbedEnvFile = resolve(testbedDir, 'env.json');
 
 /** Reads the running test bed's description; throws with a hint when none runs. */

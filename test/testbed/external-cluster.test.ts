@@ -38,9 +38,13 @@ const certificates = admin.kc.makeApiClient(k8s.CertificatesV1Api);
 
 async function issueClientCertificateKubeconfig(): Promise<void> {
   const key = join(dir, 'cert-input.key');
-  const csr = execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-subj', `/CN=${certUser}`], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const csr = execFileSync(
+    'openssl',
+    ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-subj', `/CN=${certUser}`],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   await certificates.createCertificateSigningRequest({
     body: {
       metadata: { name: certUser },
@@ -159,7 +163,10 @@ describe('an external cluster (CLUSTERHUB_TEST_KUBECONFIG)', { timeout: 120_000 
     // A Secret of the token's name that is not a service-account token: nothing will ever fill it.
     const name = `${EXTERNAL_RESTRICTED}-token`;
     await admin.core.deleteNamespacedSecret({ name, namespace: EXTERNAL_NAMESPACE }).catch(() => undefined);
-    await admin.core.createNamespacedSecret({ namespace: EXTERNAL_NAMESPACE, body: { metadata: { name }, type: 'Opaque', stringData: { note: 'not a token' } } });
+    await admin.core.createNamespacedSecret({
+      namespace: EXTERNAL_NAMESPACE,
+      body: { metadata: { name }, type: 'Opaque', stringData: { note: 'not a token' } },
+    });
     try {
       const up = await testbed('up', { ...borrowed, CLUSTERHUB_TEST_KUBECONFIG: certKubeconfig });
       expect(up.code, up.out).toBe(0);
@@ -167,7 +174,9 @@ describe('an external cluster (CLUSTERHUB_TEST_KUBECONFIG)', { timeout: 120_000 
       const env = readEnv();
       await expectLikeTheTestbedsOwn(env);
       // A bound token, unlike the Secret's: it expires (in about a year).
-      const claims = JSON.parse(Buffer.from(tokenOf(readFileSync(env.clusters[0]!.restrictedKubeconfig!, 'utf8')).split('.')[1]!, 'base64url').toString('utf8'));
+      const claims = JSON.parse(
+        Buffer.from(tokenOf(readFileSync(env.clusters[0]!.restrictedKubeconfig!, 'utf8')).split('.')[1]!, 'base64url').toString('utf8'),
+      );
       expect(claims.exp - claims.iat).toBeGreaterThan(300 * 24 * 3600);
       expect((await testbed('down', borrowed)).code).toBe(0);
     } finally {
@@ -178,6 +187,8 @@ describe('an external cluster (CLUSTERHUB_TEST_KUBECONFIG)', { timeout: 120_000 
   it.skipIf(!alpha.restrictedKubeconfig)('says in one sentence when the given kubeconfig may not set the cluster up', async () => {
     const up = await testbed('up', { ...borrowed, CLUSTERHUB_TEST_KUBECONFIG: alpha.restrictedKubeconfig! });
     expect(up.code).toBe(1);
-    expect(up.out).toMatch(/The test bed could not start Kubernetes clusters: its API server answered HTTP 403: namespaces is forbidden: User "restricted" cannot create resource "namespaces" in API group "" at the cluster scope \(CLUSTERHUB_TEST_KUBECONFIG must be an admin's\)\n/);
+    expect(up.out).toMatch(
+      /The test bed could not start Kubernetes clusters: its API server answered HTTP 403: namespaces is forbidden: User "restricted" cannot create resource "namespaces" in API group "" at the cluster scope \(CLUSTERHUB_TEST_KUBECONFIG must be an admin's\)\n/,
+    );
   });
 });

@@ -181,7 +181,8 @@ async function accountToken(kc: k8s.KubeConfig, account: string, log: Log): Prom
       );
     }
     // A Secret of that name but another type or account is someone else's: no controller will fill it.
-    foreign = !!secret && (secret.type !== 'kubernetes.io/service-account-token' || secret.metadata?.annotations?.['kubernetes.io/service-account.name'] !== account);
+    foreign =
+      !!secret && (secret.type !== 'kubernetes.io/service-account-token' || secret.metadata?.annotations?.['kubernetes.io/service-account.name'] !== account);
     if (foreign) break;
     const encoded = secret?.data?.token;
     if (encoded) fromSecret = Buffer.from(encoded, 'base64').toString('utf8');

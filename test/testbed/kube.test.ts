@@ -37,7 +37,6 @@ async function eventually<T>(what: string, timeoutMs: number, check: () => Promi
   }
 }
 
-
 /** Creates a namespace unique to one test; the returned function deletes it. */
 async function withNamespace(core: k8s.CoreV1Api, prefix: string): Promise<{ ns: string; cleanup: () => Promise<void> }> {
   const ns = `${prefix}-${suffix()}`;
@@ -59,9 +58,7 @@ describe.each(clusters.map((c) => [c.name, c] as [string, TestCluster]))('cluste
     const version = await admin.makeApiClient(k8s.VersionApi).getCode();
     expect(version.gitVersion).toMatch(/^v1\.\d+\.\d+/);
     const nodes = await core.listNode();
-    const ready = nodes.items.filter((n) =>
-      n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-    );
+    const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     // The test bed's own clusters have two kwok nodes each; an external cluster
     // (CLUSTERHUB_TEST_KUBECONFIG) has whatever it has, but at least one.
     if (process.env.CLUSTERHUB_TEST_KUBECONFIG) expect(ready.length).toBeGreaterThanOrEqual(1);
@@ -136,9 +133,7 @@ describe.each(clusters.map((c) => [c.name, c] as [string, TestCluster]))('cluste
         }),
       ),
     ).toBe(403);
-    expect(
-      await statusOf(rCore.createNamespacedConfigMap({ namespace: 'team-a', body: { metadata: { name: `denied-${suffix()}` } } })),
-    ).toBe(403); // view is read-only
+    expect(await statusOf(rCore.createNamespacedConfigMap({ namespace: 'team-a', body: { metadata: { name: `denied-${suffix()}` } } }))).toBe(403); // view is read-only
 
     // The admin is not restricted.
     expect(await statusOf(core.listPodForAllNamespaces({ limit: 1 }))).toBeUndefined();

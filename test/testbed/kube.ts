@@ -72,9 +72,7 @@ function goEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 /** Hash of the kube-env sources (go.mod, go.sum, *.go, ldflags.txt) and the Go version. */
 async function kubeEnvHash(goVersion: string): Promise<string> {
-  const names = (await readdir(kubeEnvSourceDir))
-    .filter((n) => n === 'go.mod' || n === 'go.sum' || n === 'ldflags.txt' || n.endsWith('.go'))
-    .sort();
+  const names = (await readdir(kubeEnvSourceDir)).filter((n) => n === 'go.mod' || n === 'go.sum' || n === 'ldflags.txt' || n.endsWith('.go')).sort();
   const h = createHash('sha256');
   h.update(`${goVersion}\0`);
   for (const n of names) {
@@ -94,13 +92,7 @@ async function isFile(p: string): Promise<boolean> {
 }
 
 /** Runs a long go command, logging a line every minute so a cold build does not look hung. */
-async function runLogged(
-  what: string,
-  log: (line: string) => void,
-  go: string,
-  args: string[],
-  opts: { cwd: string; env: NodeJS.ProcessEnv },
-): Promise<void> {
+async function runLogged(what: string, log: (line: string) => void, go: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<void> {
   const started = Date.now();
   const timer = setInterval(() => {
     log(`still ${what} (${Math.round((Date.now() - started) / 60_000)} min)`);
@@ -177,8 +169,6 @@ function tailOf(file: string, lines = 40): string {
     return `(no log: ${(err as Error).message})`;
   }
 }
-
-
 
 /**
  * Starts `kube-env up` for the named clusters as a detached process group writing its state

@@ -93,7 +93,8 @@ async function withInstallLock<T>(log: Log, install: () => Promise<T>): Promise<
       await rm(installLock, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`${venvDir} is still being installed by process ${owner || '?'} after ${installLockWaitMs / 60_000} minutes (lock ${installLock})`);
+    if (Date.now() > deadline)
+      throw new Error(`${venvDir} is still being installed by process ${owner || '?'} after ${installLockWaitMs / 60_000} minutes (lock ${installLock})`);
     if (!told) log(`waiting for another process to finish installing ${venvDir}`);
     told = true;
     await sleep(500);
@@ -125,7 +126,6 @@ export async function ensureMoto(log: Log): Promise<string> {
 }
 
 async function installVenv(log: Log, wanted: string): Promise<string> {
-
   if (!existsSync(venvPython) || !(await pythonWorks(venvPython))) {
     let found: number;
     try {
@@ -134,13 +134,19 @@ async function installVenv(log: Log, wanted: string): Promise<string> {
       throw new Error(`python3 was not found on PATH, so the test bed cannot install moto into ${venvDir}: install Python 3.9 or later, ${emulatorHint}.`);
     }
     if (found === 3) {
-      throw new Error(`python3 on PATH is older than 3.9, which moto needs, so the test bed cannot install it into ${venvDir}: install Python 3.9 or later, ${emulatorHint}.`);
+      throw new Error(
+        `python3 on PATH is older than 3.9, which moto needs, so the test bed cannot install it into ${venvDir}: install Python 3.9 or later, ${emulatorHint}.`,
+      );
     }
     if (found !== 0) {
-      throw new Error(`python3 on PATH fails to run (exit ${found}, see the lines above), so the test bed cannot install moto into ${venvDir}: repair it (check PYTHONHOME and PYTHONPATH), ${emulatorHint}.`);
+      throw new Error(
+        `python3 on PATH fails to run (exit ${found}, see the lines above), so the test bed cannot install moto into ${venvDir}: repair it (check PYTHONHOME and PYTHONPATH), ${emulatorHint}.`,
+      );
     }
     if ((await run('python3', ['-c', 'import venv, ensurepip'], () => {})) !== 0) {
-      throw new Error(`python3 lacks the venv/ensurepip modules, so the test bed cannot create ${venvDir} for moto: install them (python3-venv on Debian or Ubuntu), ${emulatorHint}.`);
+      throw new Error(
+        `python3 lacks the venv/ensurepip modules, so the test bed cannot create ${venvDir} for moto: install them (python3-venv on Debian or Ubuntu), ${emulatorHint}.`,
+      );
     }
     log(`creating virtualenv ${venvDir}`);
     await rm(venvDir, { recursive: true, force: true });

@@ -50,9 +50,7 @@ export async function upTestbed(log: Log): Promise<{ env: TestbedEnv; started: b
   const pids: TestbedState['pids'] = {};
   let externalKubeconfig: string | undefined;
   const save = (env: TestbedEnv) => {
-    const startTimes = Object.fromEntries(
-      Object.values(pids).flatMap((pid) => (pid === undefined ? [] : [[String(pid), processStartTime(pid) ?? '']])),
-    );
+    const startTimes = Object.fromEntries(Object.values(pids).flatMap((pid) => (pid === undefined ? [] : [[String(pid), processStartTime(pid) ?? '']])));
     writeFileSync(stateFile, JSON.stringify({ env, pids, startTimes, externalKubeconfig } satisfies TestbedState, null, 2));
   };
   try {
@@ -201,7 +199,5 @@ function servesWhatIsAsked({ env, externalKubeconfig }: TestbedState): boolean {
     (!kubeconfig || resolve(kubeconfig) === externalKubeconfig || env.clusters.some((c) => c.kubeconfig === kubeconfig))
   );
 }
-
-
 
 export const testbedRegion = REGION;

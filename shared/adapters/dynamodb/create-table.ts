@@ -131,7 +131,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string, opt
             Create: {
               ...indexSpec(wanted),
               ...(provisioned
-                ? { ProvisionedThroughput: { ReadCapacityUnits: table.ProvisionedThroughput!.ReadCapacityUnits!, WriteCapacityUnits: table.ProvisionedThroughput!.WriteCapacityUnits! } }
+                ? {
+                    ProvisionedThroughput: {
+                      ReadCapacityUnits: table.ProvisionedThroughput!.ReadCapacityUnits!,
+                      WriteCapacityUnits: table.ProvisionedThroughput!.WriteCapacityUnits!,
+                    },
+                  }
                 : {}),
             },
           },

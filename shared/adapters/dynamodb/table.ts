@@ -80,9 +80,7 @@ export class Table {
   async create<T extends Omit<StoredItem, 'version'>>(item: T, conflictMessage = 'It already exists.'): Promise<T & { version: number }> {
     const stored = { ...item, version: 1 };
     try {
-      await this.doc.send(
-        new PutCommand({ TableName: this.name, Item: stored, ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
+      await this.doc.send(new PutCommand({ TableName: this.name, Item: stored, ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) throw new ConflictError(conflictMessage);
       throw err;
@@ -128,9 +126,7 @@ export class Table {
   /** Applies `versionedUpdate` alone; a concurrent writer gets a ConflictError (VERSION_CONFLICT). */
   async update<T extends StoredItem>(key: Key, changes: Record<string, unknown>, expectedVersion: number, remove: string[] = []): Promise<T> {
     try {
-      const out = await this.doc.send(
-        new UpdateCommand({ ...this.versionedUpdate(key, changes, expectedVersion, remove).Update, ReturnValues: 'ALL_NEW' }),
-      );
+      const out = await this.doc.send(new UpdateCommand({ ...this.versionedUpdate(key, changes, expectedVersion, remove).Update, ReturnValues: 'ALL_NEW' }));
       return out.Attributes as T;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) {
@@ -162,11 +158,7 @@ export class Table {
    * Applies a versioned update and moves the unique claim it holds (a user's or
    * a cluster's name) from one key to another, all or nothing.
    */
-  async updateMovingClaim(
-    update: TransactItem,
-    claim: { from: Key; to: Key; attributes: Record<string, unknown> },
-    conflictMessage: string,
-  ): Promise<void> {
+  async updateMovingClaim(update: TransactItem, claim: { from: Key; to: Key; attributes: Record<string, unknown> }, conflictMessage: string): Promise<void> {
     await this.transact(
       [
         update,
@@ -210,23 +202,25 @@ export class Table {
     const items: T[] = [];
     // A filter can leave a page short; keep reading (bounded) until it is full or the partition ends.
     for (let round = 0; round < MAX_QUERY_ROUNDS; round++) {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.name,
-          IndexName: index?.name,
-          KeyConditionExpression: condition,
-          FilterExpression: options.filter?.expression,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ExclusiveStartKey: startKey,
-          Limit: options.limit - items.length,
-          ScanIndexForward: !options.newestFirst,
-        }),
-      ).catch((err: unknown) => {
-        // The checks of decodeCursor should leave DynamoDB nothing to refuse in a client's cursor; if it still does, it is the client's.
-        if (round === 0 && options.cursor && isStartKeyRejection(err)) throw invalidCursor();
-        throw err;
-      });
+      const out = await this.doc
+        .send(
+          new QueryCommand({
+            TableName: this.name,
+            IndexName: index?.name,
+            KeyConditionExpression: condition,
+            FilterExpression: options.filter?.expression,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            ExclusiveStartKey: startKey,
+            Limit: options.limit - items.length,
+            ScanIndexForward: !options.newestFirst,
+          }),
+        )
+        .catch((err: unknown) => {
+          // The checks of decodeCursor should leave DynamoDB nothing to refuse in a client's cursor; if it still does, it is the client's.
+          if (round === 0 && options.cursor && isStartKeyRejection(err)) throw invalidCursor();
+          throw err;
+        });
       items.push(...((out.Items ?? []) as T[]));
       startKey = out.LastEvaluatedKey;
       if (!startKey || items.length >= options.limit) break;
@@ -315,8 +309,7 @@ function decodeCursor(cursor: string, binding: string, options: QueryOptions): R
   if (!isPlainObject(parsed) || !sameKeys(parsed, ['key', 'query'])) throw invalidCursor();
   const { key, query } = parsed as unknown as Cursor;
   if (query !== binding || !isPlainObject(key) || !sameKeys(key, [...partitionKeys, ...sortKeys])) throw invalidCursor();
-  const sized = (attrs: string[], max: number) =>
-    attrs.every((a) => typeof key[a] === 'string' && key[a] !== '' && Buffer.byteLength(key[a], 'utf8') <= max);
+  const sized = (attrs: string[], max: number) => attrs.every((a) => typeof key[a] === 'string' && key[a] !== '' && Buffer.byteLength(key[a], 'utf8') <= max);
   if (!sized(partitionKeys, MAX_PARTITION_KEY_BYTES) || !sized(sortKeys, MAX_SORT_KEY_BYTES)) throw invalidCursor();
   if (key[pkAttr] !== options.partition) throw invalidCursor();
   const sk = key[skAttr]!;

@@ -38,7 +38,15 @@ interface AggregatedList {
 }
 
 interface LegacyResourceList {
-  resources?: Array<{ name?: string; singularName?: string; namespaced?: boolean; kind?: string; verbs?: string[]; shortNames?: string[]; categories?: string[] }>;
+  resources?: Array<{
+    name?: string;
+    singularName?: string;
+    namespaced?: boolean;
+    kind?: string;
+    verbs?: string[];
+    shortNames?: string[];
+    categories?: string[];
+  }>;
 }
 
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
@@ -65,7 +73,8 @@ function readAggregated(list: AggregatedList | undefined, resources: ApiResource
     // Versions come in the server's order of preference.
     (group.versions ?? []).forEach((version, index) => {
       const groupVersion = name ? `${name}/${version.version}` : String(version.version);
-      if (version.freshness === 'Stale') failures.push({ groupVersion, message: 'The server could not refresh this group version; its resources may be out of date.' });
+      if (version.freshness === 'Stale')
+        failures.push({ groupVersion, message: 'The server could not refresh this group version; its resources may be out of date.' });
       for (const r of version.resources ?? []) {
         if (!r.resource || !version.version) continue;
         resources.push({
@@ -90,11 +99,14 @@ async function discoverLegacy(api: ResourceApi): Promise<ApiDiscovery> {
   const targets: Array<{ group: string; version: string; preferred: boolean }> = [];
   const coreVersions = strings((core.body as { versions?: unknown } | undefined)?.versions);
   coreVersions.forEach((version, index) => targets.push({ group: '', version, preferred: index === 0 }));
-  const groupList = (groups.body ?? {}) as { groups?: Array<{ name?: string; versions?: Array<{ version?: string }>; preferredVersion?: { version?: string } }> };
+  const groupList = (groups.body ?? {}) as {
+    groups?: Array<{ name?: string; versions?: Array<{ version?: string }>; preferredVersion?: { version?: string } }>;
+  };
   for (const group of groupList.groups ?? []) {
     if (!group.name) continue;
     for (const v of group.versions ?? []) {
-      if (v.version) targets.push({ group: group.name, version: v.version, preferred: v.version === (group.preferredVersion?.version ?? group.versions?.[0]?.version) });
+      if (v.version)
+        targets.push({ group: group.name, version: v.version, preferred: v.version === (group.preferredVersion?.version ?? group.versions?.[0]?.version) });
     }
   }
   const resources: ApiResource[][] = targets.map(() => []);

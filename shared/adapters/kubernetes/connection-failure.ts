@@ -39,8 +39,7 @@ const TLS_SENTENCES: Record<string, string> = {
   ERR_SSL_PACKET_LENGTH_TOO_LONG: 'it does not speak TLS on this port',
 };
 
-const isTlsCode = (code: string) =>
-  code in TLS_SENTENCES || /^ERR_(TLS|SSL)_/.test(code) || /CERT|SIGNATURE|_KEY_|ISSUER/.test(code);
+const isTlsCode = (code: string) => code in TLS_SENTENCES || /^ERR_(TLS|SSL)_/.test(code) || /CERT|SIGNATURE|_KEY_|ISSUER/.test(code);
 
 interface HttpFailure {
   code: number;

@@ -24,7 +24,11 @@ export class AddressRefusedError extends Error {
     readonly host: string,
     readonly verdict: AddressVerdict,
   ) {
-    super(host === verdict.address ? (verdict.reason ?? 'address refused') : `${host} resolves to ${verdict.address}, and ${verdict.reason ?? 'that address is refused.'}`);
+    super(
+      host === verdict.address
+        ? (verdict.reason ?? 'address refused')
+        : `${host} resolves to ${verdict.address}, and ${verdict.reason ?? 'that address is refused.'}`,
+    );
     this.name = 'AddressRefusedError';
   }
 }

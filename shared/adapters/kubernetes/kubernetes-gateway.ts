@@ -158,7 +158,8 @@ class KubernetesGateway implements ClusterGateway {
   }
 
   private usable(): void {
-    if (this.unusable || !this.transport || !this.connection) throw this.unusable ?? new ClusterUnavailableError('unknown', 'The cluster gateway is not usable.');
+    if (this.unusable || !this.transport || !this.connection)
+      throw this.unusable ?? new ClusterUnavailableError('unknown', 'The cluster gateway is not usable.');
   }
 
   /**
@@ -245,7 +246,10 @@ class KubernetesGateway implements ClusterGateway {
       const started = performance.now();
       const info = await version.getCode();
       const latency = Math.round(performance.now() - started);
-      const nodes = await listUpTo(typedLister((p) => core.listNode(p)), MAX_NODES_SCANNED).catch(forbiddenAsNull);
+      const nodes = await listUpTo(
+        typedLister((p) => core.listNode(p)),
+        MAX_NODES_SCANNED,
+      ).catch(forbiddenAsNull);
       const sample: ProviderNode[] = (nodes?.items ?? []).slice(0, PROVIDER_SAMPLE).map((n) => ({
         name: n.metadata?.name ?? '',
         labels: n.metadata?.labels ?? {},
@@ -270,14 +274,20 @@ class KubernetesGateway implements ClusterGateway {
 
   async nodes(): Promise<NodeCounts> {
     return this.call(async ({ core }) => {
-      const { items } = await listUpTo(typedLister((p) => core.listNode(p)), MAX_NODES_SCANNED);
+      const { items } = await listUpTo(
+        typedLister((p) => core.listNode(p)),
+        MAX_NODES_SCANNED,
+      );
       return { node_count: items.length, ready_node_count: items.filter(isReady).length };
     });
   }
 
   async namespaces(): Promise<NamespaceInfo[]> {
     return this.call(async ({ core }) => {
-      const { items } = await listUpTo(typedLister((p) => core.listNamespace(p)), MAX_NAMESPACES);
+      const { items } = await listUpTo(
+        typedLister((p) => core.listNamespace(p)),
+        MAX_NAMESPACES,
+      );
       return items.map((ns) => ({
         name: ns.metadata?.name ?? '',
         status: ns.status?.phase ?? 'Active',

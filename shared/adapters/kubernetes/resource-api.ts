@@ -238,7 +238,13 @@ export class ResourceApi {
         }))
       : [];
     const message = text(status.message) ?? `The cluster answered HTTP ${res.status}.`;
-    const resource = { group: ref.group, version: ref.version, plural: ref.plural, ...(ref.namespace !== undefined ? { namespace: ref.namespace } : {}), ...(ref.name !== undefined ? { name: ref.name } : {}) };
+    const resource = {
+      group: ref.group,
+      version: ref.version,
+      plural: ref.plural,
+      ...(ref.namespace !== undefined ? { namespace: ref.namespace } : {}),
+      ...(ref.name !== undefined ? { name: ref.name } : {}),
+    };
     throw new ClusterApiError(kindOf(res.status), message, {
       status: res.status,
       reason: typeof status.reason === 'string' ? status.reason : '',

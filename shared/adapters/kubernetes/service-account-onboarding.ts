@@ -71,7 +71,8 @@ const madeByHub = (metadata: K8s.V1ObjectMeta | undefined) => metadata?.labels?.
 
 function validate(request: ServiceAccountRequest) {
   const errors = [];
-  if (!DNS_LABEL.test(request.name)) errors.push({ field: 'service_account', message: 'service_account must be a DNS label (lower-case letters, digits, dashes).' });
+  if (!DNS_LABEL.test(request.name))
+    errors.push({ field: 'service_account', message: 'service_account must be a DNS label (lower-case letters, digits, dashes).' });
   if (!DNS_LABEL.test(request.namespace)) errors.push({ field: 'namespace', message: 'namespace must be a DNS label (lower-case letters, digits, dashes).' });
   if (!ROLE_NAME.test(request.role)) errors.push({ field: 'role', message: 'role must be view, edit, cluster-admin or the name of a ClusterRole.' });
   if (errors.length) throw new InputError(`The service account request is invalid: ${errors.map((e) => e.field).join(', ')}.`, errors);
@@ -154,7 +155,11 @@ async function onboard(apis: OnboardingApis, connection: ClusterConnection, requ
   } else {
     const subjects = current.subjects ?? [];
     const exact = subjects.length === 1 && subjects[0]!.kind === 'ServiceAccount' && subjects[0]!.name === name && subjects[0]!.namespace === namespace;
-    if (!exact) await rbac.replaceClusterRoleBinding({ name: binding, body: { ...wanted, metadata: { ...wanted.metadata, resourceVersion: current.metadata?.resourceVersion } } });
+    if (!exact)
+      await rbac.replaceClusterRoleBinding({
+        name: binding,
+        body: { ...wanted, metadata: { ...wanted.metadata, resourceVersion: current.metadata?.resourceVersion } },
+      });
   }
 
   const minted = request.tokenLifetimeSeconds === undefined ? undefined : await mintToken(core, request, request.tokenLifetimeSeconds);

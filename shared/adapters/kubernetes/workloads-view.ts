@@ -40,30 +40,36 @@ export async function clusterWorkloads(list: ListCall, query: WorkloadQuery = {}
   ]);
   const id = (w: Workload) => ({ name: w.metadata?.name ?? '', namespace: w.metadata?.namespace ?? '' });
   return {
-    deployments: deployments && deployments.items.map((d) => ({
-      ...id(d),
-      ready: d.status?.readyReplicas ?? 0,
-      desired: d.spec?.replicas ?? 1,
-      updated: d.status?.updatedReplicas ?? 0,
-      available: d.status?.availableReplicas ?? 0,
-    })),
+    deployments:
+      deployments &&
+      deployments.items.map((d) => ({
+        ...id(d),
+        ready: d.status?.readyReplicas ?? 0,
+        desired: d.spec?.replicas ?? 1,
+        updated: d.status?.updatedReplicas ?? 0,
+        available: d.status?.availableReplicas ?? 0,
+      })),
     statefulsets: statefulsets && statefulsets.items.map((s) => ({ ...id(s), ready: s.status?.readyReplicas ?? 0, desired: s.spec?.replicas ?? 1 })),
     daemonsets: daemonsets && daemonsets.items.map((d) => ({ ...id(d), ready: d.status?.numberReady ?? 0, desired: d.status?.desiredNumberScheduled ?? 0 })),
-    jobs: jobs && jobs.items.map((j) => ({
-      ...id(j),
-      status: jobStatus(j),
-      succeeded: j.status?.succeeded ?? 0,
-      failed: j.status?.failed ?? 0,
-      active: count(j.status?.active),
-      completions: j.spec?.completions ?? null,
-    })),
-    cronjobs: cronjobs && cronjobs.items.map((c) => ({
-      ...id(c),
-      schedule: c.spec?.schedule ?? '',
-      suspended: c.spec?.suspend ?? false,
-      active: Array.isArray(c.status?.active) ? c.status.active.length : 0,
-      last_schedule: iso(c.status?.lastScheduleTime),
-    })),
+    jobs:
+      jobs &&
+      jobs.items.map((j) => ({
+        ...id(j),
+        status: jobStatus(j),
+        succeeded: j.status?.succeeded ?? 0,
+        failed: j.status?.failed ?? 0,
+        active: count(j.status?.active),
+        completions: j.spec?.completions ?? null,
+      })),
+    cronjobs:
+      cronjobs &&
+      cronjobs.items.map((c) => ({
+        ...id(c),
+        schedule: c.spec?.schedule ?? '',
+        suspended: c.spec?.suspend ?? false,
+        active: Array.isArray(c.status?.active) ? c.status.active.length : 0,
+        last_schedule: iso(c.status?.lastScheduleTime),
+      })),
     truncated: [deployments, statefulsets, daemonsets, jobs, cronjobs].some((l) => l?.truncated === true),
   };
 }

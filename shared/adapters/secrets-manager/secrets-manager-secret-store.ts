@@ -51,9 +51,7 @@ export class SecretsManagerSecretStore implements SecretStore {
   async create(name: string, value: string): Promise<boolean> {
     assertSecretName(name);
     try {
-      await this.client.send(
-        new CreateSecretCommand({ Name: name, SecretString: value, ...(this.kmsKeyId ? { KmsKeyId: this.kmsKeyId } : {}) }),
-      );
+      await this.client.send(new CreateSecretCommand({ Name: name, SecretString: value, ...(this.kmsKeyId ? { KmsKeyId: this.kmsKeyId } : {}) }));
       return true;
     } catch (error) {
       if (error instanceof ResourceExistsException) return false;
@@ -94,11 +92,7 @@ function arnOf(arn: string | undefined, name: string): string {
 /** Missing, or already scheduled for deletion by someone else (AWS then answers InvalidRequestException). */
 function isGone(error: unknown): boolean {
   if (error instanceof ResourceNotFoundException) return true;
-  return (
-    error instanceof Error &&
-    error.name === 'InvalidRequestException' &&
-    /marked for deletion|scheduled for deletion/i.test(error.message)
-  );
+  return error instanceof Error && error.name === 'InvalidRequestException' && /marked for deletion|scheduled for deletion/i.test(error.message);
 }
 
 /**
@@ -110,8 +104,5 @@ function failure(operation: string, id: string, error: unknown, value?: string):
   const original = error instanceof Error ? error : new Error(String(error));
   const leaks = value !== undefined && value.length > 0 && String(original.stack ?? original.message).includes(value);
   const detail = leaks ? original.message.replaceAll(value, '[redacted]') : original.message;
-  return new Error(
-    `Secrets Manager could not ${operation} secret ${JSON.stringify(id)}: ${original.name}: ${detail}`,
-    leaks ? undefined : { cause: original },
-  );
+  return new Error(`Secrets Manager could not ${operation} secret ${JSON.stringify(id)}: ${original.name}: ${detail}`, leaks ? undefined : { cause: original });
 }

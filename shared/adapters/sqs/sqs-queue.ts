@@ -15,9 +15,7 @@ export class SqsQueue implements Queue {
 
   /** Sends one message; returns the id SQS gave it. */
   async send(body: string, options: { delaySeconds?: number } = {}): Promise<string> {
-    const out = await this.client.send(
-      new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: body, DelaySeconds: options.delaySeconds }),
-    );
+    const out = await this.client.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: body, DelaySeconds: options.delaySeconds }));
     if (!out.MessageId) throw new Error(`SQS returned no MessageId for a message sent to ${this.queueUrl}`);
     return out.MessageId;
   }

@@ -83,7 +83,10 @@ export function auditGroup(deps: Dependencies): EndpointGroup {
       };
       if (q.format === 'json') {
         const page = await deps.audit.query(filter, q.limit, q.continue);
-        return c.json(toListResponse(page, (e) => e), 200);
+        return c.json(
+          toListResponse(page, (e) => e),
+          200,
+        );
       }
       const rows: AuditEntry[] = [];
       let cursor = q.continue;
@@ -99,4 +102,3 @@ export function auditGroup(deps: Dependencies): EndpointGroup {
   );
   return { name: 'audit', api };
 }
-

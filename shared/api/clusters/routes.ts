@@ -47,7 +47,13 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
     async (c) => {
       const q = c.req.valid('query');
       const labels = q.label ? Object.fromEntries(q.label.split(',').map((pair) => pair.split('=') as [string, string])) : undefined;
-      const page = await listClusters(clusters(), c.get('principal')!, { status: q.status, provider: q.provider, labels, search: q.search }, q.limit, q.continue);
+      const page = await listClusters(
+        clusters(),
+        c.get('principal')!,
+        { status: q.status, provider: q.provider, labels, search: q.search },
+        q.limit,
+        q.continue,
+      );
       return c.json(toListResponse(page, clusterView), 200);
     },
   );
@@ -145,7 +151,12 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
         'patch',
         '',
         'Rename, relabel, or replace the credential (through the same checks as registration)',
-        { cluster: 'admin', action: 'cluster.update', tier: 'exec', also: 'A credential source also needs the global admin role, as registration does (403 otherwise).' },
+        {
+          cluster: 'admin',
+          action: 'cluster.update',
+          tier: 'exec',
+          also: 'A credential source also needs the global admin role, as registration does (403 otherwise).',
+        },
         'A credential source (kubeconfig, kubeconfig_base64, kubeconfig_secret_ref) replaces the stored credential, which is then deleted; an import is deleted once stored. `context` selects a context of that new kubeconfig and is refused (400) without one.',
       ),
       request: { params: s.clusterIdParam, body: json(s.updateBody) },
@@ -154,7 +165,13 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
     async (c) => {
       const cluster = await pathCluster(c);
       const body = c.req.valid('json');
-      c.set('audit', { ...c.get('audit'), details: { fields: Object.keys(body).filter((k) => !k.startsWith('kubeconfig')), credential_replaced: 'kubeconfig' in body || 'kubeconfig_base64' in body || 'kubeconfig_secret_ref' in body } });
+      c.set('audit', {
+        ...c.get('audit'),
+        details: {
+          fields: Object.keys(body).filter((k) => !k.startsWith('kubeconfig')),
+          credential_replaced: 'kubeconfig' in body || 'kubeconfig_base64' in body || 'kubeconfig_secret_ref' in body,
+        },
+      });
       return c.json(clusterView(await updateCluster(clusters(), c.get('principal')!, cluster, body)), 200);
     },
   );
@@ -219,7 +236,10 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
     async (c) => {
       const cluster = await pathCluster(c);
       const body = c.req.valid('json');
-      c.set('audit', { ...c.get('audit'), details: { service_account: body.service_account, namespace: body.namespace, role: body.role, use_for_hub: body.use_for_hub } });
+      c.set('audit', {
+        ...c.get('audit'),
+        details: { service_account: body.service_account, namespace: body.namespace, role: body.role, use_for_hub: body.use_for_hub },
+      });
       const account = { name: body.service_account, namespace: body.namespace, role: body.role };
       return c.json(await onboardServiceAccount(clusters(), c.get('principal')!, cluster, account, body.use_for_hub), 200);
     },
@@ -289,4 +309,3 @@ export function clustersGroup(deps: Dependencies): EndpointGroup {
 
   return { name: 'clusters', api };
 }
-

@@ -14,16 +14,22 @@ const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-
  * included, is an ordinary key from here to the table and back.
  */
 function plainRecord<K extends z.ZodType<string>, V extends z.ZodType>(key: K, value: V) {
-  return z.preprocess((input, ctx) => {
-    if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
-      ctx.addIssue({ code: 'custom', message: '__proto__ is not allowed as a key', path: ['__proto__'], input });
-    }
-    return input;
-  }, z.record(key, value));
+  return z.preprocess(
+    (input, ctx) => {
+      if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
+        ctx.addIssue({ code: 'custom', message: '__proto__ is not allowed as a key', path: ['__proto__'], input });
+      }
+      return input;
+    },
+    z.record(key, value),
+  );
 }
 
 export const labels = plainRecord(labelKey, labelValue).refine((l) => Object.keys(l).length <= 50, 'at most 50 labels');
-const kubeconfigText = z.string().min(1).max(512 * 1024);
+const kubeconfigText = z
+  .string()
+  .min(1)
+  .max(512 * 1024);
 /**
  * Named, and referenced wherever a status appears: inline, client generators named the enum of
  * `Cluster.status` `ClusterStatus` beside the status report of that name, and dropped one of them.
@@ -33,7 +39,12 @@ export const clusterStatus = z.enum(CLUSTER_STATUSES).openapi('ClusterStatus', {
 /** Exactly one credential source; the use case names the offending fields when not. */
 export const credentialSources = {
   kubeconfig: kubeconfigText.optional().openapi({ description: 'Kubeconfig YAML; inline credentials only.' }),
-  kubeconfig_base64: z.string().min(1).max(700 * 1024).optional().openapi({ description: 'The same, base64-encoded.' }),
+  kubeconfig_base64: z
+    .string()
+    .min(1)
+    .max(700 * 1024)
+    .optional()
+    .openapi({ description: 'The same, base64-encoded.' }),
   kubeconfig_secret_ref: z
     .string()
     .min(1)
@@ -68,15 +79,10 @@ export const updateBody = z
     name: clusterName.optional(),
     description: z.string().max(1000).optional(),
     labels: labels.optional(),
-    context: z
-      .string()
-      .min(1)
-      .max(253)
-      .optional()
-      .openapi({
-        description:
-          'The context to use from the new kubeconfig; only together with a credential source. Alone it is refused (400): the stored kubeconfig keeps only the one context it was rebuilt from.',
-      }),
+    context: z.string().min(1).max(253).optional().openapi({
+      description:
+        'The context to use from the new kubeconfig; only together with a credential source. Alone it is refused (400): the stored kubeconfig keeps only the one context it was rebuilt from.',
+    }),
     ...credentialSources,
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'name at least one field to change')
@@ -105,7 +111,10 @@ export const cluster = z
           name: z.string(),
           namespace: z.string(),
           role: z.string(),
-          token_expires_at: z.string().nullable().openapi({ description: "When the hub's bound token for the account expires; null for a long-lived token an earlier hub made." }),
+          token_expires_at: z
+            .string()
+            .nullable()
+            .openapi({ description: "When the hub's bound token for the account expires; null for a long-lived token an earlier hub made." }),
         })
         .nullable(),
     }),
@@ -137,13 +146,21 @@ export const testResult = z
 
 export const serviceAccountBody = z
   .object({
-    service_account: clusterName.openapi({ description: 'A new account, or one the hub created before; an existing account the hub did not create is refused (409).' }),
+    service_account: clusterName.openapi({
+      description: 'A new account, or one the hub created before; an existing account the hub did not create is refused (409).',
+    }),
     namespace: clusterName.openapi({ description: 'Created when missing. A per-cluster admin may use only the namespaces of HUB_ONBOARDING_NAMESPACES.' }),
     role: z
       .string()
       .regex(/^[a-z0-9]([-a-z0-9.:]{0,251}[a-z0-9])?$/, 'view, edit, cluster-admin or the name of a ClusterRole')
-      .openapi({ description: 'The ClusterRole to bind. A per-cluster admin may bind only those of HUB_ONBOARDING_CLUSTER_ROLES; cluster-admin always needs the global admin role.' }),
-    use_for_hub: z.boolean().default(false).openapi({ description: "Make a bound, expiring token of the account the hub's credential; without it no token is made." }),
+      .openapi({
+        description:
+          'The ClusterRole to bind. A per-cluster admin may bind only those of HUB_ONBOARDING_CLUSTER_ROLES; cluster-admin always needs the global admin role.',
+      }),
+    use_for_hub: z
+      .boolean()
+      .default(false)
+      .openapi({ description: "Make a bound, expiring token of the account the hub's credential; without it no token is made." }),
   })
   .openapi('ServiceAccountRequest');
 
@@ -158,7 +175,10 @@ export const serviceAccount = z
     token_expires_at: z
       .string()
       .nullable()
-      .openapi({ description: "When the hub's token for the account expires (the hub does not renew it); null unless used_for_hub, or for a long-lived token an earlier hub made." }),
+      .openapi({
+        description:
+          "When the hub's token for the account expires (the hub does not renew it); null unless used_for_hub, or for a long-lived token an earlier hub made.",
+      }),
     updated_at: z.string().openapi({ description: 'When the account was onboarded; a repeat for the account the hub already uses answers the same.' }),
   })
   .openapi('ServiceAccount');
@@ -166,7 +186,11 @@ export const serviceAccount = z
 // Live views, mirroring the gateway port's shapes (shared/ports/cluster-gateway.ts).
 // A part the hub's credential may not read (the cluster answered 403) is null; the rest still answers.
 const count = (what: string, note = '') =>
-  z.number().int().nullable().openapi({ description: `${what}; null when the hub's credential may not list them cluster-wide${note}.` });
+  z
+    .number()
+    .int()
+    .nullable()
+    .openapi({ description: `${what}; null when the hub's credential may not list them cluster-wide${note}.` });
 export const summary = z
   .object({
     node_count: count('Nodes', ' (the standard `view` ClusterRole cannot)'),
@@ -187,26 +211,36 @@ const replicated = { name: z.string(), namespace: z.string(), ready: z.number().
 const unreadable = { description: "null when the hub's credential may not list this kind." };
 export const workloads = z
   .object({
-    deployments: z.array(z.object({ ...replicated, updated: z.number().int(), available: z.number().int() })).nullable().openapi(unreadable),
+    deployments: z
+      .array(z.object({ ...replicated, updated: z.number().int(), available: z.number().int() }))
+      .nullable()
+      .openapi(unreadable),
     statefulsets: z.array(z.object(replicated)).nullable().openapi(unreadable),
     daemonsets: z.array(z.object(replicated)).nullable().openapi(unreadable),
     jobs: z
       .array(
-      z.object({
-        name: z.string(),
-        namespace: z.string(),
-        status: z.enum(['running', 'complete', 'failed', 'suspended']),
-        succeeded: z.number().int(),
-        failed: z.number().int(),
-        active: z.number().int(),
-        completions: z.number().int().nullable(),
-      }),
+        z.object({
+          name: z.string(),
+          namespace: z.string(),
+          status: z.enum(['running', 'complete', 'failed', 'suspended']),
+          succeeded: z.number().int(),
+          failed: z.number().int(),
+          active: z.number().int(),
+          completions: z.number().int().nullable(),
+        }),
       )
       .nullable()
       .openapi(unreadable),
     cronjobs: z
       .array(
-        z.object({ name: z.string(), namespace: z.string(), schedule: z.string(), suspended: z.boolean(), active: z.number().int(), last_schedule: z.string().nullable() }),
+        z.object({
+          name: z.string(),
+          namespace: z.string(),
+          schedule: z.string(),
+          suspended: z.boolean(),
+          active: z.number().int(),
+          last_schedule: z.string().nullable(),
+        }),
       )
       .nullable()
       .openapi(unreadable),
@@ -225,7 +259,11 @@ const event = z.object({
   last_seen: z.string().nullable(),
 });
 export const overview = z
-  .object({ cluster, summary, recent_events: z.array(event).nullable().openapi({ description: "The latest events, newest first; null when the hub's credential may not list events." }) })
+  .object({
+    cluster,
+    summary,
+    recent_events: z.array(event).nullable().openapi({ description: "The latest events, newest first; null when the hub's credential may not list events." }),
+  })
   .openapi('ClusterOverview');
 
 export const status = z

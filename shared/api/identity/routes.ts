@@ -221,7 +221,10 @@ export function identityGroup(
     async (c) => {
       const q = c.req.valid('query');
       const page = await account.listApiKeys(identity(), requireUser(c.get('principal')), q.limit, q.continue);
-      return c.json(toListResponse(page, (k) => account.apiKeyView(k, identity().policy.apiKeyMaxDays)), 200);
+      return c.json(
+        toListResponse(page, (k) => account.apiKeyView(k, identity().policy.apiKeyMaxDays)),
+        200,
+      );
     },
   );
 
@@ -249,8 +252,7 @@ export function identityGroup(
       method: 'post',
       path: '/auth/signing-keys/rotate',
       tags: ['auth'],
-      summary:
-        'Start signing access tokens with a new key; the previous keys verify until their tokens expire, or not at all with `revoke_previous`',
+      summary: 'Start signing access tokens with a new key; the previous keys verify until their tokens expire, or not at all with `revoke_previous`',
       ...authed,
       middleware: guard({ access: 'admin', action: 'auth.rotate_signing_key' }),
       request: { body: { content: { 'application/json': { schema: s.rotateSigningKeyBody } }, required: false } },
@@ -274,7 +276,7 @@ export function identityGroup(
       method: 'post',
       path: '/auth/bootstrap-password/rotate',
       tags: ['auth'],
-      summary: "Give the first admin a new generated password in the bootstrap secret, while they have never changed theirs",
+      summary: 'Give the first admin a new generated password in the bootstrap secret, while they have never changed theirs',
       ...authed,
       middleware: guard({ access: 'admin', action: 'auth.rotate_bootstrap_password' }),
       responses: { 200: jsonContent(s.bootstrapPasswordRotation, 'Rotated; read the new password from the secret.'), ...errorResponses(403, 409) },

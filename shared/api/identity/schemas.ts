@@ -12,9 +12,14 @@ const password = z.string().min(1).max(256);
 export const PASSWORD_POLICY = `A new password has ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters, at least 4 of them different, does not contain the username and is not a well-known password; one that is refused answers 400 naming the rule it breaks.`;
 // The document states the policy's length, so that a client (or a fuzzer) can tell a valid password from a short one.
 const newPassword = password.openapi({ minLength: MIN_PASSWORD_LENGTH, description: PASSWORD_POLICY });
-export const totpCode = z.string().regex(/^\d{6}$/, 'six digits').openapi({ example: '123456' });
+export const totpCode = z
+  .string()
+  .regex(/^\d{6}$/, 'six digits')
+  .openapi({ example: '123456' });
 export const role = z.enum(ROLES).openapi('Role', { description: 'A global role: viewer < operator < admin.' });
-export const clusterRole = z.enum(CLUSTER_ROLES).openapi('ClusterRole', { description: 'A role on one cluster, overriding the global one there; `none` hides the cluster.' });
+export const clusterRole = z
+  .enum(CLUSTER_ROLES)
+  .openapi('ClusterRole', { description: 'A role on one cluster, overriding the global one there; `none` hides the cluster.' });
 export const id = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an id');
 
 export const loginBody = z.object({ username: z.string().min(1).max(64), password, totp_code: totpCode.optional() }).openapi('LoginRequest');

@@ -31,7 +31,10 @@ export async function resolveCredentials(deps: ClusterDeps, input: CredentialSou
   if (given.length !== 1) {
     const message = 'Give exactly one of kubeconfig, kubeconfig_base64 or kubeconfig_secret_ref (or local_context in the local run).';
     const fields = given.length ? given : ['kubeconfig'];
-    throw new InputError(message, fields.map((field) => ({ field, location: 'body', message })));
+    throw new InputError(
+      message,
+      fields.map((field) => ({ field, location: 'body', message })),
+    );
   }
   const [source] = given;
   switch (source) {
@@ -40,10 +43,16 @@ export async function resolveCredentials(deps: ClusterDeps, input: CredentialSou
     case 'kubeconfig_base64':
       return checkKubeconfig({ text: input.kubeconfig_base64!, encoding: 'base64', context: input.context, field: 'kubeconfig_base64' }, deps.policy);
     case 'kubeconfig_secret_ref':
-      return checkKubeconfig({ text: await readImport(deps, input.kubeconfig_secret_ref!), encoding: 'yaml', context: input.context, field: 'kubeconfig_secret_ref' }, deps.policy);
+      return checkKubeconfig(
+        { text: await readImport(deps, input.kubeconfig_secret_ref!), encoding: 'yaml', context: input.context, field: 'kubeconfig_secret_ref' },
+        deps.policy,
+      );
     default: {
       const text = await deps.localKubeconfig?.();
-      if (!text) throw new InputError('local_context works only in the local run, with a kubeconfig on this machine.', [{ field: 'local_context', location: 'body', message: 'not available' }]);
+      if (!text)
+        throw new InputError('local_context works only in the local run, with a kubeconfig on this machine.', [
+          { field: 'local_context', location: 'body', message: 'not available' },
+        ]);
       return checkKubeconfig({ text, encoding: 'yaml', context: input.local_context, field: 'local_context', limits: TRUSTED_KUBECONFIG_LIMITS }, deps.policy);
     }
   }
@@ -107,7 +116,12 @@ export function newCredentialSecretName(deps: ClusterDeps, clusterId: string): s
  * delete is best-effort: its failure is logged (the secret's name, never its value) and leaves that
  * secret orphaned, but never changes the answer: `save`'s own error, or its result.
  */
-export async function replaceCredential<T>(deps: ClusterDeps, cluster: ClusterRecord, kubeconfig: string, save: (credentialRef: string) => Promise<T>): Promise<T> {
+export async function replaceCredential<T>(
+  deps: ClusterDeps,
+  cluster: ClusterRecord,
+  kubeconfig: string,
+  save: (credentialRef: string) => Promise<T>,
+): Promise<T> {
   const credentialRef = await deps.secrets.put(newCredentialSecretName(deps, cluster.id), kubeconfig);
   let saved: T;
   try {

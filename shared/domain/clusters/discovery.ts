@@ -18,13 +18,29 @@ export async function discoverLocalContexts(deps: ClusterDeps) {
   } catch {
     return { items: [] };
   }
-  const items = (doc.contexts ?? []).filter((c) => typeof c?.name === 'string').map((c) => {
-    try {
-      const checked = checkKubeconfig({ text, encoding: 'yaml', context: c.name, field: 'kubeconfig', limits: TRUSTED_KUBECONFIG_LIMITS }, deps.policy);
-      return { context: c.name!, cluster: checked.summary.cluster, server: checked.summary.server, current: c.name === doc['current-context'], importable: true, reason: null };
-    } catch (err) {
-      return { context: c.name!, cluster: c.context?.cluster ?? null, server: null, current: c.name === doc['current-context'], importable: false, reason: err instanceof Error ? err.message : 'refused' };
-    }
-  });
+  const items = (doc.contexts ?? [])
+    .filter((c) => typeof c?.name === 'string')
+    .map((c) => {
+      try {
+        const checked = checkKubeconfig({ text, encoding: 'yaml', context: c.name, field: 'kubeconfig', limits: TRUSTED_KUBECONFIG_LIMITS }, deps.policy);
+        return {
+          context: c.name!,
+          cluster: checked.summary.cluster,
+          server: checked.summary.server,
+          current: c.name === doc['current-context'],
+          importable: true,
+          reason: null,
+        };
+      } catch (err) {
+        return {
+          context: c.name!,
+          cluster: c.context?.cluster ?? null,
+          server: null,
+          current: c.name === doc['current-context'],
+          importable: false,
+          reason: err instanceof Error ? err.message : 'refused',
+        };
+      }
+    });
   return { items };
 }

@@ -14,7 +14,8 @@ const REDACTED = '[redacted]';
 
 const USERINFO = /\b([a-z][a-z0-9+.-]{0,15}:\/\/)[^\s/@]{1,256}@/gi;
 const SCHEME_CREDENTIAL = /\b(bearer|basic)(\s{1,4})[A-Za-z0-9._~+/=-]{8,}/gi;
-const NAMED_CREDENTIAL = /\b(token|password|passwd|secret|api[-_]?key|client-key-data|client-certificate-data|authorization)(["']?\s{0,4}[:=]\s{0,4}["']?)[^\s,;"']+/gi;
+const NAMED_CREDENTIAL =
+  /\b(token|password|passwd|secret|api[-_]?key|client-key-data|client-certificate-data|authorization)(["']?\s{0,4}[:=]\s{0,4}["']?)[^\s,;"']+/gi;
 const JWT = /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}(?:\.[A-Za-z0-9_-]*)?/g;
 const RUN = /[A-Za-z0-9+/_=-]{32,}/g;
 

@@ -35,9 +35,7 @@ export interface CheckedKubeconfig {
   summary: KubeconfigSummary;
 }
 
-export type ClusterCredential =
-  | { kind: 'token'; token: string }
-  | { kind: 'client-certificate'; certificatePem: string; keyPem: string };
+export type ClusterCredential = { kind: 'token'; token: string } | { kind: 'client-certificate'; certificatePem: string; keyPem: string };
 
 /** Everything needed to open a connection to the cluster. Holds the credential: never log it. */
 export interface ClusterConnection {
@@ -450,7 +448,10 @@ function checkUser(user: Entry, problems: Problems): ClusterCredential | undefin
   if (present(u, 'exec')) problems.add(`${at}.exec`, `runs a command on the hub (an exec credential plugin), which the hub never does: ${inlineOnly}`);
   if (present(u, 'auth-provider')) {
     const name = isMap(u['auth-provider']) && isName(u['auth-provider'].name) ? ` (${u['auth-provider'].name})` : '';
-    problems.add(`${at}.auth-provider`, `uses an auth provider${name}, which may run commands or refresh tokens on the hub, and is not accepted: ${inlineOnly}`);
+    problems.add(
+      `${at}.auth-provider`,
+      `uses an auth provider${name}, which may run commands or refresh tokens on the hub, and is not accepted: ${inlineOnly}`,
+    );
   }
   for (const key of ['tokenFile', 'token-file']) {
     if (present(u, key)) problems.add(`${at}.${key}`, 'names a file on the hub, which the hub never reads: give the token inline as token.');

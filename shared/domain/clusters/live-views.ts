@@ -133,9 +133,7 @@ function statusView(c: ClusterRecord, extra: { ready?: number | null; error?: st
  * Like the counts, the events are null when the credential may not read them.
  */
 export async function clusterOverview(deps: ClusterDeps, cluster: ClusterRecord) {
-  const [summary, events] = await withCluster(deps, cluster, (g) =>
-    Promise.all([g.summary(), g.events({ limit: OVERVIEW_EVENTS }).catch(forbiddenAsNull)]),
-  );
+  const [summary, events] = await withCluster(deps, cluster, (g) => Promise.all([g.summary(), g.events({ limit: OVERVIEW_EVENTS }).catch(forbiddenAsNull)]));
   return { cluster: clusterView(cluster), summary, recent_events: events };
 }
 

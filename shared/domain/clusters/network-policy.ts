@@ -77,8 +77,7 @@ const PRIVATE: Range[] = [
   'fec0::/10', // deprecated site-local, still routed inside some networks
 ].map(cidr);
 
-const inAny = (addr: ipaddr.IPv4 | ipaddr.IPv6, ranges: Range[]) =>
-  ranges.some(([net, bits]) => addr.kind() === net.kind() && addr.match(net, bits));
+const inAny = (addr: ipaddr.IPv4 | ipaddr.IPv6, ranges: Range[]) => ranges.some(([net, bits]) => addr.kind() === net.kind() && addr.match(net, bits));
 
 /**
  * The IPv4 address an IPv6 address stands for, when it carries one: IPv4-mapped (::ffff:a.b.c.d),

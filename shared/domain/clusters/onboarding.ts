@@ -35,7 +35,9 @@ export function authorizeOnboarding(principal: Principal, policy: OnboardingPoli
   if (principal.role === 'admin') return;
   const beyond: string[] = [];
   if (ALWAYS_GLOBAL_ADMIN_ROLES.includes(request.role) || !policy.clusterRoles.includes(request.role)) {
-    beyond.push(`the ClusterRole ${request.role} (a per-cluster admin may bind ${policy.clusterRoles.filter((r) => !ALWAYS_GLOBAL_ADMIN_ROLES.includes(r)).join(', ') || 'none'})`);
+    beyond.push(
+      `the ClusterRole ${request.role} (a per-cluster admin may bind ${policy.clusterRoles.filter((r) => !ALWAYS_GLOBAL_ADMIN_ROLES.includes(r)).join(', ') || 'none'})`,
+    );
   }
   if (!policy.namespaces.includes(request.namespace)) {
     beyond.push(`the namespace ${request.namespace} (a per-cluster admin may use ${policy.namespaces.join(', ') || 'none'})`);

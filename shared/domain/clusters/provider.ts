@@ -55,7 +55,12 @@ export function detectProvider(signals: ProviderSignals): ClusterProvider {
   if (host.endsWith('.openshiftapps.com') || hasLabel(nodes, (k) => k.startsWith('node.openshift.io/') || k === 'machine.openshift.io/cluster-api-cluster')) {
     return 'openshift';
   }
-  if (host.endsWith('.eks.amazonaws.com') || host.endsWith('.eks.amazonaws.com.cn') || /-eks-/.test(version) || hasLabel(nodes, (k) => k.startsWith('eks.amazonaws.com/'))) {
+  if (
+    host.endsWith('.eks.amazonaws.com') ||
+    host.endsWith('.eks.amazonaws.com.cn') ||
+    /-eks-/.test(version) ||
+    hasLabel(nodes, (k) => k.startsWith('eks.amazonaws.com/'))
+  ) {
     return 'eks';
   }
   if (/-gke\./.test(version) || hasLabel(nodes, (k) => k.startsWith('cloud.google.com/gke-')) || hasProviderId(nodes, 'gce://')) {

@@ -4,7 +4,15 @@ import { authorizeCluster, canSeeCluster, clusterRoleOf, type Principal } from '
 import type { ClusterInspection } from '#shared/ports/cluster-gateway.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
 import type { ClusterListFilter, ClusterRecord } from './cluster.ts';
-import { consumeImport, deleteOrphan, hasCredentialSource, newCredentialSecretName, replaceCredential, resolveCredentials, type CredentialSource } from './credentials.ts';
+import {
+  consumeImport,
+  deleteOrphan,
+  hasCredentialSource,
+  newCredentialSecretName,
+  replaceCredential,
+  resolveCredentials,
+  type CredentialSource,
+} from './credentials.ts';
 import { ClusterUnavailableError, ClusterUnreachableError } from './errors.ts';
 import { shownFailureText } from './failure-text.ts';
 import type { CheckedKubeconfig } from './kubeconfig-policy.ts';
@@ -26,7 +34,12 @@ export function clusterView(c: ClusterRecord) {
     auth: {
       kind: c.credentialKind,
       service_account: c.serviceAccount
-        ? { name: c.serviceAccount.name, namespace: c.serviceAccount.namespace, role: c.serviceAccount.role, token_expires_at: c.serviceAccount.tokenExpiresAt ?? null }
+        ? {
+            name: c.serviceAccount.name,
+            namespace: c.serviceAccount.namespace,
+            role: c.serviceAccount.role,
+            token_expires_at: c.serviceAccount.tokenExpiresAt ?? null,
+          }
         : null,
     },
     created_at: c.createdAt,

@@ -1,8 +1,18 @@
 import type { AuditEntry } from './ports.ts';
 
 const COLUMNS: (keyof AuditEntry)[] = [
-  'id', 'timestamp', 'user_id', 'username', 'action', 'resource_kind', 'resource_id',
-  'cluster_id', 'status_code', 'request_ip', 'request_id', 'details',
+  'id',
+  'timestamp',
+  'user_id',
+  'username',
+  'action',
+  'resource_kind',
+  'resource_id',
+  'cluster_id',
+  'status_code',
+  'request_ip',
+  'request_id',
+  'details',
 ];
 
 /** RFC 4180 quoting, plus a leading quote on cells a spreadsheet would run as a formula. */

@@ -233,7 +233,7 @@ export class KeyringStore {
     // another rotation changes it, and that rotation publishes after its write too, so whoever
     // publishes last has seen the final keyring. A racing rotation that read the keyring before
     // our revocation brings the revoked keys back: take them out again.
-    for (let published: string | undefined; ; ) {
+    for (let published: string | undefined; ;) {
       let current = await this.secrets.get(this.names.keyring);
       const racing = parseKeyring(current);
       if (racing.signing.some((k) => revoked.has(k.kid))) {

@@ -94,9 +94,7 @@ export interface SessionRepository {
  * has never logged in from. `account` is the lower-case username as typed, existing or not.
  */
 export type LoginCounter =
-  | { kind: 'source'; source: string }
-  | { kind: 'source-on-account'; account: string; source: string }
-  | { kind: 'account'; account: string };
+  { kind: 'source'; source: string } | { kind: 'source-on-account'; account: string; source: string } | { kind: 'account'; account: string };
 
 export interface LoginCounterState {
   count: number;

@@ -15,7 +15,10 @@ beforeAll(async () => {
   hub = await startTestHub({ KUBECONFIG: alpha!.kubeconfig });
   adminToken = (await login(hub, 'admin', ADMIN_PASSWORD)).access_token;
   admin = bearer(adminToken);
-  for (const [name, c] of [['alpha', alpha!], ['beta', beta!]] as const) {
+  for (const [name, c] of [
+    ['alpha', alpha!],
+    ['beta', beta!],
+  ] as const) {
     const res = await hub.fetch('/api/v1/clusters', jsonPost({ name, kubeconfig: c.adminKubeconfig }, admin));
     ids[name] = (await json(res)).id;
   }
@@ -93,7 +96,10 @@ describe('service-account onboarding (the PX-Backup flow)', () => {
     expect(exported).not.toContain(tokenOf(alpha!.adminKubeconfig));
     expect(tokenOf(exported)).toBe(accountToken);
     const cluster = await json(await hub.fetch(`/api/v1/clusters/${ids.alpha}`, { headers: admin }));
-    expect(cluster.auth).toEqual({ kind: 'token', service_account: { name: 'hub-reader', namespace: 'clusterhub-system', role: 'view', token_expires_at: result.token_expires_at } });
+    expect(cluster.auth).toEqual({
+      kind: 'token',
+      service_account: { name: 'hub-reader', namespace: 'clusterhub-system', role: 'view', token_expires_at: result.token_expires_at },
+    });
     expect((await hub.fetch(`/api/v1/clusters/${ids.alpha}/workloads`, { headers: admin })).status).toBe(200);
     expect((await hub.fetch(`/api/v1/clusters/${ids.alpha}/namespaces`, { headers: admin })).status).toBe(200);
     // With only `view`, the account may read but not change the cluster.

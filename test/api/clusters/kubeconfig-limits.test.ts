@@ -28,7 +28,10 @@ const patch = (body: unknown, headers: Record<string, string>): RequestInit => (
 describe('kubeconfig size limits', () => {
   it('refuses a kubeconfig over 64 KiB with 400 naming the limit, before reading it', async () => {
     const padded = stringify({ apiVersion: 'v1', kind: 'Config', preferences: { padding: 'x'.repeat(70 * 1024) } });
-    for (const body of [{ name: 'too-big', kubeconfig: padded }, { name: 'too-big', kubeconfig_base64: Buffer.from(padded).toString('base64') }]) {
+    for (const body of [
+      { name: 'too-big', kubeconfig: padded },
+      { name: 'too-big', kubeconfig_base64: Buffer.from(padded).toString('base64') },
+    ]) {
       const res = await hub.fetch('/api/v1/clusters', jsonPost(body, admin));
       expect(res.status).toBe(400);
       const problem = await json(res);
@@ -40,7 +43,9 @@ describe('kubeconfig size limits', () => {
   it('refuses 60 KiB of tiny distinct keys as more keys than a real kubeconfig has', async () => {
     const res = await hub.fetch('/api/v1/clusters', jsonPost({ name: 'many-keys', kubeconfig: distinctKeys(60 * 1024, 10_000) }, admin));
     expect(res.status).toBe(400);
-    expect((await json(res)).detail).toBe('The kubeconfig has more than 5000 keys and list entries, far more than a real one: keep only the context to register.');
+    expect((await json(res)).detail).toBe(
+      'The kubeconfig has more than 5000 keys and list entries, far more than a real one: keep only the context to register.',
+    );
   });
 });
 

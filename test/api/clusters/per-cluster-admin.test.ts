@@ -43,7 +43,11 @@ beforeAll(async () => {
   ids.alpha = (await json(res)).id;
 });
 afterAll(async () => {
-  for (const [namespace, name] of [['clusterhub-system', `hub-viewer-${run}`], ['clusterhub-system', `app-runner-${run}`], [`clusterhub-ops-${run}`, `ops-${run}`]]) {
+  for (const [namespace, name] of [
+    ['clusterhub-system', `hub-viewer-${run}`],
+    ['clusterhub-system', `app-runner-${run}`],
+    [`clusterhub-ops-${run}`, `ops-${run}`],
+  ]) {
     await direct.rbac.deleteClusterRoleBinding({ name: `clusterhub:${namespace}:${name}` }).catch(() => undefined);
     await direct.core.deleteNamespacedServiceAccount({ name: name!, namespace: namespace! }).catch(() => undefined);
   }
@@ -107,7 +111,12 @@ describe("a cluster's credential source and server (issue 10.1)", () => {
     expect(op('/{clusterId}/kubeconfig', 'get').description).toMatch(/^Needs the global admin role and admin on the cluster/);
     expect(op('/{clusterId}/summary', 'get').description).toMatch(/^Needs viewer on the cluster/);
     expect(op('', 'post').description).toMatch(/^Needs the global admin role/);
-    for (const [path, method] of [['/{clusterId}', 'patch'], ['/{clusterId}', 'delete'], ['/{clusterId}/service-account', 'post'], ['/{clusterId}/set-active', 'post']]) {
+    for (const [path, method] of [
+      ['/{clusterId}', 'patch'],
+      ['/{clusterId}', 'delete'],
+      ['/{clusterId}/service-account', 'post'],
+      ['/{clusterId}/set-active', 'post'],
+    ]) {
       expect(Object.keys(op(path!, method!).responses), `${method} ${path}`).toEqual(expect.arrayContaining(['403', '404']));
     }
   });
@@ -140,7 +149,11 @@ describe('global admins and per-cluster overrides (issue 10.11)', () => {
     expect((await json(await forced(admin, false))).detail).toMatch(/send force: true/);
 
     const after = await stored(ids.alpha!);
-    expect({ ref: after.credentialRef, server: after.serverUrl, version: after.version }).toEqual({ ref: before.credentialRef, server: before.serverUrl, version: before.version });
+    expect({ ref: after.credentialRef, server: after.serverUrl, version: after.version }).toEqual({
+      ref: before.credentialRef,
+      server: before.serverUrl,
+      version: before.version,
+    });
     // No credential was left behind by the refused attempts.
     await expect(hub.assertNoLeaks()).resolves.toBeUndefined();
   });
@@ -151,7 +164,9 @@ describe('global admins and per-cluster overrides (issue 10.11)', () => {
     expect(raised.status).toBe(403);
     expect((await json(raised)).detail).toMatch(/your own cluster permissions/);
     expect((await hub.fetch(`/api/v1/users/${id}/cluster-permissions/${ids.alpha}`, { method: 'DELETE', headers: self })).status).toBe(403);
-    expect(await json(await hub.fetch(`/api/v1/users/${id}/cluster-permissions`, { headers: admin }))).toEqual({ items: [{ cluster_id: ids.alpha, role: 'none' }] });
+    expect(await json(await hub.fetch(`/api/v1/users/${id}/cluster-permissions`, { headers: admin }))).toEqual({
+      items: [{ cluster_id: ids.alpha, role: 'none' }],
+    });
     // Another admin still can.
     expect((await hub.fetch(`/api/v1/users/${id}/cluster-permissions/${ids.alpha}`, { method: 'DELETE', headers: admin })).status).toBe(204);
   });
@@ -217,7 +232,12 @@ describe('service-account onboarding by a per-cluster admin (issue 10.2)', () =>
     expect(claims.exp * 1000).toBe(expires);
     expect(await tokenSecretsIn('clusterhub-system')).not.toContain(`hub-viewer-${run}-clusterhub-token`);
     const view = await json(await hub.fetch(`/api/v1/clusters/${ids.alpha}`, { headers: carol }));
-    expect(view.auth.service_account).toEqual({ name: `hub-viewer-${run}`, namespace: 'clusterhub-system', role: 'view', token_expires_at: result.token_expires_at });
+    expect(view.auth.service_account).toEqual({
+      name: `hub-viewer-${run}`,
+      namespace: 'clusterhub-system',
+      role: 'view',
+      token_expires_at: result.token_expires_at,
+    });
     expect((await hub.fetch(`/api/v1/clusters/${ids.alpha}/summary`, { headers: carol })).status).toBe(200);
   });
 });

@@ -37,7 +37,10 @@ afterAll(async () => hub?.stop());
 
 describe('labels are plain data (issue 9.4)', () => {
   it('keeps keys named after Object.prototype members as ordinary labels, through the table and back', async () => {
-    const registered = await hub.fetch('/api/v1/clusters', jsonPost({ name: 'protos', kubeconfig: alpha!.adminKubeconfig, labels: { constructor: 'x', toString: 'y' } }, admin));
+    const registered = await hub.fetch(
+      '/api/v1/clusters',
+      jsonPost({ name: 'protos', kubeconfig: alpha!.adminKubeconfig, labels: { constructor: 'x', toString: 'y' } }, admin),
+    );
     expect(registered.status).toBe(201);
     const { id, labels } = await json(registered);
     expect(labels).toEqual({ constructor: 'x', toString: 'y' });
@@ -48,7 +51,8 @@ describe('labels are plain data (issue 9.4)', () => {
     expect((await json(patched)).labels).toEqual({ constructor: 'z', hasOwnProperty: 'w' });
 
     // And as label filters.
-    const names = async (query: string) => (await json(await hub.fetch(`/api/v1/clusters?label=${encodeURIComponent(query)}`, { headers: viewer }))).items.map((c: { name: string }) => c.name);
+    const names = async (query: string) =>
+      (await json(await hub.fetch(`/api/v1/clusters?label=${encodeURIComponent(query)}`, { headers: viewer }))).items.map((c: { name: string }) => c.name);
     expect(await names('constructor=z')).toEqual(['protos']);
     expect(await names('constructor=z,hasOwnProperty=w')).toEqual(['protos']);
     expect(await names('toString=y')).toEqual([]);
@@ -63,7 +67,9 @@ describe('labels are plain data (issue 9.4)', () => {
     expect((await json(register)).errors).toEqual([expect.objectContaining({ field: 'labels.__proto__', location: 'body' })]);
     expect((await json(await hub.fetch('/api/v1/clusters?search=proto-key', { headers: admin }))).items).toEqual([]);
 
-    const { id } = await json(await hub.fetch('/api/v1/clusters', jsonPost({ name: 'proto-patch', kubeconfig: alpha!.adminKubeconfig, labels: { env: 'a' } }, admin)));
+    const { id } = await json(
+      await hub.fetch('/api/v1/clusters', jsonPost({ name: 'proto-patch', kubeconfig: alpha!.adminKubeconfig, labels: { env: 'a' } }, admin)),
+    );
     const patched = await hub.fetch(`/api/v1/clusters/${id}`, rawJson('PATCH', '{"labels":{"__proto__":{"polluted":"yes"}}}', admin));
     expect(patched.status).toBe(400);
     expect((await json(patched)).errors[0].field).toBe('labels.__proto__');
@@ -98,14 +104,37 @@ describe('probing a cluster (issue 9.5)', () => {
 async function hostileCluster() {
   const dir = mkdtempSync(join(tmpdir(), 'clusterhub-hostile-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'pipe' },
+    );
     const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
     const key = readFileSync(join(dir, 'key.pem'), 'utf8');
     const state = { hostile: false };
     const message =
       'denied: Authorization: Bearer s3cr3t-b34r3r-t0k3n-value-0123456789 jwt eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ ' +
       'from https://admin:hunter2@internal.example:8443/api key 8f14e45fceea167a5a36dedd4bea2543b3f2b1c9e8d7a6f5e4d3c2b1a0f9e8d7 ' +
-      '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg' + 'A'.repeat(2000);
+      '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg' +
+      'A'.repeat(2000);
     const server: Server = createServer({ cert, key }, (req, res) => {
       res.setHeader('Content-Type', 'application/json');
       if (state.hostile) {
@@ -151,7 +180,11 @@ describe("a cluster's own error text (issue 10.13)", () => {
       expect(status).toMatchObject({ status: 'disconnected', details: { reason: 'forbidden' } });
       const probe = await json(await hub.fetch(`/api/v1/clusters/${id}/test`, { method: 'POST', headers: viewer }));
       const shown = await json(await hub.fetch(`/api/v1/clusters/${id}`, { headers: viewer }));
-      for (const [where, text] of [['status', status.details.error], ['test', probe.error], ['last_error', shown.last_error]] as const) {
+      for (const [where, text] of [
+        ['status', status.details.error],
+        ['test', probe.error],
+        ['last_error', shown.last_error],
+      ] as const) {
         expect(text, where).toMatch(/HTTP 403/);
         expect(text.length, where).toBeLessThanOrEqual(500);
         for (const pattern of credentialLike) expect(text, `${where} ${pattern}`).not.toMatch(pattern);

@@ -55,7 +55,11 @@ function kubeconfig(cluster: Record<string, unknown>, user: Record<string, unkno
 
 const server = { server: alpha!.server };
 const refusedKubeconfigs: [string, string, RegExp][] = [
-  ['an exec credential plugin', kubeconfig(server, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/bin/sh', args: ['-c', 'id'] } }), /exec/],
+  [
+    'an exec credential plugin',
+    kubeconfig(server, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: '/bin/sh', args: ['-c', 'id'] } }),
+    /exec/,
+  ],
   ['an auth-provider', kubeconfig(server, { 'auth-provider': { name: 'gcp', config: { 'cmd-path': '/bin/sh' } } }), /auth-provider/],
   ['a token file', kubeconfig(server, { tokenFile: '/etc/passwd' }), /tokenFile|token-file/],
   ['a client certificate file', kubeconfig(server, { 'client-certificate': '/etc/ssl/cert.pem', 'client-key': '/etc/ssl/key.pem' }), /client-certificate/],
@@ -119,10 +123,16 @@ describe('kubeconfigs are hostile input', () => {
 
 describe('a cluster that cannot be reached', () => {
   it('is not registered: 422 CLUSTER_UNREACHABLE with the reason, nothing stored', async () => {
-    const res = await hub.fetch('/api/v1/clusters', jsonPost({ name: 'gone', kubeconfig: alpha!.adminKubeconfig.replace(alpha!.server, 'https://127.0.0.1:1') }, admin));
+    const res = await hub.fetch(
+      '/api/v1/clusters',
+      jsonPost({ name: 'gone', kubeconfig: alpha!.adminKubeconfig.replace(alpha!.server, 'https://127.0.0.1:1') }, admin),
+    );
     expect(res.status).toBe(422);
     expect(await json(res)).toMatchObject({ code: 'CLUSTER_UNREACHABLE', reason: 'refused' });
-    const wrongToken = await hub.fetch('/api/v1/clusters', jsonPost({ name: 'gone', kubeconfig: alpha!.adminKubeconfig.replace(token, 'not-a-valid-token') }, admin));
+    const wrongToken = await hub.fetch(
+      '/api/v1/clusters',
+      jsonPost({ name: 'gone', kubeconfig: alpha!.adminKubeconfig.replace(token, 'not-a-valid-token') }, admin),
+    );
     expect(wrongToken.status).toBe(422);
     expect((await json(wrongToken)).reason).toBe('unauthorized');
     expect((await json(await hub.fetch('/api/v1/clusters', { headers: admin }))).items).toEqual([]);
@@ -228,7 +238,10 @@ describe("a cluster that refuses the hub's credential", () => {
     expect(await repeatedly(id, 'namespaces')).toEqual(Array(5).fill(forbidden));
     expect(await hub.deps.clusters.breaker.state(id)).toEqual({ failures: 0 });
     expect((await hub.fetch(`/api/v1/clusters/${id}/summary`, { headers: admin })).status).toBe(200);
-    expect(await json(await hub.fetch(`/api/v1/clusters/${id}/status`, { headers: admin }))).toMatchObject({ status: 'connected', details: { nodes: expect.any(Number) } });
+    expect(await json(await hub.fetch(`/api/v1/clusters/${id}/status`, { headers: admin }))).toMatchObject({
+      status: 'connected',
+      details: { nodes: expect.any(Number) },
+    });
   });
 
   it('answers with the counts a `view` ClusterRole may read and null for nodes, which it may not list', async () => {
@@ -246,7 +259,11 @@ describe("a cluster that refuses the hub's credential", () => {
           subjects: [{ kind: 'ServiceAccount', name: 'viewer', namespace }],
         },
       });
-      const issued = await direct.core.createNamespacedServiceAccountToken({ name: 'viewer', namespace, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+      const issued = await direct.core.createNamespacedServiceAccountToken({
+        name: 'viewer',
+        namespace,
+        body: { spec: { audiences: [], expirationSeconds: 3600 } },
+      });
       const doc = parse(alpha!.adminKubeconfig);
       doc.users[0].user = { token: issued.status!.token };
       const res = await hub.fetch('/api/v1/clusters', jsonPost({ name: 'view-only', kubeconfig: stringify(doc) }, admin));

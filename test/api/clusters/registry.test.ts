@@ -79,7 +79,10 @@ describe('registering the test bed clusters', () => {
         },
       },
     });
-    await direct.core.createNamespacedService({ namespace: ns, body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } } });
+    await direct.core.createNamespacedService({
+      namespace: ns,
+      body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
+    });
     // Wait until the controller has made the pods, so both sides count the same world.
     for (let i = 0; i < 100 && (await direct.core.listNamespacedPod({ namespace: ns })).items.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
 
@@ -167,7 +170,11 @@ describe('registering the test bed clusters', () => {
   });
 
   it('renames and relabels; a new credential passes the same checks', async () => {
-    const renamed = await call(`/api/v1/clusters/${alphaId}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'alpha-1', labels: { env: 'stage' } }) });
+    const renamed = await call(`/api/v1/clusters/${alphaId}`, {
+      method: 'PATCH',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'alpha-1', labels: { env: 'stage' } }),
+    });
     expect(renamed.status).toBe(200);
     expect(renamed.body).toMatchObject({ name: 'alpha-1', labels: { env: 'stage' } });
     const bad = await call(`/api/v1/clusters/${alphaId}`, {
@@ -220,7 +227,10 @@ describe('registering the test bed clusters', () => {
     const gamma = await register({ name: 'gamma', kubeconfig: beta!.adminKubeconfig });
     const record = (await hub.deps.clusters.clusters.get(gamma.body.id))!;
     const store = hub.deps.clusters.secrets;
-    const failing = { ...hub.deps.clusters, secrets: { ...store, get: store.get.bind(store), put: store.put.bind(store), delete: () => Promise.reject(new Error('secret store down')) } };
+    const failing = {
+      ...hub.deps.clusters,
+      secrets: { ...store, get: store.get.bind(store), put: store.put.bind(store), delete: () => Promise.reject(new Error('secret store down')) },
+    };
     await expect(deleteCluster(failing, record)).rejects.toThrow('secret store down');
     // Nothing was lost: the cluster and its credential are still there.
     expect(await hub.deps.clusters.clusters.get(record.id)).toEqual(record);
@@ -242,12 +252,20 @@ describe('registering the test bed clusters', () => {
   it('documents every cluster endpoint with its security scheme in the OpenAPI document', async () => {
     const doc = (await call('/api/v1/openapi.json')).body;
     const expected = [
-      ['/api/v1/clusters', 'get'], ['/api/v1/clusters', 'post'], ['/api/v1/clusters/discover', 'get'],
-      ['/api/v1/clusters/{clusterId}', 'get'], ['/api/v1/clusters/{clusterId}', 'patch'], ['/api/v1/clusters/{clusterId}', 'delete'],
-      ['/api/v1/clusters/{clusterId}/kubeconfig', 'get'], ['/api/v1/clusters/{clusterId}/service-account', 'post'],
-      ['/api/v1/clusters/{clusterId}/test', 'post'], ['/api/v1/clusters/{clusterId}/status', 'get'],
-      ['/api/v1/clusters/{clusterId}/set-active', 'post'], ['/api/v1/clusters/{clusterId}/namespaces', 'get'],
-      ['/api/v1/clusters/{clusterId}/summary', 'get'], ['/api/v1/clusters/{clusterId}/workloads', 'get'],
+      ['/api/v1/clusters', 'get'],
+      ['/api/v1/clusters', 'post'],
+      ['/api/v1/clusters/discover', 'get'],
+      ['/api/v1/clusters/{clusterId}', 'get'],
+      ['/api/v1/clusters/{clusterId}', 'patch'],
+      ['/api/v1/clusters/{clusterId}', 'delete'],
+      ['/api/v1/clusters/{clusterId}/kubeconfig', 'get'],
+      ['/api/v1/clusters/{clusterId}/service-account', 'post'],
+      ['/api/v1/clusters/{clusterId}/test', 'post'],
+      ['/api/v1/clusters/{clusterId}/status', 'get'],
+      ['/api/v1/clusters/{clusterId}/set-active', 'post'],
+      ['/api/v1/clusters/{clusterId}/namespaces', 'get'],
+      ['/api/v1/clusters/{clusterId}/summary', 'get'],
+      ['/api/v1/clusters/{clusterId}/workloads', 'get'],
       ['/api/v1/clusters/{clusterId}/overview', 'get'],
     ];
     for (const [path, method] of expected) {

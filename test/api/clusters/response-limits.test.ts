@@ -25,7 +25,11 @@ function deployment(name: string, annotationBytes: number) {
   const labels = { app: name };
   return {
     metadata: { name, annotations: { 'clusterhub.test/padding': 'x'.repeat(annotationBytes) } },
-    spec: { replicas: 0, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } },
+    spec: {
+      replicas: 0,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } },
+    },
   };
 }
 

@@ -58,7 +58,9 @@ describe('API keys', () => {
 
   it("cannot revoke someone else's key", async () => {
     const admin = await login(hub, 'admin', ADMIN_PASSWORD);
-    const adminKey = await json(await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'admin-key', current_password: ADMIN_PASSWORD }, bearer(admin.access_token))));
+    const adminKey = await json(
+      await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'admin-key', current_password: ADMIN_PASSWORD }, bearer(admin.access_token))),
+    );
     const { password } = await createUser(hub, admin.access_token, 'ivan', 'operator');
     const ivan = bearer((await login(hub, 'ivan', password)).access_token);
     expect((await hub.fetch(`/api/v1/auth/api-keys/${adminKey.id}`, { method: 'DELETE', headers: ivan })).status).toBe(404);
@@ -68,7 +70,10 @@ describe('API keys', () => {
   it('refuses an expired key and a malformed one', async () => {
     const admin = await login(hub, 'admin', ADMIN_PASSWORD);
     const key = await json(
-      await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'short-lived', expires_in_days: 1, current_password: ADMIN_PASSWORD }, bearer(admin.access_token))),
+      await hub.fetch(
+        '/api/v1/auth/api-keys',
+        jsonPost({ name: 'short-lived', expires_in_days: 1, current_password: ADMIN_PASSWORD }, bearer(admin.access_token)),
+      ),
     );
     const stored = (await hub.deps.identity.apiKeys.get(key.id))!;
     await hub.deps.identity.apiKeys.delete(stored.userId, stored.id);
@@ -81,7 +86,9 @@ describe('API keys', () => {
 
   it('keeps no key, refresh token or password at rest in a form that logs anyone in', async () => {
     const admin = await login(hub, 'admin', ADMIN_PASSWORD);
-    const key = await json(await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'at-rest', current_password: ADMIN_PASSWORD }, bearer(admin.access_token))));
+    const key = await json(
+      await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'at-rest', current_password: ADMIN_PASSWORD }, bearer(admin.access_token))),
+    );
     const everything = JSON.stringify((await hub.deps.table.doc.send(new ScanCommand({ TableName: hub.deps.table.name }))).Items);
     expect(everything).not.toContain(key.key);
     // The random part is the last 43 characters; it is base64url, so it may itself contain '_'.
@@ -223,14 +230,12 @@ describe('API keys die with the credentials they were made under', () => {
     expect((await patch({ role: 'viewer' })).status).toBe(200);
     expect((await me(beforeDemotion.key)).status).toBe(401);
     expect((await me(beforePromotion.key)).status).toBe(401);
-    expect((await json(await hub.fetch('/api/v1/auth/api-keys', { headers: bearer((await login(hub, 'nora', 'reset-by-the-admin-123')).access_token) }))).items).toEqual([]);
+    expect(
+      (await json(await hub.fetch('/api/v1/auth/api-keys', { headers: bearer((await login(hub, 'nora', 'reset-by-the-admin-123')).access_token) }))).items,
+    ).toEqual([]);
 
     const updates = (await hub.deps.audit.query({ action: 'user.update' }, 10)).items.filter((e) => e.resource_id === id);
     // Newest first: demotion, promotion, reset.
-    expect(updates.map((e) => e.details.revoked_keys)).toEqual([
-      expect.arrayContaining([beforePromotion.id, beforeDemotion.id]),
-      [],
-      [beforeReset.id],
-    ]);
+    expect(updates.map((e) => e.details.revoked_keys)).toEqual([expect.arrayContaining([beforePromotion.id, beforeDemotion.id]), [], [beforeReset.id]]);
   });
 });

@@ -50,14 +50,27 @@ describe('the OpenAPI document', () => {
     try {
       const doc = await json(await hub.fetch('/api/v1/openapi.json'));
       const expected: [string, string][] = [
-        ['/api/v1/auth/login', 'post'], ['/api/v1/auth/refresh', 'post'], ['/api/v1/auth/logout', 'post'],
-        ['/api/v1/auth/me', 'get'], ['/api/v1/auth/change-password', 'post'], ['/api/v1/auth/2fa/setup', 'post'],
-        ['/api/v1/auth/2fa/verify', 'post'], ['/api/v1/auth/2fa/disable', 'post'], ['/api/v1/auth/api-keys', 'post'],
-        ['/api/v1/auth/api-keys', 'get'], ['/api/v1/auth/api-keys/{id}', 'delete'], ['/api/v1/users', 'get'],
-        ['/api/v1/users', 'post'], ['/api/v1/users/{id}', 'get'], ['/api/v1/users/{id}', 'patch'],
-        ['/api/v1/users/{id}', 'delete'], ['/api/v1/users/{id}/unlock', 'post'],
-        ['/api/v1/users/{id}/cluster-permissions', 'get'], ['/api/v1/users/{id}/cluster-permissions', 'post'],
-        ['/api/v1/users/{id}/cluster-permissions/{clusterId}', 'delete'], ['/api/v1/audit-log', 'get'],
+        ['/api/v1/auth/login', 'post'],
+        ['/api/v1/auth/refresh', 'post'],
+        ['/api/v1/auth/logout', 'post'],
+        ['/api/v1/auth/me', 'get'],
+        ['/api/v1/auth/change-password', 'post'],
+        ['/api/v1/auth/2fa/setup', 'post'],
+        ['/api/v1/auth/2fa/verify', 'post'],
+        ['/api/v1/auth/2fa/disable', 'post'],
+        ['/api/v1/auth/api-keys', 'post'],
+        ['/api/v1/auth/api-keys', 'get'],
+        ['/api/v1/auth/api-keys/{id}', 'delete'],
+        ['/api/v1/users', 'get'],
+        ['/api/v1/users', 'post'],
+        ['/api/v1/users/{id}', 'get'],
+        ['/api/v1/users/{id}', 'patch'],
+        ['/api/v1/users/{id}', 'delete'],
+        ['/api/v1/users/{id}/unlock', 'post'],
+        ['/api/v1/users/{id}/cluster-permissions', 'get'],
+        ['/api/v1/users/{id}/cluster-permissions', 'post'],
+        ['/api/v1/users/{id}/cluster-permissions/{clusterId}', 'delete'],
+        ['/api/v1/audit-log', 'get'],
       ];
       for (const [path, method] of expected) {
         const operation = doc.paths[path]?.[method];

@@ -20,7 +20,11 @@ afterAll(async () => {
 
 const rotate = (hub: TestHub, token: string) => hub.fetch('/api/v1/auth/bootstrap-password/rotate', { method: 'POST', headers: bearer(token) });
 const me = (token: string) => deployed.fetch('/api/v1/auth/me', { headers: bearer(token) });
-const secretGone = () => deployed.deps.secrets.get(SECRET).then(() => false, (err: unknown) => err instanceof SecretNotFoundError);
+const secretGone = () =>
+  deployed.deps.secrets.get(SECRET).then(
+    () => false,
+    (err: unknown) => err instanceof SecretNotFoundError,
+  );
 
 describe('the bootstrap admin password secret', () => {
   it('is not there to rotate in the local run, which shows the first password once', async () => {
@@ -31,7 +35,9 @@ describe('the bootstrap admin password secret', () => {
   it('rotates to a generated password kept only in the secret, ending the other sessions and API keys of the first admin', async () => {
     const admin = await login(deployed, 'admin', ADMIN_PASSWORD);
     const elsewhere = await login(deployed, 'admin', ADMIN_PASSWORD);
-    const key = await json(await deployed.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'setup', current_password: ADMIN_PASSWORD }, bearer(admin.access_token))));
+    const key = await json(
+      await deployed.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'setup', current_password: ADMIN_PASSWORD }, bearer(admin.access_token))),
+    );
 
     const res = await rotate(deployed, admin.access_token);
     expect(res.status).toBe(200);
@@ -51,7 +57,10 @@ describe('the bootstrap admin password secret', () => {
   it("is deleted by the first admin's first password change, and then there is nothing to rotate", async () => {
     const current = await deployed.deps.secrets.get(SECRET);
     const admin = await login(deployed, 'admin', current);
-    const changed = await deployed.fetch('/api/v1/auth/change-password', jsonPost({ current_password: current, new_password: 'only-she-knows-this-one' }, bearer(admin.access_token)));
+    const changed = await deployed.fetch(
+      '/api/v1/auth/change-password',
+      jsonPost({ current_password: current, new_password: 'only-she-knows-this-one' }, bearer(admin.access_token)),
+    );
     expect(changed.status).toBe(200);
     expect(await secretGone()).toBe(true);
     const [entry] = (await deployed.deps.audit.query({ action: 'auth.change_password' }, 1)).items;
@@ -60,7 +69,10 @@ describe('the bootstrap admin password secret', () => {
     const again = await rotate(deployed, admin.access_token);
     expect([again.status, (await json(again)).code]).toEqual([409, 'BOOTSTRAP_PASSWORD_RETIRED']);
     // Later changes find no secret and carry on.
-    const next = await deployed.fetch('/api/v1/auth/change-password', jsonPost({ current_password: 'only-she-knows-this-one', new_password: 'and-now-another-one-42' }, bearer(admin.access_token)));
+    const next = await deployed.fetch(
+      '/api/v1/auth/change-password',
+      jsonPost({ current_password: 'only-she-knows-this-one', new_password: 'and-now-another-one-42' }, bearer(admin.access_token)),
+    );
     expect(next.status).toBe(200);
   });
 

@@ -122,7 +122,7 @@ describe('an attacker without the password', () => {
     expect(answers[20]).toBe('429 TOO_MANY_FAILED_LOGINS');
   });
 
-  it('cannot keep a 2FA user out: a valid code gets in from a new address, and from the attacker\'s own', async () => {
+  it("cannot keep a 2FA user out: a valid code gets in from a new address, and from the attacker's own", async () => {
     const { password } = await createUser(hub, adminToken, 'tess', 'operator');
     const auth = bearer((await login(hub, 'tess', password)).access_token);
     const { secret } = await json(await hub.fetch('/api/v1/auth/2fa/setup', { method: 'POST', headers: auth }));
@@ -203,7 +203,11 @@ describe('an unknown username', () => {
     );
     // The same capacity for every read and write of the login itself (the audit entry of a known
     // user is also written to its per-user index, after the answer: DynamoDB updates indexes asynchronously).
-    const units = (work: typeof real) => work.filter((w) => !w.op.startsWith('PutItemCommand AUDIT')).map((w) => `${w.op} ${w.units}`).sort();
+    const units = (work: typeof real) =>
+      work
+        .filter((w) => !w.op.startsWith('PutItemCommand AUDIT'))
+        .map((w) => `${w.op} ${w.units}`)
+        .sort();
     expect(units(unknown)).toEqual(units(real));
     expect(units(unknown)).toContain('GetItemCommand USER/USER 1');
 

@@ -67,7 +67,8 @@ describe('rate limits (shared through the table)', () => {
     expect(reads).toEqual([200, 200, 200, 200, 200, 429]);
 
     const writes: number[] = [];
-    for (let i = 0; i < 4; i++) writes.push((await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: `k${i}`, current_password: ADMIN_PASSWORD }, auth))).status);
+    for (let i = 0; i < 4; i++)
+      writes.push((await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: `k${i}`, current_password: ADMIN_PASSWORD }, auth))).status);
     expect(writes).toEqual([201, 201, 201, 429]);
     const overWrite = await hub.fetch('/api/v1/auth/api-keys', jsonPost({ name: 'one-too-many', current_password: ADMIN_PASSWORD }, auth));
     expect(overWrite.status).toBe(429);

@@ -63,21 +63,34 @@ describe('access tokens are refused unless ours, intact and current', () => {
     const impostor = await new SignJWT(claims(real.sub, real.sid)).setProtectedHeader({ alg: 'ES256', kid }).setExpirationTime('5m').sign(foreign.privateKey);
     expect((await me(impostor)).status).toBe(401);
 
-    const hs = await new SignJWT(claims(real.sub, real.sid)).setProtectedHeader({ alg: 'HS256', kid }).setExpirationTime('5m').sign(new TextEncoder().encode('x'.repeat(32)));
+    const hs = await new SignJWT(claims(real.sub, real.sid))
+      .setProtectedHeader({ alg: 'HS256', kid })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('x'.repeat(32)));
     expect((await me(hs)).status).toBe(401);
 
     const [key] = (await hub.deps.identity.keyring.current()).signing;
     const now = Math.floor(Date.now() / 1000);
-    const expired = await new SignJWT(claims(real.sub, real.sid)).setProtectedHeader({ alg: 'ES256', kid: key!.kid }).setIssuedAt(now - 3600).setExpirationTime(now - 60).sign(key!.privateKey);
+    const expired = await new SignJWT(claims(real.sub, real.sid))
+      .setProtectedHeader({ alg: 'ES256', kid: key!.kid })
+      .setIssuedAt(now - 3600)
+      .setExpirationTime(now - 60)
+      .sign(key!.privateKey);
     const res = await me(expired);
     expect(res.status).toBe(401);
     expect((await json(res)).code).toBe('TOKEN_EXPIRED');
 
     const noExpiry = await new SignJWT(claims(real.sub, real.sid)).setProtectedHeader({ alg: 'ES256', kid: key!.kid }).sign(key!.privateKey);
     expect((await me(noExpiry)).status).toBe(401);
-    const otherAudience = await new SignJWT({ ...claims(real.sub, real.sid), aud: 'another-api' }).setProtectedHeader({ alg: 'ES256', kid: key!.kid }).setExpirationTime('5m').sign(key!.privateKey);
+    const otherAudience = await new SignJWT({ ...claims(real.sub, real.sid), aud: 'another-api' })
+      .setProtectedHeader({ alg: 'ES256', kid: key!.kid })
+      .setExpirationTime('5m')
+      .sign(key!.privateKey);
     expect((await me(otherAudience)).status).toBe(401);
-    const otherIssuer = await new SignJWT({ ...claims(real.sub, real.sid), iss: 'someone-else' }).setProtectedHeader({ alg: 'ES256', kid: key!.kid }).setExpirationTime('5m').sign(key!.privateKey);
+    const otherIssuer = await new SignJWT({ ...claims(real.sub, real.sid), iss: 'someone-else' })
+      .setProtectedHeader({ alg: 'ES256', kid: key!.kid })
+      .setExpirationTime('5m')
+      .sign(key!.privateKey);
     expect((await me(otherIssuer)).status).toBe(401);
   });
 
@@ -179,7 +192,8 @@ describe('lockout (from one address; login-lockout.test.ts tries several)', () =
   it('locks the address out of the account after five failures in a row (429 even with the right password) until an admin unlocks', async () => {
     const admin = await login(hub, 'admin', ADMIN_PASSWORD);
     const { id, password } = await createUser(hub, admin.access_token, 'dave', 'operator');
-    const attempt = (pw: string, headers: Record<string, string> = {}) => hub.fetch('/api/v1/auth/login', jsonPost({ username: 'dave', password: pw }, headers));
+    const attempt = (pw: string, headers: Record<string, string> = {}) =>
+      hub.fetch('/api/v1/auth/login', jsonPost({ username: 'dave', password: pw }, headers));
     for (let i = 0; i < 5; i++) expect((await attempt('wrong-password-' + i)).status).toBe(401);
     const sixth = await attempt('wrong-password-6');
     expect(sixth.status).toBe(429);
@@ -236,7 +250,9 @@ describe('lockout counting', () => {
     const hana = bearer((await login(hub, 'hana', password)).access_token);
     const change = (current: string, auth = hana) =>
       hub.fetch('/api/v1/auth/change-password', jsonPost({ current_password: current, new_password: 'a-fresh-long-passphrase' }, auth));
-    expect((await Promise.all([0, 1, 2, 3, 4, 5, 6].map((i) => change(`guess-${i}`)))).map((r) => r.status).sort()).toEqual([401, 401, 401, 401, 401, 423, 423]);
+    expect((await Promise.all([0, 1, 2, 3, 4, 5, 6].map((i) => change(`guess-${i}`)))).map((r) => r.status).sort()).toEqual([
+      401, 401, 401, 401, 401, 423, 423,
+    ]);
     const locked = await change(password);
     expect(locked.status).toBe(423);
     expect((await json(locked)).code).toBe('ACCOUNT_LOCKED');

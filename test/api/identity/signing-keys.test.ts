@@ -42,7 +42,7 @@ async function forgeWithCurrentKey(session: string) {
 }
 
 describe('revoking the previous signing key', () => {
-  it("refuses its tokens at once on the rotating instance and within the cache window on every other; sessions refresh onto the new key", async () => {
+  it('refuses its tokens at once on the rotating instance and within the cache window on every other; sessions refresh onto the new key', async () => {
     const admin = await login(a, 'admin', ADMIN_PASSWORD);
     const old = admin.access_token;
     expect((await me(b, old)).status).toBe(200);

@@ -69,7 +69,7 @@ describe('user administration', () => {
     expect((await patch(`/api/v1/users/${me.id}`, { role: 'viewer' }, admin)).status).toBe(409);
   });
 
-  it('a new password or a lower role ends the user\'s sessions at once', async () => {
+  it("a new password or a lower role ends the user's sessions at once", async () => {
     const { id, password } = await createUser(hub, admin.Authorization!.slice(7), 'leo', 'operator');
     const leo = bearer((await login(hub, 'leo', password)).access_token);
     expect((await patch(`/api/v1/users/${id}`, { role: 'viewer' }, admin)).status).toBe(200);
@@ -108,7 +108,10 @@ describe("the user's own view of their permissions", () => {
   it('leaves out the clusters hidden from the user (none), which an admin still sees', async () => {
     const [shown, hidden] = await Promise.all(['me-shown', 'me-hidden'].map((name) => hub.deps.clusters.clusters.create(clusterRecord(name))));
     const { id, password } = await createUser(hub, admin.Authorization!.slice(7), 'nora', 'viewer');
-    for (const [clusterId, role] of [[shown!.id, 'operator'], [hidden!.id, 'none']]) {
+    for (const [clusterId, role] of [
+      [shown!.id, 'operator'],
+      [hidden!.id, 'none'],
+    ]) {
       expect((await hub.fetch(`/api/v1/users/${id}/cluster-permissions`, jsonPost({ cluster_id: clusterId, role }, admin))).status).toBe(200);
     }
     const nora = bearer((await login(hub, 'nora', password)).access_token);

@@ -84,7 +84,11 @@ export const kubeconfigParsing: Scenario = async (ctx) => {
     const full = shape.make(CAP);
     ctx.log(`kubeconfig: ${shape.name}`);
     // Controls are slow by design (a second or more per run at 64 KiB): fewer rounds.
-    const times = interleaved({ reference: check(realistic), half: shape.run(half), full: shape.run(full) }, shape.control ? Math.min(rounds, 5) : rounds, shape.control ? 1 : 2);
+    const times = interleaved(
+      { reference: check(realistic), half: shape.run(half), full: shape.run(full) },
+      shape.control ? Math.min(rounds, 5) : rounds,
+      shape.control ? 1 : 2,
+    );
     const reference = summarize(times.reference!);
     const halfSample = summarize(times.half!);
     const fullSample = summarize(times.full!);

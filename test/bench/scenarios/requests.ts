@@ -68,7 +68,8 @@ async function series(fn: () => Promise<unknown>, times: number) {
 /** The goal for the time a warm authenticated request spends outside I/O (issue 11). */
 export const OUTSIDE_IO_GOAL_MS = 1;
 
-const BUSY = 'share outside I/O = event-loop utilization over the series: the time this thread ran code rather than waited on DynamoDB, the cluster or a socket';
+const BUSY =
+  'share outside I/O = event-loop utilization over the series: the time this thread ran code rather than waited on DynamoDB, the cluster or a socket';
 
 async function expectOk(res: Promise<Response | { statusCode: number }>) {
   const r = await res;
@@ -175,7 +176,11 @@ export async function requestScenarios(ctx: BenchContext): Promise<BenchResult[]
         samples: { login: loginTimes, verify: verifyTimes },
         noisy: loginTimes.noisy || verifyTimes.noisy,
       },
-      tableCostRow('POST /api/v1/auth/login', loginCapacity, 'ConsumedCapacity of one successful login from a known source (lookups, login counter taken and cleared, session, rate window, audit entry)'),
+      tableCostRow(
+        'POST /api/v1/auth/login',
+        loginCapacity,
+        'ConsumedCapacity of one successful login from a known source (lookups, login counter taken and cleared, session, rate window, audit entry)',
+      ),
     );
     return results;
   } finally {

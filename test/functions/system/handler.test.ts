@@ -7,8 +7,7 @@ import { localDynamoDbClient } from '#infra/local/dynamodb-local.ts';
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResult>;
 
-const sample = (name: string): APIGatewayProxyEventV2 =>
-  JSON.parse(readFileSync(new URL(`../../../events/api-gateway/${name}`, import.meta.url), 'utf8'));
+const sample = (name: string): APIGatewayProxyEventV2 => JSON.parse(readFileSync(new URL(`../../../events/api-gateway/${name}`, import.meta.url), 'utf8'));
 const context = { awsRequestId: 'lambda-req-1', functionName: 'SystemFunction' } as Context;
 
 let handler: Handler;

@@ -62,7 +62,13 @@ describe('DynamoDB Local', { timeout: 180_000 }, () => {
   it('ends with the process that started it, even when that one is killed', async () => {
     const parent = spawn(
       process.execPath,
-      ['--import', 'tsx', '--input-type=module', '-e', "const { startDynamoDbLocal } = await import('#infra/local/dynamodb-local.ts'); const db = await startDynamoDbLocal({}); console.log(JSON.stringify({ pid: db.pid })); setInterval(() => {}, 1000);"],
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        "const { startDynamoDbLocal } = await import('#infra/local/dynamodb-local.ts'); const db = await startDynamoDbLocal({}); console.log(JSON.stringify({ pid: db.pid })); setInterval(() => {}, 1000);",
+      ],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const pid = await new Promise<number>((resolve, reject) => {
@@ -77,7 +83,7 @@ describe('DynamoDB Local', { timeout: 180_000 }, () => {
     expect(alive(pid)).toBe(true);
     parent.kill('SIGKILL');
     // Waiting for the exit, without a bound on how long it may take: a deadline only ends the wait.
-    for (const deadline = Date.now() + 30_000; alive(pid) && Date.now() < deadline; ) await sleep(100);
+    for (const deadline = Date.now() + 30_000; alive(pid) && Date.now() < deadline;) await sleep(100);
     expect(alive(pid), `DynamoDB Local (pid ${pid}) outlived the process that started it`).toBe(false);
   });
 });

@@ -103,7 +103,10 @@ describe('npm start (the local run)', () => {
     [{ PORT: '70000' }, /PORT="70000" is not a port number/],
     [{ HUB_DATA_DIR: '/etc/hostname/data' }, /data directory \/etc\/hostname\/data cannot be written: point HUB_DATA_DIR/],
     [{ HUB_AUTH_MODE: 'sometimes' }, /HUB_AUTH_MODE="sometimes" is not valid/],
-    [{ HUB_AUTH_MODE: 'disabled', HUB_HOST: '0.0.0.0' }, /HUB_AUTH_MODE=disabled makes every caller an admin, so it is served on a loopback address only and HUB_HOST="0.0.0.0" is not one: unset HUB_HOST/],
+    [
+      { HUB_AUTH_MODE: 'disabled', HUB_HOST: '0.0.0.0' },
+      /HUB_AUTH_MODE=disabled makes every caller an admin, so it is served on a loopback address only and HUB_HOST="0.0.0.0" is not one: unset HUB_HOST/,
+    ],
     [{ HUB_AUTH_MODE: 'disabled', HUB_HOST: '192.168.1.20' }, /HUB_AUTH_MODE=disabled .* HUB_HOST="192\.168\.1\.20" is not one/],
   ])('stops with one clear sentence on bad configuration %o', async (env, message) => {
     const run = start({ HUB_DATA_DIR: tempDir('clusterhub-bad-'), ...env });
@@ -195,9 +198,21 @@ describe('npm start, as seen from the network and from a browser', { timeout: 18
       expect(answer.contentType).toBe('application/problem+json');
       expect(JSON.parse(answer.body)).toMatchObject({ status: 403, code: 'CROSS_ORIGIN_REQUEST' });
     }
-    const sameOrigin = await rawRequest(port, 'POST', '/api/v1/users', { origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' }, user('same-origin'));
+    const sameOrigin = await rawRequest(
+      port,
+      'POST',
+      '/api/v1/users',
+      { origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' },
+      user('same-origin'),
+    );
     expect(sameOrigin.status).toBe(201);
-    const localhostPage = await rawRequest(port, 'POST', '/api/v1/users', { host: `localhost:${port}`, origin: `http://localhost:${port}` }, user('localhost-page'));
+    const localhostPage = await rawRequest(
+      port,
+      'POST',
+      '/api/v1/users',
+      { host: `localhost:${port}`, origin: `http://localhost:${port}` },
+      user('localhost-page'),
+    );
     expect(localhostPage.status).toBe(201);
     const curl = await rawRequest(port, 'POST', '/api/v1/users', {}, user('from-curl'));
     expect(curl.status).toBe(201);

@@ -17,7 +17,9 @@ describe('auth modes in the configuration', () => {
   });
 
   it('refuses optional in a Lambda unless HUB_ALLOW_OPTIONAL_AUTH=true', () => {
-    expect(() => loadConfig({ ...lambda, HUB_AUTH_MODE: 'optional' })).toThrow(/HUB_AUTH_MODE=optional .* a Lambda refuses it: set HUB_AUTH_MODE=required, or set HUB_ALLOW_OPTIONAL_AUTH=true/);
+    expect(() => loadConfig({ ...lambda, HUB_AUTH_MODE: 'optional' })).toThrow(
+      /HUB_AUTH_MODE=optional .* a Lambda refuses it: set HUB_AUTH_MODE=required, or set HUB_ALLOW_OPTIONAL_AUTH=true/,
+    );
     expect(() => loadConfig({ ...lambda, HUB_AUTH_MODE: 'optional', HUB_ALLOW_OPTIONAL_AUTH: 'false' })).toThrow(ConfigError);
     expect(loadConfig({ ...lambda, HUB_AUTH_MODE: 'optional', HUB_ALLOW_OPTIONAL_AUTH: 'true' }).authMode).toBe('optional');
     expect(loadConfig({ HUB_ENVIRONMENT: 'local', HUB_AUTH_MODE: 'optional' }).authMode).toBe('optional');

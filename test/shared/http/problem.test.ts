@@ -74,13 +74,23 @@ describe('the HTTP edge: error kinds to statuses', () => {
     [
       'invalid input, with every failing field',
       new InputError('The request body is invalid: name.', [{ field: 'name', location: 'body', message: 'Too short.' }]),
-      document(400, 'Bad Request', 'VALIDATION_ERROR', 'The request body is invalid: name.', { errors: [{ field: 'name', location: 'body', message: 'Too short.' }] }),
+      document(400, 'Bad Request', 'VALIDATION_ERROR', 'The request body is invalid: name.', {
+        errors: [{ field: 'name', location: 'body', message: 'Too short.' }],
+      }),
     ],
-    ['a wrong token', new AuthenticationError('The token is invalid.', 'INVALID_TOKEN'), document(401, 'Unauthorized', 'INVALID_TOKEN', 'The token is invalid.')],
+    [
+      'a wrong token',
+      new AuthenticationError('The token is invalid.', 'INVALID_TOKEN'),
+      document(401, 'Unauthorized', 'INVALID_TOKEN', 'The token is invalid.'),
+    ],
     ['a missing role', new ForbiddenError(), document(403, 'Forbidden', 'FORBIDDEN', 'You do not have permission to do this.')],
     ['something missing', new NotFoundError('Cluster c-1 does not exist.'), document(404, 'Not Found', 'NOT_FOUND', 'Cluster c-1 does not exist.')],
     ['a name taken', new ConflictError('The name is taken.', 'CLUSTER_EXISTS'), document(409, 'Conflict', 'CLUSTER_EXISTS', 'The name is taken.')],
-    ['a body too large', new PayloadTooLargeError(1024), document(413, 'Content Too Large', 'PAYLOAD_TOO_LARGE', 'The request body is larger than 1024 bytes.')],
+    [
+      'a body too large',
+      new PayloadTooLargeError(1024),
+      document(413, 'Content Too Large', 'PAYLOAD_TOO_LARGE', 'The request body is larger than 1024 bytes.'),
+    ],
     [
       'the table down',
       new UnavailableError('The database cannot be reached.', 'DATABASE_UNAVAILABLE'),
@@ -114,7 +124,7 @@ describe('the HTTP edge: error kinds to statuses', () => {
       document(422, 'Unprocessable Content', 'CLUSTER_UNREACHABLE', 'The name k.example could not be resolved.', { reason: 'dns' }),
     ],
     [
-      "a credential the cluster refuses",
+      'a credential the cluster refuses',
       new ClusterCredentialRejectedError('The cluster did not accept the credential.'),
       document(422, 'Unprocessable Content', 'CLUSTER_CREDENTIAL_REJECTED', 'The cluster did not accept the credential.', { reason: 'unauthorized' }),
     ],
@@ -143,10 +153,15 @@ describe('the HTTP edge: error kinds to statuses', () => {
   });
 
   it('sends no Retry-After with a 503, even one that says when to retry (an open circuit)', async () => {
-    const open = new UnavailableError('Cluster prod failed repeatedly; the hub stops calling it for 30 s.', 'CLUSTER_UNAVAILABLE', { reason: 'circuit_open', retry_after_seconds: 30 });
+    const open = new UnavailableError('Cluster prod failed repeatedly; the hub stops calling it for 30 s.', 'CLUSTER_UNAVAILABLE', {
+      reason: 'circuit_open',
+      retry_after_seconds: 30,
+    });
     const problem = await problemOf(open);
     expect(problem.retryAfter).toBeNull();
-    expect(problem.body).toEqual(document(503, 'Service Unavailable', 'CLUSTER_UNAVAILABLE', open.message, { reason: 'circuit_open', retry_after_seconds: 30 }));
+    expect(problem.body).toEqual(
+      document(503, 'Service Unavailable', 'CLUSTER_UNAVAILABLE', open.message, { reason: 'circuit_open', retry_after_seconds: 30 }),
+    );
   });
 
   it("renders the local run's refusals as before: another server's Host (421), another page's change (403)", async () => {
@@ -159,7 +174,12 @@ describe('the HTTP edge: error kinds to statuses', () => {
     const crossOrigin = await app.request('/api/v1/fails', { method: 'POST', headers: { Host: '127.0.0.1:8080', Origin: 'https://attacker.example' } });
     expect(crossOrigin.status).toBe(403);
     expect(await json(crossOrigin)).toEqual(
-      document(403, 'Forbidden', 'CROSS_ORIGIN_REQUEST', "Changes are accepted from the hub's own origin (http://127.0.0.1:8080) only, not from another web page."),
+      document(
+        403,
+        'Forbidden',
+        'CROSS_ORIGIN_REQUEST',
+        "Changes are accepted from the hub's own origin (http://127.0.0.1:8080) only, not from another web page.",
+      ),
     );
   });
 });

@@ -100,7 +100,7 @@ export class DynamoClusterRepository implements ClusterRepository {
       gsi1sk: c.name.toLowerCase(),
       id: c.id,
       created_at: c.createdAt,
-        ...toAttributes(c),
+      ...toAttributes(c),
     };
     try {
       await this.table.transact(

@@ -74,15 +74,17 @@ export class DynamoApiKeyRepository implements ApiKeyRepository {
   }
 
   async touch(id: string, at: string): Promise<void> {
-    await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: keyOf(id),
-        UpdateExpression: 'SET last_used_at = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':at': at },
-      }),
-    ).catch(() => undefined); // best effort: a revoked key's last use does not matter
+    await this.table.doc
+      .send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keyOf(id),
+          UpdateExpression: 'SET last_used_at = :at',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      )
+      .catch(() => undefined); // best effort: a revoked key's last use does not matter
   }
 
   async deleteAllForUser(userId: string): Promise<string[]> {

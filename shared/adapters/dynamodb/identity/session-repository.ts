@@ -72,17 +72,19 @@ export class DynamoSessionRepository implements SessionRepository {
   }
 
   async revoke(id: string): Promise<void> {
-    await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: sessionKey(id),
-        UpdateExpression: 'SET revoked = :yes',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':yes': true },
-      }),
-    ).catch((err) => {
-      if (!(err instanceof ConditionalCheckFailedException)) throw err;
-    });
+    await this.table.doc
+      .send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: sessionKey(id),
+          UpdateExpression: 'SET revoked = :yes',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':yes': true },
+        }),
+      )
+      .catch((err) => {
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      });
   }
 
   async revokeAllForUser(userId: string, keep?: string): Promise<number> {

@@ -125,7 +125,12 @@ export class DynamoUserRepository implements UserRepository {
     const attributes = { ...toAttributes(changes), updated_at: now };
     const renamed = changes.username !== undefined && changes.username.toLowerCase() !== user.username.toLowerCase();
     if (!renamed) {
-      const item = await this.table.update<UserItem>(userKey(user.id), attributes, user.version, remove.map((r) => REMOVABLE[r]));
+      const item = await this.table.update<UserItem>(
+        userKey(user.id),
+        attributes,
+        user.version,
+        remove.map((r) => REMOVABLE[r]),
+      );
       return toRecord(item);
     }
     // A rename moves the username claim atomically with the profile.
@@ -229,10 +234,7 @@ export class DynamoUserRepository implements UserRepository {
   async delete(user: UserRecord): Promise<void> {
     const partition = await this.table.query<StoredItem>({ partition: `USER#${user.id}`, limit: 1000 });
     await this.table.transact(
-      [
-        { Delete: { TableName: this.table.name, Key: userKey(user.id) } },
-        { Delete: { TableName: this.table.name, Key: usernameKey(user.username) } },
-      ],
+      [{ Delete: { TableName: this.table.name, Key: userKey(user.id) } }, { Delete: { TableName: this.table.name, Key: usernameKey(user.username) } }],
       'The user changed meanwhile.',
     );
     await Promise.all(partition.items.filter((i) => i.sk !== 'USER').map((i) => this.table.delete({ pk: i.pk, sk: i.sk })));

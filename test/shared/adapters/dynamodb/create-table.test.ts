@@ -82,7 +82,13 @@ describe('ensureTable reconciles an existing table with the definition', () => {
       }),
     );
     const found = await client.send(
-      new QueryCommand({ TableName: tableName, IndexName: 'gsi2', KeyConditionExpression: '#p = :p', ExpressionAttributeNames: { '#p': gsi2!.partitionKey }, ExpressionAttributeValues: { ':p': { S: `BY#${id}` } } }),
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: '#p = :p',
+        ExpressionAttributeNames: { '#p': gsi2!.partitionKey },
+        ExpressionAttributeValues: { ':p': { S: `BY#${id}` } },
+      }),
     );
     expect(found.Items).toEqual([expect.objectContaining({ pk: { S: `W#${id}` }, name: { S: 'w' } })]);
 

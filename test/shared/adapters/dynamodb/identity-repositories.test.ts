@@ -109,7 +109,10 @@ describe('login counters', () => {
     const stale = await loginCounters.count(c, 5, t, t + 900);
     expect(stale.counted).toBe(false);
     const seen = !stale.counted ? stale.state! : undefined;
-    const racing = await Promise.all([loginCounters.replace(c, seen!, { count: 1, expiresAt: t + 900 }), loginCounters.replace(c, seen!, { count: 1, expiresAt: t + 900 })]);
+    const racing = await Promise.all([
+      loginCounters.replace(c, seen!, { count: 1, expiresAt: t + 900 }),
+      loginCounters.replace(c, seen!, { count: 1, expiresAt: t + 900 }),
+    ]);
     expect(racing.sort()).toEqual([false, true]);
     await loginCounters.release(c);
     await loginCounters.release(c);

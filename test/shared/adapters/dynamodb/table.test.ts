@@ -118,11 +118,24 @@ describe('Table repository base', () => {
   it("takes DynamoDB's own refusal of a starting key for what it is", async () => {
     const partition = `LIST#${randomUUID()}`;
     const refusal = await table.doc
-      .send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': partition }, ExclusiveStartKey: { pk: partition } }))
+      .send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': partition },
+          ExclusiveStartKey: { pk: partition },
+        }),
+      )
       .catch((err: unknown) => err);
     expect(isStartKeyRejection(refusal)).toBe(true);
     const other = await table.doc
-      .send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk AND sk BETWEEN :b AND :a', ExpressionAttributeValues: { ':pk': partition, ':a': 'a', ':b': 'b' } }))
+      .send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :b AND :a',
+          ExpressionAttributeValues: { ':pk': partition, ':a': 'a', ':b': 'b' },
+        }),
+      )
       .catch((err: unknown) => err);
     expect(other).toMatchObject({ name: 'ValidationException' });
     expect(isStartKeyRejection(other)).toBe(false);

@@ -83,7 +83,13 @@ describe('discovery', () => {
       verbs: expect.arrayContaining(['get', 'list', 'patch', 'create', 'delete']),
       categories: ['all'],
     });
-    expect(find(discovery.resources, (r) => r.plural === 'nodes')[0]).toMatchObject({ kind: 'Node', group: '', version: 'v1', namespaced: false, shortNames: ['no'] });
+    expect(find(discovery.resources, (r) => r.plural === 'nodes')[0]).toMatchObject({
+      kind: 'Node',
+      group: '',
+      version: 'v1',
+      namespaced: false,
+      shortNames: ['no'],
+    });
     expect(discovery.resources.some((r) => r.plural.includes('/'))).toBe(false); // subresources left out
 
     // A server without aggregated discovery is walked group version by group version: the same resources.
@@ -115,7 +121,14 @@ describe('discovery', () => {
           group,
           scope: 'Namespaced',
           names: { plural, singular: `gadget${id}`, kind, shortNames: [shortName] },
-          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } } }],
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } } },
+            },
+          ],
         },
       },
     });
@@ -125,14 +138,31 @@ describe('discovery', () => {
         found = find((await gateway.discover()).resources, (r) => r.group === group && r.plural === plural);
         if (found.length === 0) await sleep(500);
       }
-      expect(found).toEqual([{ kind, plural, singular: `gadget${id}`, shortNames: [shortName], group, version: 'v1', preferred: true, namespaced: true, verbs: expect.arrayContaining(['list', 'patch']), categories: [] }]);
+      expect(found).toEqual([
+        {
+          kind,
+          plural,
+          singular: `gadget${id}`,
+          shortNames: [shortName],
+          group,
+          version: 'v1',
+          preferred: true,
+          namespaced: true,
+          verbs: expect.arrayContaining(['list', 'patch']),
+          categories: [],
+        },
+      ]);
       const discovered = (await gateway.discover()).resources;
       expect(find(discovered, (r) => r.kind === kind).map((r) => r.plural)).toEqual([plural]);
       expect(find(discovered, (r) => r.shortNames.includes(shortName)).map((r) => r.plural)).toEqual([plural]);
 
       // Its objects are read and written like any other kind's, with no code for it.
       const type = { group, version: 'v1', plural, namespace: ns };
-      const applied = await gateway.apply({ ...type, name: 'one' }, { apiVersion: `${group}/v1`, kind, metadata: { name: 'one' }, spec: { size: 3 } }, { fieldManager: 'clusterhub-test' });
+      const applied = await gateway.apply(
+        { ...type, name: 'one' },
+        { apiVersion: `${group}/v1`, kind, metadata: { name: 'one' }, spec: { size: 3 } },
+        { fieldManager: 'clusterhub-test' },
+      );
       expect(applied).toMatchObject({ created: true, object: { spec: { size: 3 } } });
       expect((await gateway.list(type)).items.map((o) => o.metadata?.name)).toEqual(['one']);
     } finally {
@@ -172,17 +202,32 @@ describe('objects of any kind', () => {
     const merged = await gateway.patch(ref, 'merge', { data: { a: '10', b: null, c: '3' } });
     expect(merged.object.data).toEqual({ a: '10', c: '3' });
     // JSON patch: operations, with a test that must hold.
-    const patched = await gateway.patch(ref, 'json', [{ op: 'test', path: '/data/a', value: '10' }, { op: 'add', path: '/data/d', value: '4' }, { op: 'remove', path: '/data/c' }]);
+    const patched = await gateway.patch(ref, 'json', [
+      { op: 'test', path: '/data/a', value: '10' },
+      { op: 'add', path: '/data/d', value: '4' },
+      { op: 'remove', path: '/data/c' },
+    ]);
     expect(patched.object.data).toEqual({ a: '10', d: '4' });
     expect((await core.readNamespacedConfigMap({ name: 'patched', namespace: ns })).data).toEqual({ a: '10', d: '4' });
 
     // Strategic merge: containers are merged by name, where a merge patch would replace the list.
     const labels = { app: 'two' };
-    const containers = [{ name: 'app', image: 'registry.k8s.io/pause:3.9' }, { name: 'sidecar', image: 'registry.k8s.io/pause:3.9' }];
-    await apps.createNamespacedDeployment({ namespace: ns, body: { metadata: { name: 'two' }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers } } } } });
+    const containers = [
+      { name: 'app', image: 'registry.k8s.io/pause:3.9' },
+      { name: 'sidecar', image: 'registry.k8s.io/pause:3.9' },
+    ];
+    await apps.createNamespacedDeployment({
+      namespace: ns,
+      body: { metadata: { name: 'two' }, spec: { selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers } } } },
+    });
     const deployment = { ...deployments(ns), name: 'two' };
-    const strategic = await gateway.patch(deployment, 'strategic-merge', { spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] } } } });
-    const images = (o: KubernetesObject) => (o as { spec: { template: { spec: { containers: Array<{ name: string; image: string }> } } } }).spec.template.spec.containers.map((c) => `${c.name}=${c.image}`);
+    const strategic = await gateway.patch(deployment, 'strategic-merge', {
+      spec: { template: { spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] } } },
+    });
+    const images = (o: KubernetesObject) =>
+      (o as { spec: { template: { spec: { containers: Array<{ name: string; image: string }> } } } }).spec.template.spec.containers.map(
+        (c) => `${c.name}=${c.image}`,
+      );
     expect(images(strategic.object)).toEqual(['app=registry.k8s.io/pause:3.10', 'sidecar=registry.k8s.io/pause:3.9']);
     const live = await apps.readNamespacedDeployment({ name: 'two', namespace: ns });
     expect(live.spec!.template.spec!.containers.map((c) => c.image)).toEqual(['registry.k8s.io/pause:3.10', 'registry.k8s.io/pause:3.9']);
@@ -191,7 +236,7 @@ describe('objects of any kind', () => {
     expect(failed.kind).toBe('unprocessable');
   });
 
-  it('applies server-side: created, then unchanged; a dry run changes nothing; another manager\'s field conflicts unless forced', async () => {
+  it("applies server-side: created, then unchanged; a dry run changes nothing; another manager's field conflicts unless forced", async () => {
     const ref = { ...configMaps(ns), name: 'applied' };
     const desired = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'applied', namespace: ns }, data: { mode: 'a' } };
     const first = await gateway.apply(ref, desired, { fieldManager: 'clusterhub-test' });
@@ -203,13 +248,20 @@ describe('objects of any kind', () => {
     const dry = await gateway.apply(ref, { ...desired, data: { mode: 'b' } }, { fieldManager: 'clusterhub-test', dryRun: true });
     expect(dry.object.data).toEqual({ mode: 'b' });
     expect((await core.readNamespacedConfigMap({ name: 'applied', namespace: ns })).data).toEqual({ mode: 'a' });
-    const dryCreate = await gateway.apply({ ...ref, name: 'never' }, { ...desired, metadata: { name: 'never' } }, { fieldManager: 'clusterhub-test', dryRun: true });
+    const dryCreate = await gateway.apply(
+      { ...ref, name: 'never' },
+      { ...desired, metadata: { name: 'never' } },
+      { fieldManager: 'clusterhub-test', dryRun: true },
+    );
     expect(dryCreate.created).toBe(true);
     expect((await refusalOf(gateway.get({ ...ref, name: 'never' }))).kind).toBe('not_found');
 
     // 409: the field belongs to another manager.
     const conflict = await refusalOf(gateway.apply(ref, { ...desired, data: { mode: 'c' } }, { fieldManager: 'someone-else' }));
-    expect(conflict).toMatchObject({ kind: 'conflict', details: { status: 409, reason: 'Conflict', verb: 'patch', resource: { group: '', version: 'v1', plural: 'configmaps', namespace: ns, name: 'applied' } } });
+    expect(conflict).toMatchObject({
+      kind: 'conflict',
+      details: { status: 409, reason: 'Conflict', verb: 'patch', resource: { group: '', version: 'v1', plural: 'configmaps', namespace: ns, name: 'applied' } },
+    });
     expect(conflict.details.causes.length).toBeGreaterThan(0);
     expect(conflict.details.causes[0]).toMatchObject({ field: '.data.mode' });
     const forced = await gateway.apply(ref, { ...desired, data: { mode: 'c' } }, { fieldManager: 'someone-else', force: true });
@@ -226,12 +278,15 @@ describe('objects of any kind', () => {
     await expect(core.readNamespacedConfigMap({ name: 'doomed', namespace: ns })).rejects.toMatchObject({ code: 404 });
 
     const missing = await refusalOf(gateway.get(ref));
-    expect(missing).toMatchObject({ kind: 'not_found', details: { status: 404, reason: 'NotFound', verb: 'get', resource: { plural: 'configmaps', namespace: ns, name: 'doomed' } } });
+    expect(missing).toMatchObject({
+      kind: 'not_found',
+      details: { status: 404, reason: 'NotFound', verb: 'get', resource: { plural: 'configmaps', namespace: ns, name: 'doomed' } },
+    });
     expect(missing.message).toMatch(/"doomed" not found/);
     expect((await refusalOf(gateway.delete(ref))).kind).toBe('not_found');
   });
 
-  it('answers the cluster\'s refusals typed: 409, 422 with its causes, 403 with the verb and resource', async () => {
+  it("answers the cluster's refusals typed: 409, 422 with its causes, 403 with the verb and resource", async () => {
     // 409 outside apply: a patch that names a resourceVersion the object no longer has.
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'versioned' }, data: { v: '1' } } });
     const ref = { ...configMaps(ns), name: 'versioned' };
@@ -240,7 +295,13 @@ describe('objects of any kind', () => {
 
     await apps.createNamespacedDeployment({
       namespace: ns,
-      body: { metadata: { name: 'scaled' }, spec: { selector: { matchLabels: { app: 's' } }, template: { metadata: { labels: { app: 's' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } } } },
+      body: {
+        metadata: { name: 'scaled' },
+        spec: {
+          selector: { matchLabels: { app: 's' } },
+          template: { metadata: { labels: { app: 's' } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10' }] } },
+        },
+      },
     });
     const invalid = await refusalOf(gateway.patch({ ...deployments(ns), name: 'scaled' }, 'merge', { spec: { replicas: -1 } }));
     expect(invalid).toMatchObject({ kind: 'unprocessable', details: { status: 422, reason: 'Invalid', verb: 'patch' } });
@@ -251,14 +312,19 @@ describe('objects of any kind', () => {
     const forbidden = await refusalOf(restricted.get({ ...configMaps('kube-system'), name: 'kube-root-ca.crt' }));
     expect(forbidden).toMatchObject({
       kind: 'forbidden',
-      details: { status: 403, reason: 'Forbidden', verb: 'get', resource: { group: '', version: 'v1', plural: 'configmaps', namespace: 'kube-system', name: 'kube-root-ca.crt' } },
+      details: {
+        status: 403,
+        reason: 'Forbidden',
+        verb: 'get',
+        resource: { group: '', version: 'v1', plural: 'configmaps', namespace: 'kube-system', name: 'kube-root-ca.crt' },
+      },
     });
     expect(forbidden.message).toMatch(/cannot get resource "configmaps"/);
     expect((await refusalOf(restricted.list({ group: 'apps', version: 'v1', plural: 'deployments' }))).details).toMatchObject({ verb: 'list', status: 403 });
     expect((await restricted.list(configMaps('team-a'))).items).toBeInstanceOf(Array);
   });
 
-  it('returns the cluster\'s Warning headers with the answer (v1 Endpoints is deprecated in 1.33)', async () => {
+  it("returns the cluster's Warning headers with the answer (v1 Endpoints is deprecated in 1.33)", async () => {
     const endpoints = await gateway.list({ group: '', version: 'v1', plural: 'endpoints', namespace: 'default' });
     expect(endpoints.warnings).toEqual([expect.stringMatching(/^v1 Endpoints is deprecated in v1\.33\+; use discovery\.k8s\.io\/v1 EndpointSlice$/)]);
     const direct = await core.listNamespacedEndpoints({ namespace: 'default' });

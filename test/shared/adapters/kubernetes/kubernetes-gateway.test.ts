@@ -93,7 +93,6 @@ async function settled<T>(read: () => Promise<[T, T]>): Promise<[T, T]> {
   return pair;
 }
 
-
 function listen<T extends TcpServer | HttpsServer>(server: T): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
@@ -227,7 +226,11 @@ describe('live views', () => {
       namespace: ns,
       body: {
         metadata: { name: 'second' },
-        spec: { replicas: 0, selector: { matchLabels: { app: 's' } }, template: { metadata: { labels: { app: 's' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: 's' } },
+          template: { metadata: { labels: { app: 's' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+        },
       },
     });
     const workloads = await gatewayFor(admin).workloads({ namespace: ns, limit: 1 });
@@ -255,7 +258,14 @@ describe('live views', () => {
     // Composite views answer, with null for each part the credential may not read.
     expect(await gateway.summary()).toEqual({ node_count: null, namespace_count: null, pod_count: null, deployment_count: null, service_count: null });
     expect(await gateway.workloads()).toEqual({ deployments: null, statefulsets: null, daemonsets: null, jobs: null, cronjobs: null, truncated: false });
-    expect(await gateway.workloads({ namespace: 'team-a' })).toEqual({ deployments: [], statefulsets: [], daemonsets: [], jobs: [], cronjobs: [], truncated: false });
+    expect(await gateway.workloads({ namespace: 'team-a' })).toEqual({
+      deployments: [],
+      statefulsets: [],
+      daemonsets: [],
+      jobs: [],
+      cronjobs: [],
+      truncated: false,
+    });
     // A view of one kind has nothing else to show: it fails, classified forbidden.
     const failure = await failureOf(gateway.namespaces());
     expect(failure).toMatchObject({ kind: 'unavailable', code: 'CLUSTER_UNAVAILABLE', reason: 'forbidden', details: { reason: 'forbidden' } });
@@ -487,7 +497,9 @@ describe('service-account onboarding', () => {
     expect(await gatewayFor(first.credentials!).testConnection()).toMatchObject({ ok: true });
     const accounts = await core.listNamespacedServiceAccount({ namespace, fieldSelector: `metadata.name=${name}` });
     expect(accounts.items).toHaveLength(1);
-    const bindings = (await rbac.listClusterRoleBinding()).items.filter((b) => b.subjects?.some((s) => s.kind === 'ServiceAccount' && s.namespace === namespace && s.name === name));
+    const bindings = (await rbac.listClusterRoleBinding()).items.filter((b) =>
+      b.subjects?.some((s) => s.kind === 'ServiceAccount' && s.namespace === namespace && s.name === name),
+    );
     expect(bindings).toHaveLength(1);
   });
 
@@ -520,7 +532,10 @@ describe('service-account onboarding', () => {
     await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'legacy', labels } } });
     await core.createNamespacedSecret({
       namespace,
-      body: { metadata: { name: 'legacy-clusterhub-token', labels, annotations: { 'kubernetes.io/service-account.name': 'legacy' } }, type: 'kubernetes.io/service-account-token' },
+      body: {
+        metadata: { name: 'legacy-clusterhub-token', labels, annotations: { 'kubernetes.io/service-account.name': 'legacy' } },
+        type: 'kubernetes.io/service-account-token',
+      },
     });
     const legacyToken = await eventually('the token controller to fill the Secret', 10_000, async () => {
       const data = (await core.readNamespacedSecret({ name: 'legacy-clusterhub-token', namespace })).data?.token;
@@ -533,7 +548,9 @@ describe('service-account onboarding', () => {
 
     await gatewayFor(admin).onboardServiceAccount({ name: 'legacy', namespace, role: 'view', tokenLifetimeSeconds: HOUR, revokeLegacyToken: true });
     expect(await statusOf(core.readNamespacedSecret({ name: 'legacy-clusterhub-token', namespace }))).toBe(404);
-    await eventually('the long-lived token to stop working', 30_000, async () => ((await gatewayFor(asLegacy).testConnection()).reason === 'unauthorized' ? true : undefined));
+    await eventually('the long-lived token to stop working', 30_000, async () =>
+      (await gatewayFor(asLegacy).testConnection()).reason === 'unauthorized' ? true : undefined,
+    );
   });
 
   it('refuses a ClusterRole the cluster does not have, creating nothing', async () => {

@@ -10,7 +10,10 @@ import { resourcePath, warningTexts } from '#shared/adapters/kubernetes/resource
 describe('Warning headers', () => {
   it('gives each warning text once, commas and escaped quotes included', () => {
     const joined = '299 - "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice", 299 - "metadata.annotations[a]: a, b and \\"c\\""';
-    expect(warningTexts({ warning: joined })).toEqual(['v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice', 'metadata.annotations[a]: a, b and "c"']);
+    expect(warningTexts({ warning: joined })).toEqual([
+      'v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice',
+      'metadata.annotations[a]: a, b and "c"',
+    ]);
     expect(warningTexts({})).toEqual([]);
   });
 
@@ -26,7 +29,9 @@ describe('resource paths', () => {
     expect(resourcePath('/k8s/clusters/c-1', { group: 'apps', version: 'v1', plural: 'deployments', namespace: 'team-a', name: 'web' })).toBe(
       '/k8s/clusters/c-1/apis/apps/v1/namespaces/team-a/deployments/web',
     );
-    expect(resourcePath('', { group: 'cert-manager.io', version: 'v1', plural: 'certificates', name: 'a/b' })).toBe('/apis/cert-manager.io/v1/certificates/a%2Fb');
+    expect(resourcePath('', { group: 'cert-manager.io', version: 'v1', plural: 'certificates', name: 'a/b' })).toBe(
+      '/apis/cert-manager.io/v1/certificates/a%2Fb',
+    );
   });
 
   it('refuses names that would leave the resource', () => {

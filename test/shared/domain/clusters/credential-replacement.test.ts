@@ -59,7 +59,9 @@ describe('replacing a cluster credential in Secrets Manager', () => {
   /** Every version of a secret the hub once held must be gone: the current one and AWSPREVIOUS. */
   async function expectUnreadable(ref: string) {
     for (const VersionStage of ['AWSCURRENT', 'AWSPREVIOUS']) {
-      await expect(sm.send(new GetSecretValueCommand({ SecretId: ref, VersionStage })), VersionStage).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+      await expect(sm.send(new GetSecretValueCommand({ SecretId: ref, VersionStage })), VersionStage).rejects.toMatchObject({
+        name: 'ResourceNotFoundException',
+      });
     }
   }
 
@@ -153,7 +155,14 @@ describe('replacing a cluster credential in Secrets Manager', () => {
     // The new secret is left behind, and the warning names it so that it can be removed.
     const orphans = (await secretsOf(registered.id)).filter((name) => !current.credentialRef.includes(name));
     expect(orphans).toHaveLength(1);
-    expect(warnings).toEqual([expect.objectContaining({ level: 'warn', cluster_id: registered.id, orphaned_ref: expect.stringContaining(orphans[0]!), error: expect.stringContaining('secret store down') })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        cluster_id: registered.id,
+        orphaned_ref: expect.stringContaining(orphans[0]!),
+        error: expect.stringContaining('secret store down'),
+      }),
+    ]);
     expect(JSON.stringify(warnings)).not.toContain(tokenOf(alpha!.adminKubeconfig));
     await deps.secrets.delete(warnings[0]!.orphaned_ref as string);
   });
@@ -168,7 +177,14 @@ describe('replacing a cluster credential in Secrets Manager', () => {
     expect(await deps.secrets.get(patched.credentialRef)).toContain(alpha!.server);
     // The previous secret is orphaned, and the warning names it, never its value.
     expect(await deps.secrets.get(registered.credentialRef)).toContain(beta!.server);
-    expect(warnings).toEqual([expect.objectContaining({ level: 'warn', cluster_id: registered.id, orphaned_ref: registered.credentialRef, error: expect.stringContaining('secret store down') })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        cluster_id: registered.id,
+        orphaned_ref: registered.credentialRef,
+        error: expect.stringContaining('secret store down'),
+      }),
+    ]);
     expect(JSON.stringify(warnings)).not.toContain(tokenOf(beta!.adminKubeconfig));
     await deps.secrets.delete(registered.credentialRef);
     expect(await secretsOf(registered.id)).toHaveLength(1);

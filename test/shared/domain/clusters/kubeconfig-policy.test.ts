@@ -215,13 +215,16 @@ describe('refused user fields', () => {
     expect(refusal(kubeconfig((d) => (d.users[0]!.user = { 'client-certificate-data': b64(CLIENT_CERT_PEM) }))).message).toMatch(
       /needs both client-certificate-data and client-key-data/,
     );
-    expect(refusal(kubeconfig((d) => (d.users[0]!.user = { token: TOKEN, 'client-certificate-data': b64(CLIENT_CERT_PEM), 'client-key-data': b64(CLIENT_KEY_PEM) }))).message).toMatch(
-      /both a token and a client certificate/,
-    );
+    expect(
+      refusal(kubeconfig((d) => (d.users[0]!.user = { token: TOKEN, 'client-certificate-data': b64(CLIENT_CERT_PEM), 'client-key-data': b64(CLIENT_KEY_PEM) })))
+        .message,
+    ).toMatch(/both a token and a client certificate/);
   });
 
   it('refuses a key that does not belong to the certificate, and data that is not PEM', () => {
-    const mismatch = refusal(kubeconfig((d) => (d.users[0]!.user = { 'client-certificate-data': b64(CLIENT_CERT_PEM), 'client-key-data': b64(OTHER_KEY_PEM) })));
+    const mismatch = refusal(
+      kubeconfig((d) => (d.users[0]!.user = { 'client-certificate-data': b64(CLIENT_CERT_PEM), 'client-key-data': b64(OTHER_KEY_PEM) })),
+    );
     expect(fields(mismatch)).toEqual(['kubeconfig.users[0].user.client-key-data']);
     expect(mismatch.message).toMatch(/does not belong to the certificate/);
     const notPem = refusal(kubeconfig((d) => (d.users[0]!.user = { 'client-certificate-data': b64('hello'), 'client-key-data': b64('world') })));
@@ -308,13 +311,23 @@ describe('refused server addresses', () => {
     expect(err.message).toMatch(/clusters\[0\]\.cluster\.server is refused: .*(link-local or cloud metadata|metadata host name)/);
   });
 
-  it.each(['127.0.0.1', '127.1', '2130706433', '0x7f000001', '[::1]', '[::ffff:127.0.0.1]', 'localhost', '0.0.0.0', '10.0.0.5', '172.20.1.1', '192.168.1.10', '[fd00::1]'])(
-    'refuses %s unless the operator allows its network',
-    (host) => {
-      const err = refusal(server(host));
-      expect(err.message).toContain('HUB_ALLOWED_CLUSTER_NETWORKS');
-    },
-  );
+  it.each([
+    '127.0.0.1',
+    '127.1',
+    '2130706433',
+    '0x7f000001',
+    '[::1]',
+    '[::ffff:127.0.0.1]',
+    'localhost',
+    '0.0.0.0',
+    '10.0.0.5',
+    '172.20.1.1',
+    '192.168.1.10',
+    '[fd00::1]',
+  ])('refuses %s unless the operator allows its network', (host) => {
+    const err = refusal(server(host));
+    expect(err.message).toContain('HUB_ALLOWED_CLUSTER_NETWORKS');
+  });
 
   it('accepts loopback in any notation once loopback is allowed', () => {
     for (const host of ['127.0.0.1', '127.1', '2130706433', '[::1]', 'localhost']) {
@@ -375,7 +388,12 @@ describe('malformed documents', () => {
 
   it('refuses a YAML alias bomb instead of expanding it', () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 0; i < 8; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`);
+    for (let i = 0; i < 8; i++)
+      bomb.push(
+        `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+          .fill(`*${String.fromCharCode(97 + i)}`)
+          .join(',')}]`,
+      );
     expect(refusal(bomb.join('\n')).message).toMatch(/not valid YAML/);
   });
 

@@ -38,9 +38,12 @@ describe('metadata and link-local addresses', () => {
     expect(verdict.reason).toMatch(/never connects/);
   });
 
-  it.each(['224.0.0.1', '255.255.255.255', '240.0.0.1', 'ff02::1', '2001:0:4136:e378:8000:63bf:3fff:fdd2'])('refuses the non-unicast address %s always', (address) => {
-    expect(everything.checkAddress(address)).toMatchObject({ allowed: false, kind: 'not-unicast' });
-  });
+  it.each(['224.0.0.1', '255.255.255.255', '240.0.0.1', 'ff02::1', '2001:0:4136:e378:8000:63bf:3fff:fdd2'])(
+    'refuses the non-unicast address %s always',
+    (address) => {
+      expect(everything.checkAddress(address)).toMatchObject({ allowed: false, kind: 'not-unicast' });
+    },
+  );
 });
 
 describe('loopback, unspecified and private addresses', () => {
@@ -107,10 +110,13 @@ describe('public addresses', () => {
 });
 
 describe('the allow-list variable', () => {
-  it.each(['10.0.0.1/8', 'not-an-address', '10.0.0.0/33', '0x7f000000/8', '::1/129', '10.0.0.0/8/1', '10.0.0.0/x'])('refuses the entry %s with a sentence naming it', (entry) => {
-    expect(() => parseNetworkPolicy(`127.0.0.0/8,${entry}`)).toThrow(ConfigError);
-    expect(() => parseNetworkPolicy(entry)).toThrow(`HUB_ALLOWED_CLUSTER_NETWORKS entry "${entry}" is not valid`);
-  });
+  it.each(['10.0.0.1/8', 'not-an-address', '10.0.0.0/33', '0x7f000000/8', '::1/129', '10.0.0.0/8/1', '10.0.0.0/x'])(
+    'refuses the entry %s with a sentence naming it',
+    (entry) => {
+      expect(() => parseNetworkPolicy(`127.0.0.0/8,${entry}`)).toThrow(ConfigError);
+      expect(() => parseNetworkPolicy(entry)).toThrow(`HUB_ALLOWED_CLUSTER_NETWORKS entry "${entry}" is not valid`);
+    },
+  );
 
   it('is read from the environment, empty meaning no local ranges', () => {
     expect(networkPolicyFromEnv({ HUB_ALLOWED_CLUSTER_NETWORKS: '127.0.0.0/8' }).checkAddress('127.0.0.1').allowed).toBe(true);

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { detectProvider, type ProviderNode } from '#shared/domain/clusters/provider.ts';
 
-const node = (name: string, labels: Record<string, string> = {}, providerId?: string): ProviderNode => ({ name, labels, ...(providerId ? { providerId } : {}) });
+const node = (name: string, labels: Record<string, string> = {}, providerId?: string): ProviderNode => ({
+  name,
+  labels,
+  ...(providerId ? { providerId } : {}),
+});
 
 describe('provider detection', () => {
   it.each([
@@ -22,7 +26,10 @@ describe('provider detection', () => {
     ['rancher by cattle labels', { nodes: [node('worker-1', { 'cattle.io/os': 'linux' })] }, 'rancher'],
     [
       'kind by provider id',
-      { serverUrl: 'https://127.0.0.1:41234', nodes: [node('kind-control-plane', { 'node-role.kubernetes.io/control-plane': '' }, 'kind://docker/kind/kind-control-plane')] },
+      {
+        serverUrl: 'https://127.0.0.1:41234',
+        nodes: [node('kind-control-plane', { 'node-role.kubernetes.io/control-plane': '' }, 'kind://docker/kind/kind-control-plane')],
+      },
       'kind',
     ],
     [
@@ -33,7 +40,11 @@ describe('provider detection', () => {
       },
       'kind',
     ],
-    ['generic upstream', { serverUrl: 'https://10.0.0.1:6443', gitVersion: 'v1.33.7', nodes: [node('kwok-node-0', { 'kubernetes.io/hostname': 'kwok-node-0' })] }, 'generic'],
+    [
+      'generic upstream',
+      { serverUrl: 'https://10.0.0.1:6443', gitVersion: 'v1.33.7', nodes: [node('kwok-node-0', { 'kubernetes.io/hostname': 'kwok-node-0' })] },
+      'generic',
+    ],
     ['generic with nothing to go on', {}, 'generic'],
   ])('%s', (_name, signals, expected) => {
     expect(detectProvider(signals)).toBe(expected);

@@ -104,7 +104,11 @@ function storedAndPublishedKids(store: RecordingStore) {
   return { stored: signing.map((k) => k.kid), published: keys.map((k) => k.kid) };
 }
 
-const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => e);
+const refusal = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string;
 
 /** A well-formed ES256 token under a key id the hub never issued. */
@@ -298,7 +302,10 @@ describe('retiring and revoking signing keys', () => {
     expect(rotation.previous).toEqual([{ kid: oldKid, verifiesUntil: new Date(clock.now().getTime() + RETIRE_AFTER_MS).toISOString() }]);
     expect(RETIRE_AFTER_MS).toBeGreaterThanOrEqual(ACCESS_TOKEN_SECONDS * 1000 + CACHE_MS);
     const published = JSON.parse(store.values.get(names.verificationKeys)!) as { keys: { kid: string; retires_at?: string }[] };
-    expect(published.keys).toEqual([expect.not.objectContaining({ retires_at: expect.anything() }), expect.objectContaining({ kid: oldKid, retires_at: rotation.previous[0]!.verifiesUntil })]);
+    expect(published.keys).toEqual([
+      expect.not.objectContaining({ retires_at: expect.anything() }),
+      expect.objectContaining({ kid: oldKid, retires_at: rotation.previous[0]!.verifiesUntil }),
+    ]);
 
     clock.advance(RETIRE_AFTER_MS - 1);
     expect(await identity.tokens.verify(forged)).toEqual(claims);
