@@ -172,13 +172,10 @@ export const serviceAccount = z
     role: z.string(),
     cluster_role_binding: z.string(),
     used_for_hub: z.boolean(),
-    token_expires_at: z
-      .string()
-      .nullable()
-      .openapi({
-        description:
-          "When the hub's token for the account expires (the hub does not renew it); null unless used_for_hub, or for a long-lived token an earlier hub made.",
-      }),
+    token_expires_at: z.string().nullable().openapi({
+      description:
+        "When the hub's token for the account expires (the hub does not renew it); null unless used_for_hub, or for a long-lived token an earlier hub made.",
+    }),
     updated_at: z.string().openapi({ description: 'When the account was onboarded; a repeat for the account the hub already uses answers the same.' }),
   })
   .openapi('ServiceAccount');
