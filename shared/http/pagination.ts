@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { Page } from '#shared/ports/page.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -38,13 +39,6 @@ export function listOf<T extends z.ZodType>(item: T, name: string) {
       }),
     })
     .openapi(name);
-}
-
-/** A page of results as the data layer returns it. */
-export interface Page<T> {
-  items: T[];
-  continue?: string;
-  total?: number;
 }
 
 /** Shapes a page for the wire. */

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, InputError } from '#shared/domain/errors.ts';
 import { tableDefinition, type IndexName } from '#shared/data/table-definition.ts';
-import type { Page } from '#shared/http/pagination.ts';
+import type { Page } from '#shared/ports/page.ts';
 
 export interface Key {
   pk: string;

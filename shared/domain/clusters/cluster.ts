@@ -1,4 +1,4 @@
-import type { Page } from '#shared/http/pagination.ts';
+import type { Page } from '#shared/ports/page.ts';
 
 export const CLUSTER_STATUSES = ['connected', 'disconnected', 'unknown'] as const;
 export type ClusterStatus = (typeof CLUSTER_STATUSES)[number];

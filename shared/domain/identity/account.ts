@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AuthenticationError, ConflictError, ForbiddenError, InputError, NotFoundError } from '#shared/domain/errors.ts';
-import type { Page } from '#shared/http/pagination.ts';
+import type { Page } from '#shared/ports/page.ts';
 import type { Principal } from './access.ts';
 import { apiKeyExpiry, ownerStampOf } from './api-keys.ts';
 import { checkOwnProof, checkTotp, isLocked } from './authentication.ts';

@@ -1,4 +1,4 @@
-import type { Page } from '#shared/http/pagination.ts';
+import type { Page } from '#shared/ports/page.ts';
 import type { ClusterRole, Role } from './access.ts';
 
 export interface UserRecord {

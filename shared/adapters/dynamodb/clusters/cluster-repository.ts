@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClusterChanges, ClusterListFilter, ClusterObservation, ClusterRecord, ClusterRepository } from '#shared/domain/clusters/cluster.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
-import type { Page } from '#shared/http/pagination.ts';
+import type { Page } from '#shared/ports/page.ts';
 import type { StoredItem, Table } from '../table.ts';
 
 export const clusterKey = (id: string) => ({ pk: `CLUSTER#${id}`, sk: 'CLUSTER' });

@@ -1,7 +1,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '#shared/domain/identity/access.ts';
 import type { ApiKeyRecord, ApiKeyRepository } from '#shared/domain/identity/ports.ts';
-import type { Page } from '#shared/http/pagination.ts';
+import type { Page } from '#shared/ports/page.ts';
 import type { StoredItem, Table } from '../table.ts';
 
 const keyOf = (id: string) => ({ pk: `APIKEY#${id}`, sk: 'APIKEY' });

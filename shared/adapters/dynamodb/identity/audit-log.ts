@@ -1,5 +1,5 @@
 import type { AuditEntry, AuditFilter, AuditLog } from '#shared/domain/identity/ports.ts';
-import type { Page } from '#shared/http/pagination.ts';
+import type { Page } from '#shared/ports/page.ts';
 import type { QueryOptions, StoredItem, Table } from '../table.ts';
 
 const ALL = 'AUDIT';

@@ -1,7 +1,7 @@
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { ClusterRole } from '#shared/domain/identity/access.ts';
 import type { UserChanges, UserRecord, UserRepository } from '#shared/domain/identity/ports.ts';
-import type { Page } from '#shared/http/pagination.ts';
+import type { Page } from '#shared/ports/page.ts';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredItem, Table } from '../table.ts';
