@@ -114,7 +114,9 @@ describe('accepted kubeconfigs', () => {
       d.preferences = { colors: true };
     });
     const { kubeconfig: rebuilt } = checkKubeconfig({ text }, policy);
-    expect(rebuilt).not.toMatch(/exec|curl|proxy|169\.254|extensions|preferences|eks/);
+    // Certificate data is random base64, which now and then spells `eks` or `exec` by chance: look past it.
+    const withoutData = rebuilt.replaceAll(/-data: \S+/g, '-data: <data>');
+    expect(withoutData).not.toMatch(/exec|curl|proxy|169\.254|extensions|preferences|eks/);
     expect(parse(rebuilt).contexts).toHaveLength(1);
   });
 
