@@ -100,14 +100,6 @@ export async function checkOwnProof(deps: IdentityDeps, user: UserRecord, prove:
   return false;
 }
 
-/** Counts a failed proof of identity after the fact; the fifth in a row locks the account's credential changes. */
-export async function countFailure(deps: IdentityDeps, user: UserRecord) {
-  const failures = await deps.users.addFailedLogin(user.id);
-  if (failures >= deps.policy.maxFailedLogins) {
-    await deps.users.lock(user.id, new Date(deps.clock.now().getTime() + deps.policy.lockMinutes * 60_000).toISOString());
-  }
-}
-
 /** Checks a TOTP code against the user's sealed seed; the step, or undefined when wrong or replayed. */
 export async function checkTotp(deps: IdentityDeps, user: UserRecord, code: string): Promise<number | undefined> {
   if (!user.totp) return undefined;

@@ -31,8 +31,6 @@ export interface UserRepository {
   list(limit: number, cursor?: string): Promise<Page<UserRecord>>;
   /** Optimistically locked update; a rename moves the username claim in the same transaction. */
   update(user: UserRecord, changes: UserChanges, remove?: ('lockedUntil' | 'totp')[]): Promise<UserRecord>;
-  /** Counts a failed login atomically and returns the new count. */
-  addFailedLogin(id: string): Promise<number>;
   /**
    * Counts a failed proof before it is checked, so proofs checked in parallel count one each:
    * the new count, or undefined (nothing counted) when `max` are counted already or a lock holds.

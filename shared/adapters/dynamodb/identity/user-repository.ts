@@ -144,20 +144,6 @@ export class DynamoUserRepository implements UserRepository {
     return updated;
   }
 
-  async addFailedLogin(id: string): Promise<number> {
-    const out = await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: userKey(id),
-        UpdateExpression: 'ADD failed_logins :one',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':one': 1 },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    return Number(out.Attributes?.failed_logins ?? 0);
-  }
-
   async reserveFailedLogin(id: string, max: number, now: string): Promise<number | undefined> {
     try {
       const out = await this.table.doc.send(

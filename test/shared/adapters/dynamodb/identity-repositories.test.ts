@@ -47,8 +47,8 @@ describe('user repository', () => {
 
   it('counts failures exactly under concurrency, and login bookkeeping never conflicts with an edit', async () => {
     const user = await users.create(newUser(`u-${randomUUID()}`));
-    const counts = await Promise.all(Array.from({ length: 8 }, () => users.addFailedLogin(user.id)));
-    expect(counts.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const counts = await Promise.all(Array.from({ length: 8 }, () => users.reserveFailedLogin(user.id, 100, now())));
+    expect(counts.sort((a, b) => a! - b!)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     // Two logins and an admin's role change at once: all three succeed.
     await Promise.all([users.recordLogin(user.id, now()), users.recordLogin(user.id, now()), users.update(user, { role: 'operator' })]);
     expect(await users.get(user.id)).toMatchObject({ role: 'operator', failedLogins: 0, version: 2 });
