@@ -1,5 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { RateDecision, RateLimiter } from '#shared/domain/identity/ports.ts';
+import type { RateDecision, RateLimiter } from '#shared/ports/rate-limiter.ts';
 import type { Table } from './table.ts';
 
 /**

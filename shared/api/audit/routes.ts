@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { auditCsv } from '#shared/domain/identity/audit-csv.ts';
 import { InputError } from '#shared/domain/errors.ts';
-import type { AuditEntry } from '#shared/domain/identity/ports.ts';
+import type { AuditEntry } from '#shared/ports/audit-log.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
 import { errorResponses } from '#shared/http/openapi.ts';

@@ -1,4 +1,5 @@
-import { CLUSTER_STATUSES, type CircuitBreaker, type ClusterRepository } from '#shared/domain/clusters/cluster.ts';
+import { CLUSTER_STATUSES } from '#shared/domain/clusters/cluster.ts';
+import type { CircuitBreaker, ClusterRepository } from '#shared/domain/clusters/ports.ts';
 import type { UserRepository } from '#shared/domain/identity/ports.ts';
 import type { HubInventory } from '#shared/observability/metrics.ts';
 

@@ -2,7 +2,7 @@ import type { Logger } from '#shared/observability/logger.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { ClusterGatewayFactory } from '#shared/ports/cluster-gateway.ts';
 import type { SecretStore } from '#shared/ports/secret-store.ts';
-import type { CircuitBreaker, ClusterRepository } from './cluster.ts';
+import type { CircuitBreaker, ClusterRepository } from './ports.ts';
 import type { KubeconfigPolicy } from './kubeconfig-policy.ts';
 import type { OnboardingPolicy } from './onboarding.ts';
 

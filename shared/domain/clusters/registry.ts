@@ -3,7 +3,8 @@ import { ConflictError, ForbiddenError, InputError, NotFoundError } from '#share
 import { authorizeCluster, canSeeCluster, clusterRoleOf, type Principal } from '#shared/domain/identity/access.ts';
 import type { ClusterInspection } from '#shared/ports/cluster-gateway.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
-import type { ClusterListFilter, ClusterRecord } from './cluster.ts';
+import type { ClusterRecord } from './cluster.ts';
+import type { ClusterListFilter } from './ports.ts';
 import {
   consumeImport,
   deleteOrphan,

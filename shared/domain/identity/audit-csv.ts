@@ -1,4 +1,4 @@
-import type { AuditEntry } from './ports.ts';
+import type { AuditEntry } from '#shared/ports/audit-log.ts';
 
 const COLUMNS: (keyof AuditEntry)[] = [
   'id',

@@ -1,5 +1,5 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CircuitBreaker, CircuitState } from '#shared/domain/clusters/cluster.ts';
+import type { CircuitBreaker, CircuitState } from '#shared/domain/clusters/ports.ts';
 import type { StoredItem, Table } from '../table.ts';
 
 const circuitKey = (clusterId: string) => ({ pk: `CIRCUIT#${clusterId}`, sk: 'CIRCUIT' });

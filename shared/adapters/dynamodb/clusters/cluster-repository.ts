@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ClusterChanges, ClusterListFilter, ClusterObservation, ClusterRecord, ClusterRepository } from '#shared/domain/clusters/cluster.ts';
+import type { ClusterObservation, ClusterRecord } from '#shared/domain/clusters/cluster.ts';
+import type { ClusterChanges, ClusterListFilter, ClusterRepository } from '#shared/domain/clusters/ports.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { Page } from '#shared/ports/page.ts';
 import type { StoredItem, Table } from '../table.ts';

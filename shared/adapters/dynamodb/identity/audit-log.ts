@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditFilter, AuditLog } from '#shared/domain/identity/ports.ts';
+import type { AuditEntry, AuditFilter, AuditLog } from '#shared/ports/audit-log.ts';
 import type { Page } from '#shared/ports/page.ts';
 import type { QueryOptions, StoredItem, Table } from '../table.ts';
 

@@ -14,7 +14,8 @@ import { DynamoUserRepository } from '#shared/adapters/dynamodb/identity/user-re
 import { DynamoRateLimiter } from '#shared/adapters/dynamodb/rate-limiter.ts';
 import { Table } from '#shared/adapters/dynamodb/table.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
-import type { AuditEntry, LoginCounter, UserRecord } from '#shared/domain/identity/ports.ts';
+import type { LoginCounter, UserRecord } from '#shared/domain/identity/ports.ts';
+import type { AuditEntry } from '#shared/ports/audit-log.ts';
 import { localDynamoDbClient } from '#infra/local/dynamodb-local.ts';
 
 const client = localDynamoDbClient(process.env.AWS_ENDPOINT_URL_DYNAMODB!);
