@@ -1,4 +1,4 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { rateWindow } from '#shared/data/entities/rate-limits.ts';
 import type { RateDecision, RateLimiter } from '#shared/ports/rate-limiter.ts';
 import type { Table } from './table.ts';
 
@@ -13,17 +13,13 @@ export class DynamoRateLimiter implements RateLimiter {
     const nowSeconds = Math.floor(now.getTime() / 1000);
     const windowStart = nowSeconds - (nowSeconds % windowSeconds);
     const resetAt = windowStart + windowSeconds;
-    const out = await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: { pk: `RATE#${bucket}#${key}`, sk: String(windowStart) },
-        UpdateExpression: 'ADD hits :one SET #ttl = :ttl, entity = :entity',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':one': 1, ':ttl': resetAt + 60, ':entity': 'rate-window' },
-        ReturnValues: 'UPDATED_NEW',
-      }),
-    );
-    const hits = Number(out.Attributes?.hits ?? 1);
+    const out = await this.table.updateItem(rateWindow.key({ tier: bucket, subject: key, windowStart }), {
+      update: 'ADD hits :one SET #ttl = :ttl, entity = :entity',
+      names: { '#ttl': 'ttl' },
+      values: { ':one': 1, ':ttl': resetAt + 60, ':entity': rateWindow.entity },
+      returnValues: 'UPDATED_NEW',
+    });
+    const hits = out.applied ? Number(out.attributes.hits ?? 1) : 1;
     return { allowed: hits <= limit, limit, remaining: Math.max(0, limit - hits), resetAt };
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DynamoDBClient, TransactionCanceledException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   DynamoDBDocumentClient,
@@ -11,6 +11,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, InputError } from '#shared/domain/errors.ts';
+import { healthProbe } from '#shared/data/entities/system.ts';
 import { tableDefinition, type IndexName } from '#shared/data/table-definition.ts';
 import type { Page } from '#shared/ports/page.ts';
 
@@ -48,6 +49,34 @@ export interface QueryOptions {
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
+/** What a write is conditional on, as DynamoDB expressions. */
+export interface WriteCondition {
+  condition?: string;
+  names?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+/** An UpdateItem in DynamoDB's own expressions, for writes the versioned `update` does not fit (counters, bookkeeping). */
+export interface ItemUpdate extends WriteCondition {
+  update: string;
+  /** The attributes to answer after the write. */
+  returnValues?: 'UPDATED_NEW' | 'ALL_NEW';
+  /** On a refusal, answer the item as the condition found it (in DynamoDB's wire format). */
+  returnRefused?: boolean;
+}
+
+export type UpdateOutcome = { applied: true; attributes: Record<string, unknown> } | { applied: false; refused?: Record<string, AttributeValue> };
+
+/** Awaits a conditional write; a condition that does not hold answers `refused(err)` instead of failing. */
+async function unlessRefused<T>(write: Promise<T>, refused: (err: ConditionalCheckFailedException) => T): Promise<T> {
+  try {
+    return await write;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return refused(err);
+    throw err;
+  }
+}
+
 const MAX_QUERY_ROUNDS = 10;
 
 /**
@@ -67,7 +96,7 @@ export class Table {
 
   /** Proves the table answers: one read of a key that never exists (cheaper than DescribeTable, and needs no extra permission). */
   async ping(): Promise<void> {
-    await this.doc.send(new GetCommand({ TableName: this.name, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));
+    await this.doc.send(new GetCommand({ TableName: this.name, Key: healthProbe.key({}) }));
   }
 
   /** Reads one item by key, or undefined. */
@@ -79,18 +108,46 @@ export class Table {
   /** Writes a new item at version 1; a second item with the same key is a ConflictError. */
   async create<T extends Omit<StoredItem, 'version'>>(item: T, conflictMessage = 'It already exists.'): Promise<T & { version: number }> {
     const stored = { ...item, version: 1 };
-    try {
-      await this.doc.send(new PutCommand({ TableName: this.name, Item: stored, ConditionExpression: 'attribute_not_exists(pk)' }));
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) throw new ConflictError(conflictMessage);
-      throw err;
-    }
+    await unlessRefused(this.doc.send(new PutCommand({ TableName: this.name, Item: stored, ConditionExpression: 'attribute_not_exists(pk)' })), () => {
+      throw new ConflictError(conflictMessage);
+    });
     return stored;
   }
 
-  /** Writes an item unconditionally (caches, counters, records whose last write wins). */
-  async put(item: Record<string, unknown> & Key): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.name, Item: item }));
+  /**
+   * Writes an item, unconditionally (caches, counters, records whose last write wins) or only if
+   * `condition` holds on the item it replaces; false when it did not.
+   */
+  async put(item: Record<string, unknown> & Key, condition: WriteCondition = {}): Promise<boolean> {
+    const command = new PutCommand({
+      TableName: this.name,
+      Item: item,
+      ConditionExpression: condition.condition,
+      ExpressionAttributeNames: condition.names,
+      ExpressionAttributeValues: condition.values,
+    });
+    return unlessRefused(
+      this.doc.send(command).then(() => true),
+      () => false,
+    );
+  }
+
+  /** One UpdateItem; a condition that does not hold answers `applied: false` (with the item found, if asked). */
+  async updateItem(key: Key, update: ItemUpdate): Promise<UpdateOutcome> {
+    const command = new UpdateCommand({
+      TableName: this.name,
+      Key: key,
+      UpdateExpression: update.update,
+      ConditionExpression: update.condition,
+      ExpressionAttributeNames: update.names,
+      ExpressionAttributeValues: update.values,
+      ReturnValues: update.returnValues,
+      ReturnValuesOnConditionCheckFailure: update.returnRefused ? 'ALL_OLD' : undefined,
+    });
+    return unlessRefused<UpdateOutcome>(
+      this.doc.send(command).then((out) => ({ applied: true, attributes: out.Attributes ?? {} })),
+      (err) => ({ applied: false, refused: err.Item }),
+    );
   }
 
   /**
@@ -125,15 +182,13 @@ export class Table {
 
   /** Applies `versionedUpdate` alone; a concurrent writer gets a ConflictError (VERSION_CONFLICT). */
   async update<T extends StoredItem>(key: Key, changes: Record<string, unknown>, expectedVersion: number, remove: string[] = []): Promise<T> {
-    try {
-      const out = await this.doc.send(new UpdateCommand({ ...this.versionedUpdate(key, changes, expectedVersion, remove).Update, ReturnValues: 'ALL_NEW' }));
-      return out.Attributes as T;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
+    const out = await unlessRefused(
+      this.doc.send(new UpdateCommand({ ...this.versionedUpdate(key, changes, expectedVersion, remove).Update, ReturnValues: 'ALL_NEW' })),
+      () => {
         throw new ConflictError('It was changed or removed by someone else; read it again and retry.', 'VERSION_CONFLICT');
-      }
-      throw err;
-    }
+      },
+    );
+    return out.Attributes as T;
   }
 
   /** Deletes an item; true when it existed. */
@@ -154,18 +209,26 @@ export class Table {
     }
   }
 
+  /** Writes new items at version 1, all or none, each only if its key is free (an entity and its unique name claim). */
+  async createAll(items: (Omit<StoredItem, 'version'> | (Record<string, unknown> & Key))[], conflictMessage: string): Promise<void> {
+    await this.transact(
+      items.map((item) => ({ Put: { TableName: this.name, Item: { ...item, version: 1 }, ConditionExpression: 'attribute_not_exists(pk)' } })),
+      conflictMessage,
+    );
+  }
+
   /**
    * Applies a versioned update and moves the unique claim it holds (a user's or
    * a cluster's name) from one key to another, all or nothing.
    */
-  async updateMovingClaim(update: TransactItem, claim: { from: Key; to: Key; attributes: Record<string, unknown> }, conflictMessage: string): Promise<void> {
+  async updateMovingClaim(update: TransactItem, claim: { from: Key; to: Record<string, unknown> & Key }, conflictMessage: string): Promise<void> {
     await this.transact(
       [
         update,
         {
           Put: {
             TableName: this.name,
-            Item: { ...claim.to, ...claim.attributes, version: 1 },
+            Item: { ...claim.to, version: 1 },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },

@@ -1,8 +1,8 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { circuit } from '#shared/data/entities/clusters.ts';
 import type { CircuitBreaker, CircuitState } from '#shared/domain/clusters/ports.ts';
-import type { StoredItem, Table } from '../table.ts';
+import type { Table } from '../table.ts';
 
-const circuitKey = (clusterId: string) => ({ pk: `CIRCUIT#${clusterId}`, sk: 'CIRCUIT' });
+const circuitKey = (clusterId: string) => circuit.key({ clusterId });
 
 export interface CircuitPolicy {
   /** Consecutive failures that open the circuit. */
@@ -21,34 +21,27 @@ export class DynamoCircuitBreaker implements CircuitBreaker {
   ) {}
 
   async state(clusterId: string): Promise<CircuitState> {
-    const item = await this.table.get<StoredItem & { failures?: number; open_until?: number }>(circuitKey(clusterId));
-    return { failures: item?.failures ?? 0, openUntil: item?.open_until };
+    const item = await this.table.get(circuitKey(clusterId));
+    return item ? circuit.read(item) : { failures: 0 };
   }
 
   async recordFailure(clusterId: string, now: Date): Promise<CircuitState> {
-    const out = await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: circuitKey(clusterId),
-        UpdateExpression: 'ADD failures :one SET entity = :entity, #ttl = :ttl',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':one': 1, ':entity': 'circuit', ':ttl': Math.floor(now.getTime() / 1000) + 3600 },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    const failures = Number(out.Attributes?.failures ?? 1);
+    const out = await this.table.updateItem(circuitKey(clusterId), {
+      update: 'ADD failures :one SET entity = :entity, #ttl = :ttl',
+      names: { '#ttl': 'ttl' },
+      values: { ':one': 1, ':entity': circuit.entity, ':ttl': Math.floor(now.getTime() / 1000) + 3600 },
+      returnValues: 'ALL_NEW',
+    });
+    const after = out.applied ? circuit.read(out.attributes) : { failures: 1 };
+    const failures = after.failures;
     // A circuit that opened before and was not reset by a success is half-open: one failed trial re-opens it.
-    const wasOpen = out.Attributes?.open_until !== undefined;
+    const wasOpen = after.openUntil !== undefined;
     if (failures < this.policy.threshold && !wasOpen) return { failures };
     const openUntil = now.getTime() + this.policy.openSeconds * 1000;
-    await this.table.doc.send(
-      new UpdateCommand({
-        TableName: this.table.name,
-        Key: circuitKey(clusterId),
-        UpdateExpression: 'SET open_until = :until, failures = :zero',
-        ExpressionAttributeValues: { ':until': openUntil, ':zero': 0 },
-      }),
-    );
+    await this.table.updateItem(circuitKey(clusterId), {
+      update: 'SET open_until = :until, failures = :zero',
+      values: { ':until': openUntil, ':zero': 0 },
+    });
     return { failures, openUntil };
   }
 

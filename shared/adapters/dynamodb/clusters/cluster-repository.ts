@@ -1,91 +1,23 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { circuit, cluster, clusterNameClaim } from '#shared/data/entities/clusters.ts';
 import type { ClusterObservation, ClusterRecord } from '#shared/domain/clusters/cluster.ts';
 import type { ClusterChanges, ClusterListFilter, ClusterRepository } from '#shared/domain/clusters/ports.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { Page } from '#shared/ports/page.ts';
 import type { StoredItem, Table } from '../table.ts';
 
-export const clusterKey = (id: string) => ({ pk: `CLUSTER#${id}`, sk: 'CLUSTER' });
-const nameKey = (name: string) => ({ pk: `CLUSTERNAME#${name.toLowerCase()}`, sk: 'CLUSTERNAME' });
-const LIST_PARTITION = 'CLUSTERS';
+const clusterKey = (id: string) => cluster.key({ id });
+const claimOf = (name: string, clusterId: string) => clusterNameClaim.item({ name, clusterId });
 /** DynamoDB's IN takes at most 100 operands. */
 const MAX_IN_OPERANDS = 100;
 /** Queries per list call when hidden clusters leave a page short; past it, the page is returned short with its continue token. */
 const MAX_LIST_ROUNDS = 5;
 
-interface ClusterItem extends StoredItem {
-  id: string;
-  name: string;
-  name_lower: string;
-  context: string;
-  description: string;
-  labels: Record<string, string>;
-  server_url: string;
-  kubernetes_version: string;
-  provider: string;
-  node_count: number;
-  status: ClusterRecord['status'];
-  active: boolean;
-  credential_ref: string;
-  credential_kind: ClusterRecord['credentialKind'];
-  service_account?: ClusterRecord['serviceAccount'];
-  created_at: string;
-  updated_at: string;
-  last_connected?: string;
-  last_check?: string;
-  last_error?: string;
-}
+const toRecord = (item: Record<string, unknown>) => cluster.read(item);
 
-const toRecord = (i: ClusterItem): ClusterRecord => ({
-  id: i.id,
-  name: i.name,
-  context: i.context,
-  description: i.description ?? '',
-  labels: i.labels ?? {},
-  serverUrl: i.server_url,
-  kubernetesVersion: i.kubernetes_version,
-  provider: i.provider,
-  nodeCount: i.node_count,
-  status: i.status,
-  active: i.active,
-  credentialRef: i.credential_ref,
-  credentialKind: i.credential_kind,
-  serviceAccount: i.service_account,
-  createdAt: i.created_at,
-  updatedAt: i.updated_at,
-  lastConnected: i.last_connected,
-  lastCheck: i.last_check,
-  lastError: i.last_error,
-  version: i.version,
-});
-
-/**
- * Labels go to the marshaller as a Map: it refuses a plain object whose own key `constructor`
- * shadows Object.prototype's (and a label may be called that), a Map has no such keys.
- */
-const storedLabels = (labels: Record<string, string> | undefined) => labels && new Map(Object.entries(labels));
-
-const toAttributes = (c: ClusterChanges): Record<string, unknown> => ({
-  name: c.name,
-  name_lower: c.name?.toLowerCase(),
-  gsi1sk: c.name?.toLowerCase(),
-  context: c.context,
-  description: c.description,
-  labels: storedLabels(c.labels),
-  server_url: c.serverUrl,
-  kubernetes_version: c.kubernetesVersion,
-  provider: c.provider,
-  node_count: c.nodeCount,
-  status: c.status,
-  active: c.active,
-  credential_ref: c.credentialRef,
-  credential_kind: c.credentialKind,
-  service_account: c.serviceAccount,
-  updated_at: c.updatedAt,
-  last_connected: c.lastConnected,
-  last_check: c.lastCheck,
-  last_error: c.lastError,
+/** The attributes an update writes (`null` removes one): a new name moves the cluster in the list by name too. */
+const changedAttributes = (changes: ClusterChanges): Record<string, unknown> => ({
+  ...cluster.attributes!.write(changes as Partial<ClusterRecord>),
+  ...(changes.name === undefined ? {} : cluster.indexKey('gsi1', { name: changes.name })),
 });
 
 /** Registered clusters, listed by name through gsi1, names unique through a claim item. */
@@ -93,45 +25,24 @@ export class DynamoClusterRepository implements ClusterRepository {
   constructor(private readonly table: Table) {}
 
   async create(c: Omit<ClusterRecord, 'version'>): Promise<ClusterRecord> {
-    const item = {
-      ...clusterKey(c.id),
-      entity: 'cluster',
-      version: 1,
-      gsi1pk: LIST_PARTITION,
-      gsi1sk: c.name.toLowerCase(),
-      id: c.id,
-      created_at: c.createdAt,
-      ...toAttributes(c),
-    };
+    const item = cluster.item({ ...c, version: 1 });
     try {
-      await this.table.transact(
-        [
-          { Put: { TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-          {
-            Put: {
-              TableName: this.table.name,
-              Item: { ...nameKey(c.name), entity: 'cluster-name', cluster_id: c.id, version: 1 },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        ],
-        `A cluster named ${c.name} is already registered.`,
-      );
+      await this.table.createAll([item, claimOf(c.name, c.id)], `A cluster named ${c.name} is already registered.`);
     } catch (err) {
       if (err instanceof ConflictError) throw new ConflictError(err.message, 'CLUSTER_EXISTS');
       throw err;
     }
-    return { ...toRecord(JSON.parse(JSON.stringify({ ...item, labels: undefined })) as ClusterItem), labels: { ...c.labels } };
+    return { ...toRecord(JSON.parse(JSON.stringify({ ...item, labels: undefined }))), labels: { ...c.labels } };
   }
 
   async get(id: string): Promise<ClusterRecord | undefined> {
-    const item = await this.table.get<ClusterItem>(clusterKey(id), true);
+    const item = await this.table.get(clusterKey(id), true);
     return item && toRecord(item);
   }
 
   async findByName(name: string): Promise<ClusterRecord | undefined> {
-    const claim = await this.table.get<StoredItem & { cluster_id: string }>(nameKey(name), true);
-    return claim ? this.get(claim.cluster_id) : undefined;
+    const claim = await this.table.get(clusterNameClaim.key({ name }), true);
+    return claim ? this.get(clusterNameClaim.read(claim).clusterId) : undefined;
   }
 
   async list(filter: ClusterListFilter, limit: number, cursor?: string): Promise<Page<ClusterRecord>> {
@@ -172,16 +83,16 @@ export class DynamoClusterRepository implements ClusterRepository {
     // Dropping hidden clusters here can leave a page short: read on from where the last query stopped.
     // Every item before its continue token was evaluated, so resuming there skips and repeats nothing.
     for (let round = 0; round < MAX_LIST_ROUNDS; round++) {
-      const page = await this.table.query<ClusterItem>({
+      const page = await this.table.query<StoredItem>({
         index: 'gsi1',
-        partition: LIST_PARTITION,
+        partition: cluster.indexPartition('gsi1', {}),
         limit: limit - items.length,
         cursor: next,
         filter: expression,
         // The token is bound to what the client asked, not to whose grants hide what: each page is filtered afresh.
         bindTo: { ...filter, hidden: undefined },
       });
-      items.push(...page.items.filter((i) => !hidden.has(i.id)).map(toRecord));
+      items.push(...page.items.map(toRecord).filter((c) => !hidden.has(c.id)));
       next = page.continue;
       if (!next || items.length >= limit) break;
     }
@@ -189,14 +100,14 @@ export class DynamoClusterRepository implements ClusterRepository {
   }
 
   async update(c: ClusterRecord, changes: ClusterChanges): Promise<ClusterRecord> {
-    const all: Record<string, unknown> = { ...toAttributes(changes), updated_at: changes.updatedAt ?? new Date().toISOString() };
+    const all: Record<string, unknown> = { ...changedAttributes({ ...changes, updatedAt: changes.updatedAt ?? new Date().toISOString() }) };
     const remove = Object.keys(all).filter((k) => all[k] === null);
     const attributes = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== null));
     const renamed = changes.name !== undefined && changes.name.toLowerCase() !== c.name.toLowerCase();
-    if (!renamed) return toRecord(await this.table.update<ClusterItem>(clusterKey(c.id), attributes, c.version, remove));
+    if (!renamed) return toRecord(await this.table.update(clusterKey(c.id), attributes, c.version, remove));
     await this.table.updateMovingClaim(
       this.table.versionedUpdate(clusterKey(c.id), attributes, c.version, remove),
-      { from: nameKey(c.name), to: nameKey(changes.name!), attributes: { entity: 'cluster-name', cluster_id: c.id } },
+      { from: clusterNameClaim.key({ name: c.name }), to: claimOf(changes.name!, c.id) },
       `A cluster named ${changes.name} is already registered, or the cluster changed meanwhile.`,
     );
     const updated = await this.get(c.id);
@@ -205,52 +116,43 @@ export class DynamoClusterRepository implements ClusterRepository {
   }
 
   async recordObservation(id: string, o: ClusterObservation): Promise<ClusterRecord | undefined> {
-    const observed: Record<string, unknown> = {
+    const observed = cluster.attributes!.write({
       status: o.status,
-      last_check: o.checkedAt,
-      kubernetes_version: o.kubernetesVersion,
+      lastCheck: o.checkedAt,
+      kubernetesVersion: o.kubernetesVersion,
       provider: o.provider,
-      node_count: o.nodeCount,
-      last_connected: o.lastConnected,
-      last_error: o.lastError ?? undefined,
-    };
-    const names: Record<string, string> = { '#check': 'last_check' };
+      nodeCount: o.nodeCount,
+      lastConnected: o.lastConnected,
+      lastError: o.lastError ?? undefined,
+    });
+    const [lastCheck] = cluster.attributes!.names('lastCheck');
+    const [lastError] = cluster.attributes!.names('lastError');
+    const names: Record<string, string> = { '#check': lastCheck! };
     const values: Record<string, unknown> = { ':check': o.checkedAt };
-    const sets = Object.entries(observed)
-      .filter(([, v]) => v !== undefined)
-      .map(([attr, v], i) => {
-        names[`#o${i}`] = attr;
-        values[`:o${i}`] = v;
-        return `#o${i} = :o${i}`;
-      });
-    if (o.lastError === null) names['#error'] = 'last_error';
-    try {
-      const out = await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: clusterKey(id),
-          // Neither the version nor anything an admin edits: only what the probe saw.
-          UpdateExpression: `SET ${sets.join(', ')}${o.lastError === null ? ' REMOVE #error' : ''}`,
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#check) OR #check <= :check)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return toRecord(out.Attributes as ClusterItem);
-    } catch (err) {
-      // A newer observation is stored (it stays), or the cluster was deleted meanwhile.
-      if (err instanceof ConditionalCheckFailedException) return this.get(id);
-      throw err;
-    }
+    const sets = Object.entries(observed).map(([attr, v], i) => {
+      names[`#o${i}`] = attr;
+      values[`:o${i}`] = v;
+      return `#o${i} = :o${i}`;
+    });
+    if (o.lastError === null) names['#error'] = lastError!;
+    const out = await this.table.updateItem(clusterKey(id), {
+      // Neither the version nor anything an admin edits: only what the probe saw.
+      update: `SET ${sets.join(', ')}${o.lastError === null ? ' REMOVE #error' : ''}`,
+      condition: 'attribute_exists(pk) AND (attribute_not_exists(#check) OR #check <= :check)',
+      names,
+      values,
+      returnValues: 'ALL_NEW',
+    });
+    // Refused: a newer observation is stored (it stays), or the cluster was deleted meanwhile.
+    return out.applied ? toRecord(out.attributes) : this.get(id);
   }
 
   async delete(c: ClusterRecord): Promise<void> {
     await this.table.transact(
       [
         { Delete: { TableName: this.table.name, Key: clusterKey(c.id) } },
-        { Delete: { TableName: this.table.name, Key: nameKey(c.name) } },
-        { Delete: { TableName: this.table.name, Key: { pk: `CIRCUIT#${c.id}`, sk: 'CIRCUIT' } } },
+        { Delete: { TableName: this.table.name, Key: clusterNameClaim.key({ name: c.name }) } },
+        { Delete: { TableName: this.table.name, Key: circuit.key({ clusterId: c.id }) } },
       ],
       'The cluster changed meanwhile.',
     );

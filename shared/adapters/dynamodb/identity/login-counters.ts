@@ -1,23 +1,24 @@
-import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { Entity, EntityDeclaration, KeyParams, TemplateParams } from '#shared/data/entity.ts';
+import { loginAccountCounter, loginSourceCounter, loginSourceOnAccountCounter } from '#shared/data/entities/identity.ts';
 import type { LoginCounter, LoginCounterState, LoginCounterStore } from '#shared/domain/identity/ports.ts';
 import type { StoredItem, Table } from '../table.ts';
 
-// Keys (docs/data-model.md): an account's counters share the partition LOGIN#<account>, so an
-// admin's unlock clears them with one query; a source's counter over every account stands alone.
-const loginPartition = (account: string) => `LOGIN#${account}`;
-const counterKey = (c: LoginCounter) => {
+/** A counter's key, `entity` and item: each kind has keys of its own (the state is stored alike). */
+function itemOf(c: LoginCounter) {
   switch (c.kind) {
     case 'source':
-      return { pk: `LOGINSOURCE#${c.source}`, sk: 'LOGINSOURCE' };
+      return declared(loginSourceCounter, c);
     case 'source-on-account':
-      return { pk: loginPartition(c.account), sk: `SOURCE#${c.source}` };
+      return declared(loginSourceOnAccountCounter, c);
     case 'account':
-      return { pk: loginPartition(c.account), sk: 'ACCOUNT' };
+      return declared(loginAccountCounter, c);
   }
-};
+}
 
-const ENTITY = 'login-counter';
+function declared<const D extends EntityDeclaration>(entity: Entity<D, LoginCounterState>, params: KeyParams<D> & TemplateParams<D['pk'] | D['sk']>) {
+  return { entity: entity.entity, key: entity.key(params), item: (state: LoginCounterState) => entity.item({ ...params, ...state }) };
+}
 
 /** The state of a counter from the item a refused condition returned (still in wire format). */
 function stateOf(item: Record<string, AttributeValue> | undefined): LoginCounterState | undefined {
@@ -33,80 +34,46 @@ export class DynamoLoginCounterStore implements LoginCounterStore {
   constructor(private readonly table: Table) {}
 
   async count(counter: LoginCounter, max: number, now: number, expiresAt: number) {
-    try {
-      await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: counterKey(counter),
-          UpdateExpression: 'ADD attempts :one SET expires_at = :expires, #ttl = :expires, entity = :entity',
-          ConditionExpression: 'attribute_not_exists(attempts) OR (attempts < :max AND expires_at > :now)',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':one': 1, ':max': max, ':now': now, ':expires': expiresAt, ':entity': ENTITY },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { counted: true as const };
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return { counted: false as const, state: stateOf(err.Item) };
-      throw err;
-    }
+    const { entity, key } = itemOf(counter);
+    const out = await this.table.updateItem(key, {
+      update: 'ADD attempts :one SET expires_at = :expires, #ttl = :expires, entity = :entity',
+      condition: 'attribute_not_exists(attempts) OR (attempts < :max AND expires_at > :now)',
+      names: { '#ttl': 'ttl' },
+      values: { ':one': 1, ':max': max, ':now': now, ':expires': expiresAt, ':entity': entity },
+      returnRefused: true,
+    });
+    return out.applied ? { counted: true as const } : { counted: false as const, state: stateOf(out.refused) };
   }
 
   async replace(counter: LoginCounter, observed: LoginCounterState, next: LoginCounterState): Promise<boolean> {
-    const item: Omit<StoredItem, 'version'> = {
-      ...counterKey(counter),
-      entity: ENTITY,
-      attempts: next.count,
-      expires_at: next.expiresAt,
-      ttl: next.expiresAt,
-      ...(next.nextAt === undefined ? {} : { next_at: next.nextAt }),
-    };
     const sameNextAt = observed.nextAt === undefined ? 'attribute_not_exists(next_at)' : 'next_at = :nextAt';
-    try {
-      await this.table.doc.send(
-        new PutCommand({
-          TableName: this.table.name,
-          Item: item,
-          ConditionExpression: `attempts = :count AND expires_at = :expires AND ${sameNextAt}`,
-          ExpressionAttributeValues: {
-            ':count': observed.count,
-            ':expires': observed.expiresAt,
-            ...(observed.nextAt === undefined ? {} : { ':nextAt': observed.nextAt }),
-          },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    return this.table.put(itemOf(counter).item(next), {
+      condition: `attempts = :count AND expires_at = :expires AND ${sameNextAt}`,
+      values: {
+        ':count': observed.count,
+        ':expires': observed.expiresAt,
+        ...(observed.nextAt === undefined ? {} : { ':nextAt': observed.nextAt }),
+      },
+    });
   }
 
   async release(counter: LoginCounter): Promise<void> {
-    await this.table.doc
-      .send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: counterKey(counter),
-          UpdateExpression: 'ADD attempts :minusOne',
-          ConditionExpression: 'attempts > :zero',
-          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
-        }),
-      )
-      .catch((err) => {
-        // Cleared or expired meanwhile: nothing left to give back.
-        if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      });
+    // Cleared or expired meanwhile (the condition fails): nothing left to give back.
+    await this.table.updateItem(itemOf(counter).key, {
+      update: 'ADD attempts :minusOne',
+      condition: 'attempts > :zero',
+      values: { ':minusOne': -1, ':zero': 0 },
+    });
   }
 
   async clear(counter: LoginCounter): Promise<void> {
-    await this.table.doc.send(new DeleteCommand({ TableName: this.table.name, Key: counterKey(counter) }));
+    await this.table.delete(itemOf(counter).key);
   }
 
   async clearAccount(account: string): Promise<void> {
     let cursor: string | undefined;
     do {
-      const page = await this.table.query<StoredItem>({ partition: loginPartition(account), limit: 100, cursor });
+      const page = await this.table.query<StoredItem>({ partition: loginAccountCounter.partition({ account }), limit: 100, cursor });
       await Promise.all(page.items.map((i) => this.table.delete({ pk: i.pk, sk: i.sk })));
       cursor = page.continue;
     } while (cursor);

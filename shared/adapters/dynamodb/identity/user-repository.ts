@@ -1,142 +1,73 @@
+import { clusterGrant, user as userEntity, usernameClaim } from '#shared/data/entities/identity.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
 import type { ClusterRole } from '#shared/domain/identity/access.ts';
 import type { UserChanges, UserRecord, UserRepository } from '#shared/domain/identity/ports.ts';
 import type { Page } from '#shared/ports/page.ts';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { StoredItem, Table } from '../table.ts';
 
-// Keys (docs/data-model.md): a user's profile and its cluster grants share one partition,
-// so authentication reads both with one query.
-const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'USER' });
-const usernameKey = (username: string) => ({ pk: `USERNAME#${username.toLowerCase()}`, sk: 'USERNAME' });
-const grantKey = (userId: string, clusterId: string) => ({ pk: `USER#${userId}`, sk: `GRANT#${clusterId}` });
-const USERS_INDEX_PARTITION = 'USERS';
+const userKey = (id: string) => userEntity.key({ id });
+const claimOf = (username: string, userId: string) => usernameClaim.item({ username, userId });
 /** A user id no user has (ids are UUIDs): an unknown username reads it, so it costs the reads a real one does. */
 const NOBODY = 'nobody';
 
-interface UserItem extends StoredItem {
-  id: string;
-  username: string;
-  role: UserRecord['role'];
-  password_hash: string;
-  failed_logins: number;
-  locked_until?: string;
-  totp?: { sealed_secret: string; enabled: boolean; last_step?: number };
-  known_sources?: Record<string, string>;
-  created_at: string;
-  updated_at: string;
-  last_login_at?: string;
-}
+type UserItem = StoredItem & Record<string, unknown>;
 
-const toRecord = (item: UserItem): UserRecord => ({
-  id: item.id,
-  username: item.username,
-  role: item.role,
-  passwordHash: item.password_hash,
-  failedLogins: item.failed_logins ?? 0,
-  lockedUntil: item.locked_until,
-  totp: item.totp && { sealedSecret: item.totp.sealed_secret, enabled: item.totp.enabled, lastStep: item.totp.last_step },
-  knownSources: item.known_sources,
-  createdAt: item.created_at,
-  updatedAt: item.updated_at,
-  lastLoginAt: item.last_login_at,
-  version: item.version,
+/** The attributes an update writes: a new name moves the user in the list by name too. */
+const changedAttributes = (changes: UserChanges): Record<string, unknown> => ({
+  ...userEntity.attributes!.write(changes),
+  ...(changes.username === undefined ? {} : userEntity.indexKey('gsi1', { username: changes.username })),
 });
-
-const toAttributes = (changes: UserChanges): Record<string, unknown> => ({
-  username: changes.username,
-  gsi1sk: changes.username?.toLowerCase(),
-  role: changes.role,
-  password_hash: changes.passwordHash,
-  failed_logins: changes.failedLogins,
-  locked_until: changes.lockedUntil,
-  totp: changes.totp && { sealed_secret: changes.totp.sealedSecret, enabled: changes.totp.enabled, last_step: changes.totp.lastStep },
-  last_login_at: changes.lastLoginAt,
-});
-
-const REMOVABLE = { lockedUntil: 'locked_until', totp: 'totp' } as const;
 
 /** Users, their unique usernames and their per-cluster grants in the single table. */
 export class DynamoUserRepository implements UserRepository {
   constructor(private readonly table: Table) {}
 
   async create(user: Omit<UserRecord, 'version'>): Promise<UserRecord> {
-    const item: UserItem = {
-      ...userKey(user.id),
-      entity: 'user',
-      version: 1,
-      gsi1pk: USERS_INDEX_PARTITION,
-      gsi1sk: user.username.toLowerCase(),
-      id: user.id,
-      username: user.username,
-      role: user.role,
-      password_hash: user.passwordHash,
-      failed_logins: 0,
-      created_at: user.createdAt,
-      updated_at: user.updatedAt,
-    };
-    await this.table.transact(
-      [
-        { Put: { TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
-        {
-          Put: {
-            TableName: this.table.name,
-            Item: { ...usernameKey(user.username), entity: 'username', user_id: user.id, version: 1 },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
-      ],
-      `The username ${user.username} is taken.`,
-    );
-    return toRecord(item);
+    const item = userEntity.item({ ...user, failedLogins: 0, version: 1 });
+    await this.table.createAll([item, claimOf(user.username, user.id)], `The username ${user.username} is taken.`);
+    return userEntity.read(item);
   }
 
   async get(id: string): Promise<UserRecord | undefined> {
     const item = await this.table.get<UserItem>(userKey(id), true);
-    return item && toRecord(item);
+    return item && userEntity.read(item);
   }
 
   async getWithPermissions(id: string) {
-    const page = await this.table.query<StoredItem>({ partition: `USER#${id}`, limit: 1000 });
-    const user = page.items.find((i) => i.sk === 'USER') as UserItem | undefined;
+    const page = await this.table.query<StoredItem>({ partition: userEntity.partition({ id }), limit: 1000 });
+    const user = page.items.find((i) => userEntity.holds(i));
     if (!user) return undefined;
     const permissions: Record<string, ClusterRole> = {};
-    for (const grant of page.items.filter((i) => i.sk.startsWith('GRANT#'))) {
-      permissions[grant.cluster_id as string] = grant.role as ClusterRole;
+    for (const grant of page.items.filter((i) => clusterGrant.holds(i)).map((i) => clusterGrant.read(i))) {
+      permissions[grant.clusterId] = grant.role;
     }
-    return { user: toRecord(user), permissions };
+    return { user: userEntity.read(user), permissions };
   }
 
   /** Two reads whether or not the name exists, so a login cannot tell the two apart by its cost. */
   async findByUsername(username: string): Promise<UserRecord | undefined> {
-    const claim = await this.table.get<StoredItem & { user_id: string }>(usernameKey(username));
-    const user = await this.get(claim?.user_id ?? NOBODY);
+    const claim = await this.table.get(usernameClaim.key({ username }));
+    const user = await this.get(claim ? usernameClaim.read(claim).userId : NOBODY);
     return claim ? user : undefined;
   }
 
   async list(limit: number, cursor?: string): Promise<Page<UserRecord>> {
-    const page = await this.table.query<UserItem>({ index: 'gsi1', partition: USERS_INDEX_PARTITION, limit, cursor });
-    return { ...page, items: page.items.map(toRecord) };
+    const page = await this.table.query<UserItem>({ index: 'gsi1', partition: userEntity.indexPartition('gsi1', {}), limit, cursor });
+    return { ...page, items: page.items.map((i) => userEntity.read(i)) };
   }
 
   async update(user: UserRecord, changes: UserChanges, remove: ('lockedUntil' | 'totp')[] = []): Promise<UserRecord> {
     const now = new Date().toISOString();
-    const attributes = { ...toAttributes(changes), updated_at: now };
+    const attributes = { ...changedAttributes(changes), updated_at: now };
     const renamed = changes.username !== undefined && changes.username.toLowerCase() !== user.username.toLowerCase();
     if (!renamed) {
-      const item = await this.table.update<UserItem>(
-        userKey(user.id),
-        attributes,
-        user.version,
-        remove.map((r) => REMOVABLE[r]),
-      );
-      return toRecord(item);
+      const removed = remove.flatMap((field) => userEntity.attributes!.names(field));
+      return userEntity.read(await this.table.update<UserItem>(userKey(user.id), attributes, user.version, removed));
     }
     // A rename moves the username claim atomically with the profile.
     await this.table.updateMovingClaim(
       this.table.versionedUpdate(userKey(user.id), attributes, user.version),
-      { from: usernameKey(user.username), to: usernameKey(changes.username!), attributes: { entity: 'username', user_id: user.id } },
+      { from: usernameClaim.key({ username: user.username }), to: claimOf(changes.username!, user.id) },
       `The username ${changes.username} is taken, or the user changed meanwhile.`,
     );
     const updated = await this.get(user.id);
@@ -145,23 +76,14 @@ export class DynamoUserRepository implements UserRepository {
   }
 
   async reserveFailedLogin(id: string, max: number, now: string): Promise<number | undefined> {
-    try {
-      const out = await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: userKey(id),
-          UpdateExpression: 'ADD failed_logins :one',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(failed_logins) OR failed_logins < :max) AND (attribute_not_exists(locked_until) OR locked_until <= :now)',
-          ExpressionAttributeValues: { ':one': 1, ':max': max, ':now': now },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return Number(out.Attributes?.failed_logins ?? 1);
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return undefined;
-      throw err;
-    }
+    const out = await this.table.updateItem(userKey(id), {
+      update: 'ADD failed_logins :one',
+      condition:
+        'attribute_exists(pk) AND (attribute_not_exists(failed_logins) OR failed_logins < :max) AND (attribute_not_exists(locked_until) OR locked_until <= :now)',
+      values: { ':one': 1, ':max': max, ':now': now },
+      returnValues: 'UPDATED_NEW',
+    });
+    return out.applied ? Number(out.attributes.failed_logins ?? 1) : undefined;
   }
 
   async releaseFailedLogin(id: string): Promise<void> {
@@ -200,61 +122,41 @@ export class DynamoUserRepository implements UserRepository {
    * version), so concurrent logins never conflict with each other or with an admin's edit.
    */
   private async bookkeeping(id: string, update: string, values: Record<string, unknown>, condition = ''): Promise<boolean> {
-    try {
-      await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: userKey(id),
-          UpdateExpression: update,
-          ConditionExpression: `attribute_exists(pk)${condition}`,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw err;
-    }
+    const out = await this.table.updateItem(userKey(id), { update, condition: `attribute_exists(pk)${condition}`, values });
+    return out.applied;
   }
 
   async delete(user: UserRecord): Promise<void> {
-    const partition = await this.table.query<StoredItem>({ partition: `USER#${user.id}`, limit: 1000 });
+    const partition = await this.table.query<StoredItem>({ partition: userEntity.partition({ id: user.id }), limit: 1000 });
     await this.table.transact(
-      [{ Delete: { TableName: this.table.name, Key: userKey(user.id) } }, { Delete: { TableName: this.table.name, Key: usernameKey(user.username) } }],
+      [
+        { Delete: { TableName: this.table.name, Key: userKey(user.id) } },
+        { Delete: { TableName: this.table.name, Key: usernameClaim.key({ username: user.username }) } },
+      ],
       'The user changed meanwhile.',
     );
-    await Promise.all(partition.items.filter((i) => i.sk !== 'USER').map((i) => this.table.delete({ pk: i.pk, sk: i.sk })));
+    await Promise.all(partition.items.filter((i) => !userEntity.holds(i)).map((i) => this.table.delete({ pk: i.pk, sk: i.sk })));
   }
 
   async countAtMostOne(): Promise<number> {
-    const page = await this.table.query({ index: 'gsi1', partition: USERS_INDEX_PARTITION, limit: 1 });
+    const page = await this.table.query({ index: 'gsi1', partition: userEntity.indexPartition('gsi1', {}), limit: 1 });
     return page.items.length;
   }
 
   async setClusterPermission(userId: string, clusterId: string, role: ClusterRole): Promise<void> {
-    await this.table.put({
-      ...grantKey(userId, clusterId),
-      entity: 'cluster-grant',
-      version: 1,
-      gsi1pk: `CLUSTER#${clusterId}#GRANTS`,
-      gsi1sk: `USER#${userId}`,
-      user_id: userId,
-      cluster_id: clusterId,
-      role,
-      updated_at: new Date().toISOString(),
-    });
+    await this.table.put({ ...clusterGrant.item({ userId, clusterId, role, updatedAt: new Date().toISOString() }), version: 1 });
   }
 
   async deleteClusterPermission(userId: string, clusterId: string): Promise<boolean> {
-    return this.table.delete(grantKey(userId, clusterId));
+    return this.table.delete(clusterGrant.key({ userId, clusterId }));
   }
 
   async deletePermissionsForCluster(clusterId: string): Promise<void> {
     let cursor: string | undefined;
     do {
-      const page = await this.table.query<StoredItem>({ index: 'gsi1', partition: `CLUSTER#${clusterId}#GRANTS`, limit: 100, cursor });
+      const page = await this.table.query<StoredItem>({ index: 'gsi1', partition: clusterGrant.indexPartition('gsi1', { clusterId }), limit: 100, cursor });
       // Any writer can give an item of its own this index key: delete only what is keyed as a grant on this cluster.
-      const grants = page.items.filter((i) => i.pk.startsWith('USER#') && i.sk === grantKey('', clusterId).sk);
+      const grants = page.items.filter((i) => clusterGrant.holds(i) && i.sk === clusterGrant.sk.fill({ clusterId }));
       await Promise.all(grants.map((i) => this.table.delete({ pk: i.pk, sk: i.sk })));
       cursor = page.continue;
     } while (cursor);
