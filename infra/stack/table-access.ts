@@ -23,6 +23,12 @@
  *   `<timestamp>#<uuid>`, to overwrite it; one that was taken over could still add false entries
  *   or overwrite the ones it wrote itself.
  */
+import { auditEntry } from '#shared/data/entities/audit.ts';
+import { circuit, cluster, clusterNameClaim } from '#shared/data/entities/clusters.ts';
+import { apiKey, clusterGrant, loginAccountCounter, loginSourceCounter, session, user, usernameClaim } from '#shared/data/entities/identity.ts';
+import { rateWindow } from '#shared/data/entities/rate-limits.ts';
+import { healthProbe } from '#shared/data/entities/system.ts';
+import type { KeyTemplate } from '#shared/data/entity.ts';
 import type { IndexName } from '#shared/data/table-definition.ts';
 
 export type FunctionName = 'system' | 'identity' | 'audit' | 'clusters' | 'grantSweeper';
@@ -47,9 +53,18 @@ export interface TableAccess {
   neverWrite?: string[];
 }
 
-const AUDIT = 'AUDIT';
+/** The leading-key patterns of the partitions these entities live in, from their declared key templates (`USER#<id>`: `USER#*`), each once. */
+const partitionsOf = (...entities: { pk: KeyTemplate }[]) => [...new Set(entities.map((e) => e.pk.pattern))];
+/** The same for the partitions they put in an index (`USER#<userId>#SESSIONS`: `USER#*#SESSIONS`). */
+const indexPartitionsOf = (index: IndexName, ...entities: { indexes: { name: IndexName; pk: KeyTemplate }[] }[]) =>
+  entities.map((e) => e.indexes.find((i) => i.name === index)!.pk.pattern);
+
+const AUDIT = auditEntry.pk.pattern;
+const RATE = partitionsOf(rateWindow);
 /** Every partition that belongs to identity: accounts, their grants, names, sessions, API keys, login counters. */
-const IDENTITY_PARTITIONS = ['USER#*', 'USERNAME#*', 'SESSION#*', 'APIKEY#*', 'LOGIN#*', 'LOGINSOURCE#*'];
+const IDENTITY_PARTITIONS = partitionsOf(user, clusterGrant, usernameClaim, session, apiKey, loginAccountCounter, loginSourceCounter);
+/** The clusters context's own: clusters, their name claims, their circuit breakers. */
+const CLUSTER_PARTITIONS = partitionsOf(cluster, clusterNameClaim, circuit);
 
 /**
  * What every authenticated request does in the guard: read its session or API key and the user's
@@ -57,44 +72,44 @@ const IDENTITY_PARTITIONS = ['USER#*', 'USERNAME#*', 'SESSION#*', 'APIKEY#*', 'L
  * in a rate window, and append its audit entry.
  */
 const AUTHENTICATED = {
-  read: ['SESSION#*', 'APIKEY#*', 'USER#*'],
-  write: ['RATE#*'],
+  read: partitionsOf(session, apiKey, user),
+  write: RATE,
   append: [AUDIT],
-  touch: [{ keys: ['APIKEY#*'], attributes: ['last_used_at'] }],
+  touch: [{ keys: partitionsOf(apiKey), attributes: apiKey.attributes!.names('lastUsedAt') }],
 } satisfies TableAccess;
 
 export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   // /health reads one item; /metrics counts the cluster and user lists and reads circuit states.
   system: {
-    read: ['HEALTH', 'CIRCUIT#*'],
-    indexes: { gsi1: ['USERS', 'CLUSTERS'] },
+    read: partitionsOf(healthProbe, circuit),
+    indexes: { gsi1: indexPartitionsOf('gsi1', user, cluster) },
   },
   // Logins, tokens, 2FA, API keys, users and their grants; it checks a cluster exists before a grant.
   identity: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, 'USERNAME#*', 'LOGIN#*', 'LOGINSOURCE#*', 'CLUSTER#*'],
-    write: [...IDENTITY_PARTITIONS, 'RATE#*'],
+    read: [...AUTHENTICATED.read, ...partitionsOf(usernameClaim, loginAccountCounter, loginSourceCounter, cluster)],
+    write: [...IDENTITY_PARTITIONS, ...RATE],
     touch: [],
-    indexes: { gsi1: ['USERS', 'USER#*#SESSIONS', 'USER#*#APIKEYS'] },
+    indexes: { gsi1: indexPartitionsOf('gsi1', user, session, apiKey) },
   },
   // Reads the trail: the whole partition, or by user (gsi1) or cluster (gsi2).
   audit: {
     ...AUTHENTICATED,
     read: [...AUTHENTICATED.read, AUDIT],
-    indexes: { gsi1: ['AUDIT#USER#*'], gsi2: ['AUDIT#CLUSTER#*'] },
+    indexes: { gsi1: indexPartitionsOf('gsi1', auditEntry), gsi2: indexPartitionsOf('gsi2', auditEntry) },
   },
   // Parses hostile kubeconfigs and talks to clusters: its own partitions only, and never identity's.
   clusters: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, 'CLUSTER#*', 'CLUSTERNAME#*', 'CIRCUIT#*'],
-    write: ['CLUSTER#*', 'CLUSTERNAME#*', 'CIRCUIT#*', 'RATE#*'],
-    indexes: { gsi1: ['CLUSTERS'] },
+    read: [...AUTHENTICATED.read, ...CLUSTER_PARTITIONS],
+    write: [...CLUSTER_PARTITIONS, ...RATE],
+    indexes: { gsi1: indexPartitionsOf('gsi1', cluster) },
     neverWrite: IDENTITY_PARTITIONS,
   },
   // Removes the grants of a deleted cluster (the table's stream tells it): it finds them on gsi1 and deletes them.
   grantSweeper: {
-    remove: ['USER#*'],
-    indexes: { gsi1: ['CLUSTER#*#GRANTS'] },
+    remove: partitionsOf(clusterGrant),
+    indexes: { gsi1: indexPartitionsOf('gsi1', clusterGrant) },
   },
 };
 
