@@ -82,7 +82,8 @@ const MAX_QUERY_ROUNDS = 10;
 /**
  * The single table: conditional writes for uniqueness, a `version` attribute
  * for optimistic locking, and cursor pagination over queries. Repositories of
- * each entity build on this; nothing here knows an entity.
+ * each entity build on this with the entity's declaration (shared/data/entities/);
+ * nothing here knows an entity but the health probe's key.
  */
 export class Table {
   readonly doc: DynamoDBDocumentClient;
