@@ -75,7 +75,7 @@ const AUTHENTICATED = {
   read: partitionsOf(session, apiKey, user),
   write: RATE,
   append: [AUDIT],
-  touch: [{ keys: partitionsOf(apiKey), attributes: apiKey.attributes!.names('lastUsedAt') }],
+  touch: [{ keys: partitionsOf(apiKey), attributes: apiKey.attributeNames('lastUsedAt') }],
 } satisfies TableAccess;
 
 export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {

@@ -36,11 +36,6 @@ export class KeyTemplate<T extends string = string> {
     return [...this.template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
   }
 
-  /** The literal text before the first placeholder: what every key of this template begins with. */
-  get prefix(): string {
-    return this.template.split('<')[0]!;
-  }
-
   /** The IAM `dynamodb:LeadingKeys` pattern (StringLike) of every key of this template: each placeholder a `*`. */
   get pattern(): string {
     return this.template.replace(PLACEHOLDER, '*');
@@ -215,8 +210,22 @@ export class Entity<const D extends EntityDeclaration, R = never> {
 
   /** The record an item holds. */
   read(item: Record<string, unknown>): R {
+    return this.mapping().read(item);
+  }
+
+  /** The attributes of the fields present in `changes` (an update's SET; a null one is to be removed). */
+  write(changes: Partial<R>): Record<string, unknown> {
+    return this.mapping().write(changes);
+  }
+
+  /** The attributes a field is stored in. */
+  attributeNames(field: keyof R): string[] {
+    return this.mapping().names(field);
+  }
+
+  private mapping(): ItemMapping<R> {
     if (!this.attributes) throw new Error(`The entity ${this.entity} declares no attributes.`);
-    return this.attributes.read(item);
+    return this.attributes;
   }
 
   /** Whether a stored item is one of this entity's (its `entity` and keys), not just any item that shares an index key. */

@@ -16,7 +16,7 @@ const toRecord = (item: Record<string, unknown>) => cluster.read(item);
 
 /** The attributes an update writes (`null` removes one): a new name moves the cluster in the list by name too. */
 const changedAttributes = (changes: ClusterChanges): Record<string, unknown> => ({
-  ...cluster.attributes!.write(changes as Partial<ClusterRecord>),
+  ...cluster.write(changes as Partial<ClusterRecord>),
   ...(changes.name === undefined ? {} : cluster.indexKey('gsi1', { name: changes.name })),
 });
 
@@ -116,7 +116,7 @@ export class DynamoClusterRepository implements ClusterRepository {
   }
 
   async recordObservation(id: string, o: ClusterObservation): Promise<ClusterRecord | undefined> {
-    const observed = cluster.attributes!.write({
+    const observed = cluster.write({
       status: o.status,
       lastCheck: o.checkedAt,
       kubernetesVersion: o.kubernetesVersion,
@@ -125,8 +125,8 @@ export class DynamoClusterRepository implements ClusterRepository {
       lastConnected: o.lastConnected,
       lastError: o.lastError ?? undefined,
     });
-    const [lastCheck] = cluster.attributes!.names('lastCheck');
-    const [lastError] = cluster.attributes!.names('lastError');
+    const [lastCheck] = cluster.attributeNames('lastCheck');
+    const [lastError] = cluster.attributeNames('lastError');
     const names: Record<string, string> = { '#check': lastCheck! };
     const values: Record<string, unknown> = { ':check': o.checkedAt };
     const sets = Object.entries(observed).map(([attr, v], i) => {

@@ -14,7 +14,7 @@ type UserItem = StoredItem & Record<string, unknown>;
 
 /** The attributes an update writes: a new name moves the user in the list by name too. */
 const changedAttributes = (changes: UserChanges): Record<string, unknown> => ({
-  ...userEntity.attributes!.write(changes),
+  ...userEntity.write(changes),
   ...(changes.username === undefined ? {} : userEntity.indexKey('gsi1', { username: changes.username })),
 });
 
@@ -61,7 +61,7 @@ export class DynamoUserRepository implements UserRepository {
     const attributes = { ...changedAttributes(changes), updated_at: now };
     const renamed = changes.username !== undefined && changes.username.toLowerCase() !== user.username.toLowerCase();
     if (!renamed) {
-      const removed = remove.flatMap((field) => userEntity.attributes!.names(field));
+      const removed = remove.flatMap((field) => userEntity.attributeNames(field));
       return userEntity.read(await this.table.update<UserItem>(userKey(user.id), attributes, user.version, removed));
     }
     // A rename moves the username claim atomically with the profile.
