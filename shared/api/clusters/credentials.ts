@@ -6,6 +6,7 @@ import { errorResponses, jsonBody, jsonContent } from '#shared/http/openapi.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import * as s from './schemas.ts';
+import { onboardingView } from './views.ts';
 
 /** The hub's credential on a cluster: its export, and service-account onboarding that can replace it. */
 export function credentialRoutes(deps: Dependencies): Router {
@@ -62,7 +63,7 @@ export function credentialRoutes(deps: Dependencies): Router {
         details: { service_account: body.service_account, namespace: body.namespace, role: body.role, use_for_hub: body.use_for_hub },
       });
       const account = { name: body.service_account, namespace: body.namespace, role: body.role };
-      return c.json(await onboardServiceAccount(clusters(), c.get('principal')!, c.var.cluster, account, body.use_for_hub), 200);
+      return c.json(onboardingView(await onboardServiceAccount(clusters(), c.get('principal')!, c.var.cluster, account, body.use_for_hub)), 200);
     },
   );
 

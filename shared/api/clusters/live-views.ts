@@ -6,6 +6,7 @@ import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import * as s from './schemas.ts';
+import { overviewView, statusView } from './views.ts';
 
 // The ways a live view fails, told apart: the cluster refused the hub's credential, answered too much, or could not be reached.
 const liveViewFailures = errorResponses(422, 502, 503);
@@ -46,7 +47,7 @@ export function liveViewRoutes(deps: Dependencies): Router {
       request: { params: s.clusterIdParam },
       responses: { 200: jsonContent(s.status, 'Status.'), ...errorResponses(502) },
     },
-    async (c) => c.json(await clusterStatus(clusters(), c.var.cluster), 200),
+    async (c) => c.json(statusView(await clusterStatus(clusters(), c.var.cluster)), 200),
   );
 
   const liveView = <T extends z.ZodType>(path: string, summary: string, schema: T, view: (cluster: ClusterRecord) => Promise<z.infer<T>>) =>
@@ -72,7 +73,9 @@ export function liveViewRoutes(deps: Dependencies): Router {
   liveView('/workloads', 'Deployments, StatefulSets, DaemonSets, Jobs and CronJobs, live', s.workloads, (cluster) =>
     withCluster(clusters(), cluster, (g) => g.workloads()),
   );
-  liveView('/overview', 'The cluster, its counts and its latest events', s.overview, (cluster) => clusterOverview(clusters(), cluster));
+  liveView('/overview', 'The cluster, its counts and its latest events', s.overview, async (cluster) =>
+    overviewView(await clusterOverview(clusters(), cluster)),
+  );
 
   return api;
 }

@@ -1,13 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { discoverLocalContexts } from '#shared/domain/clusters/discovery.ts';
 import { setActive } from '#shared/domain/clusters/live-views.ts';
-import { clusterView, deleteCluster, listClusters, registerCluster, updateCluster } from '#shared/domain/clusters/registry.ts';
+import { deleteCluster, listClusters, registerCluster, updateCluster } from '#shared/domain/clusters/registry.ts';
 import { createRouter, type Router } from '#shared/http/app.ts';
 import { errorResponses, jsonBody, jsonContent } from '#shared/http/openapi.ts';
 import { listOf, pageQuery, toListResponse } from '#shared/http/pagination.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import * as s from './schemas.ts';
+import { clusterView } from './views.ts';
 
 const localContexts = z.object({
   items: z.array(

@@ -6,6 +6,7 @@ import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { requireUser } from './require-user.ts';
 import * as s from './schemas.ts';
+import { apiKeyInput, apiKeyView, createdApiKeyView } from './views.ts';
 
 /** API keys: create (shown once), list, revoke one's own. */
 export function apiKeyRoutes(deps: Dependencies): Router {
@@ -27,9 +28,9 @@ export function apiKeyRoutes(deps: Dependencies): Router {
     async (c) => {
       const principal = requireUser(c.get('principal'));
       c.set('audit', { resourceKind: 'api_key' });
-      const created = await account.createApiKey(identity(), principal, c.req.valid('json'));
-      c.set('audit', { resourceKind: 'api_key', resourceId: created.id, details: { name: created.name } });
-      return c.json(created, 201);
+      const created = await account.createApiKey(identity(), principal, apiKeyInput(c.req.valid('json')));
+      c.set('audit', { resourceKind: 'api_key', resourceId: created.record.id, details: { name: created.record.name } });
+      return c.json(createdApiKeyView(created, identity().policy.apiKeyMaxDays), 201);
     },
   );
 
@@ -47,7 +48,7 @@ export function apiKeyRoutes(deps: Dependencies): Router {
       const q = c.req.valid('query');
       const page = await account.listApiKeys(identity(), requireUser(c.get('principal')), q.limit, q.continue);
       return c.json(
-        toListResponse(page, (k) => account.apiKeyView(k, identity().policy.apiKeyMaxDays)),
+        toListResponse(page, (k) => apiKeyView(k, identity().policy.apiKeyMaxDays)),
         200,
       );
     },

@@ -5,6 +5,7 @@ import { errorResponses, jsonBody, jsonContent } from '#shared/http/openapi.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import * as s from './schemas.ts';
+import { clusterPermissionInput, clusterPermissionView } from './views.ts';
 
 /** Per-cluster roles of a user (admin; never one's own). */
 export function clusterPermissionRoutes(deps: Dependencies, clusterExists: (clusterId: string) => Promise<boolean>): Router {
@@ -22,7 +23,7 @@ export function clusterPermissionRoutes(deps: Dependencies, clusterExists: (clus
       request: { params: s.idParam },
       responses: { 200: jsonContent(z.object({ items: z.array(s.clusterPermission) }), 'Permissions.'), ...errorResponses(403, 404) },
     },
-    async (c) => c.json({ items: await admin.listClusterPermissions(identity(), c.req.valid('param').id) }, 200),
+    async (c) => c.json({ items: (await admin.listClusterPermissions(identity(), c.req.valid('param').id)).map(clusterPermissionView) }, 200),
   );
 
   route(
@@ -41,7 +42,10 @@ export function clusterPermissionRoutes(deps: Dependencies, clusterExists: (clus
       const { id } = c.req.valid('param');
       const body = c.req.valid('json');
       c.set('audit', { resourceKind: 'user', resourceId: id, clusterId: body.cluster_id, details: { role: body.role } });
-      return c.json(await admin.setClusterPermission(identity(), c.get('principal')!, id, body, clusterExists), 200);
+      return c.json(
+        clusterPermissionView(await admin.setClusterPermission(identity(), c.get('principal')!, id, clusterPermissionInput(body), clusterExists)),
+        200,
+      );
     },
   );
 

@@ -6,6 +6,7 @@ import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { requireUser } from './require-user.ts';
 import * as s from './schemas.ts';
+import { bootstrapRotationView, passwordChangeView } from './views.ts';
 
 /** Passwords: one's own change, and the first admin's generated one. */
 export function passwordRoutes(deps: Dependencies): Router {
@@ -29,13 +30,13 @@ export function passwordRoutes(deps: Dependencies): Router {
       const body = c.req.valid('json');
       const principal = requireUser(c.get('principal'));
       c.set('audit', { resourceKind: 'user', resourceId: principal.userId });
-      const { bootstrap_secret_removed, ...changed } = await account.changePassword(identity(), principal, body.current_password, body.new_password);
+      const changed = await account.changePassword(identity(), principal, body.current_password, body.new_password);
       c.set('audit', {
         resourceKind: 'user',
         resourceId: principal.userId,
-        details: { revoked_keys: changed.api_keys_revoked, ...(bootstrap_secret_removed ? { bootstrap_removed: true } : {}) },
+        details: { revoked_keys: changed.apiKeysRevoked, ...(changed.bootstrapSecretRemoved ? { bootstrap_removed: true } : {}) },
       });
-      return c.json(changed, 200);
+      return c.json(passwordChangeView(changed), 200);
     },
   );
 
@@ -51,8 +52,8 @@ export function passwordRoutes(deps: Dependencies): Router {
     },
     async (c) => {
       const rotated = await rotateBootstrapPassword(identity(), requireUser(c.get('principal')));
-      c.set('audit', { resourceKind: 'user', resourceId: rotated.user_id, details: { revoked_keys: rotated.api_keys_revoked } });
-      return c.json(rotated, 200);
+      c.set('audit', { resourceKind: 'user', resourceId: rotated.userId, details: { revoked_keys: rotated.apiKeysRevoked } });
+      return c.json(bootstrapRotationView(rotated), 200);
     },
   );
 

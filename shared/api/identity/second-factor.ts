@@ -6,6 +6,7 @@ import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { requireUser } from './require-user.ts';
 import * as s from './schemas.ts';
+import { totpSetupView } from './views.ts';
 
 /** Two-factor authentication (TOTP): enrol, turn on, turn off. */
 export function secondFactorRoutes(deps: Dependencies): Router {
@@ -26,7 +27,7 @@ export function secondFactorRoutes(deps: Dependencies): Router {
     async (c) => {
       const principal = requireUser(c.get('principal'));
       c.set('audit', { resourceKind: 'user', resourceId: principal.userId });
-      return c.json(await account.setupTotp(identity(), principal), 200);
+      return c.json(totpSetupView(await account.setupTotp(identity(), principal)), 200);
     },
   );
 
@@ -44,7 +45,8 @@ export function secondFactorRoutes(deps: Dependencies): Router {
     async (c) => {
       const principal = requireUser(c.get('principal'));
       c.set('audit', { resourceKind: 'user', resourceId: principal.userId });
-      return c.json(await account.enableTotp(identity(), principal, c.req.valid('json').code), 200);
+      await account.enableTotp(identity(), principal, c.req.valid('json').code);
+      return c.json({ totp_enabled: true }, 200);
     },
   );
 
@@ -62,7 +64,8 @@ export function secondFactorRoutes(deps: Dependencies): Router {
     async (c) => {
       const principal = requireUser(c.get('principal'));
       c.set('audit', { resourceKind: 'user', resourceId: principal.userId });
-      return c.json(await account.disableTotp(identity(), principal, c.req.valid('json').code), 200);
+      await account.disableTotp(identity(), principal, c.req.valid('json').code);
+      return c.json({ totp_enabled: false }, 200);
     },
   );
 

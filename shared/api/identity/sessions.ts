@@ -1,5 +1,4 @@
 import { InputError } from '#shared/domain/errors.ts';
-import * as account from '#shared/domain/identity/account.ts';
 import { login, refresh } from '#shared/domain/identity/authentication.ts';
 import { createRouter, type Router } from '#shared/http/app.ts';
 import { clientIp, sourceKey } from '#shared/http/client-ip.ts';
@@ -7,6 +6,7 @@ import { errorResponses, jsonBody, jsonContent } from '#shared/http/openapi.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import * as s from './schemas.ts';
+import { loginInput, meView, tokenPairView } from './views.ts';
 
 /** Sessions: log in, refresh, log out, and who the caller is. */
 export function sessionRoutes(deps: Dependencies): Router {
@@ -33,8 +33,8 @@ export function sessionRoutes(deps: Dependencies): Router {
     async (c) => {
       const body = c.req.valid('json');
       const source = sourceKey(clientIp(c, deps.config.trustedProxies));
-      const pair = await login(identity(), body, source, (subject) => c.set('audit', { resourceKind: 'session', subject }));
-      return c.json(pair, 200);
+      const pair = await login(identity(), loginInput(body), source, (subject) => c.set('audit', { resourceKind: 'session', subject }));
+      return c.json(tokenPairView(pair), 200);
     },
   );
 
@@ -55,7 +55,7 @@ export function sessionRoutes(deps: Dependencies): Router {
     async (c) => {
       const { subject, ...pair } = await refresh(identity(), c.req.valid('json').refresh_token);
       c.set('audit', { resourceKind: 'session', subject });
-      return c.json(pair, 200);
+      return c.json(tokenPairView(pair), 200);
     },
   );
 
@@ -87,7 +87,7 @@ export function sessionRoutes(deps: Dependencies): Router {
       access: 'viewer',
       responses: { 200: jsonContent(s.me, 'The caller.') },
     },
-    (c) => c.json(account.me(c.get('principal')!), 200),
+    (c) => c.json(meView(c.get('principal')!), 200),
   );
 
   return api;

@@ -3,6 +3,7 @@ import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import * as s from './schemas.ts';
+import { signingKeyRotationView } from './views.ts';
 
 /** The keys access tokens are signed with (admin). */
 export function signingKeyRoutes(deps: Dependencies): Router {
@@ -24,13 +25,12 @@ export function signingKeyRoutes(deps: Dependencies): Router {
     async (c) => {
       const revokePrevious = c.req.valid('json').revoke_previous ?? false;
       const rotation = await identity().keyring.rotate({ revokePrevious });
-      const previous = rotation.previous.map((p) => ({ kid: p.kid, verifies_until: p.verifiesUntil }));
       c.set('audit', {
         resourceKind: 'signing_key',
         resourceId: rotation.kid,
-        details: { revoke_previous: revokePrevious, ...(revokePrevious ? { revoked: previous.map((p) => p.kid) } : {}) },
+        details: { revoke_previous: revokePrevious, ...(revokePrevious ? { revoked: rotation.previous.map((p) => p.kid) } : {}) },
       });
-      return c.json({ kid: rotation.kid, previous }, 200);
+      return c.json(signingKeyRotationView(rotation), 200);
     },
   );
 

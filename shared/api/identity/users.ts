@@ -5,6 +5,7 @@ import { listOf, pageQuery, toListResponse } from '#shared/http/pagination.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import * as s from './schemas.ts';
+import { userView } from './views.ts';
 
 /** User administration (admin). */
 export function userRoutes(deps: Dependencies): Router {
@@ -24,7 +25,7 @@ export function userRoutes(deps: Dependencies): Router {
     },
     async (c) => {
       const q = c.req.valid('query');
-      return c.json(toListResponse(await identity().users.list(q.limit, q.continue), admin.userView), 200);
+      return c.json(toListResponse(await identity().users.list(q.limit, q.continue), userView), 200);
     },
   );
 
@@ -45,7 +46,7 @@ export function userRoutes(deps: Dependencies): Router {
       c.set('audit', { resourceKind: 'user', details: { username: body.username, role: body.role } });
       const created = await admin.createUser(identity(), body);
       c.set('audit', { resourceKind: 'user', resourceId: created.id, details: { username: body.username, role: body.role } });
-      return c.json(admin.userView(created), 201);
+      return c.json(userView(created), 201);
     },
   );
 
@@ -59,7 +60,7 @@ export function userRoutes(deps: Dependencies): Router {
       request: { params: s.idParam },
       responses: { 200: jsonContent(s.user, 'The user.'), ...errorResponses(403, 404) },
     },
-    async (c) => c.json(admin.userView(await admin.getUser(identity(), c.req.valid('param').id)), 200),
+    async (c) => c.json(userView(await admin.getUser(identity(), c.req.valid('param').id)), 200),
   );
 
   route(
@@ -84,7 +85,7 @@ export function userRoutes(deps: Dependencies): Router {
         resourceId: id,
         details: { fields: Object.keys(body), revoked_keys: apiKeysRevoked, ...(bootstrapSecretRemoved ? { bootstrap_removed: true } : {}) },
       });
-      return c.json(admin.userView(user), 200);
+      return c.json(userView(user), 200);
     },
   );
 
@@ -121,7 +122,7 @@ export function userRoutes(deps: Dependencies): Router {
     async (c) => {
       const { id } = c.req.valid('param');
       c.set('audit', { resourceKind: 'user', resourceId: id });
-      return c.json(admin.userView(await admin.unlockUser(identity(), id)), 200);
+      return c.json(userView(await admin.unlockUser(identity(), id)), 200);
     },
   );
 
