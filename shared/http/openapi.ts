@@ -60,7 +60,11 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
 
 export const API_TITLE = 'clusterhub API';
 
-/** Generates the OpenAPI 3.1 document from every route registered on `app`. */
+/**
+ * Generates the OpenAPI 3.1 document from the declarations of every route registered on `app`
+ * (each guarded one carries its security and guard answers from shared/http/route.ts), not from
+ * the routing table: what a route answers is what it declares.
+ */
 export function generateDocument(app: OpenAPIHono<AppEnv>, version: string) {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
