@@ -21,7 +21,7 @@ export function clusterPermissionRoutes(deps: Dependencies, clusterExists: (clus
       summary: "A user's per-cluster roles (they override the global role on that cluster)",
       access: 'admin',
       request: { params: s.idParam },
-      responses: { 200: jsonContent(z.object({ items: z.array(s.clusterPermission) }), 'Permissions.'), ...errorResponses(403, 404) },
+      responses: { 200: jsonContent(z.object({ items: z.array(s.clusterPermission) }), 'Permissions.'), ...errorResponses(404) },
     },
     async (c) => c.json({ items: (await admin.listClusterPermissions(identity(), c.req.valid('param').id)).map(clusterPermissionView) }, 200),
   );

@@ -20,7 +20,7 @@ export function signingKeyRoutes(deps: Dependencies): Router {
       access: 'admin',
       action: 'auth.rotate_signing_key',
       request: { body: { content: { 'application/json': { schema: s.rotateSigningKeyBody } }, required: false } },
-      responses: { 200: jsonContent(s.signingKeyRotation, 'The new key, and until when each earlier one verifies.'), ...errorResponses(400, 403) },
+      responses: { 200: jsonContent(s.signingKeyRotation, 'The new key, and until when each earlier one verifies.'), ...errorResponses(400) },
     },
     async (c) => {
       const revokePrevious = c.req.valid('json').revoke_previous ?? false;

@@ -21,7 +21,7 @@ export function userRoutes(deps: Dependencies): Router {
       summary: 'List users',
       access: 'admin',
       request: { query: pageQuery },
-      responses: { 200: jsonContent(listOf(s.user, 'UserList'), 'Users.'), ...errorResponses(400, 403) },
+      responses: { 200: jsonContent(listOf(s.user, 'UserList'), 'Users.'), ...errorResponses(400) },
     },
     async (c) => {
       const q = c.req.valid('query');
@@ -39,7 +39,7 @@ export function userRoutes(deps: Dependencies): Router {
       access: 'admin',
       action: 'user.create',
       request: { body: jsonBody(s.createUserBody) },
-      responses: { 201: jsonContent(s.user, 'Created.'), ...errorResponses(400, 403, 409) },
+      responses: { 201: jsonContent(s.user, 'Created.'), ...errorResponses(400, 409) },
     },
     async (c) => {
       const body = c.req.valid('json');
@@ -58,7 +58,7 @@ export function userRoutes(deps: Dependencies): Router {
       summary: 'Get a user',
       access: 'admin',
       request: { params: s.idParam },
-      responses: { 200: jsonContent(s.user, 'The user.'), ...errorResponses(403, 404) },
+      responses: { 200: jsonContent(s.user, 'The user.'), ...errorResponses(404) },
     },
     async (c) => c.json(userView(await admin.getUser(identity(), c.req.valid('param').id)), 200),
   );
@@ -73,7 +73,7 @@ export function userRoutes(deps: Dependencies): Router {
       access: 'admin',
       action: 'user.update',
       request: { params: s.idParam, body: jsonBody(s.updateUserBody) },
-      responses: { 200: jsonContent(s.user, 'Updated.'), ...errorResponses(400, 403, 404, 409) },
+      responses: { 200: jsonContent(s.user, 'Updated.'), ...errorResponses(400, 404, 409) },
     },
     async (c) => {
       const { id } = c.req.valid('param');
@@ -98,7 +98,7 @@ export function userRoutes(deps: Dependencies): Router {
       access: 'admin',
       action: 'user.delete',
       request: { params: s.idParam },
-      responses: { ...s.noContent, ...errorResponses(403, 404, 409) },
+      responses: { ...s.noContent, ...errorResponses(404, 409) },
     },
     async (c) => {
       const { id } = c.req.valid('param');
@@ -117,7 +117,7 @@ export function userRoutes(deps: Dependencies): Router {
       access: 'admin',
       action: 'user.unlock',
       request: { params: s.idParam },
-      responses: { 200: jsonContent(s.user, 'Unlocked.'), ...errorResponses(403, 404) },
+      responses: { 200: jsonContent(s.user, 'Unlocked.'), ...errorResponses(404) },
     },
     async (c) => {
       const { id } = c.req.valid('param');
