@@ -5,7 +5,6 @@ import type { ClusterObservation, ClusterRecord } from './cluster.ts';
 import { storedCredentials } from './credentials.ts';
 import { ClusterCredentialRejectedError, ClusterForbiddenError, ClusterUnavailableError } from './errors.ts';
 import { shownFailureText } from './failure-text.ts';
-import { clusterView } from './registry.ts';
 
 const OVERVIEW_EVENTS = 10;
 
@@ -74,10 +73,10 @@ export async function testCluster(deps: ClusterDeps, cluster: ClusterRecord): Pr
  * written without the record's version check (and never over a newer one), so parallel reads all
  * answer, and an admin's concurrent edit of the record is neither refused nor undone.
  */
-export async function clusterStatus(deps: ClusterDeps, cluster: ClusterRecord) {
+export async function clusterStatus(deps: ClusterDeps, cluster: ClusterRecord): Promise<ClusterObservationReport> {
   const now = deps.clock.now().toISOString();
   let observation: ClusterObservation;
-  let extra: { ready?: number | null; error?: string; reason?: string };
+  let extra: Omit<ClusterObservationReport, 'cluster'>;
   try {
     const inspection = await withCluster(deps, cluster, (g) => g.inspect());
     observation = {
@@ -89,7 +88,7 @@ export async function clusterStatus(deps: ClusterDeps, cluster: ClusterRecord) {
       lastConnected: now,
       lastError: null,
     };
-    extra = { ready: inspection.ready_node_count };
+    extra = { readyNodes: inspection.ready_node_count };
   } catch (err) {
     // Unreachable, or reachable but refusing the credential: either way the hub cannot use it now.
     if (!(err instanceof UnavailableError || err instanceof ClusterCredentialRejectedError || err instanceof ClusterForbiddenError)) throw err;
@@ -100,8 +99,8 @@ export async function clusterStatus(deps: ClusterDeps, cluster: ClusterRecord) {
   const stored = await deps.clusters.recordObservation(cluster.id, observation);
   if (!stored) throw new NotFoundError(`Cluster ${cluster.id} does not exist.`);
   // What this probe saw, even when a newer probe's observation is the one stored.
-  return statusView(
-    {
+  return {
+    cluster: {
       ...stored,
       status: observation.status,
       kubernetesVersion: observation.kubernetesVersion ?? stored.kubernetesVersion,
@@ -109,23 +108,16 @@ export async function clusterStatus(deps: ClusterDeps, cluster: ClusterRecord) {
       lastCheck: observation.checkedAt,
       lastConnected: observation.lastConnected ?? stored.lastConnected,
     },
-    extra,
-  );
+    ...extra,
+  };
 }
 
-function statusView(c: ClusterRecord, extra: { ready?: number | null; error?: string; reason?: string }) {
-  return {
-    name: c.name,
-    status: c.status,
-    details: {
-      version: c.kubernetesVersion,
-      nodes: c.nodeCount,
-      ready_nodes: extra.ready ?? null,
-      last_check: c.lastCheck ?? null,
-      last_connected: c.lastConnected ?? null,
-      ...(extra.error ? { error: extra.error, reason: extra.reason } : {}),
-    },
-  };
+/** What one status probe saw: the cluster as observed, its ready nodes, or why it could not be used. */
+export interface ClusterObservationReport {
+  cluster: ClusterRecord;
+  readyNodes?: number | null;
+  error?: string;
+  reason?: string;
 }
 
 /**
@@ -134,7 +126,7 @@ function statusView(c: ClusterRecord, extra: { ready?: number | null; error?: st
  */
 export async function clusterOverview(deps: ClusterDeps, cluster: ClusterRecord) {
   const [summary, events] = await withCluster(deps, cluster, (g) => Promise.all([g.summary(), g.events({ limit: OVERVIEW_EVENTS }).catch(forbiddenAsNull)]));
-  return { cluster: clusterView(cluster), summary, recent_events: events };
+  return { cluster, summary, events };
 }
 
 /** One part of a composite view the credential may not read: the rest of the view still answers. */

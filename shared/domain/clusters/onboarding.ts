@@ -62,12 +62,18 @@ export function authorizeOnboarding(principal: Principal, policy: OnboardingPoli
  * the account the hub already uses only proves that the account still
  * authenticates and answers as before, without touching the cluster.
  */
-export async function onboardServiceAccount(deps: ClusterDeps, principal: Principal, cluster: ClusterRecord, request: OnboardingRequest, useForHub: boolean) {
+export async function onboardServiceAccount(
+  deps: ClusterDeps,
+  principal: Principal,
+  cluster: ClusterRecord,
+  request: OnboardingRequest,
+  useForHub: boolean,
+): Promise<OnboardingResult> {
   authorizeOnboarding(principal, deps.onboarding, request);
   const current = cluster.serviceAccount;
   if (current && isSameAccount(current, request)) {
     await withCluster(deps, cluster, (g) => g.version());
-    return onboardingView(cluster.name, current, true);
+    return { clusterName: cluster.name, account: current, usedForHub: true };
   }
   // The hub's own credential may be that account's long-lived token: keep it until it is replaced.
   const hubUsesItsLegacyToken = !!current && current.name === request.name && current.namespace === request.namespace && !current.tokenExpiresAt;
@@ -100,26 +106,20 @@ export async function onboardServiceAccount(deps: ClusterDeps, principal: Princi
       }),
     );
   }
-  return onboardingView(record.name, account, useForHub);
+  return { clusterName: record.name, account, usedForHub: useForHub };
 }
 
 /** An onboarded account whose record names its ClusterRoleBinding. */
-type BoundAccount = OnboardedAccount & { clusterRoleBinding: string };
+export type BoundAccount = OnboardedAccount & { clusterRoleBinding: string };
 
 /** Whether the request names the account (and role) the hub already works as; records that lack the binding are onboarded again. */
 function isSameAccount(current: OnboardedAccount, request: OnboardingRequest): current is BoundAccount {
   return current.name === request.name && current.namespace === request.namespace && current.role === request.role && !!current.clusterRoleBinding;
 }
 
-function onboardingView(clusterName: string, account: BoundAccount, usedForHub: boolean) {
-  return {
-    name: clusterName,
-    service_account: account.name,
-    namespace: account.namespace,
-    role: account.role,
-    cluster_role_binding: account.clusterRoleBinding,
-    used_for_hub: usedForHub,
-    token_expires_at: usedForHub ? (account.tokenExpiresAt ?? null) : null,
-    updated_at: account.updatedAt,
-  };
+/** The account onboarding bound on a cluster, and whether the hub now works as it. */
+export interface OnboardingResult {
+  clusterName: string;
+  account: BoundAccount;
+  usedForHub: boolean;
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, ForbiddenError, InputError, NotFoundError } from '#shared/domain/errors.ts';
+import { ConflictError, ForbiddenError, InputError } from '#shared/domain/errors.ts';
 import { authorizeCluster, canSeeCluster, clusterRoleOf, type Principal } from '#shared/domain/identity/access.ts';
 import type { ClusterInspection } from '#shared/ports/cluster-gateway.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
@@ -15,41 +15,7 @@ import {
   type CredentialSource,
 } from './credentials.ts';
 import { ClusterUnavailableError, ClusterUnreachableError } from './errors.ts';
-import { shownFailureText } from './failure-text.ts';
 import type { CheckedKubeconfig } from './kubeconfig-policy.ts';
-
-/** A cluster as the API shows it: never the credential, only how it authenticates. */
-export function clusterView(c: ClusterRecord) {
-  return {
-    id: c.id,
-    name: c.name,
-    context: c.context,
-    description: c.description,
-    server_url: c.serverUrl,
-    version: c.kubernetesVersion,
-    status: c.status,
-    active: c.active,
-    provider: c.provider,
-    node_count: c.nodeCount,
-    labels: c.labels,
-    auth: {
-      kind: c.credentialKind,
-      service_account: c.serviceAccount
-        ? {
-            name: c.serviceAccount.name,
-            namespace: c.serviceAccount.namespace,
-            role: c.serviceAccount.role,
-            token_expires_at: c.serviceAccount.tokenExpiresAt ?? null,
-          }
-        : null,
-    },
-    created_at: c.createdAt,
-    updated_at: c.updatedAt,
-    last_connected: c.lastConnected ?? null,
-    // Viewers see it: capped and scrubbed again, for records stored before the hub did so on write.
-    last_error: c.lastError ? shownFailureText(c.lastError) : null,
-  };
-}
 
 /** Connects with credentials before anything is stored; a failure is 422 CLUSTER_UNREACHABLE with its reason. */
 export async function inspectBeforeStoring(deps: ClusterDeps, credentials: CheckedKubeconfig): Promise<ClusterInspection> {
@@ -146,13 +112,6 @@ export function connectedFields(credentials: CheckedKubeconfig, inspection: Clus
     lastCheck: now,
     lastError: null,
   };
-}
-
-/** A cluster the principal may see, or 404 (also when it exists but is hidden from them). */
-export async function visibleCluster(deps: ClusterDeps, principal: Principal, id: string): Promise<ClusterRecord> {
-  const cluster = await deps.clusters.get(id);
-  if (!cluster || !canSeeCluster(principal, id)) throw new NotFoundError(`Cluster ${id} does not exist.`);
-  return cluster;
 }
 
 /** Lists the clusters the principal may see. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AuthenticationError, ConflictError, ForbiddenError, InputError, NotFoundError } from '#shared/domain/errors.ts';
 import type { Page } from '#shared/ports/page.ts';
 import type { Principal } from './access.ts';
-import { apiKeyExpiry, ownerStampOf } from './api-keys.ts';
+import { ownerStampOf } from './api-keys.ts';
 import { checkOwnProof, checkTotp, isLocked } from './authentication.ts';
 import { retireBootstrapPassword } from './bootstrap.ts';
 import { AccountLockedError } from './errors.ts';
@@ -34,21 +34,6 @@ async function selfInSession(deps: IdentityDeps, principal: Principal): Promise<
 }
 
 /**
- * `GET /auth/me`: authentication has just read the user, so this reads nothing more. A `none`
- * override hides its cluster from the user, so the user's own view leaves it out.
- */
-export function me(principal: Principal) {
-  return {
-    id: principal.userId,
-    username: principal.username,
-    role: principal.role,
-    cluster_permissions: Object.fromEntries(Object.entries(principal.clusterPermissions).filter(([, role]) => role !== 'none')),
-    totp_enabled: principal.totpEnabled,
-    auth_method: principal.via,
-  };
-}
-
-/**
  * Changes one's own password, ends every other session of the user and revokes their API keys
  * (a key made with a stolen session must not outlive the new password). The first change of the
  * first admin's password also deletes the bootstrap secret.
@@ -58,7 +43,7 @@ export async function changePassword(
   principal: Principal,
   current: string,
   next: string,
-): Promise<{ sessions_ended: number; api_keys_revoked: string[]; bootstrap_secret_removed: boolean }> {
+): Promise<{ sessionsEnded: number; apiKeysRevoked: string[]; bootstrapSecretRemoved: boolean }> {
   const user = await selfInSession(deps, principal);
   // A wrong guess here counts toward a lock, or a stolen session could guess freely.
   if (!(await checkOwnProof(deps, user, () => verifyPassword(current, user.passwordHash)))) {
@@ -70,9 +55,9 @@ export async function changePassword(
   }
   await deps.users.update(user, { passwordHash: await hashPassword(next) });
   return {
-    sessions_ended: await deps.sessions.revokeAllForUser(user.id, principal.sessionId),
-    api_keys_revoked: await deps.apiKeys.deleteAllForUser(user.id),
-    bootstrap_secret_removed: await retireBootstrapPassword(deps, { password: current }),
+    sessionsEnded: await deps.sessions.revokeAllForUser(user.id, principal.sessionId),
+    apiKeysRevoked: await deps.apiKeys.deleteAllForUser(user.id),
+    bootstrapSecretRemoved: await retireBootstrapPassword(deps, { password: current }),
   };
 }
 
@@ -83,41 +68,27 @@ export async function setupTotp(deps: IdentityDeps, principal: Principal) {
   const { secret, otpauthUrl } = newTotpSecret(user.username);
   const { sealingKey } = await deps.keyring.current();
   await deps.users.update(user, { totp: { sealedSecret: sealTotpSecret(secret, sealingKey, user.id), enabled: false } });
-  return { secret, otpauth_url: otpauthUrl };
+  return { secret, otpauthUrl };
 }
 
 /** Turns 2FA on once a code from the new seed checks out. */
-export async function enableTotp(deps: IdentityDeps, principal: Principal, code: string) {
+export async function enableTotp(deps: IdentityDeps, principal: Principal, code: string): Promise<void> {
   const user = await selfInSession(deps, principal);
   if (!user.totp) throw new ConflictError('Start with POST /auth/2fa/setup.', 'TOTP_NOT_SET_UP');
   if (user.totp.enabled) throw new ConflictError('Two-factor authentication is already on.', 'TOTP_ALREADY_ENABLED');
   const step = await checkTotp(deps, user, code);
   if (step === undefined) throw new InputError('The code is wrong or expired.', [{ field: 'code', location: 'body', message: 'invalid code' }]);
   await deps.users.update(user, { totp: { ...user.totp, enabled: true, lastStep: step } });
-  return { totp_enabled: true };
 }
 
 /** Turns 2FA off; needs a valid current code. */
-export async function disableTotp(deps: IdentityDeps, principal: Principal, code: string) {
+export async function disableTotp(deps: IdentityDeps, principal: Principal, code: string): Promise<void> {
   const user = await selfInSession(deps, principal);
   if (!user.totp?.enabled) throw new ConflictError('Two-factor authentication is not on.', 'TOTP_NOT_ENABLED');
   if (!(await checkOwnProof(deps, user, async () => (await checkTotp(deps, user, code)) !== undefined))) {
     throw new InputError('The code is wrong or was already used.', [{ field: 'code', location: 'body', message: 'invalid code' }]);
   }
   await deps.users.update(user, {}, ['totp']);
-  return { totp_enabled: false };
-}
-
-/** A key as its owner sees it; `expires_at` is when it stops working, the HUB_API_KEY_MAX_DAYS cap included. */
-export function apiKeyView(k: ApiKeyRecord, maxDays: number) {
-  return {
-    id: k.id,
-    name: k.name,
-    prefix: k.prefix,
-    created_at: k.createdAt,
-    expires_at: apiKeyExpiry(k, maxDays),
-    last_used_at: k.lastUsedAt ?? null,
-  };
 }
 
 /**
@@ -129,16 +100,16 @@ export function apiKeyView(k: ApiKeyRecord, maxDays: number) {
 export async function createApiKey(
   deps: IdentityDeps,
   principal: Principal,
-  input: { name: string; expires_in_days?: number; current_password: string; totp_code?: string },
-) {
+  input: { name: string; expiresInDays?: number; currentPassword: string; totpCode?: string },
+): Promise<{ record: ApiKeyRecord; key: string }> {
   const caller = await selfInSession(deps, principal);
   const maxDays = deps.policy.apiKeyMaxDays;
-  if (input.expires_in_days !== undefined && input.expires_in_days > maxDays) {
+  if (input.expiresInDays !== undefined && input.expiresInDays > maxDays) {
     throw new InputError(`An API key lives at most ${maxDays} days (HUB_API_KEY_MAX_DAYS).`, [
       { field: 'expires_in_days', location: 'body', message: `at most ${maxDays}` },
     ]);
   }
-  const user = await reauthenticate(deps, caller, input.current_password, input.totp_code);
+  const user = await reauthenticate(deps, caller, input.currentPassword, input.totpCode);
   const id = randomUUID();
   const credential = newCredential('apiKey', id);
   const now = deps.clock.now();
@@ -149,11 +120,11 @@ export async function createApiKey(
     hash: credential.hash,
     prefix: credential.token.slice(0, 12),
     createdAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + (input.expires_in_days ?? maxDays) * 86_400_000).toISOString(),
+    expiresAt: new Date(now.getTime() + (input.expiresInDays ?? maxDays) * 86_400_000).toISOString(),
     owner: ownerStampOf(user),
   };
   await deps.apiKeys.create(record);
-  return { ...apiKeyView(record, maxDays), key: credential.token };
+  return { record, key: credential.token };
 }
 
 /**

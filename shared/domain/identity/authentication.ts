@@ -11,11 +11,12 @@ import { verifyAgainstNobody, verifyPassword } from './passwords.ts';
 import { newCredential, parseCredential, secretMatches } from './secrets.ts';
 import { openTotpSecret, verifyTotp } from './totp.ts';
 
+/** A bearer access token, and the refresh token that trades for the next pair. */
 export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-  expires_in: number;
-  token_type: 'Bearer';
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds the access token lives. */
+  expiresIn: number;
 }
 
 const invalidCredentials = () => new AuthenticationError('The username or password is wrong.', 'INVALID_CREDENTIALS');
@@ -39,7 +40,7 @@ export interface LoginSubject {
  */
 export async function login(
   deps: IdentityDeps,
-  input: { username: string; password: string; totp_code?: string },
+  input: { username: string; password: string; totpCode?: string },
   source: string,
   subject: (s: LoginSubject) => void = () => {},
 ): Promise<TokenPair> {
@@ -48,7 +49,7 @@ export async function login(
   if (user) subject({ userId: user.id, username: user.username });
   // A valid unused code is checked first (it needs no hashing): a stranger without it cannot
   // keep a 2FA user out. It is only consumed once the password is right too.
-  const step = user?.totp?.enabled && input.totp_code ? await checkTotp(deps, user, input.totp_code) : undefined;
+  const step = user?.totp?.enabled && input.totpCode ? await checkTotp(deps, user, input.totpCode) : undefined;
   const knownSource = isKnownSource(deps, user, source);
   const admission = await admitLoginAttempt(deps, { username: input.username, source, knownSource, secondFactor: step !== undefined });
   // An unknown user's attempt hashes too, against a dummy: both cost the same, and both stay counted.
@@ -57,7 +58,7 @@ export async function login(
     throw invalidCredentials();
   }
   if (!(await verifyPassword(input.password, user.passwordHash))) throw invalidCredentials();
-  if (user.totp?.enabled && !input.totp_code) {
+  if (user.totp?.enabled && !input.totpCode) {
     await loginAbandoned(deps, admission);
     throw new AuthenticationError('This account uses two-factor authentication: send totp_code.', 'TOTP_REQUIRED');
   }
@@ -127,10 +128,9 @@ async function startSession(deps: IdentityDeps, userId: string): Promise<TokenPa
 
 async function pair(deps: IdentityDeps, userId: string, sessionId: string, refreshToken: string): Promise<TokenPair> {
   return {
-    access_token: await deps.tokens.issue({ userId, sessionId }),
-    refresh_token: refreshToken,
-    expires_in: ACCESS_TOKEN_SECONDS,
-    token_type: 'Bearer',
+    accessToken: await deps.tokens.issue({ userId, sessionId }),
+    refreshToken,
+    expiresIn: ACCESS_TOKEN_SECONDS,
   };
 }
 

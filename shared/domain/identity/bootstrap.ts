@@ -134,7 +134,7 @@ export async function rotateBootstrapPassword(deps: IdentityDeps, actor: Princip
   }
   const sessionsEnded = await deps.sessions.revokeAllForUser(admin.id, actor.sessionId);
   const revokedKeys = await deps.apiKeys.deleteAllForUser(admin.id);
-  return { user_id: admin.id, secret: secret.name, sessions_ended: sessionsEnded, api_keys_revoked: revokedKeys };
+  return { userId: admin.id, secret: secret.name, sessionsEnded, apiKeysRevoked: revokedKeys };
 }
 
 /** Equal strings, compared in constant time (through their hashes, which have one length). */

@@ -7,20 +7,6 @@ import { forgetLoginFailures } from './login-attempts.ts';
 import type { UserRecord } from './ports.ts';
 import { checkPasswordPolicy, hashPassword } from './passwords.ts';
 
-/** A user as the API shows it: never a hash, a seed or a count an attacker could use. */
-export function userView(u: UserRecord) {
-  return {
-    id: u.id,
-    username: u.username,
-    role: u.role,
-    totp_enabled: u.totp?.enabled ?? false,
-    locked_until: u.lockedUntil && Date.parse(u.lockedUntil) > Date.now() ? u.lockedUntil : null,
-    created_at: u.createdAt,
-    updated_at: u.updatedAt,
-    last_login_at: u.lastLoginAt ?? null,
-  };
-}
-
 async function existing(deps: IdentityDeps, id: string): Promise<UserRecord> {
   const user = await deps.users.get(id);
   if (!user) throw new NotFoundError(`User ${id} does not exist.`);
@@ -93,7 +79,7 @@ export async function unlockUser(deps: IdentityDeps, id: string) {
 export async function listClusterPermissions(deps: IdentityDeps, id: string) {
   const found = await deps.users.getWithPermissions(id);
   if (!found) throw new NotFoundError(`User ${id} does not exist.`);
-  return Object.entries(found.permissions).map(([cluster_id, role]) => ({ cluster_id, role }));
+  return Object.entries(found.permissions).map(([clusterId, role]) => ({ clusterId, role }));
 }
 
 /** No one edits their own grants: an admin hidden from a cluster (`none`) must not lift that themself. */
@@ -105,13 +91,13 @@ export async function setClusterPermission(
   deps: IdentityDeps,
   actor: Principal,
   id: string,
-  input: { cluster_id: string; role: ClusterRole },
+  input: { clusterId: string; role: ClusterRole },
   clusterExists: (clusterId: string) => Promise<boolean>,
 ) {
   refuseSelfGrant(actor, id);
   await existing(deps, id);
-  if (!(await clusterExists(input.cluster_id))) throw new NotFoundError(`Cluster ${input.cluster_id} does not exist.`);
-  await deps.users.setClusterPermission(id, input.cluster_id, input.role);
+  if (!(await clusterExists(input.clusterId))) throw new NotFoundError(`Cluster ${input.clusterId} does not exist.`);
+  await deps.users.setClusterPermission(id, input.clusterId, input.role);
   return input;
 }
 

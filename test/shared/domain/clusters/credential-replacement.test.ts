@@ -119,7 +119,7 @@ describe('replacing a cluster credential in Secrets Manager', () => {
 
     // Onboarding a service account for the hub: the uploaded admin credential is gone, every version of it.
     const onboarded = await onboardServiceAccount(deps, admin, forced, account, true);
-    expect(onboarded).toMatchObject({ service_account: account.name, role: 'view', used_for_hub: true });
+    expect(onboarded).toMatchObject({ account: { name: account.name, role: 'view' }, usedForHub: true });
     const record = (await deps.clusters.get(registered.id))!;
     await expectUnreadable(forced.credentialRef);
     expect(await deps.secrets.get(record.credentialRef)).toContain(`system:serviceaccount:${account.namespace}:${account.name}`);
