@@ -1,11 +1,50 @@
 /** The generic object routes: list (by kind or CRD name), get, patch and delete any kind. */
 import { createRoute } from '@hono/zod-openapi';
-import { listCrdInstances, listResources } from '#shared/domain/resources/resource-objects.ts';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { InputError } from '#shared/domain/errors.ts';
+import { qualifiedName } from '#shared/domain/resources/kinds.ts';
+import { deleteResource, getResource, listCrdInstances, listResources, patchResource, type ObjectPath } from '#shared/domain/resources/resource-objects.ts';
+import type { PatchType } from '#shared/ports/cluster-gateway.ts';
+import type { AppEnv } from '#shared/http/env.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
-import { clusterIdParam, kindSegment, type ResourceRouteFile } from './route-kit.ts';
+import { clusterIdParam, kindSegment, objectParams, type ResourceRouteFile } from './route-kit.ts';
 import * as s from './schemas.ts';
 
 const clusterAnswers = errorResponses(404, 422, 502, 503);
+
+/** The patch types by media type; plain JSON is a merge patch, the default. */
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/merge-patch+json': 'merge',
+  'application/json': 'merge',
+  'application/json-patch+json': 'json',
+  'application/strategic-merge-patch+json': 'strategic-merge',
+};
+
+const patchBody = {
+  required: true,
+  description: 'The patch; its Content-Type says which kind (a merge patch without one).',
+  content: {
+    'application/merge-patch+json': { schema: { type: 'object' as const, description: 'A JSON merge patch (RFC 7386).' } },
+    'application/json-patch+json': { schema: { type: 'array' as const, items: { type: 'object' as const }, description: 'A JSON patch (RFC 6902).' } },
+    'application/strategic-merge-patch+json': { schema: { type: 'object' as const, description: "Kubernetes' strategic merge patch (built-in kinds)." } },
+    'application/json': { schema: { type: 'object' as const, description: 'Taken as a JSON merge patch.' } },
+  },
+};
+
+/** The patch type of the request's Content-Type (merge without one), and its parsed body; 415 or 400 otherwise. */
+async function patchOf(c: Context<AppEnv>): Promise<{ type: PatchType; patch: unknown }> {
+  const media = (c.req.header('content-type') ?? 'application/merge-patch+json').split(';')[0]!.trim().toLowerCase();
+  const type = PATCH_TYPES[media];
+  if (!type) throw new HTTPException(415, { message: `Send the patch as one of ${Object.keys(PATCH_TYPES).join(', ')}.` });
+  try {
+    return { type, patch: JSON.parse(await c.req.text()) };
+  } catch {
+    throw new InputError('The patch is not valid JSON.', [{ field: 'body', location: 'body', message: 'invalid JSON' }]);
+  }
+}
+
+const objectPath = (c: Context<AppEnv>): ObjectPath => ({ kind: c.req.param('kind')!, namespace: c.req.param('namespace')!, name: c.req.param('name')! });
 
 export const objectRoutes: ResourceRouteFile = (kit) => {
   const { api, deps } = kit;
@@ -46,6 +85,85 @@ export const objectRoutes: ResourceRouteFile = (kit) => {
     async (c) => {
       const caller = await kit.caller(c);
       const { value, warnings } = await listCrdInstances(resources(), caller, c.req.valid('param').crdName, c.req.valid('query'));
+      kit.warn(c, warnings);
+      return c.json(value, 200);
+    },
+  );
+
+  const target = (c: Context<AppEnv>) => {
+    const path = objectPath(c);
+    kit.noteTarget(c, path);
+    return path;
+  };
+  const resolved = (c: Context<AppEnv>, resource: { plural: string; group: string }) => kit.noteTarget(c, { ...objectPath(c), kind: qualifiedName(resource) });
+  const revealing = (c: Context<AppEnv>) => c.req.query('reveal') === 'true';
+
+  api.openapi(
+    createRoute({
+      ...kit.route(
+        'get',
+        '/resources/{kind}/{namespace}/{name}',
+        'One object of any kind',
+        { cluster: 'viewer', action: 'resource.secret.reveal', auditRead: revealing },
+        "A Secret's values are hidden unless `reveal=true`, which needs admin on the cluster and is audited.",
+      ),
+      request: { params: objectParams, query: s.getQuery },
+      responses: { 200: jsonContent(s.objectView, 'The object.'), ...clusterAnswers, ...errorResponses(403) },
+    }),
+    async (c) => {
+      const path = revealing(c) ? target(c) : objectPath(c);
+      const caller = await kit.caller(c);
+      const { value, warnings } = await getResource(resources(), caller, path, { reveal: revealing(c) });
+      if (revealing(c)) resolved(c, value.resource);
+      kit.warn(c, warnings);
+      return c.json(value, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      ...kit.route(
+        'patch',
+        '/resources/{kind}/{namespace}/{name}',
+        'Patch an object: merge, JSON or strategic merge patch by Content-Type',
+        { cluster: 'operator', action: 'resource.patch' },
+        'The field manager is `clusterhub`. The answer is the object after the patch.',
+      ),
+      request: { params: objectParams, body: patchBody },
+      responses: { 200: jsonContent(s.objectView, 'The object after the patch.'), ...clusterAnswers, ...errorResponses(403, 409) },
+    }),
+    async (c) => {
+      const path = target(c);
+      const caller = await kit.caller(c);
+      const { type, patch } = await patchOf(c);
+      c.set('audit', { ...c.get('audit'), details: { ...c.get('audit')?.details, patch_type: type } });
+      const { value, warnings } = await patchResource(resources(), caller, path, type, patch);
+      resolved(c, value.resource);
+      kit.warn(c, warnings);
+      return c.json(value, 200);
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      ...kit.route(
+        'delete',
+        '/resources/{kind}/{namespace}/{name}',
+        'Delete an object (needs X-Confirm-Destructive: true)',
+        { cluster: 'operator', action: 'resource.delete', tier: 'exec' },
+        'Without `X-Confirm-Destructive: true` it answers 428 CONFIRMATION_REQUIRED and deletes nothing.',
+      ),
+      request: { params: objectParams, query: s.deleteQuery, headers: s.confirmHeader },
+      responses: { 200: jsonContent(s.deleteView, 'Deleted, or being deleted.'), ...clusterAnswers, ...errorResponses(403, 409, 428) },
+    }),
+    async (c) => {
+      const path = target(c);
+      const caller = await kit.caller(c);
+      const query = c.req.valid('query');
+      const confirmed = c.req.header('x-confirm-destructive') === 'true';
+      c.set('audit', { ...c.get('audit'), details: { ...c.get('audit')?.details, ...query, confirmed } });
+      const { value, warnings } = await deleteResource(resources(), caller, path, { ...query, confirmed });
+      resolved(c, value.resource);
       kit.warn(c, warnings);
       return c.json(value, 200);
     },

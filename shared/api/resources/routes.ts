@@ -1,5 +1,6 @@
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import { applyRoutes } from './apply.ts';
 import { objectRoutes } from './objects.ts';
 import { resourcesKit, type ResourceRouteFile } from './route-kit.ts';
 
@@ -12,6 +13,7 @@ import { resourcesKit, type ResourceRouteFile } from './route-kit.ts';
  */
 const ROUTE_FILES: ResourceRouteFile[] = [
   objectRoutes,
+  applyRoutes,
   // actionRoutes (./actions.ts): rollout history, rollback, restart, scale, trigger, retry.
   // questionRoutes (./questions.ts): endpoints, consumers, tls-info, counts, features.
 ];
