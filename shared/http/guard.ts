@@ -25,6 +25,8 @@ export interface GuardOptions {
   action?: string;
   /** Audit this read too (a read that hands out a credential), or only the requests for which it answers true (`reveal=true`). */
   auditRead?: boolean | ((c: Context<AppEnv>) => boolean);
+  /** What the audit entry says about the target from the request alone (the path's object), so a refusal names it too. */
+  auditTarget?: (c: Context<AppEnv>) => AuditNote;
 }
 
 /** The security policy OpenAPI shows for authenticated routes. */
@@ -42,6 +44,7 @@ export function guards(deps: Dependencies) {
       const ip = clientIp(c, deps.config.trustedProxies);
       const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
       const audited = mutating || (typeof options.auditRead === 'function' ? options.auditRead(c) : options.auditRead === true);
+      if (options.auditTarget) c.set('audit', options.auditTarget(c));
       let principal: Principal | undefined;
       let refusedWith: number | undefined;
       let reachedRoute = false;

@@ -1,5 +1,5 @@
 /** POST /clusters/{clusterId}/apply: server-side apply of one or many documents. */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { applyManifest } from '#shared/domain/resources/apply.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
@@ -53,35 +53,32 @@ const manifestBody = {
 };
 
 export const applyRoutes: ResourceRouteFile = (kit) => {
-  kit.api.openapi(
-    createRoute({
-      ...kit.route(
-        'post',
-        '/apply',
-        'Apply manifests with server-side apply (field manager clusterhub)',
-        { cluster: 'operator', action: 'resource.apply', tier: 'exec' },
+  kit.declare(
+    {
+      method: 'post',
+      path: '/clusters/{clusterId}/apply',
+      tags: ['resources'],
+      summary: 'Apply manifests with server-side apply (field manager clusterhub)',
+      description:
         'Each object is answered on its own (created, configured, unchanged, or its error), and a failed one does not stop the others. Nothing is deleted (no prune). A Secret is answered with its values hidden.',
-      ),
+      cluster: 'operator',
+      action: 'resource.apply',
+      tier: 'exec',
+      auditTarget: (c) => ({ clusterId: c.req.param('clusterId'), resourceKind: 'manifest' }),
       request: { params: clusterIdParam, query: applyQuery, body: manifestBody },
       responses: { 200: jsonContent(applyAnswer, 'What each object became.'), ...errorResponses(404, 422, 502, 503) },
-    }),
+    },
     async (c) => {
       const media = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (!MANIFEST_TYPES.includes(media)) throw new HTTPException(415, { message: `Send the manifest as ${MANIFEST_TYPES.join(' or ')}.` });
-      const caller = await kit.caller(c);
       const query = c.req.valid('query');
       const request = { manifest: await c.req.text(), force: query.force === 'true', dryRun: query.dryRun === 'true', namespace: query.namespace };
       kit.noteTarget(c, { kind: 'manifest', details: { dry_run: request.dryRun, force: request.force } });
-      const answer = await applyManifest(kit.deps.resources, caller, request);
-      c.set('audit', {
-        ...c.get('audit'),
-        details: {
-          ...c.get('audit')?.details,
-          objects: answer.items
-            .slice(0, 100)
-            .map((i) => ({ kind: i.kind, namespace: i.namespace, name: i.name, action: i.action, ...(i.error ? { error: i.error.code } : {}) })),
-        },
-      });
+      const answer = await applyManifest(kit.deps.resources, kit.caller(c), request);
+      const objects = answer.items
+        .slice(0, 100)
+        .map((i) => ({ kind: i.kind, namespace: i.namespace, name: i.name, action: i.action, ...(i.error ? { error: i.error.code } : {}) }));
+      kit.noteTarget(c, { kind: 'manifest', details: { objects } });
       kit.warn(c, answer.warnings);
       return c.json(answer, 200);
     },
