@@ -31,7 +31,7 @@ import { healthProbe } from '#shared/data/entities/system.ts';
 import type { KeyTemplate } from '#shared/data/entity.ts';
 import type { IndexName } from '#shared/data/table-definition.ts';
 
-export type FunctionName = 'system' | 'identity' | 'audit' | 'clusters' | 'grantSweeper';
+export type FunctionName = 'system' | 'identity' | 'audit' | 'clusters' | 'resources' | 'grantSweeper';
 
 export interface TableAccess {
   /** GetItem and Query on the table, for items whose partition key matches (IAM StringLike). */
@@ -105,6 +105,13 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
     write: [...CLUSTER_PARTITIONS, ...RATE],
     indexes: { gsi1: indexPartitionsOf('gsi1', cluster) },
     neverWrite: IDENTITY_PARTITIONS,
+  },
+  // Works with objects on clusters: reads cluster records, counts failures in their circuits; writes no cluster record and nothing of identity's.
+  resources: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, 'CLUSTER#*', 'CIRCUIT#*'],
+    write: ['CIRCUIT#*', 'RATE#*'],
+    neverWrite: [...IDENTITY_PARTITIONS, 'CLUSTER#*', 'CLUSTERNAME#*'],
   },
   // Removes the grants of a deleted cluster (the table's stream tells it): it finds them on gsi1 and deletes them.
   grantSweeper: {

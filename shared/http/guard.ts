@@ -23,8 +23,10 @@ export interface GuardOptions {
   tier?: RateTier;
   /** The audit action of a change, such as `user.create`; every non-GET request is audited. */
   action?: string;
-  /** Audit this read too (a read that hands out a credential). */
-  auditRead?: boolean;
+  /** Audit this read too (a read that hands out a credential), or only the requests for which it answers true (`reveal=true`). */
+  auditRead?: boolean | ((c: Context<AppEnv>) => boolean);
+  /** What the audit entry says about the target from the request alone (the path's object), so a refusal names it too. */
+  auditTarget?: (c: Context<AppEnv>) => AuditNote;
 }
 
 /** The security policy OpenAPI shows for authenticated routes. */
@@ -41,7 +43,8 @@ export function guards(deps: Dependencies) {
     return createMiddleware<AppEnv>(async (c, next) => {
       const ip = clientIp(c, deps.config.trustedProxies);
       const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
-      const audited = mutating || options.auditRead === true;
+      const audited = mutating || (typeof options.auditRead === 'function' ? options.auditRead(c) : options.auditRead === true);
+      if (options.auditTarget) c.set('audit', options.auditTarget(c));
       let principal: Principal | undefined;
       let refusedWith: number | undefined;
       let reachedRoute = false;

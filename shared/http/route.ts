@@ -25,8 +25,10 @@ export type GuardedRouteConfig = Omit<RouteConfig, 'middleware' | 'security'> &
     tier?: RateTier;
     /** The audit action of a change, such as `user.create`; every non-GET request is audited. */
     action?: string;
-    /** Audit this read too (a read that hands out a credential). */
-    auditRead?: boolean;
+    /** Audit this read too (a read that hands out a credential), or the requests for which it answers true. */
+    auditRead?: GuardOptions['auditRead'];
+    /** What the audit entry names as the target before the handler runs (a refused change's too). */
+    auditTarget?: GuardOptions['auditTarget'];
   };
 
 /** The context of a cluster route: its cluster, loaded after the guard authorized the caller on it. */
@@ -48,8 +50,8 @@ export type DeclareRoute = <R extends GuardedRouteConfig>(declaration: R, handle
 export function guardedRoutes(router: Router, deps: Dependencies): DeclareRoute {
   const guard = guards(deps);
   return (declaration, handler) => {
-    const { access, cluster, tier, action, auditRead, ...route } = declaration;
-    const options: GuardOptions = { access: access ?? 'viewer', cluster, tier, action, auditRead };
+    const { access, cluster, tier, action, auditRead, auditTarget, ...route } = declaration;
+    const options: GuardOptions = { access: access ?? 'viewer', cluster, tier, action, auditRead, auditTarget };
     if (cluster && !route.path.includes('{clusterId}')) throw new Error(`${route.path} declares a cluster role but has no {clusterId}`);
     // The declaration's types are the caller's: inside, a handler is any handler of the router.
     const run = (cluster ? withPathCluster(deps, handler as unknown as Handler<ClusterRouteEnv>) : handler) as unknown as Handler<AppEnv>;

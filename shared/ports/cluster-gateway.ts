@@ -336,6 +336,8 @@ export interface ClusterGateway {
   /** One page of a collection: follow `continue` for the next. */
   list(collection: ResourceCollection, query?: ListQuery): Promise<ObjectList>;
   get(ref: ResourceObjectRef): Promise<ObjectAnswer>;
+  /** POST of a new object to a collection (a Job, an access review); 409 when it exists. */
+  create(collection: ResourceCollection, object: KubernetesObject, options?: PatchOptions): Promise<ObjectAnswer>;
   patch(ref: ResourceObjectRef, type: PatchType, patch: unknown, options?: PatchOptions): Promise<ObjectAnswer>;
   /** Server-side apply of `object` (its apiVersion and kind included) at `ref`: creates or updates it. */
   apply(ref: ResourceObjectRef, object: KubernetesObject, options: ApplyOptions): Promise<ApplyAnswer>;
@@ -350,5 +352,19 @@ export interface ClusterGateway {
   close(): void;
 }
 
+/**
+ * Whom the hub acts for: every request then carries `Impersonate-User` and `Impersonate-Group`, so
+ * the cluster's own RBAC decides and its audit log names the person (the hub's credential needs
+ * the `impersonate` verb on users and groups).
+ */
+export interface Impersonation {
+  user: string;
+  groups: string[];
+}
+
+export interface GatewayOptions {
+  impersonate?: Impersonation;
+}
+
 /** Builds the gateway of one cluster. Cheap and synchronous: nothing connects until a call. */
-export type ClusterGatewayFactory = (credentials: ClusterCredentials) => ClusterGateway;
+export type ClusterGatewayFactory = (credentials: ClusterCredentials, options?: GatewayOptions) => ClusterGateway;

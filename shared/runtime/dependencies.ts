@@ -3,6 +3,7 @@ import type { Config } from '#shared/config/config.ts';
 import type { ClusterDeps } from '#shared/domain/clusters/cluster-deps.ts';
 import type { KubeconfigPolicy } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import type { IdentityDeps } from '#shared/domain/identity/identity-deps.ts';
+import type { ResourceDeps } from '#shared/domain/resources/cluster-session.ts';
 import type { AuditLog } from '#shared/ports/audit-log.ts';
 import type { RateLimiter } from '#shared/ports/rate-limiter.ts';
 import type { Logger } from '#shared/observability/logger.ts';
@@ -24,6 +25,7 @@ export interface Dependencies {
   audit: AuditLog;
   rateLimiter: RateLimiter;
   clusters: ClusterDeps;
+  resources: ResourceDeps;
 }
 
 /** The adapters a runtime supplies; the rest is derived from them. */

@@ -181,6 +181,15 @@ export class ResourceApi {
     return { object: body as KubernetesObject, warnings };
   }
 
+  async create(collection: ResourceCollection, object: KubernetesObject, options: PatchOptions = {}): Promise<ObjectAnswer> {
+    const params = new URLSearchParams();
+    if (options.dryRun) params.set('dryRun', 'All');
+    if (options.fieldManager) params.set('fieldManager', options.fieldManager);
+    const query = params.size ? `?${params}` : '';
+    const { body, warnings } = await this.json('POST', 'create', collection, query, JSON.stringify(object), 'application/json');
+    return { object: body as KubernetesObject, warnings };
+  }
+
   async patch(ref: ResourceObjectRef, type: PatchType, patch: unknown, options: PatchOptions = {}): Promise<ObjectAnswer> {
     const params = new URLSearchParams();
     if (options.dryRun) params.set('dryRun', 'All');

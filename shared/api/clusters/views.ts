@@ -39,6 +39,7 @@ export function clusterView(c: ClusterRecord) {
     last_connected: c.lastConnected ?? null,
     // Viewers see it: capped and scrubbed again, for records stored before the hub did so on write.
     last_error: c.lastError ? shownFailureText(c.lastError) : null,
+    impersonate: c.impersonate === true,
   };
 }
 

@@ -23,6 +23,7 @@ export const cluster = defineEntity(
     credentialRef: 'credential_ref',
     credentialKind: 'credential_kind',
     serviceAccount: 'service_account',
+    impersonate: 'impersonate',
     createdAt: 'created_at',
     updatedAt: 'updated_at',
     lastConnected: 'last_connected',
