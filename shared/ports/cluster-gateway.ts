@@ -181,6 +181,8 @@ export interface ResourceCollection extends ResourceType {
 /** One object; `namespace` is absent for a cluster-scoped kind. */
 export interface ResourceObjectRef extends ResourceCollection {
   name: string;
+  /** A subresource of the object (`scale`, `status`): its own path under the object's, with its own RBAC. */
+  subresource?: 'scale' | 'status';
 }
 
 /** One resource the cluster serves, from its API discovery (what `kubectl api-resources` shows). */
@@ -336,6 +338,8 @@ export interface ClusterGateway {
   /** One page of a collection: follow `continue` for the next. */
   list(collection: ResourceCollection, query?: ListQuery): Promise<ObjectList>;
   get(ref: ResourceObjectRef): Promise<ObjectAnswer>;
+  /** Creates `object` in the collection, never replacing one: a name taken answers ClusterApiError conflict (AlreadyExists). `generateName` works. */
+  create(collection: ResourceCollection, object: KubernetesObject, options?: PatchOptions): Promise<ObjectAnswer>;
   patch(ref: ResourceObjectRef, type: PatchType, patch: unknown, options?: PatchOptions): Promise<ObjectAnswer>;
   /** Server-side apply of `object` (its apiVersion and kind included) at `ref`: creates or updates it. */
   apply(ref: ResourceObjectRef, object: KubernetesObject, options: ApplyOptions): Promise<ApplyAnswer>;

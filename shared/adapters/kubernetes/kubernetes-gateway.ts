@@ -323,6 +323,10 @@ class KubernetesGateway implements ClusterGateway {
     return this.bounded((api) => api.get(ref));
   }
 
+  async create(collection: ResourceCollection, object: KubernetesObject, options?: PatchOptions): Promise<ObjectAnswer> {
+    return this.bounded((api) => api.create(collection, object, options));
+  }
+
   async patch(ref: ResourceObjectRef, type: PatchType, patch: unknown, options?: PatchOptions): Promise<ObjectAnswer> {
     return this.bounded((api) => api.patch(ref, type, patch, options));
   }
