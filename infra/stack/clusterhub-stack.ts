@@ -129,6 +129,19 @@ export class ClusterhubStack extends Stack {
     );
     this.route(clusters, 'clusters');
 
+    // resources: objects of any kind on registered clusters. It reads cluster credentials (never writes one) and the public keys.
+    const resources = new HubFunction(this, 'ResourcesFunction', {
+      folder: 'resources',
+      environment,
+      description: 'clusterhub Kubernetes resources',
+      timeout: Duration.seconds(29),
+      talksToKubernetes: true,
+    });
+    grantTable(resources, table, TABLE_ACCESS.resources);
+    resources.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('clusters/*'), verificationKeysArn] }));
+    // More specific than the clusters function's /api/v1/clusters/{proxy+}, so API Gateway sends these here.
+    this.route(resources, 'clusters/{clusterId}/resources', 'clusters/{clusterId}/crd-instances', 'clusters/{clusterId}/apply');
+
     // The grant sweeper: the table's stream, filtered to removed cluster records, removes the grants on
     // those clusters, which the clusters function may not write. Records that keep failing land in a queue.
     const grantSweeper = new HubFunction(this, 'GrantSweeperFunction', {

@@ -25,7 +25,7 @@
  */
 import type { IndexName } from '#shared/data/table-definition.ts';
 
-export type FunctionName = 'system' | 'identity' | 'audit' | 'clusters' | 'grantSweeper';
+export type FunctionName = 'system' | 'identity' | 'audit' | 'clusters' | 'resources' | 'grantSweeper';
 
 export interface TableAccess {
   /** GetItem and Query on the table, for items whose partition key matches (IAM StringLike). */
@@ -90,6 +90,13 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
     write: ['CLUSTER#*', 'CLUSTERNAME#*', 'CIRCUIT#*', 'RATE#*'],
     indexes: { gsi1: ['CLUSTERS'] },
     neverWrite: IDENTITY_PARTITIONS,
+  },
+  // Works with objects on clusters: reads cluster records, counts failures in their circuits; writes no cluster record and nothing of identity's.
+  resources: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, 'CLUSTER#*', 'CIRCUIT#*'],
+    write: ['CIRCUIT#*', 'RATE#*'],
+    neverWrite: [...IDENTITY_PARTITIONS, 'CLUSTER#*', 'CLUSTERNAME#*'],
   },
   // Removes the grants of a deleted cluster (the table's stream tells it): it finds them on gsi1 and deletes them.
   grantSweeper: {

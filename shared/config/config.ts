@@ -46,6 +46,13 @@ const schema = z.object({
     .min(16 * 1024)
     .max(256 * 1024 * 1024)
     .default(8 * 1024 * 1024),
+  // The API takes no body over 1 MiB (MAX_BODY_BYTES): this can only lower what apply and patch send on.
+  HUB_MAX_APPLY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024)
+    .default(1024 * 1024),
 });
 
 /** A comma-separated list of names (empty allowed: nothing beyond the global admin role). */
@@ -87,6 +94,8 @@ export type Config = {
   bootstrapSecret?: string;
   /** The largest answer read from a cluster for one request (a page of a list): bigger ones are aborted. */
   maxClusterResponseBytes: number;
+  /** The largest manifest (all its documents) or patch sent on to a cluster; larger ones answer 413. */
+  maxApplyBytes: number;
 };
 
 const describe: Record<string, string> = {
@@ -107,6 +116,7 @@ const describe: Record<string, string> = {
   HUB_API_KEY_MAX_DAYS: 'a whole number of days (1-3650)',
   HUB_BOOTSTRAP_SECRET_ARN: 'the ARN or name of the bootstrap admin password secret',
   HUB_MAX_CLUSTER_RESPONSE_BYTES: 'a whole number of bytes (16384-268435456)',
+  HUB_MAX_APPLY_BYTES: 'a whole number of bytes (1024-1048576)',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -150,5 +160,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeyMaxDays: c.HUB_API_KEY_MAX_DAYS,
     bootstrapSecret: c.HUB_BOOTSTRAP_SECRET_ARN,
     maxClusterResponseBytes: c.HUB_MAX_CLUSTER_RESPONSE_BYTES,
+    maxApplyBytes: c.HUB_MAX_APPLY_BYTES,
   };
 }

@@ -19,6 +19,8 @@ export const ERROR_KINDS = [
   'not_found',
   /** The state does not allow it: a name taken, a concurrent change. */
   'conflict',
+  /** A destructive change that was not confirmed (`X-Confirm-Destructive: true`). */
+  'confirmation_required',
   /** The request is larger than the hub takes. */
   'payload_too_large',
   /** The request was addressed to another server (a Host this one does not answer for). */

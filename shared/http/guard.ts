@@ -23,8 +23,8 @@ export interface GuardOptions {
   tier?: RateTier;
   /** The audit action of a change, such as `user.create`; every non-GET request is audited. */
   action?: string;
-  /** Audit this read too (a read that hands out a credential). */
-  auditRead?: boolean;
+  /** Audit this read too (a read that hands out a credential), or only the requests for which it answers true (`reveal=true`). */
+  auditRead?: boolean | ((c: Context<AppEnv>) => boolean);
 }
 
 /** The security policy OpenAPI shows for authenticated routes. */
@@ -48,7 +48,7 @@ export function guards(deps: Dependencies) {
     const guard = createMiddleware<AppEnv>(async (c, next) => {
       const ip = clientIp(c, deps.config.trustedProxies);
       const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
-      const audited = mutating || options.auditRead === true;
+      const audited = mutating || (typeof options.auditRead === 'function' ? options.auditRead(c) : options.auditRead === true);
       let principal: Principal | undefined;
       let refusedWith: number | undefined;
       let reachedRoute = false;

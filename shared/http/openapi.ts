@@ -28,6 +28,7 @@ const descriptions: Record<number, string> = {
   415: 'The body is not JSON: send it with `Content-Type: application/json`.',
   422: 'Understood but cannot be carried out.',
   423: 'The account is locked.',
+  428: 'A destructive change needs `X-Confirm-Destructive: true` (CONFIRMATION_REQUIRED).',
   429: 'Rate limit exceeded; see Retry-After.',
   502: 'A cluster answered with more than the hub reads at once (CLUSTER_RESPONSE_TOO_LARGE).',
   503: 'A dependency is unavailable.',

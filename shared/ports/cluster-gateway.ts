@@ -338,7 +338,7 @@ export interface ClusterGateway {
   /** One page of a collection: follow `continue` for the next. */
   list(collection: ResourceCollection, query?: ListQuery): Promise<ObjectList>;
   get(ref: ResourceObjectRef): Promise<ObjectAnswer>;
-  /** Creates `object` in the collection, never replacing one: a name taken answers ClusterApiError conflict (AlreadyExists). `generateName` works. */
+  /** POST of a new object to a collection (a Job, an access review); 409 when it exists. */
   create(collection: ResourceCollection, object: KubernetesObject, options?: PatchOptions): Promise<ObjectAnswer>;
   patch(ref: ResourceObjectRef, type: PatchType, patch: unknown, options?: PatchOptions): Promise<ObjectAnswer>;
   /** Server-side apply of `object` (its apiVersion and kind included) at `ref`: creates or updates it. */
@@ -354,5 +354,19 @@ export interface ClusterGateway {
   close(): void;
 }
 
+/**
+ * Whom the hub acts for: every request then carries `Impersonate-User` and `Impersonate-Group`, so
+ * the cluster's own RBAC decides and its audit log names the person (the hub's credential needs
+ * the `impersonate` verb on users and groups).
+ */
+export interface Impersonation {
+  user: string;
+  groups: string[];
+}
+
+export interface GatewayOptions {
+  impersonate?: Impersonation;
+}
+
 /** Builds the gateway of one cluster. Cheap and synchronous: nothing connects until a call. */
-export type ClusterGatewayFactory = (credentials: ClusterCredentials) => ClusterGateway;
+export type ClusterGatewayFactory = (credentials: ClusterCredentials, options?: GatewayOptions) => ClusterGateway;

@@ -3,6 +3,7 @@ import type { Config } from '#shared/config/config.ts';
 import type { ClusterDeps } from '#shared/domain/clusters/cluster-deps.ts';
 import type { KubeconfigPolicy } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import type { IdentityDeps } from '#shared/domain/identity/identity-deps.ts';
+import type { ResourceDeps } from '#shared/domain/resources/cluster-session.ts';
 import type { AuditLog, RateLimiter } from '#shared/domain/identity/ports.ts';
 import type { Logger } from '#shared/observability/logger.ts';
 import type { Clock } from '#shared/ports/clock.ts';
@@ -23,6 +24,7 @@ export interface Dependencies {
   audit: AuditLog;
   rateLimiter: RateLimiter;
   clusters: ClusterDeps;
+  resources: ResourceDeps;
 }
 
 /** The adapters a runtime supplies; the rest is derived from them. */

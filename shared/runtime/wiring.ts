@@ -3,6 +3,7 @@ import { DynamoRateLimiter } from '#shared/adapters/dynamodb/rate-limiter.ts';
 import { lazy, type BaseDependencies, type Dependencies } from './dependencies.ts';
 import { wireClusters } from './wire-clusters.ts';
 import { wireIdentity } from './wire-identity.ts';
+import { wireResources } from './wire-resources.ts';
 
 /**
  * Derives the whole dependency set from a runtime's adapters, every member built on first use.
@@ -19,6 +20,7 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
     audit: () => new DynamoAuditLog(deps.table, deps.config.auditRetentionDays),
     rateLimiter: () => new DynamoRateLimiter(deps.table),
     clusters: () => wireClusters(deps, base),
+    resources: () => wireResources(deps),
   });
   return deps;
 }

@@ -17,6 +17,7 @@ const policyOfKind: Readonly<Record<ErrorKind, RetryPolicy>> = {
   forbidden: 'dead_letter',
   not_found: 'drop',
   conflict: 'retry',
+  confirmation_required: 'dead_letter',
   payload_too_large: 'dead_letter',
   misdirected: 'dead_letter',
   unprocessable: 'dead_letter',

@@ -10,6 +10,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import { Agent, request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { ClusterConnection } from '#shared/domain/clusters/kubeconfig-policy.ts';
+import type { Impersonation } from '#shared/ports/cluster-gateway.ts';
 import { checkServerHost, parseIpAddress, type AddressVerdict, type NetworkPolicy } from '#shared/domain/clusters/network-policy.ts';
 
 /** Resolves a host name to every address it has (tests swap in their own answers). */
@@ -79,6 +80,8 @@ export interface GuardedTransportOptions {
   networks: NetworkPolicy;
   resolveHost?: HostResolver;
   maxResponseBytes?: number;
+  /** Whom every request acts for (Impersonate-User, Impersonate-Group), set after the caller's headers so none can override it. */
+  impersonate?: Impersonation;
 }
 
 /** HTTPS to one cluster, guarded by the network policy; one per gateway, so nothing is shared between clusters. */
@@ -90,6 +93,7 @@ export class GuardedTransport {
   private readonly authorization?: string;
   private readonly literalRefusal?: AddressRefusedError;
   private readonly maxResponseBytes: number;
+  private readonly impersonate?: Impersonation;
 
   constructor(connection: ClusterConnection, options: GuardedTransportOptions) {
     const url = new URL(connection.summary.server);
@@ -97,6 +101,7 @@ export class GuardedTransport {
     this.hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
     this.port = url.port ? Number(url.port) : 443;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.impersonate = options.impersonate;
 
     // Node never calls `lookup` for an IP literal, so a literal is judged here, once.
     if (parseIpAddress(this.hostname)) {
@@ -124,8 +129,13 @@ export class GuardedTransport {
   request(req: TransportRequest): Promise<TransportResponse> {
     if (this.literalRefusal) return Promise.reject(this.literalRefusal);
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = { 'user-agent': 'clusterhub', ...req.headers };
+      const headers: Record<string, string | string[]> = { 'user-agent': 'clusterhub', ...req.headers };
       if (this.authorization) headers.authorization = this.authorization;
+      if (this.impersonate) {
+        for (const name of Object.keys(headers)) if (name.toLowerCase().startsWith('impersonate-')) delete headers[name];
+        headers['impersonate-user'] = this.impersonate.user;
+        headers['impersonate-group'] = this.impersonate.groups;
+      }
       if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
       const outgoing = httpsRequest(
         {

@@ -34,6 +34,7 @@ import {
   type DeleteAnswer,
   type DeleteOptions,
   type EventQuery,
+  type GatewayOptions,
   type KubernetesObject,
   type ListQuery,
   type NamespaceInfo,
@@ -94,7 +95,7 @@ const PROVIDER_SAMPLE = 20;
 
 /** Builds a factory of gateways, one per cluster, that share nothing but the options. */
 export function createKubernetesGatewayFactory(options: KubernetesGatewayOptions): ClusterGatewayFactory {
-  return (credentials) => new KubernetesGateway(credentials, options);
+  return (credentials, gatewayOptions) => new KubernetesGateway(credentials, options, gatewayOptions);
 }
 
 interface Apis {
@@ -114,7 +115,7 @@ class KubernetesGateway implements ClusterGateway {
   private readonly timeoutMs: number;
   private readonly onboardingTimeoutMs: number;
 
-  constructor(credentials: ClusterCredentials, options: KubernetesGatewayOptions) {
+  constructor(credentials: ClusterCredentials, options: KubernetesGatewayOptions, gatewayOptions: GatewayOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.onboardingTimeoutMs = options.onboardingTimeoutMs ?? DEFAULT_ONBOARDING_TIMEOUT_MS;
     let endpoint = credentials.summary.server;
@@ -138,6 +139,7 @@ class KubernetesGateway implements ClusterGateway {
       networks: options.policy.networks,
       ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
       ...(options.maxResponseBytes ? { maxResponseBytes: options.maxResponseBytes } : {}),
+      ...(gatewayOptions.impersonate ? { impersonate: gatewayOptions.impersonate } : {}),
     });
   }
 

@@ -182,7 +182,6 @@ export class ResourceApi {
     return { object: body as KubernetesObject, warnings };
   }
 
-  /** POST to the collection: the cluster answers 409 AlreadyExists rather than replace an object. */
   async create(collection: ResourceCollection, object: KubernetesObject, options: PatchOptions = {}): Promise<ObjectAnswer> {
     const params = new URLSearchParams();
     if (options.dryRun) params.set('dryRun', 'All');

@@ -22,6 +22,8 @@ export interface ClusterRecord {
   /** How the stored credential authenticates, and as whom when a service account was onboarded. */
   credentialKind: 'token' | 'client-certificate';
   serviceAccount?: OnboardedAccount;
+  /** Whether requests made for a user impersonate them (Impersonate-User clusterhub:<username>), so the cluster's RBAC decides. */
+  impersonate?: boolean;
   createdAt: string;
   updatedAt: string;
   lastConnected?: string;

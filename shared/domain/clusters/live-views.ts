@@ -1,5 +1,5 @@
 import { AppError, NotFoundError, UnavailableError } from '#shared/domain/errors.ts';
-import type { ClusterGateway, ConnectionFailureReason, ConnectionTest } from '#shared/ports/cluster-gateway.ts';
+import type { ClusterGateway, ConnectionFailureReason, ConnectionTest, GatewayOptions } from '#shared/ports/cluster-gateway.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
 import type { ClusterObservation, ClusterRecord } from './cluster.ts';
 import { storedCredentials } from './credentials.ts';
@@ -24,9 +24,14 @@ function credentialRefusal(err: ClusterUnavailableError): AppError {
  * Runs one live call against a cluster behind its shared circuit breaker: an
  * open circuit answers 503 at once instead of waiting on a dead cluster again,
  * a failure to reach the cluster counts towards opening it, an answer (even a
- * refusal of the credential, which becomes 422) closes it.
+ * refusal of the credential, which becomes 422) closes it. `options` say whom the gateway acts for.
  */
-export async function withCluster<T>(deps: ClusterDeps, cluster: ClusterRecord, call: (gateway: ClusterGateway) => Promise<T>): Promise<T> {
+export async function withCluster<T>(
+  deps: ClusterDeps,
+  cluster: ClusterRecord,
+  call: (gateway: ClusterGateway) => Promise<T>,
+  options?: GatewayOptions,
+): Promise<T> {
   const now = deps.clock.now();
   const circuit = await deps.breaker.state(cluster.id);
   if (circuit.openUntil && circuit.openUntil > now.getTime()) {
@@ -36,7 +41,7 @@ export async function withCluster<T>(deps: ClusterDeps, cluster: ClusterRecord, 
       retry_after_seconds: retry,
     });
   }
-  const gateway = deps.gateways(await storedCredentials(deps, cluster));
+  const gateway = deps.gateways(await storedCredentials(deps, cluster), options);
   const answered = async () => {
     if (circuit.failures > 0 || circuit.openUntil) await deps.breaker.reset(cluster.id);
   };

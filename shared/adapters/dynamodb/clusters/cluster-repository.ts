@@ -29,6 +29,7 @@ interface ClusterItem extends StoredItem {
   credential_ref: string;
   credential_kind: ClusterRecord['credentialKind'];
   service_account?: ClusterRecord['serviceAccount'];
+  impersonate?: boolean;
   created_at: string;
   updated_at: string;
   last_connected?: string;
@@ -51,6 +52,7 @@ const toRecord = (i: ClusterItem): ClusterRecord => ({
   credentialRef: i.credential_ref,
   credentialKind: i.credential_kind,
   serviceAccount: i.service_account,
+  ...(i.impersonate ? { impersonate: true } : {}),
   createdAt: i.created_at,
   updatedAt: i.updated_at,
   lastConnected: i.last_connected,
@@ -81,6 +83,7 @@ const toAttributes = (c: ClusterChanges): Record<string, unknown> => ({
   credential_ref: c.credentialRef,
   credential_kind: c.credentialKind,
   service_account: c.serviceAccount,
+  impersonate: c.impersonate,
   updated_at: c.updatedAt,
   last_connected: c.lastConnected,
   last_check: c.lastCheck,
