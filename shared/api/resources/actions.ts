@@ -120,13 +120,13 @@ const jobSummary = z
 const createdJob = z.object({ job: jobSummary, message: z.string() }).openapi('CreatedJob');
 
 /** What the cluster may answer to an action, beyond the caller's own 403 for a role below operator. */
-const actionFailures = errorResponses(403, 404, 409, 422, 503);
+const actionFailures = errorResponses(403, 404, 409, 422, 502, 503);
 actionFailures[403]!.description =
   'FORBIDDEN: the caller is below operator on the cluster; or CLUSTER_FORBIDDEN: the cluster does not allow it (to the hub, or to the caller when it impersonates).';
 actionFailures[404]!.description = 'The cluster is not visible to the caller, RESOURCE_NOT_FOUND (no such object) or REVISION_NOT_FOUND.';
 actionFailures[409]!.description =
   'CONFLICT (the object changed meanwhile), DEPLOYMENT_PAUSED (resume it first) or JOB_NOT_FAILED (only a failed Job is retried).';
-const readFailures = errorResponses(403, 404, 422, 503);
+const readFailures = errorResponses(403, 404, 422, 502, 503);
 
 export const actionRoutes: ResourceRouteFile = (kit) => {
   const { api } = kit;

@@ -173,7 +173,7 @@ const metallb = z
   })
   .openapi('MetalLbFeature');
 
-const readFailures = errorResponses(403, 404, 422, 503);
+const readFailures = errorResponses(403, 404, 422, 502, 503);
 readFailures[403]!.description = 'CLUSTER_FORBIDDEN: the cluster does not allow the read (to the hub, or to the caller when it impersonates).';
 const viewer = { cluster: 'viewer' as const };
 
@@ -223,7 +223,7 @@ export const questionRoutes: ResourceRouteFile = (kit) => {
     );
   }
 
-  const tlsFailures = errorResponses(403, 404, 422, 503);
+  const tlsFailures = errorResponses(403, 404, 422, 502, 503);
   tlsFailures[422]!.description = 'NOT_A_TLS_SECRET (no tls.crt) or CERTIFICATE_UNREADABLE (no PEM certificate in it); or the cluster refused the hub.';
   api.openapi(
     createRoute({

@@ -14,10 +14,11 @@ export async function walkPages(
   collection: ResourceCollection,
   query: Omit<ListQuery, 'limit' | 'continue'>,
   visit: (items: KubernetesObject[]) => void,
+  pageSize = WALK_PAGE_SIZE,
 ): Promise<void> {
   let next: string | undefined;
   do {
-    const page = await gateway.list(collection, { ...query, limit: WALK_PAGE_SIZE, ...(next ? { continue: next } : {}) });
+    const page = await gateway.list(collection, { ...query, limit: pageSize, ...(next ? { continue: next } : {}) });
     visit(page.items);
     next = page.continue;
   } while (next);

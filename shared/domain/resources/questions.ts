@@ -269,11 +269,12 @@ export interface NamespaceCounts {
 export async function namespaceCounts(gateway: ClusterGateway): Promise<NamespaceCounts> {
   const kinds = Object.keys(COUNTED_KINDS) as CountedKind[];
   const [namespaces, ...perKind] = await Promise.all([
-    collect(gateway, core('namespaces'), {}).then((items) => items.map(nameOf)),
+    unlessForbidden(collect(gateway, core('namespaces'), {}).then((items) => items.map(nameOf))),
     ...kinds.map((kind) => unlessForbidden(countBy(gateway, COUNTED_KINDS[kind], namespaceOf))),
   ]);
-  // A namespace being deleted can still hold objects after it left the list: it is shown too.
-  const names = new Set(namespaces);
+  // A namespace being deleted can still hold objects after it left the list: it is shown too (and
+  // when the credential may not list namespaces, the namespaces the counts saw are all there is).
+  const names = new Set(namespaces ?? []);
   for (const counts of perKind) for (const name of counts?.keys() ?? []) names.add(name);
   return {
     namespaces: [...names].sort().map((name) => ({
