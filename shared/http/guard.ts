@@ -25,30 +25,26 @@ export interface GuardOptions {
   action?: string;
   /** Audit this read too (a read that hands out a credential), or only the requests for which it answers true (`reveal=true`). */
   auditRead?: boolean | ((c: Context<AppEnv>) => boolean);
+  /** What the audit entry says about the target from the request alone (the path's object), so a refusal names it too. */
+  auditTarget?: (c: Context<AppEnv>) => AuditNote;
 }
 
 /** The security policy OpenAPI shows for authenticated routes. */
 export const authenticatedSecurity: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKey: [] }];
 
-const guardOptions = new WeakMap<object, GuardOptions>();
-
-/** The options of `handler` if it is a guard, so the OpenAPI document can state what the guard answers. */
-export function guardOf(handler: unknown): GuardOptions | undefined {
-  return typeof handler === 'function' ? guardOptions.get(handler) : undefined;
-}
-
 /**
- * The middleware in front of every route but the system ones: authentication
+ * The middleware in front of every route but the system ones (declared with shared/http/route.ts): authentication
  * (bearer token or API key, per HUB_AUTH_MODE), the role the route needs, the
  * rate limit of its tier, and an audit entry for every change that reaches its route
  * (whatever its outcome) or that the role check refuses.
  */
 export function guards(deps: Dependencies) {
   return (options: GuardOptions): MiddlewareHandler<AppEnv> => {
-    const guard = createMiddleware<AppEnv>(async (c, next) => {
+    return createMiddleware<AppEnv>(async (c, next) => {
       const ip = clientIp(c, deps.config.trustedProxies);
       const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method);
       const audited = mutating || (typeof options.auditRead === 'function' ? options.auditRead(c) : options.auditRead === true);
+      if (options.auditTarget) c.set('audit', options.auditTarget(c));
       let principal: Principal | undefined;
       let refusedWith: number | undefined;
       let reachedRoute = false;
@@ -77,8 +73,6 @@ export function guards(deps: Dependencies) {
         }
       }
     });
-    guardOptions.set(guard, options);
-    return guard;
   };
 }
 

@@ -1,8 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { COMPOSED_HANDLER } from 'hono/utils/constants';
 import { API_BASE, MAX_BODY_BYTES } from './app.ts';
 import type { AppEnv } from './env.ts';
-import { guardOf, type GuardOptions } from './guard.ts';
 
 /** The problem document in the OpenAPI schema, shared by every error response. */
 export const problemSchema = z
@@ -36,8 +34,9 @@ const descriptions: Record<number, string> = {
 
 /**
  * OpenAPI `responses` entries for the error statuses a route can answer. Leave out what its
- * guard answers (401, 403 for a role, 429) and what its declaration implies (400 for parameters
- * or a body, 413 and 415 for a body): generateDocument adds those to every route concerned.
+ * guard answers (401, 403 for a role, 404 for a cluster not visible, 429: shared/http/route.ts adds
+ * those from the route's declaration) and what its request implies (400 for parameters or a body,
+ * 413 and 415 for a body: generateDocument adds those to every route concerned).
  */
 export function errorResponses(...statuses: number[]) {
   const out: Record<number, { description: string; content: { 'application/problem+json': { schema: typeof problemSchema } } }> = {};
@@ -48,6 +47,11 @@ export function errorResponses(...statuses: number[]) {
     };
   }
   return out;
+}
+
+/** A required JSON request body of a route. */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { content: { 'application/json': { schema } }, required: true };
 }
 
 /** JSON body helper for route definitions. */
@@ -71,7 +75,7 @@ export function generateDocument(app: OpenAPIHono<AppEnv>, version: string) {
     name: 'X-API-Key',
     description: 'An API key from POST /api/v1/auth/api-keys.',
   });
-  // documentGuards refers to it by $ref, so it is in the document even if no route names it.
+  // Every error answer refers to it by $ref.
   app.openAPIRegistry.register('Problem', problemSchema);
   const document = app.getOpenAPI31Document({
     openapi: '3.1.0',
@@ -83,7 +87,6 @@ export function generateDocument(app: OpenAPIHono<AppEnv>, version: string) {
     servers: [{ url: '/' }],
   });
   const paths = (document.paths ?? {}) as Paths;
-  documentGuards(app, paths);
   documentDeclarations(paths);
   nameOperations(paths);
   return document;
@@ -112,32 +115,6 @@ function* operations(paths: Paths): Generator<[string, string, Operation]> {
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
-
-/**
- * What a guard can answer before its route runs: 429 over the rate limit, 401 unless the route is
- * public, and 403 when it needs more than the least role.
- */
-function guardStatuses(guard: GuardOptions): number[] {
-  if (guard.access === 'public') return [429];
-  return guard.access === 'viewer' ? [401, 429] : [401, 403, 429];
-}
-
-/**
- * Adds the guard's own answers to every operation it stands in front of, found from
- * the routes as mounted (not as declared), so a route's `responses` list only what
- * the route itself answers and no guarded route can forget its 401 or 429.
- */
-function documentGuards(app: OpenAPIHono<AppEnv>, paths: Paths) {
-  for (const route of app.routes) {
-    // A sub-app with its own error handler wraps its handlers when mounted.
-    const handler = (route.handler as { [COMPOSED_HANDLER]?: unknown })[COMPOSED_HANDLER] ?? route.handler;
-    const guard = guardOf(handler);
-    if (!guard) continue;
-    const operation = paths[route.path.replaceAll(/:(\w+)(\{[^}]*\})?/g, '{$1}')]?.[route.method.toLowerCase()];
-    if (!operation) continue; // an undocumented route: test/api/openapi-coverage.test.ts fails on it
-    for (const status of guardStatuses(guard)) addResponse(operation, status);
-  }
-}
 
 /** What the schema of `continue` (any string) cannot say, on every paginated list. */
 const CONTINUE_RULE =

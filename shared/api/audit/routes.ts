@@ -1,11 +1,11 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { auditCsv } from '#shared/domain/identity/audit-csv.ts';
 import { InputError } from '#shared/domain/errors.ts';
 import type { AuditEntry } from '#shared/domain/identity/ports.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
-import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
 import { errorResponses } from '#shared/http/openapi.ts';
 import { listOf, pageQuery, toListResponse } from '#shared/http/pagination.ts';
+import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 
 /** A CSV export reads at most this many entries; `X-Continue` says where to go on. */
@@ -41,10 +41,10 @@ const entry = z
 
 /** The audit trail (admin only), as JSON pages or a CSV export. */
 export function auditGroup(deps: Dependencies): EndpointGroup {
-  const guard = guards(deps);
   const api = createRouter();
-  api.openapi(
-    createRoute({
+  const route = guardedRoutes(api, deps);
+  route(
+    {
       method: 'get',
       path: '/audit-log',
       tags: ['audit'],
@@ -52,8 +52,7 @@ export function auditGroup(deps: Dependencies): EndpointGroup {
       description:
         'A `continue` token (from `metadata.continue`, or the `X-Continue` header of a CSV export) is valid only with the filters that produced it; ' +
         'with other filters it answers 400.',
-      security: authenticatedSecurity,
-      middleware: guard({ access: 'admin' }),
+      access: 'admin',
       request: { query },
       responses: {
         200: {
@@ -63,9 +62,9 @@ export function auditGroup(deps: Dependencies): EndpointGroup {
             'text/csv': { schema: z.string() },
           },
         },
-        ...errorResponses(400, 403),
+        ...errorResponses(400),
       },
-    }),
+    },
     async (c) => {
       const q = c.req.valid('query');
       if (q.since && q.until && Date.parse(q.since) > Date.parse(q.until)) {

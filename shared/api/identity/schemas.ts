@@ -124,3 +124,6 @@ export const updateUserBody = z
   .openapi('UpdateUserRequest', { minProperties: 1 });
 export const clusterPermission = z.object({ cluster_id: id, role: clusterRole }).openapi('ClusterPermission');
 export const idParam = z.object({ id });
+
+/** The answer of a change that returns nothing. */
+export const noContent = { 204: { description: 'Done.' } };

@@ -3,7 +3,8 @@
  * restart and scale, a CronJob triggered by hand with its Jobs, a failed Job retried. Viewers read;
  * operators act, in the exec rate tier, each action audited with the object it touched.
  */
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import {
   cronJobJobs,
   RESTARTABLE_KINDS,
@@ -18,6 +19,7 @@ import {
   type ScalableKind,
 } from '#shared/domain/resources/actions.ts';
 import { onCluster } from '#shared/domain/resources/cluster-session.ts';
+import type { AppEnv, AuditNote } from '#shared/http/env.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import { clusterIdParam, type ResourceRouteFile } from './route-kit.ts';
 
@@ -129,47 +131,51 @@ actionFailures[409]!.description =
 const readFailures = errorResponses(403, 404, 422, 502, 503);
 
 export const actionRoutes: ResourceRouteFile = (kit) => {
-  const { api } = kit;
   const resources = () => kit.deps.resources;
-  const operator = (action: string) => ({ cluster: 'operator' as const, action, tier: 'exec' as const });
+  /** The audit target from the path, so a refused action names its object too. */
+  const targetOf =
+    (kind: string) =>
+    (c: Context<AppEnv>): AuditNote => {
+      const note = kit.pathTarget(c);
+      return { ...note, resourceKind: kind, details: { ...note.details, kind } };
+    };
+  const action = (kind: string, name: string) => ({ cluster: 'operator' as const, action: name, tier: 'exec' as const, auditTarget: targetOf(kind) });
+  const tags = ['resources'];
 
-  api.openapi(
-    createRoute({
-      ...kit.route(
-        'get',
-        '/resources/deployments/{namespace}/{name}/rollout-history',
-        "A Deployment's revisions, from its ReplicaSets",
-        { cluster: 'viewer' },
-        'Each revision with its change-cause, images and replica counts, newest first; what `kubectl rollout history` shows.',
-      ),
+  kit.declare(
+    {
+      method: 'get',
+      path: '/clusters/{clusterId}/resources/deployments/{namespace}/{name}/rollout-history',
+      tags,
+      summary: "A Deployment's revisions, from its ReplicaSets",
+      description: 'Each revision with its change-cause, images and replica counts, newest first; what `kubectl rollout history` shows.',
+      cluster: 'viewer',
       request: { params: objectParams },
       responses: { 200: jsonContent(rolloutHistorySchema, 'The revisions.'), ...readFailures },
-    }),
+    },
     async (c) => {
       const { namespace, name } = c.req.valid('param');
-      const caller = await kit.caller(c);
-      return c.json(await onCluster(resources(), caller, (s) => rolloutHistory(s.gateway, namespace, name)), 200);
+      return c.json(await onCluster(resources(), kit.caller(c), (s) => rolloutHistory(s.gateway, namespace, name)), 200);
     },
   );
 
-  api.openapi(
-    createRoute({
-      ...kit.route(
-        'post',
-        '/resources/deployments/{namespace}/{name}/rollback',
-        'Roll a Deployment back to an earlier revision',
-        operator('resource.rollback'),
+  kit.declare(
+    {
+      method: 'post',
+      path: '/clusters/{clusterId}/resources/deployments/{namespace}/{name}/rollback',
+      tags,
+      summary: 'Roll a Deployment back to an earlier revision',
+      description:
         "As `kubectl rollout undo --to-revision`: the revision's pod template and annotations go back into the Deployment; the controller then rolls out. A Deployment changed meanwhile answers 409; one that already runs that template is left as it is (`rolled_back: false`).",
-      ),
+      ...action('Deployment', 'resource.rollback'),
       request: { params: objectParams, body: json(rollbackBody) },
       responses: { 200: jsonContent(rollbackResult, 'Rolled back, or already at that revision.'), ...actionFailures },
-    }),
+    },
     async (c) => {
       const { namespace, name } = c.req.valid('param');
       const { revision } = c.req.valid('json');
       kit.noteTarget(c, { kind: 'Deployment', namespace, name, details: { revision: revision ?? 0 } });
-      const caller = await kit.caller(c);
-      const result = await onCluster(resources(), caller, (s) => rollback(s.gateway, namespace, name, revision));
+      const result = await onCluster(resources(), kit.caller(c), (s) => rollback(s.gateway, namespace, name, revision));
       kit.noteTarget(c, { kind: 'Deployment', namespace, name, details: { revision: result.revision, from_revision: result.from_revision } });
       return c.json(result, 200);
     },
@@ -177,104 +183,98 @@ export const actionRoutes: ResourceRouteFile = (kit) => {
 
   // A literal path per kind, as the issue names them: each is an operation of its own in the document.
   for (const kind of Object.keys(RESTARTABLE_KINDS) as RestartableKind[]) {
-    api.openapi(
-      createRoute({
-        ...kit.route(
-          'post',
-          `/resources/${kind}/{namespace}/{name}/restart`,
-          `Restart the pods of a ${KIND_OF[kind]}`,
-          operator('resource.restart'),
-          `As \`kubectl rollout restart\`: a new \`kubectl.kubernetes.io/restartedAt\` annotation on the pod template, so the controller replaces the pods as in a rollout.${kind === 'deployments' ? ' A paused Deployment answers 409 DEPLOYMENT_PAUSED.' : ''}`,
-        ),
+    kit.declare(
+      {
+        method: 'post',
+        path: `/clusters/{clusterId}/resources/${kind}/{namespace}/{name}/restart`,
+        tags,
+        summary: `Restart the pods of a ${KIND_OF[kind]}`,
+        description: `As \`kubectl rollout restart\`: a new \`kubectl.kubernetes.io/restartedAt\` annotation on the pod template, so the controller replaces the pods as in a rollout.${kind === 'deployments' ? ' A paused Deployment answers 409 DEPLOYMENT_PAUSED.' : ''}`,
+        ...action(KIND_OF[kind], 'resource.restart'),
         request: { params: objectParams },
         responses: { 200: jsonContent(restartResult, 'Restart started.'), ...actionFailures },
-      }),
+      },
       async (c) => {
         const { namespace, name } = c.req.valid('param');
-        kit.noteTarget(c, { kind: KIND_OF[kind], namespace, name });
-        const caller = await kit.caller(c);
-        return c.json(await onCluster(resources(), caller, (s) => restart(s.gateway, kind, namespace, name, kit.deps.clock.now())), 200);
+        return c.json(await onCluster(resources(), kit.caller(c), (s) => restart(s.gateway, kind, namespace, name, kit.deps.clock.now())), 200);
       },
     );
   }
 
   for (const kind of Object.keys(SCALABLE_KINDS) as ScalableKind[]) {
-    api.openapi(
-      createRoute({
-        ...kit.route(
-          'post',
-          `/resources/${kind}/{namespace}/{name}/scale`,
-          `Set the replicas of a ${KIND_OF[kind]}`,
-          operator('resource.scale'),
-          'Through the scale subresource, as `kubectl scale` does (an RBAC role may grant it alone).',
-        ),
+    kit.declare(
+      {
+        method: 'post',
+        path: `/clusters/{clusterId}/resources/${kind}/{namespace}/{name}/scale`,
+        tags,
+        summary: `Set the replicas of a ${KIND_OF[kind]}`,
+        description: 'Through the scale subresource, as `kubectl scale` does (an RBAC role may grant it alone).',
+        ...action(KIND_OF[kind], 'resource.scale'),
         request: { params: objectParams, body: json(scaleBody) },
         responses: { 200: jsonContent(scaleResult, 'Scaled.'), ...actionFailures },
-      }),
+      },
       async (c) => {
         const { namespace, name } = c.req.valid('param');
         const { replicas } = c.req.valid('json');
         kit.noteTarget(c, { kind: KIND_OF[kind], namespace, name, details: { replicas } });
-        const caller = await kit.caller(c);
-        const result = await onCluster(resources(), caller, (s) => scale(s.gateway, kind, namespace, name, replicas));
+        const result = await onCluster(resources(), kit.caller(c), (s) => scale(s.gateway, kind, namespace, name, replicas));
         kit.noteTarget(c, { kind: KIND_OF[kind], namespace, name, details: { replicas, previous_replicas: result.previous_replicas } });
         return c.json(result, 200);
       },
     );
   }
 
-  api.openapi(
-    createRoute({
-      ...kit.route(
-        'post',
-        '/resources/cronjobs/{namespace}/{name}/trigger',
-        'Run a CronJob now',
-        operator('resource.cronjob.trigger'),
+  kit.declare(
+    {
+      method: 'post',
+      path: '/clusters/{clusterId}/resources/cronjobs/{namespace}/{name}/trigger',
+      tags,
+      summary: 'Run a CronJob now',
+      description:
         "As `kubectl create job --from=cronjob/<name>`: a Job from the CronJob's template, controlled by the CronJob, annotated `cronjob.kubernetes.io/instantiate: manual` and named `<cronjob>-manual-<five characters>`.",
-      ),
+      ...action('CronJob', 'resource.cronjob.trigger'),
       request: { params: objectParams },
       responses: { 201: jsonContent(createdJob, 'The Job created.'), ...actionFailures },
-    }),
+    },
     async (c) => {
       const { namespace, name } = c.req.valid('param');
-      kit.noteTarget(c, { kind: 'CronJob', namespace, name });
-      const caller = await kit.caller(c);
-      const created = await onCluster(resources(), caller, (s) => triggerCronJob(s.gateway, namespace, name));
+      const created = await onCluster(resources(), kit.caller(c), (s) => triggerCronJob(s.gateway, namespace, name));
       kit.noteTarget(c, { kind: 'CronJob', namespace, name, details: { job: created.job.name } });
       return c.json(created, 201);
     },
   );
 
-  api.openapi(
-    createRoute({
-      ...kit.route('get', '/resources/cronjobs/{namespace}/{name}/jobs', 'The Jobs a CronJob controls, newest first', { cluster: 'viewer' }),
+  kit.declare(
+    {
+      method: 'get',
+      path: '/clusters/{clusterId}/resources/cronjobs/{namespace}/{name}/jobs',
+      tags,
+      summary: 'The Jobs a CronJob controls, newest first',
+      cluster: 'viewer',
       request: { params: objectParams },
       responses: { 200: jsonContent(z.object({ items: z.array(jobSummary) }).openapi('CronJobJobs'), 'Its Jobs, scheduled and triggered.'), ...readFailures },
-    }),
+    },
     async (c) => {
       const { namespace, name } = c.req.valid('param');
-      const caller = await kit.caller(c);
-      return c.json({ items: await onCluster(resources(), caller, (s) => cronJobJobs(s.gateway, namespace, name)) }, 200);
+      return c.json({ items: await onCluster(resources(), kit.caller(c), (s) => cronJobJobs(s.gateway, namespace, name)) }, 200);
     },
   );
 
-  api.openapi(
-    createRoute({
-      ...kit.route(
-        'post',
-        '/resources/jobs/{namespace}/{name}/retry',
-        'Run a failed Job again',
-        operator('resource.job.retry'),
+  kit.declare(
+    {
+      method: 'post',
+      path: '/clusters/{clusterId}/resources/jobs/{namespace}/{name}/retry',
+      tags,
+      summary: 'Run a failed Job again',
+      description:
         "A fresh Job from the failed one's spec and template, without the selector and the controller-uid / job-name labels the Job controller made for the old one, with the same owners, named `<job>-retry-<five characters>` and annotated `clusterhub.io/retry-of`. A Job that has not failed answers 409 JOB_NOT_FAILED.",
-      ),
+      ...action('Job', 'resource.job.retry'),
       request: { params: objectParams },
       responses: { 201: jsonContent(createdJob, 'The Job created.'), ...actionFailures },
-    }),
+    },
     async (c) => {
       const { namespace, name } = c.req.valid('param');
-      kit.noteTarget(c, { kind: 'Job', namespace, name });
-      const caller = await kit.caller(c);
-      const created = await onCluster(resources(), caller, (s) => retryJob(s.gateway, namespace, name));
+      const created = await onCluster(resources(), kit.caller(c), (s) => retryJob(s.gateway, namespace, name));
       kit.noteTarget(c, { kind: 'Job', namespace, name, details: { job: created.job.name } });
       return c.json(created, 201);
     },

@@ -3,8 +3,8 @@
  * ConfigMap, Secret or claim, a TLS Secret's certificate, counts per namespace, storage class and
  * service account, and MetalLB. All are reads for viewers; none answers a Secret's values.
  */
-import { createRoute, z } from '@hono/zod-openapi';
-import { onCluster } from '#shared/domain/resources/cluster-session.ts';
+import { z } from '@hono/zod-openapi';
+import { onCluster, type ClusterSession } from '#shared/domain/resources/cluster-session.ts';
 import {
   CONSUMED_KINDS,
   COUNTED_KINDS,
@@ -175,103 +175,111 @@ const metallb = z
 
 const readFailures = errorResponses(403, 404, 422, 502, 503);
 readFailures[403]!.description = 'CLUSTER_FORBIDDEN: the cluster does not allow the read (to the hub, or to the caller when it impersonates).';
-const viewer = { cluster: 'viewer' as const };
 
 export const questionRoutes: ResourceRouteFile = (kit) => {
-  const { api } = kit;
   const resources = () => kit.deps.resources;
+  const tags = ['resources'];
 
-  api.openapi(
-    createRoute({
-      ...kit.route(
-        'get',
-        '/resources/services/{namespace}/{name}/endpoints',
-        'The addresses behind a Service, from its EndpointSlices',
-        viewer,
-        'One entry per address: ready, serving and terminating, the ports, and the pod behind it.',
-      ),
+  kit.declare(
+    {
+      method: 'get',
+      path: '/clusters/{clusterId}/resources/services/{namespace}/{name}/endpoints',
+      tags,
+      summary: 'The addresses behind a Service, from its EndpointSlices',
+      description: 'One entry per address: ready, serving and terminating, the ports, and the pod behind it.',
+      cluster: 'viewer',
       request: { params: objectParams },
       responses: { 200: jsonContent(endpoints, 'The endpoints.'), ...readFailures },
-    }),
+    },
     async (c) => {
       const { namespace, name } = c.req.valid('param');
-      const caller = await kit.caller(c);
-      return c.json({ namespace, name, endpoints: await onCluster(resources(), caller, (s) => serviceEndpoints(s.gateway, namespace, name)) }, 200);
+      return c.json({ namespace, name, endpoints: await onCluster(resources(), kit.caller(c), (s) => serviceEndpoints(s.gateway, namespace, name)) }, 200);
     },
   );
 
+  const KIND_NAMES: Record<ConsumedKind, string> = { configmaps: 'ConfigMap', secrets: 'Secret', persistentvolumeclaims: 'PersistentVolumeClaim' };
   for (const kind of Object.keys(CONSUMED_KINDS) as ConsumedKind[]) {
-    api.openapi(
-      createRoute({
-        ...kit.route(
-          'get',
-          `/resources/${kind}/{namespace}/{name}/consumers`,
-          `The pods and workloads that use a ${kind === 'configmaps' ? 'ConfigMap' : kind === 'secrets' ? 'Secret' : 'PersistentVolumeClaim'}`,
-          viewer,
+    kit.declare(
+      {
+        method: 'get',
+        path: `/clusters/{clusterId}/resources/${kind}/{namespace}/{name}/consumers`,
+        tags,
+        summary: `The pods and workloads that use a ${KIND_NAMES[kind]}`,
+        description:
           kind === 'persistentvolumeclaims'
             ? 'Pods of the namespace that mount the claim as a volume, with the workloads that run them.'
             : `Pods of the namespace that reference it through a volume (projected too), env valueFrom, envFrom${kind === 'secrets' ? ' or imagePullSecrets' : ''}, in containers, init and ephemeral containers alike, with the workloads that run them.`,
-        ),
+        cluster: 'viewer',
         request: { params: objectParams },
         responses: { 200: jsonContent(consumerList, 'Its consumers.'), ...readFailures },
-      }),
+      },
       async (c) => {
         const { namespace, name } = c.req.valid('param');
-        const caller = await kit.caller(c);
-        return c.json({ kind, namespace, name, ...(await onCluster(resources(), caller, (s) => consumers(s.gateway, kind, namespace, name))) }, 200);
+        return c.json({ kind, namespace, name, ...(await onCluster(resources(), kit.caller(c), (s) => consumers(s.gateway, kind, namespace, name))) }, 200);
       },
     );
   }
 
   const tlsFailures = errorResponses(403, 404, 422, 502, 503);
   tlsFailures[422]!.description = 'NOT_A_TLS_SECRET (no tls.crt) or CERTIFICATE_UNREADABLE (no PEM certificate in it); or the cluster refused the hub.';
-  api.openapi(
-    createRoute({
-      ...kit.route(
-        'get',
-        '/resources/secrets/{namespace}/{name}/tls-info',
-        "A TLS Secret's certificate chain: subject, names, issuer, validity, days remaining",
-        viewer,
-        'Read from `tls.crt` (and `ca.crt`); the answer holds certificate facts only, never a value of the Secret.',
-      ),
+  kit.declare(
+    {
+      method: 'get',
+      path: '/clusters/{clusterId}/resources/secrets/{namespace}/{name}/tls-info',
+      tags,
+      summary: "A TLS Secret's certificate chain: subject, names, issuer, validity, days remaining",
+      description: 'Read from `tls.crt` (and `ca.crt`); the answer holds certificate facts only, never a value of the Secret.',
+      cluster: 'viewer',
       request: { params: objectParams },
       responses: { 200: jsonContent(tls, 'The certificates.'), ...tlsFailures },
-    }),
+    },
     async (c) => {
       const { namespace, name } = c.req.valid('param');
-      const caller = await kit.caller(c);
-      return c.json(await onCluster(resources(), caller, (s) => tlsInfo(s.gateway, namespace, name, kit.deps.clock.now())), 200);
+      return c.json(await onCluster(resources(), kit.caller(c), (s) => tlsInfo(s.gateway, namespace, name, kit.deps.clock.now())), 200);
     },
   );
 
-  const counted = <T extends z.ZodType>(path: string, summary: string, description: string, schema: T, count: Parameters<typeof onCluster<z.infer<T>>>[2]) =>
-    api.openapi(
-      createRoute({
-        ...kit.route('get', path, summary, viewer, `${description} Counted from the cluster's lists a page at a time.`),
+  const counted = <T extends z.ZodType>(
+    path: string,
+    summary: string,
+    description: string,
+    schema: T,
+    count: (session: ClusterSession) => Promise<z.infer<T>>,
+  ) =>
+    kit.declare(
+      {
+        method: 'get',
+        path: `/clusters/{clusterId}${path}`,
+        tags,
+        summary,
+        description,
+        cluster: 'viewer',
         request: { params: clusterIdParam },
-        responses: { 200: jsonContent(schema, 'The counts.'), ...readFailures },
-      }),
-      async (c) => c.json((await onCluster(resources(), await kit.caller(c), count)) as Record<string, unknown>, 200),
+        // Typed as any object here: each call site ties its count to its schema.
+        responses: { 200: jsonContent(schema as z.ZodType<Record<string, unknown>>, 'The answer.'), ...readFailures },
+      },
+      async (c) => c.json((await onCluster(resources(), kit.caller(c), count)) as Record<string, unknown>, 200),
     );
 
+  const walked = "Counted from the cluster's lists a page at a time.";
   counted(
     '/resources/storageclasses/pv-counts',
     'PersistentVolumes per StorageClass',
-    'Every class (zero volumes too), and classes volumes name that the cluster lacks.',
+    `Every class (zero volumes too), and classes volumes name that the cluster lacks. ${walked}`,
     pvCounts,
     (s) => storageClassCounts(s.gateway),
   );
   counted(
     '/resources/namespaces/counts',
     'Objects per namespace of the common kinds',
-    `Kinds: ${Object.keys(COUNTED_KINDS).join(', ')}; a kind the credential may not list cluster-wide is null.`,
+    `Kinds: ${Object.keys(COUNTED_KINDS).join(', ')}; a kind the credential may not list cluster-wide is null. ${walked}`,
     namespaceCountsSchema,
     (s) => namespaceCounts(s.gateway),
   );
   counted(
     '/resources/serviceaccounts/token-counts',
     'Long-lived token Secrets per ServiceAccount',
-    'Each is a credential that does not expire: worth a look. Only their metadata is read into the answer.',
+    `Each is a credential that does not expire: worth a look. Only their metadata is read into the answer. ${walked}`,
     tokenCounts,
     (s) => serviceAccountTokenCounts(s.gateway),
   );

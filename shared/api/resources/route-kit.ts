@@ -1,17 +1,14 @@
 /**
- * What every route file of the resources group is declared with: the guard of a route on one
- * cluster (role on the cluster, audit action, rate tier) and its OpenAPI text, the caller and the
- * cluster of the path, and the cluster's warnings passed on as `Warning` headers.
+ * What every route file of the resources group is declared with: the guarded route declarer
+ * (shared/http/route.ts), the caller and the cluster of the path, the audit target of a route on
+ * one object, and the cluster's warnings passed on as `Warning` headers.
  */
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { RateTier } from '#shared/config/config.ts';
-import { visibleCluster } from '#shared/domain/clusters/registry.ts';
-import type { Role } from '#shared/domain/identity/access.ts';
 import type { Caller } from '#shared/domain/resources/cluster-session.ts';
 import type { Router } from '#shared/http/app.ts';
-import type { AppEnv } from '#shared/http/env.ts';
-import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
+import type { AppEnv, AuditNote } from '#shared/http/env.ts';
+import { guardedRoutes, type ClusterRouteEnv, type DeclareRoute } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 
 export const clusterIdParam = z.object({ clusterId: z.uuid().openapi({ description: 'The cluster id.' }) });
@@ -40,82 +37,49 @@ export const objectParams = clusterIdParam.extend({
   name: dnsName.openapi({ description: 'The object name.' }),
 });
 
-export interface ResourceRouteAccess {
-  /** The role needed on the cluster (a per-cluster override, else the global role). */
-  cluster: Role;
-  action?: string;
-  tier?: RateTier;
-  auditRead?: boolean | ((c: Context<AppEnv>) => boolean);
-}
-
 export interface ResourcesKit {
   deps: Dependencies;
-  api: Router;
-  /** The common part of a route on `/clusters/{clusterId}<path>`: tags, security, guard, and the role it needs in the description. */
-  route<M extends 'get' | 'post' | 'patch' | 'delete'>(
-    method: M,
-    path: string,
-    summary: string,
-    access: ResourceRouteAccess,
-    description?: string,
-  ): {
-    method: M;
-    path: string;
-    tags: string[];
-    summary: string;
-    description: string;
-    security: typeof authenticatedSecurity;
-    middleware: ReturnType<ReturnType<typeof guards>>;
-  };
-  /** The caller and the cluster of the path; 404 when they may not see it. Notes the cluster for the audit entry. */
-  caller(c: Context<AppEnv>): Promise<Caller>;
-  /** Notes the object a change is about, for the audit entry (refused ones too). */
-  noteTarget(c: Context<AppEnv>, target: { kind: string; namespace?: string; name?: string; details?: Record<string, unknown> }): void;
+  /** Declares a guarded route (shared/http/route.ts); paths are under /clusters/{clusterId} and declare a `cluster` role. */
+  declare: DeclareRoute;
+  /** The caller and the cluster of the path, which the route's guard authorized. */
+  caller(c: Context<ClusterRouteEnv>): Caller;
+  /** The audit target of a route on one object, from its path (a refused request's entry names it too). */
+  pathTarget(c: Context<AppEnv>): AuditNote;
+  /** Notes the object a change is about, for the audit entry. */
+  noteTarget(c: Context<ClusterRouteEnv>, target: { kind: string; namespace?: string; name?: string; details?: Record<string, unknown> }): void;
   /** Passes the cluster's warnings on as `Warning: 299` headers, as kubectl shows them. */
-  warn(c: Context<AppEnv>, warnings: string[]): void;
+  warn(c: Context<ClusterRouteEnv>, warnings: string[]): void;
 }
 
 const quoted = (text: string) => `"${text.replace(/[\\"]/g, '\\$&').replace(/[^\x20-\x7e]/g, '?')}"`;
 
+function targetNote(
+  c: Pick<Context<AppEnv>, 'req' | 'get'>,
+  { kind, namespace, name, details }: { kind: string; namespace?: string; name?: string; details?: Record<string, unknown> },
+): AuditNote {
+  const ns = namespace === '-' || namespace === '_' ? undefined : namespace;
+  return {
+    ...c.get('audit'),
+    clusterId: c.req.param('clusterId'),
+    resourceKind: kind,
+    ...(name ? { resourceId: ns ? `${ns}/${name}` : name } : {}),
+    details: { ...c.get('audit')?.details, kind, ...(ns ? { namespace: ns } : {}), ...(name ? { name } : {}), ...details },
+  };
+}
+
 export function resourcesKit(deps: Dependencies, api: Router): ResourcesKit {
-  const guard = guards(deps);
   return {
     deps,
-    api,
-    route(method, path, summary, access, description) {
-      const needs = `Needs ${access.cluster} on the cluster (a per-cluster override, else the global role)${access.cluster === 'viewer' ? '' : '; below it answers 403'}.`;
-      return {
-        method,
-        path: `/clusters/{clusterId}${path}`,
-        tags: ['resources'],
-        summary,
-        description: [needs, description].filter(Boolean).join(' '),
-        security: authenticatedSecurity,
-        middleware: guard({ access: 'viewer', cluster: access.cluster, action: access.action, auditRead: access.auditRead, tier: access.tier }),
-      };
-    },
-    async caller(c) {
-      const id = c.req.param('clusterId')!;
-      const principal = c.get('principal')!;
-      const cluster = await visibleCluster(deps.clusters, principal, id);
-      c.set('audit', { ...c.get('audit'), clusterId: id });
-      return { principal, cluster };
-    },
-    noteTarget(c, { kind, namespace, name, details }) {
-      const ns = namespace === '-' || namespace === '_' ? undefined : namespace;
-      c.set('audit', {
-        ...c.get('audit'),
-        clusterId: c.req.param('clusterId'),
-        resourceKind: kind,
-        ...(name ? { resourceId: ns ? `${ns}/${name}` : name } : {}),
-        details: { ...c.get('audit')?.details, kind, ...(ns ? { namespace: ns } : {}), ...(name ? { name } : {}), ...details },
-      });
-    },
+    declare: guardedRoutes(api, deps),
+    caller: (c) => ({ principal: c.get('principal')!, cluster: c.get('cluster') }),
+    pathTarget: (c) =>
+      targetNote(c, { kind: c.req.param('kind') ?? c.req.param('crdName') ?? '', namespace: c.req.param('namespace'), name: c.req.param('name') }),
+    noteTarget: (c, target) => c.set('audit', targetNote(c, target)),
     warn(c, warnings) {
       for (const text of warnings) c.header('Warning', `299 - ${quoted(text)}`, { append: true });
     },
   };
 }
 
-/** A route file of the group: declares its routes on the kit's router. */
+/** A route file of the group: declares its routes with the kit. */
 export type ResourceRouteFile = (kit: ResourcesKit) => void;

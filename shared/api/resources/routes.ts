@@ -1,6 +1,7 @@
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { actionRoutes } from './actions.ts';
+import { applyRoutes } from './apply.ts';
 import { objectRoutes } from './objects.ts';
 import { questionRoutes } from './questions.ts';
 import { resourcesKit, type ResourceRouteFile } from './route-kit.ts';
@@ -14,6 +15,7 @@ import { resourcesKit, type ResourceRouteFile } from './route-kit.ts';
  */
 const ROUTE_FILES: ResourceRouteFile[] = [
   objectRoutes,
+  applyRoutes,
   actionRoutes, // rollout history, rollback, restart, scale, trigger, retry
   questionRoutes, // endpoints, consumers, tls-info, counts, features
 ];

@@ -64,6 +64,11 @@ export class ClusterSession {
     });
   }
 
+  /** The resource `pick` chooses among those served, discovery read again once when it chooses none; 404 UNKNOWN_KIND after. */
+  async resolveWith(name: string, pick: (resources: ApiResource[]) => ApiResource | undefined): Promise<ApiResource> {
+    return this.find(name, pick);
+  }
+
   private async find(name: string, pick: (resources: ApiResource[]) => ApiResource | undefined): Promise<ApiResource> {
     const since = this.deps.discovery.readAt(this.cacheKey);
     let discovery = await this.deps.discovery.get(this.cacheKey, this.gateway);

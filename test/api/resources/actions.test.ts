@@ -314,7 +314,14 @@ describe('who may act', () => {
           status_code: 200,
           details: expect.objectContaining({ namespace, name: 'scaled', replicas: 3, previous_replicas: 1 }),
         }),
-        expect.objectContaining({ action: 'resource.scale', username: 'watcher', status_code: 403 }),
+        // A refused action names its object too.
+        expect.objectContaining({
+          action: 'resource.scale',
+          username: 'watcher',
+          status_code: 403,
+          resource_kind: 'Deployment',
+          resource_id: `${namespace}/scaled`,
+        }),
       ]),
     );
   });

@@ -1,0 +1,86 @@
+/** POST /clusters/{clusterId}/apply: server-side apply of one or many documents. */
+import { z } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import { applyManifest } from '#shared/domain/resources/apply.ts';
+import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
+import { clusterIdParam, type ResourceRouteFile } from './route-kit.ts';
+
+const MANIFEST_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'application/json'];
+
+const applyQuery = z.object({
+  dryRun: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: '`true` stores nothing and answers, per object, the diff between the live object and the result.' }),
+  force: z.enum(['true', 'false']).optional().openapi({ description: '`true` takes over fields another field manager owns instead of failing with CONFLICT.' }),
+  namespace: z
+    .string()
+    .max(63)
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+    .optional()
+    .openapi({ description: 'The namespace of namespaced objects that name none (`default` without it).' }),
+});
+
+const applyResult = z
+  .object({
+    kind: z.string(),
+    apiVersion: z.string(),
+    namespace: z.string().nullable(),
+    name: z.string(),
+    action: z.enum(['created', 'configured', 'unchanged']).nullable().openapi({ description: 'Null when the object failed (see `error`).' }),
+    diff: z
+      .array(z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() }))
+      .optional()
+      .openapi({ description: 'Dry run only: each changed field as a JSON pointer, with its value before and after (absent: no such field).' }),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  })
+  .openapi('ApplyResult');
+
+const applyAnswer = z.object({ dry_run: z.boolean(), items: z.array(applyResult), warnings: z.array(z.string()) }).openapi('ApplyAnswer');
+
+const manifestBody = {
+  required: true,
+  description:
+    'One or many YAML documents (`---` between them), or JSON: an object, an array of objects, or a List. Over HUB_MAX_APPLY_BYTES (1 MiB by default) in all: 413.',
+  content: {
+    'application/yaml': { schema: { type: 'string' as const } },
+    'application/json': {
+      schema: {
+        oneOf: [{ $ref: '#/components/schemas/KubernetesObject' }, { type: 'array' as const, items: { $ref: '#/components/schemas/KubernetesObject' } }],
+      },
+    },
+  },
+};
+
+export const applyRoutes: ResourceRouteFile = (kit) => {
+  kit.declare(
+    {
+      method: 'post',
+      path: '/clusters/{clusterId}/apply',
+      tags: ['resources'],
+      summary: 'Apply manifests with server-side apply (field manager clusterhub)',
+      description:
+        'Each object is answered on its own (created, configured, unchanged, or its error), and a failed one does not stop the others. Nothing is deleted (no prune). A Secret is answered with its values hidden.',
+      cluster: 'operator',
+      action: 'resource.apply',
+      tier: 'exec',
+      auditTarget: (c) => ({ clusterId: c.req.param('clusterId'), resourceKind: 'manifest' }),
+      request: { params: clusterIdParam, query: applyQuery, body: manifestBody },
+      responses: { 200: jsonContent(applyAnswer, 'What each object became.'), ...errorResponses(404, 422, 502, 503) },
+    },
+    async (c) => {
+      const media = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!MANIFEST_TYPES.includes(media)) throw new HTTPException(415, { message: `Send the manifest as ${MANIFEST_TYPES.join(' or ')}.` });
+      const query = c.req.valid('query');
+      const request = { manifest: await c.req.text(), force: query.force === 'true', dryRun: query.dryRun === 'true', namespace: query.namespace };
+      kit.noteTarget(c, { kind: 'manifest', details: { dry_run: request.dryRun, force: request.force } });
+      const answer = await applyManifest(kit.deps.resources, kit.caller(c), request);
+      const objects = answer.items
+        .slice(0, 100)
+        .map((i) => ({ kind: i.kind, namespace: i.namespace, name: i.name, action: i.action, ...(i.error ? { error: i.error.code } : {}) }));
+      kit.noteTarget(c, { kind: 'manifest', details: { objects } });
+      kit.warn(c, answer.warnings);
+      return c.json(answer, 200);
+    },
+  );
+};
