@@ -20,7 +20,7 @@ function statementsOf(role: string): Statement[] {
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 }
 
-const FUNCTIONS = ['SystemFunction', 'IdentityFunction', 'AuditFunction', 'ClustersFunction', 'GrantSweeperFunction'];
+const FUNCTIONS = ['SystemFunction', 'IdentityFunction', 'AuditFunction', 'ClustersFunction', 'ResourcesFunction', 'GrantSweeperFunction'];
 const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
 const item = (action: string, key: string, more: Partial<TableRequest> = {}): TableRequest => ({ action: `dynamodb:${action}`, leadingKeys: [key], ...more });
 const query = (index: string | undefined, partition: string): TableRequest => ({
@@ -91,6 +91,9 @@ describe('the CDK stack', () => {
         'ANY /api/v1/audit-log/{proxy+}',
         'ANY /api/v1/clusters',
         'ANY /api/v1/clusters/{proxy+}',
+        'ANY /api/v1/clusters/{clusterId}/resources/{proxy+}',
+        'ANY /api/v1/clusters/{clusterId}/crd-instances/{proxy+}',
+        'ANY /api/v1/clusters/{clusterId}/apply',
         '$default',
       ]),
     );
@@ -141,14 +144,14 @@ describe('the CDK stack', () => {
     const identity = JSON.stringify(secretsOf('IdentityFunction'));
     expect(identity).toContain(keyring);
     expect(identity).toContain(verificationKeys);
-    for (const role of ['AuditFunction', 'ClustersFunction']) {
+    for (const role of ['AuditFunction', 'ClustersFunction', 'ResourcesFunction']) {
       const statements = secretsOf(role);
       expect(JSON.stringify(statements)).not.toMatch(/identity\/keyring/);
       const readingKeys = statements.filter((s) => JSON.stringify(s.Resource).includes(verificationKeys));
       expect(readingKeys.map((s) => s.Action)).toEqual(['secretsmanager:GetSecretValue']);
     }
     // Nothing but identity may touch either identity secret, and no wildcard may reach them.
-    for (const role of ['SystemFunction', 'AuditFunction', 'ClustersFunction']) {
+    for (const role of ['SystemFunction', 'AuditFunction', 'ClustersFunction', 'ResourcesFunction']) {
       expect(JSON.stringify(secretsOf(role))).not.toMatch(/identity\/keyring|identity\/\*|clusterhub\/\*/);
     }
   });
@@ -177,6 +180,18 @@ describe('the CDK stack', () => {
       expect.stringContaining('IdentityFunction'),
     ]);
     expect(deletes.map((st) => JSON.stringify(st.Resource))).toEqual([expect.stringMatching(/:secret:clusterhub\/bootstrap\/admin-password-\?{6}"/)]);
+  });
+
+  it('lets the resources function read cluster credentials and never write a secret, a cluster record or an identity item', () => {
+    const secrets = statementsOf('ResourcesFunction').filter((st) => [st.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+    expect(secrets.flatMap((st) => [st.Action].flat())).toEqual(['secretsmanager:GetSecretValue']);
+    expect(JSON.stringify(secrets)).toContain(':secret:clusterhub/clusters/*');
+    for (const key of ['CLUSTER#c1', 'CLUSTERNAME#prod', 'USER#u1', 'SESSION#s1']) {
+      for (const action of ['PutItem', 'UpdateItem', 'DeleteItem'])
+        expect(isAllowed(statementsOf('ResourcesFunction'), item(action, key)), `${action} ${key}`).toBe(false);
+    }
+    expect(isAllowed(statementsOf('ResourcesFunction'), item('GetItem', 'CLUSTER#c1'))).toBe(true);
+    expect(isAllowed(statementsOf('ResourcesFunction'), item('UpdateItem', 'CIRCUIT#c1'))).toBe(true);
   });
 
   it('lets the clusters function read an import and delete it once used, never write one', () => {
@@ -266,7 +281,7 @@ describe('the CDK stack', () => {
       expect(isAllowed(statementsOf(role), item('ConditionCheckItem', 'AUDIT')), role).toBe(false);
     }
     const writers = FUNCTIONS.filter((role) => isAllowed(statementsOf(role), item('PutItem', 'AUDIT')));
-    expect(writers).toEqual(['IdentityFunction', 'AuditFunction', 'ClustersFunction']);
+    expect(writers).toEqual(['IdentityFunction', 'AuditFunction', 'ClustersFunction', 'ResourcesFunction']);
     // Only the audit function reads the trail, so the others cannot learn an entry's key to overwrite it.
     const readers = FUNCTIONS.filter((role) =>
       [item('GetItem', 'AUDIT'), query(undefined, 'AUDIT'), query('gsi1', 'AUDIT#USER#u1'), query('gsi2', 'AUDIT#CLUSTER#c1')].some((r) =>

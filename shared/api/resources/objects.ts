@@ -57,6 +57,7 @@ export const objectRoutes: ResourceRouteFile = (kit) => {
     {
       method: 'get',
       path: '/clusters/{clusterId}/resources/{kind}',
+      operationId: 'listClusterResources',
       tags: ['resources'],
       summary: 'List the objects of any kind, a page at a time',
       description:
@@ -76,6 +77,7 @@ export const objectRoutes: ResourceRouteFile = (kit) => {
     {
       method: 'get',
       path: '/clusters/{clusterId}/crd-instances/{crdName}',
+      operationId: 'listClusterCrdInstances',
       tags: ['resources'],
       summary: "List the objects of a CRD, by the CRD's name",
       description: "The same list as /resources/{kind}, addressed by the CRD's name (`<plural>.<group>`).",
