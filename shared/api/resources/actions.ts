@@ -19,7 +19,10 @@ import {
   type ScalableKind,
 } from '#shared/domain/resources/actions.ts';
 import { onCluster } from '#shared/domain/resources/cluster-session.ts';
+import { gatheringWarnings } from '#shared/domain/resources/object-walk.ts';
+import type { ClusterGateway } from '#shared/ports/cluster-gateway.ts';
 import type { AppEnv, AuditNote } from '#shared/http/env.ts';
+import type { ClusterRouteEnv } from '#shared/http/route.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import { clusterIdParam, type ResourceRouteFile } from './route-kit.ts';
 
@@ -139,6 +142,14 @@ export const actionRoutes: ResourceRouteFile = (kit) => {
       const note = kit.pathTarget(c);
       return { ...note, resourceKind: kind, details: { ...note.details, kind } };
     };
+  /** Runs an action on the caller's cluster and passes on, as Warning headers, what the cluster warned about in any of its calls. */
+  const act = async <T>(c: Context<ClusterRouteEnv>, work: (gateway: ClusterGateway) => Promise<T>): Promise<T> =>
+    onCluster(resources(), kit.caller(c), async (session) => {
+      const { gateway, warnings } = gatheringWarnings(session.gateway);
+      const result = await work(gateway);
+      kit.warn(c, warnings);
+      return result;
+    });
   const action = (kind: string, name: string) => ({ cluster: 'operator' as const, action: name, tier: 'exec' as const, auditTarget: targetOf(kind) });
   const tags = ['resources'];
 
@@ -175,7 +186,7 @@ export const actionRoutes: ResourceRouteFile = (kit) => {
       const { namespace, name } = c.req.valid('param');
       const { revision } = c.req.valid('json');
       kit.noteTarget(c, { kind: 'Deployment', namespace, name, details: { revision: revision ?? 0 } });
-      const result = await onCluster(resources(), kit.caller(c), (s) => rollback(s.gateway, namespace, name, revision));
+      const result = await act(c, (gateway) => rollback(gateway, namespace, name, revision));
       kit.noteTarget(c, { kind: 'Deployment', namespace, name, details: { revision: result.revision, from_revision: result.from_revision } });
       return c.json(result, 200);
     },
@@ -196,7 +207,7 @@ export const actionRoutes: ResourceRouteFile = (kit) => {
       },
       async (c) => {
         const { namespace, name } = c.req.valid('param');
-        return c.json(await onCluster(resources(), kit.caller(c), (s) => restart(s.gateway, kind, namespace, name, kit.deps.clock.now())), 200);
+        return c.json(await act(c, (gateway) => restart(gateway, kind, namespace, name, kit.deps.clock.now())), 200);
       },
     );
   }
@@ -217,7 +228,7 @@ export const actionRoutes: ResourceRouteFile = (kit) => {
         const { namespace, name } = c.req.valid('param');
         const { replicas } = c.req.valid('json');
         kit.noteTarget(c, { kind: KIND_OF[kind], namespace, name, details: { replicas } });
-        const result = await onCluster(resources(), kit.caller(c), (s) => scale(s.gateway, kind, namespace, name, replicas));
+        const result = await act(c, (gateway) => scale(gateway, kind, namespace, name, replicas));
         kit.noteTarget(c, { kind: KIND_OF[kind], namespace, name, details: { replicas, previous_replicas: result.previous_replicas } });
         return c.json(result, 200);
       },
@@ -238,7 +249,7 @@ export const actionRoutes: ResourceRouteFile = (kit) => {
     },
     async (c) => {
       const { namespace, name } = c.req.valid('param');
-      const created = await onCluster(resources(), kit.caller(c), (s) => triggerCronJob(s.gateway, namespace, name));
+      const created = await act(c, (gateway) => triggerCronJob(gateway, namespace, name));
       kit.noteTarget(c, { kind: 'CronJob', namespace, name, details: { job: created.job.name } });
       return c.json(created, 201);
     },
@@ -274,7 +285,7 @@ export const actionRoutes: ResourceRouteFile = (kit) => {
     },
     async (c) => {
       const { namespace, name } = c.req.valid('param');
-      const created = await onCluster(resources(), kit.caller(c), (s) => retryJob(s.gateway, namespace, name));
+      const created = await act(c, (gateway) => retryJob(gateway, namespace, name));
       kit.noteTarget(c, { kind: 'Job', namespace, name, details: { job: created.job.name } });
       return c.json(created, 201);
     },

@@ -90,3 +90,27 @@ export const hasCondition = (object: KubernetesObject, type: string) =>
   ((object.status as { conditions?: Array<{ type?: string; status?: string }> } | undefined)?.conditions ?? []).some(
     (c) => c.type === type && c.status === 'True',
   );
+
+/**
+ * The gateway, with the `Warning` texts of every answer it gets gathered (each once): an action
+ * makes several calls, and what the cluster warned about in any of them reaches the caller.
+ */
+export function gatheringWarnings(gateway: ClusterGateway): { gateway: ClusterGateway; warnings: string[] } {
+  const warnings: string[] = [];
+  const note = <T>(answer: T): T => {
+    const texts = (answer as { warnings?: unknown } | undefined)?.warnings;
+    if (Array.isArray(texts)) for (const text of texts) if (typeof text === 'string' && !warnings.includes(text)) warnings.push(text);
+    return answer;
+  };
+  const gathering = new Proxy(gateway, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        const result: unknown = value.apply(target, args);
+        return result instanceof Promise ? result.then(note) : result;
+      };
+    },
+  });
+  return { gateway: gathering, warnings };
+}

@@ -172,6 +172,27 @@ describe('restart and scale', () => {
     expect(rolled.spec!.template.spec!.containers[0]!.image).toBe('nginx:1.25');
   });
 
+  it("passes the cluster's warnings on as Warning headers, as kubectl shows them", async () => {
+    await direct.apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'legacy' },
+        spec: {
+          selector: { matchLabels: labels('legacy') },
+          template: {
+            ...podTemplate('legacy', 'nginx:1.25'),
+            spec: { nodeSelector: { 'beta.kubernetes.io/arch': 'amd64' }, containers: [{ name: 'app', image: 'nginx:1.25' }] },
+          },
+        },
+      },
+    });
+    const res = await hub.fetch(`${base()}/statefulsets/${namespace}/none/restart`, { method: 'POST', headers: operator });
+    expect(res.headers.get('warning')).toBeNull();
+    const restarted = await hub.fetch(`${base()}/deployments/${namespace}/legacy/restart`, { method: 'POST', headers: operator });
+    expect(restarted.status).toBe(200);
+    expect(restarted.headers.get('warning')).toMatch(/^299 - ".*beta\.kubernetes\.io\/arch.*deprecated.*"$/);
+  });
+
   it('scales a Deployment and a StatefulSet through the scale subresource', async () => {
     await deployment('scaled', 'nginx:1.25', 1);
     const res = await post(`${base()}/deployments/${namespace}/scaled/scale`, { replicas: 3 });
