@@ -83,6 +83,10 @@ export const updateBody = z
       description:
         'The context to use from the new kubeconfig; only together with a credential source. Alone it is refused (400): the stored kubeconfig keeps only the one context it was rebuilt from.',
     }),
+    impersonate: z.boolean().optional().openapi({
+      description:
+        "Act as the user: the hub's requests for a user carry Impersonate-User clusterhub:<username> and Impersonate-Group clusterhub:<role>, so the cluster's RBAC decides. Turning it on is checked with the cluster first (422 IMPERSONATION_NOT_ALLOWED when the hub's credential may not impersonate).",
+    }),
     ...credentialSources,
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'name at least one field to change')
@@ -122,6 +126,7 @@ export const cluster = z
     updated_at: z.string(),
     last_connected: z.string().nullable(),
     last_error: z.string().nullable(),
+    impersonate: z.boolean().openapi({ description: "Whether the hub's requests for a user impersonate them on this cluster." }),
   })
   .openapi('Cluster');
 

@@ -4,8 +4,9 @@ import { HTTPException } from 'hono/http-exception';
 import { applyManifest } from '#shared/domain/resources/apply.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import { clusterIdParam, type ResourceRouteFile } from './route-kit.ts';
+import { kubernetesObject } from './schemas.ts';
 
-const MANIFEST_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'application/json'];
+const MANIFEST_TYPES = ['application/yaml', 'application/json'];
 
 const applyQuery = z.object({
   dryRun: z
@@ -38,17 +39,14 @@ const applyResult = z
 
 const applyAnswer = z.object({ dry_run: z.boolean(), items: z.array(applyResult), warnings: z.array(z.string()) }).openapi('ApplyAnswer');
 
+// Not `required`: the JSON validator then runs only on JSON bodies, and YAML passes to the handler (the media gate before both answers 415 for any other type).
 const manifestBody = {
-  required: true,
+  required: false,
   description:
     'One or many YAML documents (`---` between them), or JSON: an object, an array of objects, or a List. Over HUB_MAX_APPLY_BYTES (1 MiB by default) in all: 413.',
   content: {
-    'application/yaml': { schema: { type: 'string' as const } },
-    'application/json': {
-      schema: {
-        oneOf: [{ $ref: '#/components/schemas/KubernetesObject' }, { type: 'array' as const, items: { $ref: '#/components/schemas/KubernetesObject' } }],
-      },
-    },
+    'application/yaml': { schema: z.string().openapi({ description: 'YAML documents.' }) },
+    'application/json': { schema: z.union([kubernetesObject, z.array(kubernetesObject)]) },
   },
 };
 

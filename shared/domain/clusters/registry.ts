@@ -11,10 +11,12 @@ import {
   newCredentialSecretName,
   replaceCredential,
   resolveCredentials,
+  storedCredentials,
   type CredentialSource,
 } from './credentials.ts';
 import { ClusterUnavailableError, ClusterUnreachableError } from './errors.ts';
 import { shownFailureText } from './failure-text.ts';
+import { checkImpersonation } from './impersonation.ts';
 import type { CheckedKubeconfig } from './kubeconfig-policy.ts';
 
 /** A cluster as the API shows it: never the credential, only how it authenticates. */
@@ -47,6 +49,7 @@ export function clusterView(c: ClusterRecord) {
     last_connected: c.lastConnected ?? null,
     // Viewers see it: capped and scrubbed again, for records stored before the hub did so on write.
     last_error: c.lastError ? shownFailureText(c.lastError) : null,
+    impersonate: c.impersonate === true,
   };
 }
 
@@ -164,6 +167,8 @@ export interface UpdateInput extends CredentialSource {
   name?: string;
   description?: string;
   labels?: Record<string, string>;
+  /** Act as the user on the cluster (checked with the cluster first: impersonation.ts). */
+  impersonate?: boolean;
 }
 
 /**
@@ -175,8 +180,10 @@ export interface UpdateInput extends CredentialSource {
  */
 export async function updateCluster(deps: ClusterDeps, principal: Principal, cluster: ClusterRecord, input: UpdateInput): Promise<ClusterRecord> {
   const now = deps.clock.now().toISOString();
-  const changes = { name: input.name, description: input.description, labels: input.labels, updatedAt: now };
+  const changes = { name: input.name, description: input.description, labels: input.labels, impersonate: input.impersonate, updatedAt: now };
+  const impersonating = input.impersonate ?? cluster.impersonate === true;
   if (!hasCredentialSource(input)) {
+    if (input.impersonate === true) await checkImpersonation(deps, await storedCredentials(deps, cluster));
     if (input.context !== undefined) {
       const message = 'context selects a context of a new kubeconfig: send it with kubeconfig, kubeconfig_base64 or kubeconfig_secret_ref.';
       throw new InputError(message, [{ field: 'context', location: 'body', message }]);
@@ -186,6 +193,7 @@ export async function updateCluster(deps: ClusterDeps, principal: Principal, clu
   requireRegistrar(principal, "Replacing a cluster's credential (and with it the server)");
   const credentials = await resolveCredentials(deps, input);
   const inspection = await inspectBeforeStoring(deps, credentials);
+  if (impersonating) await checkImpersonation(deps, credentials);
   const updated = await replaceCredential(deps, cluster, credentials.kubeconfig, (credentialRef) =>
     deps.clusters.update(cluster, {
       ...changes,
