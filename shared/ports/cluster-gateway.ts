@@ -181,6 +181,8 @@ export interface ResourceCollection extends ResourceType {
 /** One object; `namespace` is absent for a cluster-scoped kind. */
 export interface ResourceObjectRef extends ResourceCollection {
   name: string;
+  /** A subresource of the object (`scale`, `status`): its own path under the object's, with its own RBAC. */
+  subresource?: 'scale' | 'status';
 }
 
 /** One resource the cluster serves, from its API discovery (what `kubectl api-resources` shows). */

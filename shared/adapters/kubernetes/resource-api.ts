@@ -67,7 +67,7 @@ function segment(field: string, value: string): string {
 }
 
 /** The URL path of a collection or object, under the server's own path prefix. */
-export function resourcePath(prefix: string, ref: ResourceCollection & { name?: string }): string {
+export function resourcePath(prefix: string, ref: ResourceCollection & { name?: string; subresource?: ResourceObjectRef['subresource'] }): string {
   const errors = [];
   if (!GROUP.test(ref.group)) errors.push({ field: 'group', message: 'group must be empty (the core API) or a DNS subdomain.' });
   if (!VERSION.test(ref.version)) errors.push({ field: 'version', message: 'version must look like v1, v1beta1, v2alpha1.' });
@@ -76,7 +76,8 @@ export function resourcePath(prefix: string, ref: ResourceCollection & { name?: 
   const root = ref.group === '' ? `/api/${ref.version}` : `/apis/${ref.group}/${ref.version}`;
   const namespace = ref.namespace !== undefined ? `/namespaces/${segment('namespace', ref.namespace)}` : '';
   const name = ref.name !== undefined ? `/${segment('name', ref.name)}` : '';
-  return `${prefix}${root}${namespace}/${ref.plural}${name}`;
+  const subresource = ref.name !== undefined && ref.subresource ? `/${ref.subresource}` : '';
+  return `${prefix}${root}${namespace}/${ref.plural}${name}${subresource}`;
 }
 
 /**

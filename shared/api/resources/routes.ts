@@ -1,7 +1,9 @@
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import { actionRoutes } from './actions.ts';
 import { applyRoutes } from './apply.ts';
 import { objectRoutes } from './objects.ts';
+import { questionRoutes } from './questions.ts';
 import { resourcesKit, type ResourceRouteFile } from './route-kit.ts';
 
 /**
@@ -14,8 +16,8 @@ import { resourcesKit, type ResourceRouteFile } from './route-kit.ts';
 const ROUTE_FILES: ResourceRouteFile[] = [
   objectRoutes,
   applyRoutes,
-  // actionRoutes (./actions.ts): rollout history, rollback, restart, scale, trigger, retry.
-  // questionRoutes (./questions.ts): endpoints, consumers, tls-info, counts, features.
+  actionRoutes, // rollout history, rollback, restart, scale, trigger, retry
+  questionRoutes, // endpoints, consumers, tls-info, counts, features
 ];
 
 export function resourcesGroup(deps: Dependencies): EndpointGroup {
