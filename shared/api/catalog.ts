@@ -40,7 +40,7 @@ export function groupsNamed(deps: Dependencies, ...names: string[]): EndpointGro
 /**
  * The OpenAPI document of every group, generated without a runtime: building the groups only
  * declares their routes, so no dependency is read (one that is fails loudly). The build writes it
- * beside the system function's bundle (infra/build/openapi-document.ts), which then needs none of
+ * beside the system function's bundle (infra/build/function-bundle.ts), which then needs none of
  * the other groups' code to serve it.
  */
 export function openapiDocument(): object {

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { BUNDLE_OPTIONS } from '#infra/build/function-bundle.ts';
 import { ClusterhubStack } from '#infra/stack/clusterhub-stack.ts';
 
 export interface DeployedBundle {
@@ -48,24 +49,11 @@ export async function withDeployedBundles<T>(use: (bundles: DeployedBundle[], ou
 }
 
 /**
- * Bundles `entry` with the options infra/constructs/hub-function.ts gives esbuild, for the
- * references and controls measured beside the deployed bundles.
+ * Bundles `entry` with the options every function's bundle is built with (infra/build/function-bundle.ts),
+ * for the references and controls measured beside the deployed bundles.
  */
 export async function bundleLikeTheStack(entry: string, outfile: string): Promise<void> {
-  await build({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    sourcemap: true,
-    mainFields: ['module', 'main'],
-    outfile,
-    nodePaths: [join(process.cwd(), 'node_modules')],
-    banner: { js: "import { createRequire as __createRequire } from 'module'; const require = __createRequire(import.meta.url);" },
-    logLevel: 'silent',
-  });
+  await build({ ...BUNDLE_OPTIONS, entryPoints: [entry], outfile, logLevel: 'silent' });
 }
 
 const CLIENT_SOURCE = /(^|\/)node_modules\/@kubernetes\/client-node\//;
@@ -76,6 +64,9 @@ interface SourceMapPayload {
 }
 
 const readSourceMap = (file: string) => JSON.parse(readFileSync(`${file}.map`, 'utf8')) as SourceMapPayload;
+
+/** The source files a bundle was built from, as its source map names them. */
+export const bundledSources = (file: string): string[] => readSourceMap(file).sources;
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 

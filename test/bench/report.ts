@@ -86,32 +86,69 @@ ${rows.join('\n')}
   \`linear_growth_bound\` (3x; linear is 2x, quadratic 4x), which the controls (the parser's own key check
   and the lazy PEM regex the hub used to run) exceed.
 
+## Cold start
+
+Each function's import is judged on its main thread's CPU time (start Node, import the bundle, exit),
+the same fresh processes' wall time beside it: with eight engineers on two cores the wall time mostly
+counts the waits for a core, while the CPU time of the same work moves far less. Where a function's
+import goes beyond the fair reference, from V8 CPU profiles of eight fresh imports of the identity
+bundle mapped through its source map (2026-12-02, quiet machine): compiling the bundle's text, about
+0.025 ms per KiB here (the largest part); zod constructing the route and configuration schemas at
+module level, about 7 ms; the hub's wiring and configuration, about 3 ms (the configuration schema,
+the CIDR lists of the network policy); zod-to-openapi and @hono/zod-openapi registering the routes,
+about 2 ms. The SDK clients' construction is in the reference too.
+
+- Cut: zod's locales. \`@hono/zod-openapi\` passes the namespace \`z\` whole to zod-to-openapi, so
+  every export of zod, \`z.locales\` with 48 languages' messages (258 KiB), is in every bundle and no
+  tree shaking drops it. \`infra/build/function-bundle.ts\` bundles through esbuild's API (the CDK's
+  NodejsFunction runs esbuild's command line, which takes no plugin, and an alias cannot reach zod's
+  relative import) with a plugin that resolves zod's locales index to English alone, the locale zod
+  uses by default: refusals read the same (\`test/infra/function-bundles.test.ts\`). The identity bundle
+  went from 1178 to 922 KiB.
+- Not cut: \`yaml\` (113 KiB) is in every bundle through the clusters wiring, but the functions that
+  parse kubeconfigs are synchronous (\`checkKubeconfig\`, \`readClusterConnection\` in the gateway's
+  constructor) and called so from many tests; an \`import()\` needs them asynchronous. About 3 ms of compile.
+- Not in the rows: \`NODE_OPTIONS=--enable-source-maps\`, which every function is deployed with, adds
+  14 to 35 ms of CPU to a cold import of the identity bundle (Node reads and decodes its 4 MB source map);
+  the rows import without it, as the reference does. A trade between readable stack traces and cold start.
+- Result, 2026-12-02 at load average about 20: 1.34x (grant sweeper) to 1.61x (identity) in CPU time,
+  the goal not met; measured side by side, the identity bundle with every locale took 1.70x the
+  reference and without them 1.50x.
+- What would meet the goal: not building every route's zod schemas and OpenAPI registrations at import
+  (a group's routes registered on first request, or the schemas built lazily), in \`shared/api/\`.
+
 ## Warm path
 
 Profiled with \`npx tsx test/bench/profile-warm-path.ts\`: V8's sampling profiler (inspector, 100 µs)
 over 1,000 warm \`GET /api/v1/auth/me\` invocations of the identity Lambda handler against DynamoDB
-Local, after 50 to warm up. Of the busy (non-idle) samples, on 2026-12-01 with the machine shared:
+Local, after 50 to warm up; it prints this thread's CPU time per request beside the wall time. An
+authenticated request sends three commands (its session, its user with its permissions, the rate-limit
+window: the table-cost budget). On 2026-12-02, load average 15 to 19, a request took 4.7 to 6.7 ms of this
+thread's CPU, of which 3.3 to 4.8 ms inside the AWS SDK's \`send()\` (the SDK's command pipeline,
+SigV4 signing and Node's HTTP client for the three commands) and 0.9 to 1.9 ms outside it: over the
+1 ms goal on this loaded machine. A bare
+\`fetch\` of one GetItem costs 0.9 to 1.1 ms of CPU here and the SDK's GetCommand 1.5 ms: the commands'
+client side is I/O that no trimming of the hub removes. Of the profile's samples outside the SDK's
+commands (inclusive shares, so nested ones overlap):
 
-| where | share of busy samples |
+| where | share |
 | --- | --- |
-| the AWS SDK's command pipeline (@smithy/core serde, endpoint resolution, retry, SigV4 signing, user agent; @aws-sdk/core, lib-dynamodb) | 36% |
-| Node's HTTP client and sockets under it (writev, ClientRequest, the agent, streams) | 15% |
-| natives, microtasks, timers and GC (most of it on behalf of the SDK's three commands) | 37% |
-| Hono and the Request/Response objects of the Lambda adapter (undici) | 7% |
-| the hub's own code (guard, rate limiter, repositories, request context) | 4% |
-| jose (JWT verification; the key is imported once and cached) | 2% |
+| V8 itself, self time: (program), microtask runs, garbage collection | 38% |
+| ES256 signature verification of the access token (jose, WebCrypto ECDSA) | 18% |
+| Hono's dispatch through the middleware chain (secure headers, body limit, request context, guard) | 14% |
+| the Lambda adapter: the API Gateway event made a Request, the Response made a result | 12% |
+| the hub's own code, self time (guard, rate limiter, repositories, request context, logger, AppError) | 8% |
 
-The top self-time functions are all in the SDK (\`@smithy/core\` schema serde, \`endpoints\`, \`retry\`,
-the SigV4 \`signer\`, \`escapeUserAgent\`) and Node's socket \`writev\`. An authenticated request sends three
-commands (its session, its user with its permissions, the rate-limit window: the table-cost budget), and
-almost all of its time outside I/O is those commands' client-side cost. Already done once per instance,
-not per request: the SDK clients, the zod configuration, the route schemas and validators, the JWT
-verification keys (cached by \`kid\`). Cut: the SHA-256 digest of every query, now computed only when a
-continue token is read or written (most queries, such as a user's items, have neither). Left: an
-\`AuthenticationError\` (a stack trace) built eagerly on every token verification, in the error classes
-another change is reworking. The hub's own code being a few percent, the 1 ms goal would need fewer
-commands per request or a lighter DynamoDB client than SDK v3, not trimming of the hub's code; the
-\`time outside I/O per request\` row measures it.
+Already done once per instance, not per request: the SDK clients, the zod configuration, the route
+schemas and validators, the JWT verification keys (imported once, cached by \`kid\`). The row
+\`time outside I/O per request\` measures this thread's CPU per request less the time inside the SDK's
+commands, against the 1 ms goal. Measured side by side in one process with the same dependencies, the
+identity handler of 7c64a76 (2267bfa~40) and of today take the same time (p50 22.6 and 21.9 ms, CPU 5.0
+and 4.9 ms, outside the SDK 1.44 and 1.43 ms, load average 15): the 12.0 against 18.7 ms noted last
+session was two runs on a noisy machine, not a regression. Left: an \`AuthenticationError\` (a stack
+trace) built eagerly on every token verification, in the error classes another change is reworking;
+the next lever would be a short cache of verified tokens (by the token's hash, until its expiry), since
+the session read already answers revocation.
 `;
 }
 

@@ -8,7 +8,7 @@ import { KUBERNETES_CLIENT_FILE } from '#infra/constructs/hub-function.ts';
 import { ENDPOINT_GROUP_NAMES } from '#shared/api/endpoint-group-names.ts';
 import { endpointGroups, openapiDocument } from '#shared/api/catalog.ts';
 import { OPENAPI_DOCUMENT_FILE } from '#shared/api/system/openapi-asset.ts';
-import { BUNDLE_ENV, endpointGroupsInBundle, synthesizeBundles, type DeployedBundle } from '#test/bench/bundles.ts';
+import { BUNDLE_ENV, bundledSources, bundleLikeTheStack, endpointGroupsInBundle, synthesizeBundles, type DeployedBundle } from '#test/bench/bundles.ts';
 
 /**
  * What each Lambda's deployed asset (cdk synth output) carries: its own endpoint group only, the
@@ -104,5 +104,40 @@ describe('the Kubernetes client of the clusters function', () => {
     expect(loaded.resolved).toBe(new URL(KUBERNETES_CLIENT_FILE, `file://${clusters.dir}/`).href);
     expect(loaded).toMatchObject({ server: 'https://127.0.0.1:1', api: 'function' });
     expect(readFileSync(clusters.file, 'utf8')).toContain('import("@kubernetes/client-node")');
+  });
+});
+
+// Prints what a zod refusal says and which locales the namespace offers.
+const ZOD_PROBE = `
+import { z } from '@hono/zod-openapi';
+const issues = z.object({ name: z.string().min(3), port: z.number().int() }).safeParse({ name: 'a', port: 'x' }).error.issues;
+process.stdout.write(JSON.stringify({ messages: issues.map((i) => i.message), locales: Object.keys(z.locales) }));
+`;
+
+describe("zod's locales", () => {
+  it('are in no bundle but English, the one zod uses by default', () => {
+    for (const bundle of Object.values(bundles)) {
+      const locales = bundledSources(bundle.file).flatMap((s) => /node_modules\/zod\/v4\/locales\/([^/]+)$/.exec(s)?.[1] ?? []);
+      expect(locales, bundle.name).toEqual(['en.js']);
+    }
+  });
+
+  it('leave every refusal worded as from the sources, in English', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'clusterhub-zod-locales-'));
+    try {
+      writeFileSync(join(dir, 'entry.mjs'), ZOD_PROBE);
+      await bundleLikeTheStack(join(dir, 'entry.mjs'), join(dir, 'bundle.mjs'));
+      const bundled = JSON.parse((await run(`await import(${JSON.stringify(join(dir, 'bundle.mjs'))});`, [], dir)).stdout) as {
+        messages: string[];
+        locales: string[];
+      };
+      const fromSources = JSON.parse((await run(ZOD_PROBE, [], process.cwd())).stdout) as { messages: string[]; locales: string[] };
+      expect(bundled.messages).toEqual(fromSources.messages);
+      expect(bundled.messages[0]).toMatch(/^Too small: expected string to have >=3 characters/);
+      expect(fromSources.locales.length).toBeGreaterThan(40);
+      expect(bundled.locales).toEqual(['en']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

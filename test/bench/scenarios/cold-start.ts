@@ -37,21 +37,19 @@ export const handler = handle(app);
 /** A function's import may take at most this many times the reference's (issue 11). */
 export const IMPORT_RATIO_LIMIT = 1.2;
 
-/** Milliseconds to start Node, import `file` (if any) and exit, in a fresh process each time. */
-function importTimes(file: string | undefined, times: number): number[] {
-  const script = file
-    ? `const t = performance.now(); await import(${JSON.stringify(file)}); process.stdout.write(String(performance.now() - t));`
-    : `process.stdout.write('0');`;
-  const out: number[] = [];
-  for (let i = 0; i < times; i++) {
-    const started = performance.now();
-    execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      env: BUNDLE_ENV,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    out.push(performance.now() - started);
-  }
-  return out;
+interface ProcessTimes {
+  /** Milliseconds from spawning Node to its exit, importing `file` on the way. */
+  wall: number;
+  /** Milliseconds of CPU its main thread spent, start and import: the same work, without the time it waited for a core. */
+  cpu: number;
+}
+
+/** Starts Node, imports `file` (if any) and exits, in a fresh process. */
+function startAndImport(file: string | undefined): ProcessTimes {
+  const script = `${file ? `await import(${JSON.stringify(file)});` : ''} const { user, system } = process.threadCpuUsage(); process.stdout.write(String((user + system) / 1000));`;
+  const started = performance.now();
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: BUNDLE_ENV, stdio: ['ignore', 'pipe', 'inherit'] });
+  return { wall: performance.now() - started, cpu: Number(out.toString()) };
 }
 
 /**
@@ -74,9 +72,15 @@ export const coldStart: Scenario = (ctx) => {
     const times = ctx.quick ? 3 : 15;
     // Interleaved, so that a burst of load on the shared machine falls on every series alike.
     const files = [undefined, minimalFile, referenceFile, ...bundles.map((b) => b.file)];
-    const series = files.map(() => [] as number[]);
-    for (let i = 0; i < times; i++) files.forEach((file, k) => series[k]!.push(...importTimes(file, 1)));
-    const [bare, minimal, reference, ...measured] = series.map((s) => summarize(s)) as [Sample, Sample, Sample, ...Sample[]];
+    const series = files.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
+    for (let i = 0; i < times; i++)
+      files.forEach((file, k) => {
+        const { wall, cpu } = startAndImport(file);
+        series[k]!.wall.push(wall);
+        series[k]!.cpu.push(cpu);
+      });
+    const [bare, minimal, reference, ...measured] = series.map((s) => summarize(s.wall)) as [Sample, Sample, Sample, ...Sample[]];
+    const [, , referenceCpu, ...measuredCpu] = series.map((s) => summarize(s.cpu)) as [Sample, Sample, Sample, ...Sample[]];
     const referenceKiB = round(statSync(referenceFile).size / 1024, 1);
     const results: BenchResult[] = [
       {
@@ -103,11 +107,11 @@ export const coldStart: Scenario = (ctx) => {
       {
         scenario: 'cold-start',
         name: 'fair reference: Hono-on-Lambda bundle with the SDK clients the functions use (DynamoDB, lib-dynamodb, Secrets Manager)',
-        figure: `${reference.median} ms, ${referenceKiB} KiB`,
+        figure: `${reference.median} ms, ${referenceCpu.median} ms CPU, ${referenceKiB} KiB`,
         reference: `${bare.median} ms (bare Node)`,
         ratio: round(reference.median / bare.median),
         how: 'fresh process: start, import the bundle, exit',
-        samples: { process: reference },
+        samples: { process: reference, cpu: referenceCpu },
         budget: { bytes: statSync(referenceFile).size },
         noisy: reference.noisy,
       },
@@ -120,16 +124,21 @@ export const coldStart: Scenario = (ctx) => {
       const groups = endpointGroupsInBundle(file);
       const own = name === 'GrantSweeper' ? [] : [name.toLowerCase()];
       const sample = measured[i]!;
-      const ratio = round(sample.median / reference.median);
-      ctx.log(`${name}: ${round(bytes / 1024, 1)} KiB, ${sample.median} ms, ${ratio}x the fair reference`);
+      const cpu = measuredCpu[i]!;
+      // Judged on the main thread's CPU time: the wall time of the same run is beside it, but on a
+      // machine shared by many it mostly measures the waits for a core.
+      const ratio = round(cpu.median / referenceCpu.median);
+      ctx.log(`${name}: ${round(bytes / 1024, 1)} KiB, ${cpu.median} ms CPU, ${ratio}x the fair reference`);
       results.push({
         scenario: 'cold-start',
         name: `${name} Lambda bundle (${clientLabel(client, beside)}; ${groups.length ? `group ${groups.join(', ')}` : 'no endpoint group'})`,
-        figure: `${sample.median} ms, ${round(bytes / 1024, 1)} KiB`,
-        reference: `${reference.median} ms, ${referenceKiB} KiB (fair reference)`,
+        figure: `${cpu.median} ms CPU (${sample.median} ms wall, ${round(sample.median / reference.median)}x), ${round(bytes / 1024, 1)} KiB`,
+        reference: `${referenceCpu.median} ms CPU (${reference.median} ms wall), ${referenceKiB} KiB (fair reference)`,
         ratio,
-        how: `fresh process: start, import the deployed bundle (cdk synth output), exit; goal ≤ ${IMPORT_RATIO_LIMIT}x the fair reference (${ratio <= IMPORT_RATIO_LIMIT ? 'met' : 'not met'})`,
-        samples: { process: sample },
+        how:
+          `fresh process: start, import the deployed bundle (cdk synth output), exit; the main thread's CPU time, its wall time beside; ` +
+          `goal ≤ ${IMPORT_RATIO_LIMIT}x the fair reference (${ratio <= IMPORT_RATIO_LIMIT ? 'met' : 'not met'})`,
+        samples: { process: sample, cpu },
         budget: {
           bytes,
           kubernetes_client_in_bundle: client.inBundle ? 1 : 0,
