@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, Duration, Stack, Tags, Token, type StackProps } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -182,7 +182,10 @@ export class ClusterhubStack extends Stack {
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'], resources: [secretArn('imports/*')] }),
     );
     this.route(clusters, 'clusters');
-    const secretPattern = (path: string) => `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${secretPrefix}${path}`;
+    // cdk-nag names a resource as the template has it: pseudo parameters, or the account and region of a stack given an env.
+    const where = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    const secretPattern = (path: string) =>
+      `Resource::arn:<AWS::Partition>:secretsmanager:${where(this.region, 'Region')}:${where(this.account, 'AccountId')}:secret:${secretPrefix}${path}`;
     const perClusterSecrets =
       'Each registered cluster gets secrets of its own, named at run time under this prefix: the prefix is the narrowest resource that can name them.';
     acknowledgeNag(clusters, `IAM5[${secretPattern('clusters/*')}]`, perClusterSecrets);

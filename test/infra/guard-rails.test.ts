@@ -52,6 +52,12 @@ describe('cdk-nag (AwsSolutions)', () => {
     for (const { id, reason } of acknowledged) expect(reason.length, id).toBeGreaterThan(40);
   });
 
+  it('passes a stack deployed to a given account and region too, whose ARNs name them', () => {
+    const app = nagApp();
+    stackIn(app, { env: { account: '123456789012', region: 'eu-west-1' } });
+    expect(() => app.synth()).not.toThrow();
+  });
+
   it('fails the synth on a finding nobody acknowledged, naming the rule and the resource', () => {
     const app = nagApp();
     const careless = stackIn(app);
