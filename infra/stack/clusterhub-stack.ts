@@ -1,8 +1,9 @@
-import { Arn, ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, Duration, Stack, Tags, Token, type StackProps } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -11,6 +12,8 @@ import { Construct } from 'constructs';
 import { REMOVED_CLUSTER_PATTERN } from '#shared/workers/grant-sweeper.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
 import { createDataTable } from './data-table.ts';
+import { acknowledgeNag } from './nag.ts';
+import { OperatorAlarms } from './operator-alarms.ts';
 import { TABLE_ACCESS, tableStatements, type TableAccess } from './table-access.ts';
 
 export interface ClusterhubStackProps extends StackProps {
@@ -24,6 +27,13 @@ export interface ClusterhubStackProps extends StackProps {
    * such as unauthenticated requests, before they cost a Lambda invocation.
    */
   throttle?: { ratePerSecond: number; burst: number };
+  /**
+   * `prod` keeps the data whatever else is asked: the table's deletion protection and point-in-time
+   * recovery are on, and asking for no deletion protection is refused. Tagged on every resource.
+   */
+  stage?: 'prod' | 'dev';
+  /** Subscribed by email to the operator alarms' topic at deploy time. */
+  alarmEmail?: string;
 }
 
 const DEFAULT_THROTTLE = { ratePerSecond: 100, burst: 200 };
@@ -37,8 +47,26 @@ export class ClusterhubStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ClusterhubStackProps = {}) {
     super(scope, id, props);
+    const stage = props.stage ?? 'dev';
+    if (stage === 'prod' && props.deletionProtection === false) {
+      throw new Error('A prod stack keeps its table: deletionProtection=false is for throwaway (dev) stacks only.');
+    }
+    // Who owns a resource and what it is for, on every resource (cost reports, access reviews, clean-up).
+    Tags.of(this).add('project', 'clusterhub');
+    Tags.of(this).add('stage', stage);
+    // cdk-nag findings that hold for every function of the stack.
+    acknowledgeNag(
+      this,
+      'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      "Lambda's basic execution role allows only creating log streams and putting log events; everything else each function may do is its own inline statement.",
+    );
+    acknowledgeNag(
+      this,
+      'L1',
+      'The functions run nodejs22.x, the Node the project bundles for (esbuild target node22) and tests on; a newer runtime is a change of its own with its own test run.',
+    );
     const secretPrefix = props.secretPrefix ?? 'clusterhub/';
-    const table = createDataTable(this, { deletionProtection: props.deletionProtection ?? true });
+    const table = createDataTable(this, { deletionProtection: stage === 'prod' || (props.deletionProtection ?? true) });
     const environment = { HUB_TABLE_NAME: table.tableName, HUB_SECRET_PREFIX: secretPrefix };
     const secretArn = (name: string) =>
       Arn.format({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretPrefix}${name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this);
@@ -59,10 +87,31 @@ export class ClusterhubStack extends Stack {
       defaultIntegration: new HttpLambdaIntegration('SystemIntegration', system),
     });
     const throttle = props.throttle ?? DEFAULT_THROTTLE;
-    (this.api.defaultStage!.node.defaultChild as CfnStage).defaultRouteSettings = {
+    const defaultStage = this.api.defaultStage!.node.defaultChild as CfnStage;
+    defaultStage.defaultRouteSettings = {
       throttlingRateLimit: throttle.ratePerSecond,
       throttlingBurstLimit: throttle.burst,
     };
+    // One line per request, for incidents and audits; no headers or query strings, which may carry credentials.
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_MONTH });
+    defaultStage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        time: '$context.requestTimeEpoch',
+        sourceIp: '$context.identity.sourceIp',
+        method: '$context.httpMethod',
+        path: '$context.path',
+        status: '$context.status',
+        latencyMs: '$context.responseLatency',
+        integrationError: '$context.integrationErrorMessage',
+      }),
+    };
+    acknowledgeNag(
+      this.api,
+      'APIG4',
+      'The hub authorizes every request itself (the guard of each route: JWT or API key, role, cluster role, audit), with state an API Gateway authorizer does not have; /health and the docs are public by design.',
+    );
 
     // identity: logins, tokens, 2FA, API keys, users. The first admin's password is generated here, never fixed.
     const adminPassword = new Secret(this, 'BootstrapAdminPassword', {
@@ -70,6 +119,11 @@ export class ClusterhubStack extends Stack {
       description: 'Password of the first clusterhub admin (user "admin"); deleted by the hub when that admin changes it.',
       generateSecretString: { passwordLength: 24, excludePunctuation: true },
     });
+    acknowledgeNag(
+      adminPassword,
+      'SMG4',
+      'A one-time bootstrap password, rotated on demand (POST /api/v1/auth/bootstrap-password/rotate) and deleted by the hub once the first admin sets a password of their own: a schedule would rotate a password nobody should be using.',
+    );
     const identity = new HubFunction(this, 'IdentityFunction', {
       folder: 'identity',
       environment: { ...environment, HUB_BOOTSTRAP_SECRET_ARN: adminPassword.secretArn },
@@ -128,6 +182,14 @@ export class ClusterhubStack extends Stack {
       new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'], resources: [secretArn('imports/*')] }),
     );
     this.route(clusters, 'clusters');
+    // cdk-nag names a resource as the template has it: pseudo parameters, or the account and region of a stack given an env.
+    const where = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    const secretPattern = (path: string) =>
+      `Resource::arn:<AWS::Partition>:secretsmanager:${where(this.region, 'Region')}:${where(this.account, 'AccountId')}:secret:${secretPrefix}${path}`;
+    const perClusterSecrets =
+      'Each registered cluster gets secrets of its own, named at run time under this prefix: the prefix is the narrowest resource that can name them.';
+    acknowledgeNag(clusters, `IAM5[${secretPattern('clusters/*')}]`, perClusterSecrets);
+    acknowledgeNag(clusters, `IAM5[${secretPattern('imports/*')}]`, perClusterSecrets);
 
     // resources: objects of any kind on registered clusters. It reads cluster credentials (never writes one) and the public keys.
     const resources = new HubFunction(this, 'ResourcesFunction', {
@@ -163,6 +225,10 @@ export class ClusterhubStack extends Stack {
       }),
     );
 
+    // Last, so that it finds every function and dead-letter queue above.
+    const alarms = new OperatorAlarms(this, 'OperatorAlarms', { api: this.api, email: props.alarmEmail });
+
+    new CfnOutput(this, 'AlarmTopic', { value: alarms.topic.topicArn, description: 'Subscribe to this SNS topic for the operator alarms' });
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL; the API is under /api/v1' });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'AdminPasswordSecret', { value: adminPassword.secretName, description: 'Where the first admin password is' });

@@ -5,7 +5,7 @@ import { InProcessQueue } from '#shared/adapters/local/in-process-queue.ts';
 import { SqsQueue } from '#shared/adapters/sqs/sqs-queue.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { Queue, QueueMessage } from '#shared/ports/queue.ts';
-import { awsBackendMissing, reportMissingBackend } from './backend.ts';
+import { awsTargets, reportMissingBackend, type AwsTarget } from './backend.ts';
 
 /**
  * Every Queue adapter passes these same assertions, so workers behave the same
@@ -34,18 +34,18 @@ let counter = 0;
 const defaultVisibility = 30;
 const maxReceives = 2;
 
-const sqsAdapter = (): Adapter => {
+const sqsAdapter = (target: AwsTarget): Adapter => {
   let client: SQSClient | undefined;
   const urls: string[] = [];
   const create = async (name: string, attributes: Record<string, string>) => {
-    client ??= new SQSClient({});
+    client ??= new SQSClient(target.client);
     const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
     urls.push(QueueUrl!);
     return QueueUrl!;
   };
   return {
-    name: 'SqsQueue',
-    unavailable: awsBackendMissing(),
+    name: `SqsQueue on ${target.name}`,
+    unavailable: target.unavailable,
     async make({ maxReceives, visibilitySeconds }) {
       const base = `contract-${run}-${++counter}`;
       const dlqUrl = await create(`${base}-dlq`, { VisibilityTimeout: String(visibilitySeconds) });
@@ -88,7 +88,7 @@ async function timed<T>(action: Promise<T>): Promise<{ result: T; ms: number }> 
   return { result, ms: performance.now() - start };
 }
 
-describe.each([sqsAdapter(), inProcessAdapter()])('Queue contract: $name', (adapter) => {
+describe.each([...awsTargets().map(sqsAdapter), inProcessAdapter()])('Queue contract: $name', (adapter) => {
   if (reportMissingBackend(adapter.name, adapter.unavailable)) return;
 
   const fresh = () => adapter.make({ maxReceives, visibilitySeconds: defaultVisibility });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSecretStore } from '#shared/adapters/local/file-secret-store.ts';
 import { SecretsManagerSecretStore } from '#shared/adapters/secrets-manager/secrets-manager-secret-store.ts';
 import { SecretNotFoundError, type SecretStore } from '#shared/ports/secret-store.ts';
-import { awsBackendMissing, reportMissingBackend } from './backend.ts';
+import { awsTargets, reportMissingBackend } from './backend.ts';
 
 /**
  * Every SecretStore adapter passes these same assertions, so the local run
@@ -39,12 +39,12 @@ const uniqueName = (label: string) => `contract-${run}/${label}-${++counter}`;
 const kubeconfig = ['apiVersion: v1', 'kind: Config', 'users:', '- name: admin', `  user: { token: "tok-${randomUUID()}-ümlaut-✓" }`, ''].join('\n');
 
 const adapters: Adapter[] = [
-  {
-    name: 'SecretsManagerSecretStore',
-    unavailable: awsBackendMissing(),
+  ...awsTargets().map((target): Adapter => ({
+    name: `SecretsManagerSecretStore on ${target.name}`,
+    unavailable: target.unavailable,
     refPattern: /^arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
     async make() {
-      const store = new SecretsManagerSecretStore(new SecretsManagerClient({}));
+      const store = new SecretsManagerSecretStore(new SecretsManagerClient(target.client));
       // Port 1 on loopback: connection refused at once, no retries to wait for.
       const deadClient = new SecretsManagerClient({ endpoint: 'http://127.0.0.1:1', maxAttempts: 1 });
       return {
@@ -55,7 +55,7 @@ const adapters: Adapter[] = [
         },
       };
     },
-  },
+  })),
   {
     name: 'FileSecretStore',
     refPattern: /^local-secret:.+$/,

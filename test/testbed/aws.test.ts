@@ -10,21 +10,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { loadTestbedEnv } from './env.ts';
+import { awsTargets } from '#test/contracts/backend.ts';
 
-const { aws } = loadTestbedEnv();
+interface Emulator {
+  endpoint: string;
+  region: string;
+}
+
 const suffix = () => randomBytes(4).toString('hex');
 
-function authorization(service: string): string {
+function authorization(aws: Emulator, service: string): string {
   const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
   return `AWS4-HMAC-SHA256 Credential=testing/${day}/${aws.region}/${service}/aws4_request, SignedHeaders=host, Signature=0`;
 }
 
 /** A call of the AWS JSON protocol (X-Amz-Target), as SQS and EventBridge speak it. */
-async function jsonCall(service: string, target: string, version: '1.0' | '1.1', body: object): Promise<Record<string, unknown>> {
+async function jsonCall(aws: Emulator, service: string, target: string, version: '1.0' | '1.1', body: object): Promise<Record<string, unknown>> {
   const res = await fetch(aws.endpoint, {
     method: 'POST',
-    headers: { 'content-type': `application/x-amz-json-${version}`, 'x-amz-target': target, authorization: authorization(service) },
+    headers: { 'content-type': `application/x-amz-json-${version}`, 'x-amz-target': target, authorization: authorization(aws, service) },
     body: JSON.stringify(body),
   });
   const text = await res.text();
@@ -33,20 +37,28 @@ async function jsonCall(service: string, target: string, version: '1.0' | '1.1',
 }
 
 /** A call of the REST-JSON protocol, as EventBridge Scheduler speaks it. */
-async function restCall(service: string, method: string, path: string, body?: object): Promise<{ status: number; body: Record<string, unknown> }> {
+async function restCall(
+  aws: Emulator,
+  service: string,
+  method: string,
+  path: string,
+  body?: object,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(new URL(path, aws.endpoint), {
     method,
-    headers: { 'content-type': 'application/json', authorization: authorization(service) },
+    headers: { 'content-type': 'application/json', authorization: authorization(aws, service) },
     body: body && JSON.stringify(body),
   });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-const sqs = (action: string, body: object) => jsonCall('sqs', `AmazonSQS.${action}`, '1.0', body);
-const events = (action: string, body: object) => jsonCall('events', `AWSEvents.${action}`, '1.1', body);
+// moto, and LocalStack too when the test bed runs both (CLUSTERHUB_TEST_AWS=moto,localstack).
+describe.each(awsTargets())('the AWS emulator of the test bed ($name)', ({ client }) => {
+  const aws: Emulator = { endpoint: client.endpoint!, region: client.region! };
+  const sqs = (action: string, body: object) => jsonCall(aws, 'sqs', `AmazonSQS.${action}`, '1.0', body);
+  const events = (action: string, body: object) => jsonCall(aws, 'events', `AWSEvents.${action}`, '1.1', body);
 
-describe('the AWS emulator of the test bed', () => {
   it('delivers an event matching an EventBridge rule to its SQS target', async () => {
     const name = `bed-${suffix()}`;
     const { QueueUrl } = (await sqs('CreateQueue', { QueueName: name })) as { QueueUrl: string };
@@ -82,7 +94,7 @@ describe('the AWS emulator of the test bed', () => {
   it('creates, reads and deletes an EventBridge Scheduler schedule', async () => {
     const name = `bed-${suffix()}`;
     const target = { Arn: `arn:aws:sqs:${aws.region}:123456789012:${name}`, RoleArn: 'arn:aws:iam::123456789012:role/scheduler', Input: '{"sweep":true}' };
-    const created = await restCall('scheduler', 'POST', `/schedules/${name}`, {
+    const created = await restCall(aws, 'scheduler', 'POST', `/schedules/${name}`, {
       ScheduleExpression: 'rate(1 minutes)',
       FlexibleTimeWindow: { Mode: 'OFF' },
       Target: target,
@@ -90,17 +102,17 @@ describe('the AWS emulator of the test bed', () => {
     expect(created.status).toBe(200);
     expect(String(created.body.ScheduleArn)).toContain(`schedule/default/${name}`);
 
-    const read = await restCall('scheduler', 'GET', `/schedules/${name}`);
+    const read = await restCall(aws, 'scheduler', 'GET', `/schedules/${name}`);
     expect(read.body).toMatchObject({ Name: name, ScheduleExpression: 'rate(1 minutes)', Target: target });
 
-    expect((await restCall('scheduler', 'DELETE', `/schedules/${name}`)).status).toBe(200);
-    expect((await restCall('scheduler', 'GET', `/schedules/${name}`)).status).toBe(404);
+    expect((await restCall(aws, 'scheduler', 'DELETE', `/schedules/${name}`)).status).toBe(200);
+    expect((await restCall(aws, 'scheduler', 'GET', `/schedules/${name}`)).status).toBe(404);
   });
 
   it('answers STS GetCallerIdentity with an account', async () => {
     const res = await fetch(aws.endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: authorization('sts') },
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: authorization(aws, 'sts') },
       body: 'Action=GetCallerIdentity&Version=2011-06-15',
     });
     expect(res.status).toBe(200);

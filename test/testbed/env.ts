@@ -20,11 +20,31 @@ export interface TestCluster {
   restrictedKubeconfig?: string;
 }
 
+/** The AWS emulators the test bed can start (CLUSTERHUB_TEST_AWS lists them, the first serving every suite). */
+export const AWS_EMULATORS = ['moto', 'localstack'] as const;
+export type AwsEmulatorName = (typeof AWS_EMULATORS)[number];
+
+/** One AWS emulator of the test bed, with the DynamoDB that goes with it. */
+export interface AwsEmulator {
+  /** moto or localstack; `other` for an AWS_ENDPOINT_URL that is not a LocalStack. */
+  name: AwsEmulatorName | 'other';
+  /** The value for AWS_ENDPOINT_URL. */
+  endpoint: string;
+  /** The value for AWS_ENDPOINT_URL_DYNAMODB: DynamoDB Local beside moto, LocalStack's own DynamoDB beside LocalStack. */
+  dynamodbEndpoint: string;
+  region: string;
+}
+
 /** What `npm run testbed:up` wrote to .testbed/env.json. */
 export interface TestbedEnv {
   aws: { endpoint: string; region: string };
   dynamodb: { endpoint: string };
   clusters: TestCluster[];
+  /**
+   * Every AWS emulator the AWS contract suites run on, the one of `aws` and `dynamodb` first.
+   * Absent in a description written before there could be more than one.
+   */
+  awsEmulators?: AwsEmulator[];
 }
 
 /** Where the running test bed keeps its state; CLUSTERHUB_TESTBED_DIR moves it (the lifecycle test runs a second one). */

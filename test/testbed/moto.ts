@@ -31,7 +31,7 @@ const emulatorHint =
   'or set AWS_ENDPOINT_URL to an AWS emulator that is already running (for example LocalStack at http://localhost:4566) and the tests will use it instead';
 
 /** Runs a command to completion, streaming its output lines to `log`; resolves with the exit code. */
-function run(command: string, args: string[], log: Log, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export function run(command: string, args: string[], log: Log, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     const forward = (chunk: Buffer) => {
@@ -45,7 +45,7 @@ function run(command: string, args: string[], log: Log, env: NodeJS.ProcessEnv =
 }
 
 /** Whether `python` answers at all (a venv whose base interpreter was removed does not). */
-async function pythonWorks(python: string): Promise<boolean> {
+export async function pythonWorks(python: string): Promise<boolean> {
   try {
     return (await run(python, ['-c', 'pass'], () => {})) === 0;
   } catch {
@@ -59,8 +59,8 @@ async function venvCurrent(wanted: string): Promise<boolean> {
   return installed.trim() === wanted && existsSync(motoServerBin) && (await pythonWorks(venvPython));
 }
 
-/** Where the process installing into ./.venv says so (outside the venv, which an install may remove). */
-const installLock = join(tmpdir(), `clusterhub-venv-${createHash('sha256').update(venvDir).digest('hex').slice(0, 12)}.lock`);
+/** Where the process installing into a virtualenv says so (outside the venv, which an install may remove). */
+const installLockOf = (dir: string) => join(tmpdir(), `clusterhub-venv-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}.lock`);
 /** pip may take minutes on a cold cache; a waiter gives up after this. */
 const installLockWaitMs = 15 * 60_000;
 
@@ -74,11 +74,12 @@ const processAlive = (pid: number) => {
 };
 
 /**
- * Runs `install` while holding a lock on ./.venv, so that test files in parallel workers (each
- * making sure of the tools it runs) never run pip into the same virtualenv at once. A lock whose
+ * Runs `install` while holding a lock on the virtualenv `dir`, so that test files in parallel workers
+ * (each making sure of the tools it runs) never run pip into the same virtualenv at once. A lock whose
  * process has died is taken over.
  */
-async function withInstallLock<T>(log: Log, install: () => Promise<T>): Promise<T> {
+export async function withInstallLock<T>(dir: string, log: Log, install: () => Promise<T>): Promise<T> {
+  const installLock = installLockOf(dir);
   const deadline = Date.now() + installLockWaitMs;
   let told = false;
   for (;;) {
@@ -94,8 +95,8 @@ async function withInstallLock<T>(log: Log, install: () => Promise<T>): Promise<
       continue;
     }
     if (Date.now() > deadline)
-      throw new Error(`${venvDir} is still being installed by process ${owner || '?'} after ${installLockWaitMs / 60_000} minutes (lock ${installLock})`);
-    if (!told) log(`waiting for another process to finish installing ${venvDir}`);
+      throw new Error(`${dir} is still being installed by process ${owner || '?'} after ${installLockWaitMs / 60_000} minutes (lock ${installLock})`);
+    if (!told) log(`waiting for another process to finish installing ${dir}`);
     told = true;
     await sleep(500);
   }
@@ -118,7 +119,7 @@ export async function ensureMoto(log: Log): Promise<string> {
   const requirements = await readFile(requirementsFile);
   const wanted = createHash('sha256').update(requirements).digest('hex');
   if (await venvCurrent(wanted)) return motoServerBin;
-  return withInstallLock(log, async () => {
+  return withInstallLock(venvDir, log, async () => {
     // Another process may have installed it while this one waited.
     if (await venvCurrent(wanted)) return motoServerBin;
     return installVenv(log, wanted);
@@ -173,10 +174,10 @@ async function installVenv(log: Log, wanted: string): Promise<string> {
 }
 
 /** The port asked for is taken; with no port asked for, another one is tried. */
-class PortInUseError extends Error {}
+export class PortInUseError extends Error {}
 
 /** Binds `port` (0: any) on loopback and lets it go: a free port, or PortInUseError. */
-function probePort(port: number): Promise<number> {
+export function probePort(port: number): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const server = createServer();
     server.unref();
@@ -192,7 +193,7 @@ function probePort(port: number): Promise<number> {
 }
 
 /** The last lines of a log file, for an error message. */
-async function tail(file: string, lines = 30): Promise<string> {
+export async function tail(file: string, lines = 30): Promise<string> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text.trimEnd().split('\n').slice(-lines).join('\n');
 }

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 const root = resolve(import.meta.dirname, '../..');
 
 /** The variables that replace a part of the test bed with an existing one. */
-const PART_VARIABLES = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'CLUSTERHUB_TEST_KUBECONFIG'];
+const PART_VARIABLES = ['CLUSTERHUB_TEST_AWS', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'CLUSTERHUB_TEST_KUBECONFIG'];
 
 /**
  * The test bed command line (`npm run testbed:up|down`) for a second test bed kept in `dir`

@@ -1,0 +1,180 @@
+/**
+ * The production guard rails of the stack (issue 14 item 3): cdk-nag's AwsSolutions pack passes
+ * with every acknowledgement justified, operators get alarms on one topic, logs expire, the data
+ * survives in prod, and every resource says whose it is.
+ */
+import { App, CfnResource, TagManager, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterhubStack, type ClusterhubStackProps } from '#infra/stack/clusterhub-stack.ts';
+import { API_5XX_THRESHOLD } from '#infra/stack/operator-alarms.ts';
+
+const outdirs: string[] = [];
+afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** An app checked by cdk-nag as infra/app.ts checks it, without bundling the functions (the checks read the template only). */
+function nagApp(): App {
+  const outdir = mkdtempSync(join(tmpdir(), 'clusterhub-nag-'));
+  outdirs.push(outdir);
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return app;
+}
+
+const stackIn = (app: App, props: ClusterhubStackProps = {}) => new ClusterhubStack(app, 'Guarded', props);
+
+let stack: ClusterhubStack;
+let template: Template;
+beforeAll(() => {
+  const app = nagApp();
+  stack = stackIn(app, { stage: 'prod', alarmEmail: 'oncall@example.com' });
+  app.synth();
+  template = Template.fromStack(stack);
+}, 180_000);
+
+const functionIds = () => Object.keys(template.findResources('AWS::Lambda::Function'));
+const alarmsOn = (metric: string) => Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metric } }));
+const topicId = () => Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
+
+describe('cdk-nag (AwsSolutions)', () => {
+  it('passes the stack, and every finding acknowledged in the code says why', () => {
+    // The synth in beforeAll would have thrown ValidationFailed on any unacknowledged finding.
+    const acknowledged = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason })));
+    expect(acknowledged.map((a) => a.id)).toEqual(expect.arrayContaining(['AwsSolutions::AwsSolutions-APIG4', 'AwsSolutions::AwsSolutions-SQS3']));
+    for (const { id, reason } of acknowledged) expect(reason.length, id).toBeGreaterThan(40);
+  });
+
+  it('passes a stack deployed to a given account and region too, whose ARNs name them', () => {
+    const app = nagApp();
+    stackIn(app, { env: { account: '123456789012', region: 'eu-west-1' } });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('fails the synth on a finding nobody acknowledged, naming the rule and the resource', () => {
+    const app = nagApp();
+    const careless = stackIn(app);
+    new Queue(careless, 'CarelessQueue');
+    expect(() => app.synth()).toThrow(/Guarded\/CarelessQueue\/Resource[\s\S]*AwsSolutions-SQS4/);
+    // The report stays in the cloud assembly for whoever reviews the failed synth.
+    expect(readFileSync(join(app.outdir, 'validation-report.json'), 'utf8')).toContain('CarelessQueue');
+  });
+});
+
+describe('operator alarms', () => {
+  it('publishes to one SNS topic that refuses plain HTTP, lets CloudWatch in from its own account, and mails the address given', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: topicId() } });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: Match.objectLike({}) }),
+        ]),
+      },
+    });
+    template.hasOutput('AlarmTopic', { Value: { Ref: topicId() } });
+  });
+
+  it("raises an alarm on each function's errors and on its throttles, to the topic, and again when it clears", () => {
+    expect(functionIds().length).toBeGreaterThanOrEqual(5);
+    for (const metric of ['Errors', 'Throttles']) {
+      const watched = alarmsOn(metric).map((a) => a.Properties.Dimensions[0].Value.Ref);
+      expect(watched.sort(), metric).toEqual(functionIds().sort());
+      for (const alarm of alarmsOn(metric)) {
+        expect(alarm.Properties).toMatchObject({ Namespace: 'AWS/Lambda', Threshold: 1, AlarmActions: [{ Ref: topicId() }], OKActions: [{ Ref: topicId() }] });
+      }
+    }
+  });
+
+  it('raises an alarm when the API answers a run of 5xx', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: [{ Name: 'ApiId', Value: { Ref: Match.stringLikeRegexp('HttpApi') } }],
+      Threshold: API_5XX_THRESHOLD,
+      AlarmActions: [{ Ref: topicId() }],
+    });
+  });
+
+  it('raises an alarm as soon as a dead-letter queue holds a message', () => {
+    const dlq = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('GrantSweeperDeadLetters'))!;
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+      Threshold: 1,
+      AlarmActions: [{ Ref: topicId() }],
+    });
+  });
+});
+
+describe('logs', () => {
+  it('expire: every log group has a retention, and every function logs into one of them', () => {
+    const groups = template.findResources('AWS::Logs::LogGroup');
+    for (const [id, group] of Object.entries(groups)) expect(group.Properties.RetentionInDays, id).toBeGreaterThan(0);
+    for (const [id, fn] of Object.entries(template.findResources('AWS::Lambda::Function'))) {
+      expect(Object.keys(groups), id).toContain(fn.Properties.LoggingConfig.LogGroup.Ref);
+    }
+  });
+
+  it('record every API request, without headers or query strings', () => {
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    const settings = stage!.Properties.AccessLogSettings;
+    expect(Object.keys(template.findResources('AWS::Logs::LogGroup'))).toContain(settings.DestinationArn['Fn::GetAtt'][0]);
+    const format = JSON.parse(settings.Format);
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    expect(settings.Format).not.toMatch(/header|querystring|authorization/i);
+  });
+});
+
+describe('the data in prod', () => {
+  it('keeps deletion protection and point-in-time recovery on the table, which a stack deletion leaves behind', () => {
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        Replicas: [Match.objectLike({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+      }),
+    });
+  });
+
+  it('refuses a prod stack without deletion protection; a dev stack may drop it', () => {
+    expect(() => new ClusterhubStack(new App(), 'Prod', { stage: 'prod', deletionProtection: false })).toThrow(
+      /deletionProtection=false is for throwaway \(dev\) stacks/,
+    );
+    const dev = Template.fromStack(
+      new ClusterhubStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Dev', { stage: 'dev', deletionProtection: false }),
+    );
+    dev.hasResourceProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] });
+  });
+});
+
+describe('tags', () => {
+  it('name the project and the stage on every resource that takes tags', () => {
+    const taggable = stack.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && TagManager.isTaggable(c));
+    expect(taggable.length).toBeGreaterThan(20);
+    const untagged = taggable.filter((r) => {
+      const tags = (r as unknown as { tags: TagManager }).tags.tagValues();
+      return tags.project !== 'clusterhub' || tags.stage !== 'prod';
+    });
+    expect(untagged.map((r) => `${r.cfnResourceType} ${r.node.path}`)).toEqual([]);
+    // The table's tags live on its replica.
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      Replicas: [
+        Match.objectLike({
+          Tags: Match.arrayWith([
+            { Key: 'project', Value: 'clusterhub' },
+            { Key: 'stage', Value: 'prod' },
+          ]),
+        }),
+      ],
+    });
+  });
+});
