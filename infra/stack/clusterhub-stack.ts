@@ -202,7 +202,14 @@ export class ClusterhubStack extends Stack {
     grantTable(resources, table, TABLE_ACCESS.resources);
     resources.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('clusters/*'), verificationKeysArn] }));
     // More specific than the clusters function's /api/v1/clusters/{proxy+}, so API Gateway sends these here.
-    this.route(resources, 'clusters/{clusterId}/resources', 'clusters/{clusterId}/crd-instances', 'clusters/{clusterId}/apply');
+    acknowledgeNag(resources, `IAM5[${secretPattern('clusters/*')}]`, perClusterSecrets);
+    this.route(
+      resources,
+      'clusters/{clusterId}/resources',
+      'clusters/{clusterId}/crd-instances',
+      'clusters/{clusterId}/apply',
+      'clusters/{clusterId}/features',
+    );
 
     // The grant sweeper: the table's stream, filtered to removed cluster records, removes the grants on
     // those clusters, which the clusters function may not write. Records that keep failing land in a queue.

@@ -95,6 +95,7 @@ describe('the CDK stack', () => {
         'ANY /api/v1/clusters/{clusterId}/resources/{proxy+}',
         'ANY /api/v1/clusters/{clusterId}/crd-instances/{proxy+}',
         'ANY /api/v1/clusters/{clusterId}/apply',
+        'ANY /api/v1/clusters/{clusterId}/features/{proxy+}',
         '$default',
       ]),
     );
