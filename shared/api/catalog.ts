@@ -6,6 +6,7 @@ import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { auditGroup } from './audit/routes.ts';
 import { clustersGroup } from './clusters/routes.ts';
 import { identityGroup } from './identity/routes.ts';
+import { operationsGroup } from './operations/routes.ts';
 import { systemGroup } from './system/routes.ts';
 
 /**
@@ -26,6 +27,7 @@ export function endpointGroups(deps: Dependencies): EndpointGroup[] {
     identityGroup(deps),
     auditGroup(deps),
     clustersGroup(deps),
+    operationsGroup(deps),
   );
   return groups;
 }

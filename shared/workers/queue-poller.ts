@@ -1,0 +1,104 @@
+/**
+ * What an SQS event source mapping does, for runtimes without one (the local run, tests): receive
+ * a batch, hand it to the worker as the SQS event Lambda would build, delete the messages the
+ * worker did not report as failed, and leave the failed ones to come back after their visibility
+ * timeout (the queue's redrive policy moves one that keeps failing to its dead-letter queue).
+ * A paused poller takes nothing, as a disabled mapping does; its messages wait.
+ */
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { createHash } from 'node:crypto';
+import type { Logger } from '#shared/observability/logger.ts';
+import type { Queue, QueueMessage } from '#shared/ports/queue.ts';
+import type { SqsWorker } from './job-worker.ts';
+
+export interface QueuePollerOptions {
+  /** The queue's name, for the records' eventSourceARN (the worker logs it). */
+  name: string;
+  batchSize: number;
+  /** How long a delivery stays invisible; a failed message comes back after it. */
+  visibilitySeconds: number;
+  /** Long poll of each receive (0-20 s). */
+  waitSeconds?: number;
+  logger: Logger;
+  /** Whether to take messages now (a queue's pause switch). */
+  paused?: () => boolean;
+}
+
+export interface PollOutcome {
+  delivered: number;
+  failed: number;
+}
+
+/** An SQS event of these messages, shaped as Lambda's event source mapping builds it. */
+export function sqsEventOf(messages: QueueMessage[], queueName: string, now = Date.now()): SQSEvent {
+  return {
+    Records: messages.map((m): SQSRecord => ({
+      messageId: m.id,
+      receiptHandle: m.receipt,
+      body: m.body,
+      attributes: {
+        ApproximateReceiveCount: String(m.receiveCount),
+        SentTimestamp: String(now),
+        SenderId: 'clusterhub',
+        ApproximateFirstReceiveTimestamp: String(now),
+      },
+      messageAttributes: {},
+      md5OfBody: createHash('md5').update(m.body).digest('hex'),
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:local:000000000000:${queueName}`,
+      awsRegion: 'local',
+    })),
+  };
+}
+
+export class QueuePoller {
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly queue: Queue,
+    private readonly worker: SqsWorker,
+    private readonly options: QueuePollerOptions,
+  ) {}
+
+  /** One receive and its batch: what the mapping does each time it finds messages. */
+  async pollOnce(waitSeconds = this.options.waitSeconds ?? 0): Promise<PollOutcome> {
+    if (this.options.paused?.()) return { delivered: 0, failed: 0 };
+    const messages = await this.queue.receive({ max: this.options.batchSize, waitSeconds, visibilitySeconds: this.options.visibilitySeconds });
+    if (messages.length === 0) return { delivered: 0, failed: 0 };
+    let failedIds: Set<string>;
+    try {
+      const response = await this.worker(sqsEventOf(messages, this.options.name));
+      failedIds = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+    } catch (err) {
+      // A worker that throws fails its whole batch, as a Lambda error does.
+      this.options.logger.error('worker failed its whole batch', { queue: this.options.name, error: err instanceof Error ? err.message : String(err) });
+      failedIds = new Set(messages.map((m) => m.id));
+    }
+    await Promise.all(messages.filter((m) => !failedIds.has(m.id)).map((m) => this.queue.ack(m.receipt)));
+    return { delivered: messages.length, failed: messages.filter((m) => failedIds.has(m.id)).length };
+  }
+
+  /** Polls until stopped, one batch at a time (a mapping's concurrency of one). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          if (this.options.paused?.()) await new Promise((resolve) => setTimeout(resolve, 500));
+          else await this.pollOnce(this.options.waitSeconds ?? 1);
+        } catch (err) {
+          this.options.logger.error('polling a queue failed', { queue: this.options.name, error: err instanceof Error ? err.message : String(err) });
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+      }
+    })();
+  }
+
+  /** Stops after the batch in hand. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
