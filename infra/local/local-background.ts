@@ -45,6 +45,7 @@ export function startLocalBackground(deps: Dependencies, env: NodeJS.ProcessEnv)
       batchSize: JOBS[kind].batchSize,
       visibilitySeconds: JOBS[kind].timeoutSeconds * 6,
       waitSeconds: 5,
+      timeoutSeconds: JOBS[kind].timeoutSeconds,
       logger: deps.logger,
       paused: () => (queue instanceof InProcessJobQueue ? queue.paused : false),
     });

@@ -5,8 +5,8 @@
  * timeout (the queue's redrive policy moves one that keeps failing to its dead-letter queue).
  * A paused poller takes nothing, as a disabled mapping does; its messages wait.
  */
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { createHash } from 'node:crypto';
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '#shared/observability/logger.ts';
 import type { Queue, QueueMessage } from '#shared/ports/queue.ts';
 import type { SqsWorker } from './job-worker.ts';
@@ -22,6 +22,8 @@ export interface QueuePollerOptions {
   logger: Logger;
   /** Whether to take messages now (a queue's pause switch). */
   paused?: () => boolean;
+  /** The worker's timeout, as its Lambda context tells it (Powertools' idempotency reads it). Default 60 s. */
+  timeoutSeconds?: number;
 }
 
 export interface PollOutcome {
@@ -51,6 +53,25 @@ export function sqsEventOf(messages: QueueMessage[], queueName: string, now = Da
   };
 }
 
+/** The Lambda context of one invocation, as much of it as a worker reads. */
+function lambdaContext(name: string, timeoutSeconds: number): Context {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `clusterhub-${name}-worker`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:clusterhub-${name}-worker`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/clusterhub-${name}-worker`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
+
 export class QueuePoller {
   private running = false;
   private loop: Promise<void> | undefined;
@@ -68,7 +89,7 @@ export class QueuePoller {
     if (messages.length === 0) return { delivered: 0, failed: 0 };
     let failedIds: Set<string>;
     try {
-      const response = await this.worker(sqsEventOf(messages, this.options.name));
+      const response = await this.worker(sqsEventOf(messages, this.options.name), lambdaContext(this.options.name, this.options.timeoutSeconds ?? 60));
       failedIds = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     } catch (err) {
       // A worker that throws fails its whole batch, as a Lambda error does.
