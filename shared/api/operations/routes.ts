@@ -16,8 +16,7 @@ const jobKindName = z.string().max(40).regex(JOB_KIND_PATTERN, 'lower-case words
 
 const operationId = z.object({
   operationId: z
-    .string()
-    .max(64)
+    .uuid()
     .openapi({ param: { name: 'operationId', in: 'path' }, example: '7d3f0b8e-4a51-4c1e-a6c2-3e9b2d0f5a17' }),
 });
 
@@ -84,7 +83,7 @@ export function operationsGroup(deps: Dependencies): EndpointGroup {
       security,
       middleware: guard({ access: 'viewer' }),
       request: { params: operationId },
-      responses: { 200: jsonContent(operationSchema, 'The operation.'), ...errorResponses(404) },
+      responses: { 200: jsonContent(operationSchema, 'The operation.'), ...errorResponses(400, 404) },
     }),
     async (c) => {
       const op = await deps.background.operations.get(c.req.valid('param').operationId);
@@ -124,7 +123,7 @@ export function operationsGroup(deps: Dependencies): EndpointGroup {
         security,
         middleware: guard({ access: 'admin', action: `queue.${verb}` }),
         request: { params: queueName },
-        responses: { 200: jsonContent(queueSchema, 'The queue, after the change.'), ...errorResponses(403, 404) },
+        responses: { 200: jsonContent(queueSchema, 'The queue, after the change.'), ...errorResponses(400, 403, 404) },
       }),
       async (c) => {
         const { name } = c.req.valid('param');
@@ -147,7 +146,7 @@ export function operationsGroup(deps: Dependencies): EndpointGroup {
       security,
       middleware: guard({ access: 'admin', action: 'queue.redrive' }),
       request: { params: queueName },
-      responses: { 200: jsonContent(deadLetterOutcome('redriven').openapi('QueueRedrive'), 'Moved back.'), ...errorResponses(403, 404) },
+      responses: { 200: jsonContent(deadLetterOutcome('redriven').openapi('QueueRedrive'), 'Moved back.'), ...errorResponses(400, 403, 404) },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
@@ -167,7 +166,7 @@ export function operationsGroup(deps: Dependencies): EndpointGroup {
       security,
       middleware: guard({ access: 'admin', action: 'queue.drop_failed' }),
       request: { params: queueName },
-      responses: { 200: jsonContent(deadLetterOutcome('dropped').openapi('QueueDropFailed'), 'Dropped.'), ...errorResponses(403, 404) },
+      responses: { 200: jsonContent(deadLetterOutcome('dropped').openapi('QueueDropFailed'), 'Dropped.'), ...errorResponses(400, 403, 404) },
     }),
     async (c) => {
       const { name } = c.req.valid('param');
