@@ -70,7 +70,7 @@ export class BackgroundWork extends Construct {
         deadLetterQueue: { queue: deadLetters, maxReceiveCount: maxReceives },
         enforceSSL: true,
       });
-      const worker = new HubFunction(this, `${name}Worker`, {
+      const worker = new HubFunction(this, `${name}WorkerFunction`, {
         folder: `workers/${kind}`,
         environment: { ...props.environment, [queueVariable(kind, 'URL')]: queue.queueUrl, [queueVariable(kind, 'DLQ_URL')]: deadLetters.queueUrl },
         description: `clusterhub ${kind} worker: ${job.description}`,

@@ -36,9 +36,19 @@ function noNodeModulesAbove(dir: string) {
 }
 
 describe('each function bundles its own endpoint group only', () => {
-  it('names, in each bundle’s source map, the route code of its own group and of no other; the grant sweeper none', () => {
+  it('names, in each bundle’s source map, the route code of its own group and of no other; the grant sweeper, the planner and the workers none', () => {
     const carried = Object.fromEntries(Object.values(bundles).map((b) => [b.name, endpointGroupsInBundle(b.file)]));
-    expect(carried).toEqual({ System: ['system'], Identity: ['identity'], Audit: ['audit'], Clusters: ['clusters'], GrantSweeper: [] });
+    expect(carried).toEqual({
+      System: ['system'],
+      Identity: ['identity'],
+      Audit: ['audit'],
+      Clusters: ['clusters'],
+      GrantSweeper: [],
+      Operations: ['operations'],
+      BackgroundWorkPlanner: [],
+      BackgroundWorkHealthSweepWorker: [],
+      BackgroundWorkInventoryWorker: [],
+    });
   });
 
   it('names every group in the capabilities list the system function answers', () => {
