@@ -15,9 +15,7 @@ const security = authenticatedSecurity;
 const jobKindName = z.string().max(40).regex(JOB_KIND_PATTERN, 'lower-case words joined by hyphens');
 
 const operationId = z.object({
-  operationId: z
-    .uuid()
-    .openapi({ param: { name: 'operationId', in: 'path' }, example: '7d3f0b8e-4a51-4c1e-a6c2-3e9b2d0f5a17' }),
+  operationId: z.uuid().openapi({ param: { name: 'operationId', in: 'path' }, example: '7d3f0b8e-4a51-4c1e-a6c2-3e9b2d0f5a17' }),
 });
 
 const queueName = z.object({
