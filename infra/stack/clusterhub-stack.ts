@@ -11,6 +11,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { REMOVED_CLUSTER_PATTERN } from '#shared/workers/grant-sweeper.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
+import { BackgroundWork } from './background-work.ts';
 import { createDataTable } from './data-table.ts';
 import { acknowledgeNag } from './nag.ts';
 import { OperatorAlarms } from './operator-alarms.ts';
@@ -231,6 +232,21 @@ export class ClusterhubStack extends Stack {
         filters: [FilterCriteria.filter(REMOVED_CLUSTER_PATTERN)],
       }),
     );
+
+    // Background work: per job a queue, dead letters, a worker, a schedule for the planner, and alarms.
+    const background = new BackgroundWork(this, 'BackgroundWork', {
+      table,
+      environment,
+      grantTable: (fn, access) => grantTable(fn, table, access),
+      secretArn,
+    });
+
+    // operations: the progress of long work, and the job queues behind it (admin: pause, resume, redrive, drop).
+    const operations = new HubFunction(this, 'OperationsFunction', { folder: 'operations', environment, description: 'clusterhub operations and queues' });
+    grantTable(operations, table, TABLE_ACCESS.operations);
+    operations.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
+    background.grantOperations(operations, { administer: true });
+    this.route(operations, 'operations', 'queues');
 
     // Last, so that it finds every function and dead-letter queue above.
     const alarms = new OperatorAlarms(this, 'OperatorAlarms', { api: this.api, email: props.alarmEmail });

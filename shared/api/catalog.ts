@@ -7,6 +7,7 @@ import { auditGroup } from './audit/routes.ts';
 import { clustersGroup } from './clusters/routes.ts';
 import { identityGroup } from './identity/routes.ts';
 import { resourcesGroup } from './resources/routes.ts';
+import { operationsGroup } from './operations/routes.ts';
 import { systemGroup } from './system/routes.ts';
 
 /**
@@ -28,6 +29,7 @@ export function endpointGroups(deps: Dependencies): EndpointGroup[] {
     auditGroup(deps),
     clustersGroup(deps),
     resourcesGroup(deps),
+    operationsGroup(deps),
   );
   return groups;
 }

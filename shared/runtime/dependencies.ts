@@ -9,6 +9,7 @@ import type { RateLimiter } from '#shared/ports/rate-limiter.ts';
 import type { Logger } from '#shared/observability/logger.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { SecretStore } from '#shared/ports/secret-store.ts';
+import type { BackgroundDeps, JobQueue } from '#shared/workers/background.ts';
 
 /**
  * Everything the endpoint groups and workers need from the outside world.
@@ -26,6 +27,8 @@ export interface Dependencies {
   rateLimiter: RateLimiter;
   clusters: ClusterDeps;
   resources: ResourceDeps;
+  /** Background work: job queues, operations, leases, idempotency records. */
+  background: BackgroundDeps;
 }
 
 /** The adapters a runtime supplies; the rest is derived from them. */
@@ -42,6 +45,8 @@ export type BaseDependencies = Pick<Dependencies, 'config' | 'logger' | 'clock'>
    * function may not write identity's items at all.
    */
   grantsSweptByStream?: boolean;
+  /** The queue of each job kind the runtime runs (SQS on AWS, in-process locally); none when it runs no background work. */
+  jobQueues?: () => JobQueue[];
 };
 
 /** Makes each factory run on first access only. */

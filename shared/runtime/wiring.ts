@@ -1,6 +1,7 @@
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/identity/audit-log.ts';
 import { DynamoRateLimiter } from '#shared/adapters/dynamodb/rate-limiter.ts';
 import { lazy, type BaseDependencies, type Dependencies } from './dependencies.ts';
+import { wireBackground } from './wire-background.ts';
 import { wireClusters } from './wire-clusters.ts';
 import { wireIdentity } from './wire-identity.ts';
 import { wireResources } from './wire-resources.ts';
@@ -21,6 +22,7 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
     rateLimiter: () => new DynamoRateLimiter(deps.table),
     clusters: () => wireClusters(deps, base),
     resources: () => wireResources(deps),
+    background: () => wireBackground(deps, base),
   });
   return deps;
 }

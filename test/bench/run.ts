@@ -1,11 +1,12 @@
 import { cpus } from 'node:os';
 import { coldStart } from './scenarios/cold-start.ts';
 import { kubeconfigParsing } from './scenarios/kubeconfig.ts';
+import { plannerFanOut } from './scenarios/planner.ts';
 import { requestScenarios } from './scenarios/requests.ts';
 import { mergeWithPrevious, rerenderReport, writeReport } from './report.ts';
 import type { BenchContext, BenchResult, Scenario } from './result.ts';
 
-export const SCENARIOS = ['cold-start', 'latency', 'login', 'table-cost', 'kubeconfig'] as const;
+export const SCENARIOS = ['cold-start', 'latency', 'login', 'table-cost', 'kubeconfig', 'planner'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 // latency, login and table-cost share one setup (the test bed and both ways in) and run together.
@@ -13,6 +14,7 @@ const runners: { names: ScenarioName[]; run: Scenario }[] = [
   { names: ['cold-start'], run: coldStart },
   { names: ['latency', 'login', 'table-cost'], run: requestScenarios },
   { names: ['kubeconfig'], run: kubeconfigParsing },
+  { names: ['planner'], run: plannerFanOut },
 ];
 
 /** Runs the chosen scenarios (all when none) and returns their rows; `write` updates docs/benchmarks.*. */

@@ -36,7 +36,7 @@ function noNodeModulesAbove(dir: string) {
 }
 
 describe('each function bundles its own endpoint group only', () => {
-  it('names, in each bundle’s source map, the route code of its own group and of no other; the grant sweeper none', () => {
+  it('names, in each bundle’s source map, the route code of its own group and of no other; the grant sweeper, the planner and the workers none', () => {
     const carried = Object.fromEntries(Object.values(bundles).map((b) => [b.name, endpointGroupsInBundle(b.file)]));
     expect(carried).toEqual({
       System: ['system'],
@@ -45,6 +45,10 @@ describe('each function bundles its own endpoint group only', () => {
       Clusters: ['clusters'],
       Resources: ['resources'],
       GrantSweeper: [],
+      Operations: ['operations'],
+      BackgroundWorkPlanner: [],
+      BackgroundWorkHealthSweepWorker: [],
+      BackgroundWorkInventoryWorker: [],
     });
   });
 
