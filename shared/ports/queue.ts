@@ -14,6 +14,10 @@ export interface QueueMessage {
 
 export interface Queue {
   send(body: string, options?: { delaySeconds?: number }): Promise<string>;
+  /** Sends many messages, ten to a request where the queue batches (SQS SendMessageBatch); throws if any could not be sent. */
+  sendBatch(bodies: string[]): Promise<void>;
   receive(options?: { max?: number; waitSeconds?: number; visibilitySeconds?: number }): Promise<QueueMessage[]>;
   ack(receipt: string): Promise<void>;
+  /** Approximate counts, as SQS reports them: messages waiting, and messages received but not yet acknowledged. */
+  counts(): Promise<{ waiting: number; inFlight: number }>;
 }

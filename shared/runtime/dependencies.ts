@@ -7,6 +7,7 @@ import type { AuditLog, RateLimiter } from '#shared/domain/identity/ports.ts';
 import type { Logger } from '#shared/observability/logger.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { SecretStore } from '#shared/ports/secret-store.ts';
+import type { BackgroundDeps, JobQueue } from '#shared/workers/background.ts';
 
 /**
  * Everything the endpoint groups and workers need from the outside world.
@@ -23,6 +24,8 @@ export interface Dependencies {
   audit: AuditLog;
   rateLimiter: RateLimiter;
   clusters: ClusterDeps;
+  /** Background work: job queues, operations, leases, idempotency records. */
+  background: BackgroundDeps;
 }
 
 /** The adapters a runtime supplies; the rest is derived from them. */
@@ -39,6 +42,8 @@ export type BaseDependencies = Pick<Dependencies, 'config' | 'logger' | 'clock'>
    * function may not write identity's items at all.
    */
   grantsSweptByStream?: boolean;
+  /** The queue of each job kind the runtime runs (SQS on AWS, in-process locally); none when it runs no background work. */
+  jobQueues?: () => JobQueue[];
 };
 
 /** Makes each factory run on first access only. */

@@ -1,6 +1,7 @@
 import { DynamoAuditLog } from '#shared/adapters/dynamodb/identity/audit-log.ts';
 import { DynamoRateLimiter } from '#shared/adapters/dynamodb/rate-limiter.ts';
 import { lazy, type BaseDependencies, type Dependencies } from './dependencies.ts';
+import { wireBackground } from './wire-background.ts';
 import { wireClusters } from './wire-clusters.ts';
 import { wireIdentity } from './wire-identity.ts';
 
@@ -19,6 +20,7 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
     audit: () => new DynamoAuditLog(deps.table, deps.config.auditRetentionDays),
     rateLimiter: () => new DynamoRateLimiter(deps.table),
     clusters: () => wireClusters(deps, base),
+    background: () => wireBackground(deps, base),
   });
   return deps;
 }

@@ -59,7 +59,8 @@ export class Table {
   readonly doc: DynamoDBDocumentClient;
 
   constructor(
-    client: DynamoDBClient,
+    /** The plain client too, for libraries that take one (Powertools' idempotency records). */
+    readonly client: DynamoDBClient,
     readonly name: string,
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });

@@ -56,6 +56,22 @@ export class InProcessQueue implements Queue {
     return id;
   }
 
+  async sendBatch(bodies: string[]): Promise<void> {
+    for (const body of bodies) await this.send(body);
+  }
+
+  async counts(): Promise<{ waiting: number; inFlight: number }> {
+    const now = this.now();
+    let waiting = 0;
+    let inFlight = 0;
+    for (const message of this.messages.values()) {
+      if (message.visibleAt <= now) waiting += 1;
+      else if (message.receipt) inFlight += 1;
+      else waiting += 1; // delayed, as SQS counts them apart; close enough for a local run
+    }
+    return { waiting, inFlight };
+  }
+
   /** Delivers up to `max` (1-10) visible messages, waiting up to `waitSeconds` (0-20) for the first. */
   async receive(options: { max?: number; waitSeconds?: number; visibilitySeconds?: number } = {}): Promise<QueueMessage[]> {
     const max = checkRange('max', options.max ?? 1, 1, 10);

@@ -1,0 +1,8 @@
+import { awsDependencies } from '#shared/runtime/aws.ts';
+import { jobWorker } from '#shared/workers/job-worker.ts';
+import { healthSweep } from '#shared/workers/jobs/health-sweep.ts';
+
+// The health-sweep queue's worker: batches from the event source mapping, partial failures reported back.
+const deps = awsDependencies();
+
+export const handler = jobWorker('health-sweep', healthSweep, deps);

@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConflictError } from '#shared/domain/errors.ts';
+import {
+  CLUSTER_PROGRESS_STATES,
+  type ClusterProgress,
+  type ClusterProgressState,
+  type Operation,
+  type OperationFilter,
+  type OperationState,
+  type OperationStore,
+} from '#shared/domain/operations/operation.ts';
+import type { Page } from '#shared/ports/page.ts';
+import type { StoredItem, Table } from '../table.ts';
+
+export const operationKey = (id: string) => ({ pk: `OPERATION#${id}`, sk: 'OPERATION' });
+/** A caller's Idempotency-Key, by a digest: the key is the client's text, kept out of the table's keys. */
+export const operationKeyClaim = (requestedBy: string, key: string) => ({
+  pk: `OPKEY#${requestedBy}#${createHash('sha256').update(key).digest('base64url')}`,
+  sk: 'OPKEY',
+});
+const LIST_PARTITION = 'OPERATIONS';
+/** Operations are kept 30 days; an Idempotency-Key answers the same operation for 24 hours. */
+const OPERATION_DAYS = 30;
+const KEY_HOURS = 24;
+const PROGRESS_ATTEMPTS = 8;
+const FINAL: readonly ClusterProgressState[] = ['succeeded', 'failed', 'skipped'];
+
+interface OperationItem extends StoredItem {
+  id: string;
+  kind: string;
+  requested_by: string;
+  created_at: string;
+  clusters: Record<string, { state: ClusterProgressState; detail?: string; data?: Record<string, unknown>; updated_at: string }>;
+}
+
+const counter = (state: ClusterProgressState) => `n_${state}`;
+
+const toOperation = (i: OperationItem): Operation => ({
+  id: i.id,
+  kind: i.kind,
+  requestedBy: i.requested_by,
+  createdAt: i.created_at,
+  clusters: Object.fromEntries(
+    Object.entries(i.clusters ?? {}).map(([id, p]) => [
+      id,
+      { state: p.state, updatedAt: p.updated_at, ...(p.detail !== undefined && { detail: p.detail }), ...(p.data !== undefined && { data: p.data }) },
+    ]),
+  ),
+});
+
+const storedProgress = (p: ClusterProgress) => ({ state: p.state, detail: p.detail, data: p.data, updated_at: p.updatedAt });
+
+/**
+ * The filter on an operation's state, from the per-state counters every progress update keeps in
+ * step with the clusters' map (the state follows from them as operationState says).
+ */
+const STATE_FILTERS: Record<OperationState, string> = {
+  queued: 'n_queued = n_total',
+  running: 'n_queued < n_total AND (n_queued > :zero OR n_running > :zero)',
+  succeeded: 'n_queued = :zero AND n_running = :zero AND n_failed = :zero',
+  failed: 'n_failed = n_total',
+  partially_failed: 'n_queued = :zero AND n_running = :zero AND n_failed > :zero AND n_failed < n_total',
+};
+
+/** Operations, newest first through gsi1 (`OPERATIONS`), each cluster's progress in a map on the item. */
+export class DynamoOperationStore implements OperationStore {
+  constructor(private readonly table: Table) {}
+
+  async create(op: Operation, idempotencyKey?: string): Promise<{ operation: Operation; created: boolean }> {
+    const createdAt = Date.parse(op.createdAt);
+    const counts = Object.fromEntries(CLUSTER_PROGRESS_STATES.map((s) => [counter(s), Object.values(op.clusters).filter((p) => p.state === s).length]));
+    const item = {
+      ...operationKey(op.id),
+      entity: 'operation',
+      version: 1,
+      gsi1pk: LIST_PARTITION,
+      gsi1sk: `${op.createdAt}#${op.id}`,
+      id: op.id,
+      kind: op.kind,
+      requested_by: op.requestedBy,
+      created_at: op.createdAt,
+      clusters: Object.fromEntries(Object.entries(op.clusters).map(([id, p]) => [id, storedProgress(p)])),
+      n_total: Object.keys(op.clusters).length,
+      ...counts,
+      ttl: Math.floor(createdAt / 1000) + OPERATION_DAYS * 86_400,
+    };
+    if (!idempotencyKey) {
+      await this.table.create(item);
+      return { operation: op, created: true };
+    }
+    const claim = operationKeyClaim(op.requestedBy, idempotencyKey);
+    const keyExpires = Math.floor(createdAt / 1000) + KEY_HOURS * 3600;
+    try {
+      await this.table.transact(
+        [
+          { Put: { TableName: this.table.name, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: this.table.name,
+              Item: { ...claim, entity: 'operation-key', version: 1, operation_id: op.id, expires_at: keyExpires, ttl: keyExpires },
+              // TTL deletes late: a claim past its 24 hours is free even while it is still there.
+              ConditionExpression: 'attribute_not_exists(pk) OR expires_at < :now',
+              ExpressionAttributeValues: { ':now': Math.floor(createdAt / 1000) },
+            },
+          },
+        ],
+        'That Idempotency-Key is in use.',
+      );
+      return { operation: op, created: true };
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      const held = await this.table.get<StoredItem & { operation_id: string }>(claim, true);
+      const earlier = held && (await this.get(held.operation_id));
+      if (!earlier) throw new ConflictError('A request with that Idempotency-Key is being handled; retry in a moment.', 'IDEMPOTENCY_KEY_IN_USE');
+      if (earlier.kind !== op.kind || !sameClusters(earlier, op)) {
+        throw new ConflictError('That Idempotency-Key started other work in the last 24 hours; use a new key for new work.', 'IDEMPOTENCY_KEY_REUSED');
+      }
+      return { operation: earlier, created: false };
+    }
+  }
+
+  async get(id: string): Promise<Operation | undefined> {
+    const item = await this.table.get<OperationItem>(operationKey(id), true);
+    return item && toOperation(item);
+  }
+
+  async list(filter: OperationFilter, limit: number, cursor?: string): Promise<Page<Operation>> {
+    const conditions: string[] = [];
+    const values: Record<string, unknown> = {};
+    if (filter.kind) {
+      conditions.push('kind = :kind');
+      values[':kind'] = filter.kind;
+    }
+    if (filter.state) {
+      conditions.push(`(${STATE_FILTERS[filter.state]})`);
+      if (STATE_FILTERS[filter.state].includes(':zero')) values[':zero'] = 0;
+    }
+    const page = await this.table.query<OperationItem>({
+      index: 'gsi1',
+      partition: LIST_PARTITION,
+      newestFirst: true,
+      limit,
+      cursor,
+      filter: conditions.length ? { expression: conditions.join(' AND '), values } : undefined,
+    });
+    return { ...page, items: page.items.map(toOperation) };
+  }
+
+  async recordProgress(id: string, clusterId: string, progress: ClusterProgress): Promise<void> {
+    for (let attempt = 0; attempt < PROGRESS_ATTEMPTS; attempt++) {
+      const out = await this.table.doc.send(
+        new GetCommand({
+          TableName: this.table.name,
+          Key: operationKey(id),
+          ConsistentRead: true,
+          ProjectionExpression: 'clusters.#c',
+          ExpressionAttributeNames: { '#c': clusterId },
+        }),
+      );
+      const current = (out.Item as Pick<OperationItem, 'clusters'> | undefined)?.clusters?.[clusterId]?.state;
+      // Not a cluster of this operation (or the operation expired): nothing to report on.
+      if (!current) return;
+      // A late "running" never hides a result.
+      if (progress.state === 'running' && FINAL.includes(current)) return;
+      const moves = current !== progress.state;
+      try {
+        await this.table.doc.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: operationKey(id),
+            UpdateExpression: `SET clusters.#c = :p${moves ? ' ADD #to :one, #from :minus' : ''}`,
+            ConditionExpression: 'clusters.#c.#state = :current',
+            ExpressionAttributeNames: { '#c': clusterId, '#state': 'state', ...(moves && { '#to': counter(progress.state), '#from': counter(current) }) },
+            ExpressionAttributeValues: { ':p': storedProgress(progress), ':current': current, ...(moves && { ':one': 1, ':minus': -1 }) },
+          }),
+        );
+        return;
+      } catch (err) {
+        // Another worker moved this cluster meanwhile (a redelivery): read again.
+        if (!(err instanceof ConditionalCheckFailedException)) throw err;
+      }
+    }
+    throw new ConflictError(`The progress of operation ${id} kept changing under this update.`);
+  }
+}
+
+function sameClusters(a: Operation, b: Operation): boolean {
+  const left = Object.keys(a.clusters).sort();
+  const right = Object.keys(b.clusters).sort();
+  return left.length === right.length && left.every((id, i) => id === right[i]);
+}

@@ -1,0 +1,120 @@
+/**
+ * The worker edge: what turns a job handler into a worker Lambda fed by an SQS event source mapping.
+ * Powertools' batch utility reports the records that failed (ReportBatchItemFailures), so only those
+ * come back; its idempotency utility keeps a record per `run_id` + `cluster_id` + `job` in the table,
+ * so a message delivered twice has its effect once. Around the handler, a lease in the table keeps
+ * one cluster from running the same job twice at once, and the operation a user started hears of
+ * each cluster's outcome. What a thrown error does is decided by its kind (retry-policy.ts).
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { shownFailureText } from '#shared/domain/clusters/failure-text.ts';
+import type { Queue } from '#shared/ports/queue.ts';
+import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import type { JobHandler } from './job-handler.ts';
+import { jobMessage, jobResult, type JobMessage, type JobResult } from './messages.ts';
+import { isJobKind, JOBS } from './jobs.ts';
+import { retryPolicyOfError } from './retry-policy.ts';
+
+/** Idempotency records outlive any redelivery: SQS keeps a message 4 days by default, the DLQ 14. */
+const IDEMPOTENCY_DAYS = 15;
+
+export interface JobWorkerOptions {
+  /** Where a message that can never succeed goes at once (dead_letter); the job's dead-letter queue unless given. */
+  deadLetters?: Queue;
+}
+
+export type SqsWorker = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+/** The worker of one job kind: a Lambda handler for batches of its queue's messages. */
+export function jobWorker(kind: string, handler: JobHandler, deps: Dependencies, options: JobWorkerOptions = {}): SqsWorker {
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: '[run_id, cluster_id, job]',
+    expiresAfterSeconds: IDEMPOTENCY_DAYS * 86_400,
+    throwOnNoIdempotencyKey: true,
+  });
+  // The handler's effect, once per key; its JobResult is what a repeat delivery answers.
+  const runOnce = makeIdempotent((message: JobMessage) => runLeased(kind, handler, message, deps), {
+    persistenceStore: deps.background.idempotencyStore,
+    config,
+    dataIndexArgument: 0,
+    keyPrefix: `job:${kind}`,
+  });
+
+  const handleRecord = async (record: SQSRecord): Promise<void> => {
+    const parsed = parseMessage(record.body);
+    if (!parsed.success || parsed.data.job !== kind) {
+      const why = parsed.success ? `a ${parsed.data.job} message on the ${kind} queue` : 'a malformed message';
+      deps.logger.error('dead-lettered a message no worker can handle', { job: kind, message_id: record.messageId, reason: why });
+      await (options.deadLetters ?? deps.background.queue(kind).deadLetters).send(record.body);
+      return;
+    }
+    const message = parsed.data;
+    const log = { job: kind, run_id: message.run_id, cluster_id: message.cluster_id, message_id: record.messageId };
+    try {
+      const result = await runOnce(message);
+      deps.logger.info('job done', { ...log, outcome: result.outcome });
+    } catch (err) {
+      const policy = retryPolicyOfError(err);
+      const error = shownFailureText(err instanceof Error ? err.message : String(err));
+      if (policy === 'retry') {
+        deps.logger.warn('job failed; its message comes back', { ...log, error, receive_count: record.attributes.ApproximateReceiveCount });
+        throw err;
+      }
+      await reportProgress(deps, message, { outcome: 'failed', detail: error });
+      if (policy === 'dead_letter') {
+        deps.logger.error('job failed for good; dead-lettered', { ...log, error });
+        await (options.deadLetters ?? deps.background.queue(kind).deadLetters).send(record.body);
+      } else {
+        deps.logger.info('job dropped: nothing left to do', { ...log, error });
+      }
+    }
+  };
+
+  return (event, context) => {
+    if (context) config.registerLambdaContext(context);
+    return processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
+  };
+}
+
+function parseMessage(body: string) {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { success: false as const };
+  }
+  return jobMessage.safeParse(json);
+}
+
+/** The handler under the cluster's lease; a cluster whose previous run still holds it is skipped, not piled up. */
+async function runLeased(kind: string, handler: JobHandler, message: JobMessage, deps: Dependencies): Promise<JobResult> {
+  const { leases } = deps.background;
+  // Held as long as one message may take; a worker that dies frees it by expiry.
+  const lease = await leases.acquire(message.cluster_id, kind, message.run_id, isJobKind(kind) ? JOBS[kind].timeoutSeconds : undefined);
+  if (!lease) {
+    const skipped: JobResult = { outcome: 'skipped', detail: `A ${kind} run for this cluster is still in progress.` };
+    await reportProgress(deps, message, skipped);
+    return skipped;
+  }
+  try {
+    await reportProgress(deps, message, undefined);
+    const result = jobResult.parse(await handler(message, deps));
+    await reportProgress(deps, message, result);
+    return result;
+  } finally {
+    await leases.release(lease);
+  }
+}
+
+/** Tells the operation (if a user started this work) that its cluster is running (no result yet) or done. */
+async function reportProgress(deps: Dependencies, message: JobMessage, result: JobResult | undefined): Promise<void> {
+  if (!message.operation_id) return;
+  await deps.background.operations.recordProgress(message.operation_id, message.cluster_id, {
+    state: result ? (result.outcome === 'failed' ? 'failed' : result.outcome === 'skipped' ? 'skipped' : 'succeeded') : 'running',
+    detail: result?.detail,
+    data: result?.data,
+    updatedAt: deps.clock.now().toISOString(),
+  });
+}
