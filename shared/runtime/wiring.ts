@@ -3,6 +3,7 @@ import { DynamoRateLimiter } from '#shared/adapters/dynamodb/rate-limiter.ts';
 import { lazy, type BaseDependencies, type Dependencies } from './dependencies.ts';
 import { wireBackground } from './wire-background.ts';
 import { wireClusters } from './wire-clusters.ts';
+import { wireHealth, wireInventory } from './wire-fleet.ts';
 import { wireIdentity } from './wire-identity.ts';
 
 /**
@@ -21,6 +22,8 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
     rateLimiter: () => new DynamoRateLimiter(deps.table),
     clusters: () => wireClusters(deps, base),
     background: () => wireBackground(deps, base),
+    health: () => wireHealth(deps),
+    inventory: () => wireInventory(deps, base),
   });
   return deps;
 }
