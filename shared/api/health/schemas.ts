@@ -75,7 +75,7 @@ export const historyQuery = z.object({
 export const history = z
   .object({
     items: z.array(healthRecord),
-    range: z.object({ since: z.string(), until: z.string() }),
+    range: z.object({ since: z.string().nullable(), until: z.string().nullable() }).openapi({ description: 'The bounds asked for; null when unbounded.' }),
     metadata: z.object({ continue: z.string().optional() }),
   })
   .openapi('HealthHistory');

@@ -75,7 +75,7 @@ export const changes = z
         })
         .openapi('InventoryChange'),
     ),
-    range: z.object({ since: z.string(), until: z.string() }),
+    range: z.object({ since: z.string().nullable(), until: z.string().nullable() }).openapi({ description: 'The bounds asked for; null when unbounded.' }),
     freshness,
     metadata: z.object({ continue: z.string().optional() }),
   })

@@ -5,9 +5,10 @@
  */
 import type { ClusterRecord } from '#shared/domain/clusters/cluster.ts';
 import { listClusters } from '#shared/domain/clusters/registry.ts';
-import { InputError, NotFoundError } from '#shared/domain/errors.ts';
+import { NotFoundError } from '#shared/domain/errors.ts';
 import type { Principal } from '#shared/domain/identity/access.ts';
 import { indexKey, pageOf } from '#shared/domain/in-memory-page.ts';
+import { timeRange } from '#shared/domain/time-range.ts';
 import { daysLeft, type ExpiringItem, type HealthStatus } from './health.ts';
 import type { FleetHealthEntry, HealthDeps } from './ports.ts';
 
@@ -112,14 +113,9 @@ export async function fleetExpiring(deps: HealthDeps, principal: Principal, with
   };
 }
 
-const RETENTION_MS = 30 * 86_400_000;
-
-/** GET /clusters/{id}/health/history: the results between `since` (default 30 days ago) and `until` (default now), newest first. */
+/** GET /clusters/{id}/health/history: the results between `since` and `until` (each unbounded when absent; 30 days are kept), newest first. */
 export async function healthHistory(deps: HealthDeps, cluster: ClusterRecord, range: { since?: string; until?: string }, limit: number, cursor?: string) {
-  const now = deps.clock.now();
-  const since = range.since ?? new Date(now.getTime() - RETENTION_MS).toISOString();
-  const until = range.until ?? now.toISOString();
-  if (since > until) throw new InputError('since must not be after until.', [{ field: 'since', location: 'query', message: 'after until' }]);
+  const [since, until] = timeRange(range.since, range.until);
   const page = await deps.store.history(cluster.id, { since, until }, limit, cursor);
-  return { ...page, range: { since, until } };
+  return { ...page, range: { since: range.since ?? null, until: range.until ?? null } };
 }

@@ -4,14 +4,12 @@
  * an unchanged cluster is later than its snapshot was taken).
  */
 import type { ClusterRecord } from '#shared/domain/clusters/cluster.ts';
-import { InputError } from '#shared/domain/errors.ts';
 import { visibleClusters } from '#shared/domain/health/fleet.ts';
 import type { Principal } from '#shared/domain/identity/access.ts';
 import { indexKey, pageOf } from '#shared/domain/in-memory-page.ts';
+import { timeRange } from '#shared/domain/time-range.ts';
 import type { ChangeQuery, InventoryDeps } from './ports.ts';
 import { inventoryAt } from './snapshot.ts';
-
-const RETENTION_MS = 30 * 86_400_000;
 
 const freshness = (checkedAt: string | null, now: Date) => ({
   checked_at: checkedAt,
@@ -45,17 +43,15 @@ export async function clusterInventory(
   };
 }
 
-/** GET /clusters/{id}/changes: what changed between `since` (default 30 days ago) and `until` (default now), newest first. */
+/** GET /clusters/{id}/changes: what changed between `since` and `until` (each unbounded when absent), newest first. */
 export async function clusterChanges(deps: InventoryDeps, cluster: ClusterRecord, query: Partial<ChangeQuery>, limit: number, cursor?: string) {
   const now = deps.clock.now();
-  const since = query.since ?? new Date(now.getTime() - RETENTION_MS).toISOString();
-  const until = query.until ?? now.toISOString();
-  if (since > until) throw new InputError('since must not be after until.', [{ field: 'since', location: 'query', message: 'after until' }]);
+  const [since, until] = timeRange(query.since, query.until);
   const [page, head] = await Promise.all([
     deps.store.changes(cluster.id, { since, until, kind: query.kind, namespace: query.namespace }, limit, cursor),
     deps.store.head(cluster.id),
   ]);
-  return { ...page, range: { since, until }, freshness: freshness(head?.checked_at ?? null, now) };
+  return { ...page, range: { since: query.since ?? null, until: query.until ?? null }, freshness: freshness(head?.checked_at ?? null, now) };
 }
 
 /**

@@ -18,7 +18,7 @@ export const inventory: JobHandler = async (message, deps) => {
     return {
       outcome: 'succeeded',
       detail: written ? `Snapshot of ${head.object_count} objects, ${changes} changed.` : `Nothing changed in ${head.object_count} objects.`,
-      data: { taken_at: head.taken_at, objects: head.object_count, changes, written },
+      data: { taken_at: head.taken_at, checked_at: head.checked_at, objects: head.object_count, changes, written },
     };
   } catch (err) {
     const clusterFailure =
