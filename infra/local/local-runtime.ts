@@ -14,6 +14,8 @@ import { ALLOWED_NETWORKS_VARIABLE } from '#shared/domain/clusters/network-polic
 import { readLocalKubeconfig } from './local-kubeconfig.ts';
 import { bootstrapAdmin } from '#shared/domain/identity/bootstrap.ts';
 import { dynamoDbDataDir, localDynamoDbClient, startDynamoDbLocal } from './dynamodb-local.ts';
+import type { JobQueue } from '#shared/workers/background.ts';
+import { inProcessJobQueues } from './local-background.ts';
 
 const LOOPBACK_NETWORKS = '127.0.0.0/8,::1/128';
 
@@ -36,6 +38,8 @@ export async function startLocalRuntime(options: {
   logger?: Logger;
   /** The system clock unless given (a test moves one instance's time past a cache window). */
   clock?: Clock;
+  /** The job queues, in process unless given (a test runs them on moto's SQS). */
+  jobQueues?: () => JobQueue[];
 }): Promise<LocalRuntime> {
   // Fail on bad configuration before anything starts.
   const env = options.env ?? process.env;
@@ -65,6 +69,7 @@ export async function startLocalRuntime(options: {
     // The local run may reach clusters on this machine (kind, the test bed) unless the operator says otherwise.
     kubeconfigPolicy: () => kubeconfigPolicyFromEnv({ [ALLOWED_NETWORKS_VARIABLE]: LOOPBACK_NETWORKS, ...env }),
     localKubeconfig: () => readLocalKubeconfig(env),
+    jobQueues: options.jobQueues ?? inProcessJobQueues,
   });
   let admin: LocalRuntime['admin'];
   try {

@@ -4,6 +4,7 @@ import { ConfigError } from '#shared/config/config.ts';
 import { InputError } from '#shared/domain/errors.ts';
 import { API_BASE, createApi } from '#shared/http/app.ts';
 import { loadLocalConfig } from './local-config.ts';
+import { startLocalBackground } from './local-background.ts';
 import { localRequestGuard } from './local-request-guard.ts';
 import { startLocalRuntime } from './local-runtime.ts';
 
@@ -23,6 +24,9 @@ async function main() {
   }
   // Only this machine's own clients, not a web page the developer happens to have open (local-request-guard.ts).
   const app = createApi(endpointGroups(runtime.deps), logger, { guards: [localRequestGuard({ host: local.host, port: local.port })] });
+
+  // The schedules, planner and workers of the stack, in this process on the in-process queues.
+  const background = startLocalBackground(runtime.deps, process.env);
 
   const server = serve({ fetch: app.fetch, hostname: local.host, port: local.port });
   server.on('error', async (err: NodeJS.ErrnoException) => {
@@ -44,6 +48,7 @@ async function main() {
     stopping = true;
     logger.info('stopping', { signal });
     server.close();
+    await background.stop();
     await runtime.stop();
     process.exit(0);
   };

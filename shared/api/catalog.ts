@@ -8,6 +8,7 @@ import { clustersGroup } from './clusters/routes.ts';
 import { healthGroup } from './health/routes.ts';
 import { identityGroup } from './identity/routes.ts';
 import { inventoryGroup } from './inventory/routes.ts';
+import { operationsGroup } from './operations/routes.ts';
 import { systemGroup } from './system/routes.ts';
 
 /**
@@ -28,6 +29,7 @@ export function endpointGroups(deps: Dependencies): EndpointGroup[] {
     identityGroup(deps),
     auditGroup(deps),
     clustersGroup(deps),
+    operationsGroup(deps),
     healthGroup(deps),
     inventoryGroup(deps),
   );

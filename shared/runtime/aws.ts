@@ -7,14 +7,15 @@ import { loadConfig } from '#shared/config/config.ts';
 import { kubeconfigPolicyFromEnv } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import { createLogger } from '#shared/observability/logger.ts';
 import { systemClock } from '#shared/ports/clock.ts';
-import type { Dependencies } from './dependencies.ts';
+import type { BaseDependencies, Dependencies } from './dependencies.ts';
 import { wireDependencies } from './wiring.ts';
 
 /**
  * The production wiring for a Lambda: AWS SDK clients configured by the SDK's
- * own environment (region, credentials, AWS_ENDPOINT_URL_* for emulators).
+ * own environment (region, credentials, AWS_ENDPOINT_URL_* for emulators). A function that uses the
+ * job queues passes them (`awsJobQueues`, aws-job-queues.ts), so the others bundle no SQS or Lambda client.
  */
-export function awsDependencies(env: NodeJS.ProcessEnv = process.env): Dependencies {
+export function awsDependencies(env: NodeJS.ProcessEnv = process.env, extra: Pick<BaseDependencies, 'jobQueues'> = {}): Dependencies {
   const config = loadConfig(env);
   return wireDependencies({
     config,
@@ -27,5 +28,6 @@ export function awsDependencies(env: NodeJS.ProcessEnv = process.env): Dependenc
     kubeconfigPolicy: () => kubeconfigPolicyFromEnv(env),
     // The stack's grant sweeper removes the grants on a deleted cluster; the clusters function may not write them.
     grantsSweptByStream: true,
+    ...extra,
   });
 }

@@ -1,15 +1,11 @@
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { activeClusterIds } from '#shared/adapters/dynamodb/background/active-clusters.ts';
 import { DynamoLeaseStore } from '#shared/adapters/dynamodb/background/lease-store.ts';
 import { DynamoOperationStore } from '#shared/adapters/dynamodb/background/operation-store.ts';
-import { tableDefinition } from '#shared/data/table-definition.ts';
 import { NotFoundError } from '#shared/domain/errors.ts';
 import type { BackgroundDeps } from '#shared/workers/background.ts';
 import type { BaseDependencies, Dependencies } from './dependencies.ts';
 
-/** Idempotency records share one partition of the table (Powertools keys them by a static partition and the key's hash). */
-export const IDEMPOTENCY_PARTITION = 'IDEMPOTENCY';
-
-/** The background context: the job queues the runtime supplies, operations, leases and idempotency records, all in the one table. */
+/** The background context: the job queues the runtime supplies, operations and leases in the one table. */
 export function wireBackground(deps: Dependencies, base: BaseDependencies): BackgroundDeps {
   const queues = base.jobQueues?.() ?? [];
   const byKind = new Map(queues.map((q) => [q.kind, q]));
@@ -20,15 +16,8 @@ export function wireBackground(deps: Dependencies, base: BaseDependencies): Back
       return queue;
     },
     queues: () => queues,
+    activeClusterIds: () => activeClusterIds(deps.table),
     operations: new DynamoOperationStore(deps.table),
     leases: new DynamoLeaseStore(deps.table, deps.clock),
-    idempotencyStore: new DynamoDBPersistenceLayer({
-      tableName: deps.table.name,
-      awsSdkV3Client: deps.table.client,
-      keyAttr: tableDefinition.partitionKey,
-      sortKeyAttr: tableDefinition.sortKey,
-      staticPkValue: IDEMPOTENCY_PARTITION,
-      expiryAttr: tableDefinition.ttlAttribute,
-    }),
   };
 }

@@ -1,4 +1,3 @@
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { OperationStore } from '#shared/domain/operations/operation.ts';
 import type { Queue } from '#shared/ports/queue.ts';
 
@@ -45,8 +44,8 @@ export interface BackgroundDeps {
   queue(kind: string): JobQueue;
   /** Every job kind's queue, in the order of JOBS. */
   queues(): JobQueue[];
+  /** The ids of every active cluster (a Query, never a Scan): the planner's fan-out. */
+  activeClusterIds(): Promise<string[]>;
   operations: OperationStore;
   leases: LeaseStore;
-  /** Where Powertools keeps idempotency records: the single table, `IDEMPOTENCY` partition, with a TTL. */
-  idempotencyStore: BasePersistenceLayer;
 }

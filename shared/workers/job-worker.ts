@@ -8,7 +8,9 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { tableDefinition } from '#shared/data/table-definition.ts';
 import { shownFailureText } from '#shared/domain/clusters/failure-text.ts';
 import type { Queue } from '#shared/ports/queue.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
@@ -19,6 +21,8 @@ import { retryPolicyOfError } from './retry-policy.ts';
 
 /** Idempotency records outlive any redelivery: SQS keeps a message 4 days by default, the DLQ 14. */
 const IDEMPOTENCY_DAYS = 15;
+/** Powertools keeps its records under one partition of the single table, sorted by key hash, with the table's TTL. */
+export const IDEMPOTENCY_PARTITION = 'IDEMPOTENCY';
 
 export interface JobWorkerOptions {
   /** Where a message that can never succeed goes at once (dead_letter); the job's dead-letter queue unless given. */
@@ -36,7 +40,14 @@ export function jobWorker(kind: string, handler: JobHandler, deps: Dependencies,
   });
   // The handler's effect, once per key; its JobResult is what a repeat delivery answers.
   const runOnce = makeIdempotent((message: JobMessage) => runLeased(kind, handler, message, deps), {
-    persistenceStore: deps.background.idempotencyStore,
+    persistenceStore: new DynamoDBPersistenceLayer({
+      tableName: deps.table.name,
+      awsSdkV3Client: deps.table.client,
+      keyAttr: tableDefinition.partitionKey,
+      sortKeyAttr: tableDefinition.sortKey,
+      staticPkValue: IDEMPOTENCY_PARTITION,
+      expiryAttr: tableDefinition.ttlAttribute,
+    }),
     config,
     dataIndexArgument: 0,
     keyPrefix: `job:${kind}`,

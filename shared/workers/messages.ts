@@ -6,10 +6,8 @@
 import { z } from 'zod';
 
 /** A job kind's name, which is also its queue's and its schedule's: lower-case words joined by hyphens. */
-export const jobKindName = z
-  .string()
-  .max(40)
-  .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'lower-case words joined by hyphens');
+export const JOB_KIND_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+export const jobKindName = z.string().max(40).regex(JOB_KIND_PATTERN, 'lower-case words joined by hyphens');
 
 /**
  * What EventBridge Scheduler sends the planner: the schedule's input, with the firing's time and

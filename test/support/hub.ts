@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ScanCommand, type AttributeValue, type ScanCommandOutput } from '@aws-sdk/client-dynamodb';
 import { endpointGroups } from '#shared/api/catalog.ts';
-import { createApi } from '#shared/http/app.ts';
+import { createApi, type EndpointGroup } from '#shared/http/app.ts';
 import { createLogger } from '#shared/observability/logger.ts';
 import { startLocalRuntime } from '#infra/local/local-runtime.ts';
 import { localDynamoDbClient, startDynamoDbLocal, type RunningDynamoDb } from '#infra/local/dynamodb-local.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import type { JobQueue } from '#shared/workers/background.ts';
 import { ADMIN_PASSWORD } from './identity.ts';
 import { findLeaks, leakError, rememberedSecret, testbedClusterSecrets, type Exposure, type KnownSecret } from './leak-sweep.ts';
 
@@ -76,6 +77,10 @@ export interface TestHubOptions {
   dynamodbEndpoint?: string;
   /** The hub's clock, the system's unless given (see {@link movableClock}). */
   clock?: Clock;
+  /** The job queues (in process unless given; test/support/job-queues.ts makes them on moto's SQS). */
+  jobQueues?: () => JobQueue[];
+  /** Endpoint groups served beside the product's (a test-only route that starts an operation). */
+  extraGroups?: (deps: Dependencies) => EndpointGroup[];
 }
 
 /** The system's time plus an offset the test moves forward, to step one instance past a cache window. */
@@ -105,8 +110,9 @@ export async function startTestHub(env: Record<string, string> = {}, options: Te
     env: { HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, ...GENEROUS_LIMITS, ...env, HUB_TABLE_NAME: tableName },
     logger,
     clock: options.clock,
+    jobQueues: options.jobQueues,
   });
-  const app = createApi(endpointGroups(runtime.deps), logger);
+  const app = createApi([...endpointGroups(runtime.deps), ...(options.extraGroups?.(runtime.deps) ?? [])], logger);
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
   });

@@ -1,8 +1,9 @@
+import { awsJobQueues } from '#shared/runtime/aws-job-queues.ts';
 import { awsDependencies } from '#shared/runtime/aws.ts';
 import { jobWorker } from '#shared/workers/job-worker.ts';
 import { healthSweep } from '#shared/workers/jobs/health-sweep.ts';
 
 // The health-sweep queue's worker: batches from the event source mapping, partial failures reported back.
-const deps = awsDependencies();
+const deps = awsDependencies(process.env, { jobQueues: awsJobQueues() });
 
 export const handler = jobWorker('health-sweep', healthSweep, deps);

@@ -46,6 +46,13 @@ export function operationState(op: Pick<Operation, 'clusters'>): OperationState 
 export interface OperationFilter {
   kind?: string;
   state?: OperationState;
+  /** Only operations this caller started. */
+  requestedBy?: string;
+}
+
+/** Who may see an operation: whoever started it, and admins. */
+export function canSeeOperation(principal: { userId: string; role: string }, op: Pick<Operation, 'requestedBy'>): boolean {
+  return principal.role === 'admin' || op.requestedBy === principal.userId;
 }
 
 export interface OperationStore {

@@ -133,6 +133,10 @@ export class DynamoOperationStore implements OperationStore {
       conditions.push('kind = :kind');
       values[':kind'] = filter.kind;
     }
+    if (filter.requestedBy) {
+      conditions.push('requested_by = :by');
+      values[':by'] = filter.requestedBy;
+    }
     if (filter.state) {
       conditions.push(`(${STATE_FILTERS[filter.state]})`);
       if (STATE_FILTERS[filter.state].includes(':zero')) values[':zero'] = 0;
