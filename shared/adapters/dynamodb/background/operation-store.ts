@@ -159,8 +159,8 @@ export class DynamoOperationStore implements OperationStore {
           TableName: this.table.name,
           Key: operationKey(id),
           ConsistentRead: true,
-          ProjectionExpression: 'clusters.#c',
-          ExpressionAttributeNames: { '#c': clusterId },
+          ProjectionExpression: '#clusters.#c',
+          ExpressionAttributeNames: { '#clusters': 'clusters', '#c': clusterId },
         }),
       );
       const current = (out.Item as Pick<OperationItem, 'clusters'> | undefined)?.clusters?.[clusterId]?.state;
@@ -174,9 +174,15 @@ export class DynamoOperationStore implements OperationStore {
           new UpdateCommand({
             TableName: this.table.name,
             Key: operationKey(id),
-            UpdateExpression: `SET clusters.#c = :p${moves ? ' ADD #to :one, #from :minus' : ''}`,
-            ConditionExpression: 'clusters.#c.#state = :current',
-            ExpressionAttributeNames: { '#c': clusterId, '#state': 'state', ...(moves && { '#to': counter(progress.state), '#from': counter(current) }) },
+            UpdateExpression: `SET #clusters.#c = :p${moves ? ' ADD #to :one, #from :minus' : ''}`,
+            ConditionExpression: '#clusters.#c.#state = :current',
+            // `clusters` is one of DynamoDB's reserved words: it must be named through a placeholder.
+            ExpressionAttributeNames: {
+              '#clusters': 'clusters',
+              '#c': clusterId,
+              '#state': 'state',
+              ...(moves && { '#to': counter(progress.state), '#from': counter(current) }),
+            },
             ExpressionAttributeValues: { ':p': storedProgress(progress), ':current': current, ...(moves && { ':one': 1, ':minus': -1 }) },
           }),
         );
