@@ -2,16 +2,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoHubEventLog } from '#shared/adapters/dynamodb/hub-event-log.ts';
 import { clusterHealthChangedEvent } from '#shared/domain/health/events.ts';
+import type { QueuePoller } from '#shared/workers/queue-poller.ts';
+import { jobWorker } from '#shared/workers/job-worker.ts';
 import { healthSweep } from '#shared/workers/jobs/health-sweep.ts';
-import type { JobMessage } from '#shared/workers/messages.ts';
 import { certificateValidBetween } from '#test/support/certificates.ts';
 import { directClient, testClusters } from '#test/support/clusters.ts';
 import { startTestHub, type TestHub } from '#test/support/hub.ts';
 import { json } from '#test/support/http.ts';
 import { ADMIN_PASSWORD, bearer, createUser, jsonPost, login } from '#test/support/identity.ts';
+import { pollUntilIdle, TestJobQueue, testPoller } from '#test/support/job-queues.ts';
 import sample from '../../../events/hub/cluster-health-changed.json' with { type: 'json' };
 
 let hub: TestHub;
+let queue: TestJobQueue;
+let poller: QueuePoller;
 let admin: Record<string, string>;
 const [alpha, beta] = testClusters();
 const run = randomBytes(3).toString('hex');
@@ -24,17 +28,20 @@ const get = async (path: string, headers = admin) => {
   return { status: res.status, body: await json(res) };
 };
 
-/** Runs the health-sweep job's handler on a cluster, as its worker does for each message of its queue. */
-const sweep = (clusterId: string) => {
-  const message: JobMessage = {
-    version: 1,
-    job: 'health-sweep',
-    run_id: randomUUID(),
-    cluster_id: clusterId,
-    trigger: 'operation',
-    planned_at: new Date().toISOString(),
-  };
-  return healthSweep(message, hub.deps);
+/**
+ * Sweeps a cluster as a user would: POST /sweep answers 202 with the operation, the worker takes
+ * the message from moto's SQS through the test poller (the event source mapping's stand-in), and
+ * the operation tells the cluster's outcome.
+ */
+const sweep = async (clusterId: string): Promise<{ outcome: string; data: Record<string, unknown> }> => {
+  const res = await hub.fetch(`/api/v1/clusters/${clusterId}/sweep`, { method: 'POST', headers: admin });
+  expect(res.status).toBe(202);
+  const location = res.headers.get('location')!;
+  expect(location).toMatch(/^\/api\/v1\/operations\//);
+  expect(await pollUntilIdle(poller)).toEqual({ delivered: 1, failed: 0 });
+  const operation = await json(await hub.fetch(location, { headers: admin }));
+  const progress = operation.clusters.find((p: { cluster_id: string }) => p.cluster_id === clusterId);
+  return { outcome: progress.state, data: progress.result };
 };
 
 /** Points a cluster's stored credential somewhere else behind the hub's back, as if the cluster moved or went down. */
@@ -45,7 +52,9 @@ async function storeCredential(id: string, kubeconfigText: string) {
 }
 
 beforeAll(async () => {
-  hub = await startTestHub();
+  queue = await TestJobQueue.create('health-sweep', { maxReceives: 3 });
+  hub = await startTestHub({}, { jobQueues: () => [queue] });
+  poller = testPoller(queue, jobWorker('health-sweep', healthSweep, hub.deps));
   admin = bearer((await login(hub, 'admin', ADMIN_PASSWORD)).access_token);
   for (const [name, cluster] of [
     [`alpha-${run}`, alpha!],
@@ -62,6 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await direct.core.deleteNamespace({ name: namespace }).catch(() => undefined);
   await hub?.stop();
+  await queue?.delete();
 });
 
 describe('the health sweep', () => {
