@@ -10,6 +10,7 @@ import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { REMOVED_CLUSTER_PATTERN } from '#shared/workers/grant-sweeper.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
+import { BackgroundWork } from './background-work.ts';
 import { createDataTable } from './data-table.ts';
 import { TABLE_ACCESS, tableStatements, type TableAccess } from './table-access.ts';
 
@@ -149,6 +150,21 @@ export class ClusterhubStack extends Stack {
         filters: [FilterCriteria.filter(REMOVED_CLUSTER_PATTERN)],
       }),
     );
+
+    // Background work: per job a queue, dead letters, a worker, a schedule for the planner, and alarms.
+    const background = new BackgroundWork(this, 'BackgroundWork', {
+      table,
+      environment,
+      grantTable: (fn, access) => grantTable(fn, table, access),
+      secretArn,
+    });
+
+    // operations: the progress of long work, and the job queues behind it (admin: pause, resume, redrive, drop).
+    const operations = new HubFunction(this, 'OperationsFunction', { folder: 'operations', environment, description: 'clusterhub operations and queues' });
+    grantTable(operations, table, TABLE_ACCESS.operations);
+    operations.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
+    background.grantOperations(operations, { administer: true });
+    this.route(operations, 'operations', 'queues');
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL; the API is under /api/v1' });
     new CfnOutput(this, 'TableName', { value: table.tableName });

@@ -24,8 +24,9 @@
  *   or overwrite the ones it wrote itself.
  */
 import type { IndexName } from '#shared/data/table-definition.ts';
+import type { JobKind } from '#shared/workers/jobs.ts';
 
-export type FunctionName = 'system' | 'identity' | 'audit' | 'clusters' | 'grantSweeper';
+export type FunctionName = 'system' | 'identity' | 'audit' | 'clusters' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker';
 
 export interface TableAccess {
   /** GetItem and Query on the table, for items whose partition key matches (IAM StringLike). */
@@ -96,7 +97,49 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
     remove: ['USER#*'],
     indexes: { gsi1: ['CLUSTER#*#GRANTS'] },
   },
+  // Fans a job out to the active clusters: it reads the cluster list's index partition and nothing else.
+  planner: {
+    indexes: { gsi1: ['CLUSTERS'] },
+  },
+  // Operations and their Idempotency-Key claims, and the queues (which are not in the table).
+  operations: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, 'OPERATION#*', 'OPKEY#*'],
+    write: ['OPERATION#*', 'OPKEY#*', 'RATE#*'],
+    indexes: { gsi1: ['OPERATIONS'] },
+    neverWrite: IDENTITY_PARTITIONS,
+  },
+  // What every job's worker does around its handler (shared/workers/job-worker.ts): the cluster's
+  // record, its lease, Powertools' idempotency records and the progress of the operation it serves.
+  // A job adds the partitions of its own records in JOB_TABLE_ACCESS.
+  jobWorker: {
+    read: ['CLUSTER#*', 'LEASE#*', 'IDEMPOTENCY', 'OPERATION#*'],
+    write: ['LEASE#*', 'IDEMPOTENCY', 'OPERATION#*'],
+    neverWrite: IDENTITY_PARTITIONS,
+  },
 };
+
+/** What each job's worker touches besides what every worker does (TABLE_ACCESS.jobWorker): its own records. */
+export const JOB_TABLE_ACCESS: Record<JobKind, TableAccess> = {
+  'health-sweep': {},
+  inventory: {},
+};
+
+/** A worker's whole table access: the backbone's and its job's own. */
+export function jobWorkerAccess(kind: JobKind): TableAccess {
+  const base = TABLE_ACCESS.jobWorker;
+  const own = JOB_TABLE_ACCESS[kind];
+  const merged = (a?: string[], b?: string[]) => [...(a ?? []), ...(b ?? [])];
+  return {
+    ...base,
+    ...own,
+    read: merged(base.read, own.read),
+    write: merged(base.write, own.write),
+    remove: merged(base.remove, own.remove),
+    indexes: { ...base.indexes, ...own.indexes },
+    neverWrite: merged(base.neverWrite, own.neverWrite),
+  };
+}
 
 /** The DynamoDB actions a function may be granted on the table: each names the keys of its items. */
 export const KEYED_TABLE_ACTIONS = [

@@ -176,7 +176,6 @@ export class DynamoOperationStore implements OperationStore {
             Key: operationKey(id),
             UpdateExpression: `SET #clusters.#c = :p${moves ? ' ADD #to :one, #from :minus' : ''}`,
             ConditionExpression: '#clusters.#c.#state = :current',
-            // `clusters` is one of DynamoDB's reserved words: it must be named through a placeholder.
             ExpressionAttributeNames: {
               '#clusters': 'clusters',
               '#c': clusterId,

@@ -1,0 +1,139 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { queueVariable } from '#shared/adapters/sqs/sqs-job-queue.ts';
+import { cadenceMinutes, JOB_KINDS, JOBS, type JobKind } from '#shared/workers/jobs.ts';
+import { HubFunction } from '../constructs/hub-function.ts';
+import { jobWorkerAccess, TABLE_ACCESS, type TableAccess } from './table-access.ts';
+
+export interface BackgroundWorkProps {
+  table: TableV2;
+  /** The environment every function gets (table name, secret prefix). */
+  environment: Record<string, string>;
+  /** Grants a function its table partitions (clusterhub-stack.ts). */
+  grantTable: (fn: HubFunction, access: TableAccess) => void;
+  /** The ARN of a secret of the hub's, by its name under the prefix. */
+  secretArn: (name: string) => string;
+}
+
+/** One job's queue, dead-letter queue and worker. */
+export interface JobResources {
+  kind: JobKind;
+  queue: Queue;
+  deadLetters: Queue;
+  worker: HubFunction;
+  /** The worker's event source mapping: disabling it pauses the queue. */
+  mappingId: string;
+  mappingArn: string;
+}
+
+/** `health-sweep` as `HealthSweep`, for construct ids. */
+const pascal = (kind: string) => kind.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+
+/**
+ * The background work of shared/workers/jobs.ts on AWS: per job, a queue with a dead-letter queue
+ * after the job's receives, a worker fed by an event source mapping (partial batch responses,
+ * bounded concurrency), an EventBridge Scheduler schedule at the job's cadence (CDK context) that
+ * invokes the planner, and alarms on the dead letters and the worker's errors. The planner reads
+ * only the cluster list; each worker its own queue and partitions.
+ */
+export class BackgroundWork extends Construct {
+  readonly planner: HubFunction;
+  readonly jobs: JobResources[];
+
+  constructor(scope: Construct, id: string, props: BackgroundWorkProps) {
+    super(scope, id);
+    const context = (key: string) => this.node.tryGetContext(key);
+    this.planner = new HubFunction(this, 'PlannerFunction', {
+      folder: 'planner',
+      environment: props.environment,
+      description: 'clusterhub: fans each scheduled job out to the active clusters',
+      timeout: Duration.seconds(60),
+    });
+    props.grantTable(this.planner, TABLE_ACCESS.planner);
+
+    this.jobs = JOB_KINDS.map((kind) => {
+      const job = JOBS[kind];
+      const name = pascal(kind);
+      const maxReceives = Number(context(`${job.cadence.contextKey}MaxReceives`) ?? job.maxReceives);
+      const deadLetters = new Queue(this, `${name}DeadLetters`, { retentionPeriod: Duration.days(14), enforceSSL: true });
+      const queue = new Queue(this, `${name}Queue`, {
+        // Six times the worker's timeout, as AWS advises for a queue behind an event source mapping.
+        visibilityTimeout: Duration.seconds(job.timeoutSeconds * 6),
+        retentionPeriod: Duration.days(4),
+        deadLetterQueue: { queue: deadLetters, maxReceiveCount: maxReceives },
+        enforceSSL: true,
+      });
+      const worker = new HubFunction(this, `${name}Worker`, {
+        folder: `workers/${kind}`,
+        environment: { ...props.environment, [queueVariable(kind, 'URL')]: queue.queueUrl, [queueVariable(kind, 'DLQ_URL')]: deadLetters.queueUrl },
+        description: `clusterhub ${kind} worker: ${job.description}`,
+        timeout: Duration.seconds(job.timeoutSeconds),
+        talksToKubernetes: true,
+      });
+      props.grantTable(worker, jobWorkerAccess(kind));
+      // It reads the clusters' kubeconfigs, never writes one; and it sends a message that can never succeed to its dead letters.
+      worker.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.secretArn('clusters/*')] }));
+      deadLetters.grantSendMessages(worker);
+      const source = new SqsEventSource(queue, { batchSize: job.batchSize, reportBatchItemFailures: true, maxConcurrency: job.maxConcurrency });
+      worker.addEventSource(source);
+
+      this.planner.addEnvironment(queueVariable(kind, 'URL'), queue.queueUrl);
+      this.planner.addEnvironment(queueVariable(kind, 'DLQ_URL'), deadLetters.queueUrl);
+      queue.grantSendMessages(this.planner);
+
+      new Schedule(this, `${name}Schedule`, {
+        description: `clusterhub: plans a run of ${kind} on every active cluster`,
+        schedule: ScheduleExpression.rate(Duration.minutes(cadenceMinutes(kind, context))),
+        target: new LambdaInvoke(this.planner, {
+          input: ScheduleTargetInput.fromObject({ job: kind, scheduled_at: ContextAttribute.scheduledTime, execution_id: ContextAttribute.executionId }),
+          // A run missed by more than its own cadence is better skipped: the next one comes.
+          maxEventAge: Duration.minutes(Math.max(1, Math.min(cadenceMinutes(kind, context), 1440))),
+          retryAttempts: 2,
+        }),
+      });
+
+      new Alarm(this, `${name}DeadLettersAlarm`, {
+        alarmDescription: `clusterhub: ${kind} messages failed every receive and wait in the dead-letter queue (inspect, then POST /api/v1/queues/${kind}/redrive)`,
+        metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      new Alarm(this, `${name}WorkerErrorsAlarm`, {
+        alarmDescription: `clusterhub: the ${kind} worker failed invocations (a crash or timeout, not a failed record)`,
+        metric: worker.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      return { kind, queue, deadLetters, worker, mappingId: source.eventSourceMappingId, mappingArn: source.eventSourceMappingArn };
+    });
+  }
+
+  /**
+   * Lets a function start operations: send to the job queues (startOperation) and see them. With
+   * `administer`, also what the queue admin routes do: count, redrive and drop dead letters, and
+   * pause or resume a worker by disabling or enabling its event source mapping.
+   */
+  grantOperations(fn: HubFunction, options: { administer?: boolean } = {}): void {
+    for (const job of this.jobs) {
+      fn.addEnvironment(queueVariable(job.kind, 'URL'), job.queue.queueUrl);
+      fn.addEnvironment(queueVariable(job.kind, 'DLQ_URL'), job.deadLetters.queueUrl);
+      job.queue.grantSendMessages(fn);
+      if (!options.administer) continue;
+      fn.addEnvironment(queueVariable(job.kind, 'MAPPING'), job.mappingId);
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: [job.queue.queueArn, job.deadLetters.queueArn] }));
+      job.deadLetters.grantConsumeMessages(fn);
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping'], resources: [job.mappingArn] }));
+    }
+  }
+}
