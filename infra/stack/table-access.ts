@@ -121,8 +121,16 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
 
 /** What each job's worker touches besides what every worker does (TABLE_ACCESS.jobWorker): its own records. */
 export const JOB_TABLE_ACCESS: Record<JobKind, TableAccess> = {
-  'health-sweep': {},
-  inventory: {},
+  // Through the cluster's circuit breaker; its results, their history and the hub events of status changes.
+  'health-sweep': {
+    read: ['CIRCUIT#*', 'FLEETHEALTH', 'HEALTH#*'],
+    write: ['CIRCUIT#*', 'FLEETHEALTH', 'HEALTH#*', 'HUBEVENTS#*'],
+  },
+  // Through the cluster's circuit breaker; snapshot pointers, change records and the fleet's image index (the snapshots are in S3).
+  inventory: {
+    read: ['CIRCUIT#*', 'INVENTORY#*'],
+    write: ['CIRCUIT#*', 'INVENTORY#*', 'CHANGES#*', 'IMAGES'],
+  },
 };
 
 /** A worker's whole table access: the backbone's and its job's own. */

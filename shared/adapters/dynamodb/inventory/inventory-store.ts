@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, UpdateCommand, type BatchWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChangeQuery, ChangeRecord, ImageUse, InventoryHead, InventoryStore, SnapshotRef } from '#shared/domain/inventory/ports.ts';
 import type { Page } from '#shared/ports/page.ts';
 import type { StoredItem, Table } from '../table.ts';
@@ -16,9 +16,8 @@ export const changeKey = (change: Pick<ChangeRecord, 'cluster_id' | 'at' | 'uid'
 export const imageKey = (image: string, clusterId: string) => ({ pk: IMAGE_PARTITION, sk: `${image}#${clusterId}` });
 const IMAGE_PARTITION = 'IMAGES';
 
-/** DynamoDB's BatchWriteItem takes 25 requests. */
-const BATCH = 25;
-const MAX_BATCH_ATTEMPTS = 8;
+/** Writes in flight at once while a snapshot's records are stored. */
+const PARALLEL_WRITES = 16;
 
 interface JsonItem extends StoredItem {
   data: string;
@@ -47,10 +46,10 @@ export class DynamoInventoryStore implements InventoryStore {
 
   async saveSnapshot(head: InventoryHead, changes: ChangeRecord[], images: Array<{ image: string; after?: ImageUse }>): Promise<void> {
     const { checked_at: _checked, ...ref } = head;
-    const requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string] = [
-      ...changes.map((c) => ({
-        PutRequest: {
-          Item: {
+    const writes: Array<() => Promise<unknown>> = [
+      ...changes.map(
+        (c) => () =>
+          this.table.put({
             ...changeKey(c),
             entity: 'inventory_change',
             version: 1,
@@ -58,27 +57,24 @@ export class DynamoInventoryStore implements InventoryStore {
             namespace: c.namespace ?? '',
             data: JSON.stringify(c),
             ttl: expiry(c.at),
-          },
-        },
-      })),
+          }),
+      ),
       ...images.map(({ image, after }) =>
         after
-          ? { PutRequest: { Item: { ...imageKey(image, head.cluster_id), entity: 'image_use', version: 1, data: JSON.stringify(after) } } }
-          : { DeleteRequest: { Key: imageKey(image, head.cluster_id) } },
+          ? () => this.table.put({ ...imageKey(image, head.cluster_id), entity: 'image_use', version: 1, data: JSON.stringify(after) })
+          : () => this.table.delete(imageKey(image, head.cluster_id)),
       ),
-      {
-        PutRequest: {
-          Item: {
-            ...snapshotKey(head.cluster_id, head.taken_at),
-            entity: 'inventory_snapshot',
-            version: 1,
-            data: JSON.stringify(ref),
-            ttl: expiry(head.taken_at),
-          },
-        },
-      },
+      () =>
+        this.table.put({
+          ...snapshotKey(head.cluster_id, head.taken_at),
+          entity: 'inventory_snapshot',
+          version: 1,
+          data: JSON.stringify(ref),
+          ttl: expiry(head.taken_at),
+        }),
     ];
-    for (let i = 0; i < requests.length; i += BATCH) await this.batchWrite(requests.slice(i, i + BATCH));
+    // Single-item writes, a few at a time: each is authorized by its own key (LeadingKeys), which BatchWriteItem is not granted.
+    for (let i = 0; i < writes.length; i += PARALLEL_WRITES) await Promise.all(writes.slice(i, i + PARALLEL_WRITES).map((write) => write()));
     // The head last: a reader never finds it pointing at a snapshot whose changes are not written yet.
     await this.table.put({
       ...inventoryHeadKey(head.cluster_id),
@@ -134,16 +130,5 @@ export class DynamoInventoryStore implements InventoryStore {
   async images(prefix: string | undefined, limit: number, cursor?: string): Promise<Page<ImageUse>> {
     const page = await this.table.query<JsonItem>({ partition: IMAGE_PARTITION, ...(prefix ? { beginsWith: prefix } : {}), limit, cursor });
     return { items: page.items.map((i) => JSON.parse(i.data) as ImageUse), ...(page.continue ? { continue: page.continue } : {}) };
-  }
-
-  /** One BatchWriteItem, with what DynamoDB leaves unprocessed sent again (backing off) until it is all written. */
-  private async batchWrite(requests: NonNullable<BatchWriteCommandInput['RequestItems']>[string]): Promise<void> {
-    let pending = requests;
-    for (let attempt = 0; pending && pending.length; attempt++) {
-      if (attempt >= MAX_BATCH_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} inventory writes unprocessed after ${attempt} attempts.`);
-      if (attempt) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-      const out = await this.table.doc.send(new BatchWriteCommand({ RequestItems: { [this.table.name]: pending } }));
-      pending = out.UnprocessedItems?.[this.table.name] ?? [];
-    }
   }
 }
