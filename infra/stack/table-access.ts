@@ -26,7 +26,7 @@
 import type { IndexName } from '#shared/data/table-definition.ts';
 import type { JobKind } from '#shared/workers/jobs.ts';
 
-export type FunctionName = 'system' | 'identity' | 'audit' | 'clusters' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker';
+export type FunctionName = 'system' | 'identity' | 'audit' | 'clusters' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker' | 'health' | 'inventory';
 
 export interface TableAccess {
   /** GetItem and Query on the table, for items whose partition key matches (IAM StringLike). */
@@ -107,6 +107,22 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
     read: [...AUTHENTICATED.read, 'OPERATION#*', 'OPKEY#*'],
     write: ['OPERATION#*', 'OPKEY#*', 'RATE#*'],
     indexes: { gsi1: ['OPERATIONS'] },
+    neverWrite: IDENTITY_PARTITIONS,
+  },
+  // Reads sweep results (never a cluster) for the clusters a caller may see, and starts sweeps as operations.
+  health: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, 'CLUSTER#*', 'FLEETHEALTH', 'HEALTH#*', 'OPERATION#*', 'OPKEY#*'],
+    write: ['OPERATION#*', 'OPKEY#*', 'RATE#*'],
+    indexes: { gsi1: ['CLUSTERS'] },
+    neverWrite: IDENTITY_PARTITIONS,
+  },
+  // Reads snapshot pointers, changes and the image index (the snapshots in S3), and starts snapshots as operations.
+  inventory: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, 'CLUSTER#*', 'INVENTORY#*', 'CHANGES#*', 'IMAGES', 'OPERATION#*', 'OPKEY#*'],
+    write: ['OPERATION#*', 'OPKEY#*', 'RATE#*'],
+    indexes: { gsi1: ['CLUSTERS'] },
     neverWrite: IDENTITY_PARTITIONS,
   },
   // What every job's worker does around its handler (shared/workers/job-worker.ts): the cluster's
