@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { ensureTable } from '#shared/adapters/dynamodb/create-table.ts';
 import { Table } from '#shared/adapters/dynamodb/table.ts';
+import { FileBlobStore } from '#shared/adapters/local/file-blob-store.ts';
 import { FileSecretStore } from '#shared/adapters/local/file-secret-store.ts';
+import { s3BlobStoreOnFirstUse } from '#shared/adapters/s3/s3-blob-store-on-first-use.ts';
 import { loadConfig, type Config } from '#shared/config/config.ts';
 import { createLogger, type Logger } from '#shared/observability/logger.ts';
 import { systemClock, type Clock } from '#shared/ports/clock.ts';
@@ -62,6 +64,8 @@ export async function startLocalRuntime(options: {
     clock: options.clock ?? systemClock,
     table: () => table,
     secrets: () => secrets,
+    // Snapshots as files beside the data, unless HUB_INVENTORY_BUCKET names a bucket (moto or LocalStack in tests).
+    blobs: () => (env.HUB_INVENTORY_BUCKET ? s3BlobStoreOnFirstUse(env.HUB_INVENTORY_BUCKET) : new FileBlobStore(join(options.dataDir, 'blobs'))),
     // The local run may reach clusters on this machine (kind, the test bed) unless the operator says otherwise.
     kubeconfigPolicy: () => kubeconfigPolicyFromEnv({ [ALLOWED_NETWORKS_VARIABLE]: LOOPBACK_NETWORKS, ...env }),
     localKubeconfig: () => readLocalKubeconfig(env),

@@ -4,6 +4,7 @@ import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -247,6 +248,44 @@ export class ClusterhubStack extends Stack {
     operations.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
     background.grantOperations(operations, { administer: true });
     this.route(operations, 'operations', 'queues');
+
+    // Inventory snapshots: gzip blobs too large for an item. A blob expires a month after it is written; the worker
+    // writes a cluster's latest again every week, so the latest never does (docs/data-model.md).
+    const snapshots = new Bucket(this, 'InventorySnapshots', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [{ prefix: 'inventory/', expiration: Duration.days(31) }],
+    });
+    const inventoryWorker = background.jobs.find((job) => job.kind === 'inventory')!.worker;
+    inventoryWorker.addEnvironment('HUB_INVENTORY_BUCKET', snapshots.bucketName);
+    snapshots.grantReadWrite(inventoryWorker, 'inventory/*');
+
+    // health and inventory: views of what the workers stored, and sweeps or snapshots started as operations.
+    for (const [group, id, paths] of [
+      [
+        'health',
+        'HealthFunction',
+        ['clusters/{clusterId}/health', 'clusters/{clusterId}/health/{proxy+}', 'clusters/{clusterId}/sweep', 'fleet/health', 'fleet/expiring'],
+      ],
+      [
+        'inventory',
+        'InventoryFunction',
+        ['clusters/{clusterId}/inventory', 'clusters/{clusterId}/inventory/{proxy+}', 'clusters/{clusterId}/changes', 'fleet/images'],
+      ],
+    ] as const) {
+      const fn = new HubFunction(this, id, { folder: group, environment, description: `clusterhub ${group} views` });
+      grantTable(fn, table, TABLE_ACCESS[group]);
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
+      background.grantOperations(fn);
+      if (group === 'inventory') {
+        fn.addEnvironment('HUB_INVENTORY_BUCKET', snapshots.bucketName);
+        snapshots.grantRead(fn, 'inventory/*');
+      }
+      // Paths under /clusters/{id}/ that another group serves: API Gateway takes the most specific route.
+      const integration = new HttpLambdaIntegration(`${id}Integration`, fn);
+      for (const path of paths) this.api.addRoutes({ path: `/api/v1/${path}`, methods: [HttpMethod.ANY], integration });
+    }
 
     // Last, so that it finds every function and dead-letter queue above.
     const alarms = new OperatorAlarms(this, 'OperatorAlarms', { api: this.api, email: props.alarmEmail });

@@ -32,7 +32,8 @@ import type { KeyTemplate } from '#shared/data/entity.ts';
 import type { IndexName } from '#shared/data/table-definition.ts';
 import type { JobKind } from '#shared/workers/jobs.ts';
 
-export type FunctionName = 'system' | 'identity' | 'audit' | 'clusters' | 'resources' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker';
+export type FunctionName =
+  'system' | 'identity' | 'audit' | 'clusters' | 'resources' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker' | 'health' | 'inventory';
 
 export interface TableAccess {
   /** GetItem and Query on the table, for items whose partition key matches (IAM StringLike). */
@@ -131,6 +132,22 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
     indexes: { gsi1: ['OPERATIONS'] },
     neverWrite: IDENTITY_PARTITIONS,
   },
+  // Reads sweep results (never a cluster) for the clusters a caller may see, and starts sweeps as operations.
+  health: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, 'CLUSTER#*', 'FLEETHEALTH', 'HEALTH#*', 'OPERATION#*', 'OPKEY#*'],
+    write: ['OPERATION#*', 'OPKEY#*', 'RATE#*'],
+    indexes: { gsi1: ['CLUSTERS'] },
+    neverWrite: IDENTITY_PARTITIONS,
+  },
+  // Reads snapshot pointers, changes and the image index (the snapshots in S3), and starts snapshots as operations.
+  inventory: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, 'CLUSTER#*', 'INVENTORY#*', 'CHANGES#*', 'IMAGES', 'OPERATION#*', 'OPKEY#*'],
+    write: ['OPERATION#*', 'OPKEY#*', 'RATE#*'],
+    indexes: { gsi1: ['CLUSTERS'] },
+    neverWrite: IDENTITY_PARTITIONS,
+  },
   // What every job's worker does around its handler (shared/workers/job-worker.ts): the cluster's
   // record, its lease, Powertools' idempotency records and the progress of the operation it serves.
   // A job adds the partitions of its own records in JOB_TABLE_ACCESS.
@@ -143,8 +160,16 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
 
 /** What each job's worker touches besides what every worker does (TABLE_ACCESS.jobWorker): its own records. */
 export const JOB_TABLE_ACCESS: Record<JobKind, TableAccess> = {
-  'health-sweep': {},
-  inventory: {},
+  // Through the cluster's circuit breaker; its results, their history and the hub events of status changes.
+  'health-sweep': {
+    read: ['CIRCUIT#*', 'FLEETHEALTH', 'HEALTH#*'],
+    write: ['CIRCUIT#*', 'FLEETHEALTH', 'HEALTH#*', 'HUBEVENTS#*'],
+  },
+  // Through the cluster's circuit breaker; snapshot pointers, change records and the fleet's image index (the snapshots are in S3).
+  inventory: {
+    read: ['CIRCUIT#*', 'INVENTORY#*'],
+    write: ['CIRCUIT#*', 'INVENTORY#*', 'CHANGES#*', 'IMAGES'],
+  },
 };
 
 /** A worker's whole table access: the backbone's and its job's own. */

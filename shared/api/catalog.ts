@@ -5,7 +5,9 @@ import { createLogger } from '#shared/observability/logger.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { auditGroup } from './audit/routes.ts';
 import { clustersGroup } from './clusters/routes.ts';
+import { healthGroup } from './health/routes.ts';
 import { identityGroup } from './identity/routes.ts';
+import { inventoryGroup } from './inventory/routes.ts';
 import { resourcesGroup } from './resources/routes.ts';
 import { operationsGroup } from './operations/routes.ts';
 import { systemGroup } from './system/routes.ts';
@@ -30,6 +32,8 @@ export function endpointGroups(deps: Dependencies): EndpointGroup[] {
     clustersGroup(deps),
     resourcesGroup(deps),
     operationsGroup(deps),
+    healthGroup(deps),
+    inventoryGroup(deps),
   );
   return groups;
 }

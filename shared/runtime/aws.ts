@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Table } from '#shared/adapters/dynamodb/table.ts';
+import { s3BlobStoreOnFirstUse } from '#shared/adapters/s3/s3-blob-store-on-first-use.ts';
 import { SecretsManagerSecretStore } from '#shared/adapters/secrets-manager/secrets-manager-secret-store.ts';
 import { loadConfig } from '#shared/config/config.ts';
 import { kubeconfigPolicyFromEnv } from '#shared/domain/clusters/kubeconfig-policy.ts';
@@ -22,6 +23,8 @@ export function awsDependencies(env: NodeJS.ProcessEnv = process.env, extra: Pic
     clock: systemClock,
     table: () => new Table(new DynamoDBClient({}), config.tableName),
     secrets: () => new SecretsManagerSecretStore(new SecretsManagerClient({}), env.HUB_SECRETS_KMS_KEY_ID),
+    // Inventory snapshots; the stack sets the bucket for the functions that read or write them.
+    blobs: env.HUB_INVENTORY_BUCKET ? () => s3BlobStoreOnFirstUse(env.HUB_INVENTORY_BUCKET!) : undefined,
     kubeconfigPolicy: () => kubeconfigPolicyFromEnv(env),
     // The stack's grant sweeper removes the grants on a deleted cluster; the clusters function may not write them.
     grantsSweptByStream: true,

@@ -2,11 +2,14 @@ import type { Table } from '#shared/adapters/dynamodb/table.ts';
 import type { Config } from '#shared/config/config.ts';
 import type { ClusterDeps } from '#shared/domain/clusters/cluster-deps.ts';
 import type { KubeconfigPolicy } from '#shared/domain/clusters/kubeconfig-policy.ts';
+import type { HealthDeps } from '#shared/domain/health/ports.ts';
 import type { IdentityDeps } from '#shared/domain/identity/identity-deps.ts';
+import type { InventoryDeps } from '#shared/domain/inventory/ports.ts';
 import type { ResourceDeps } from '#shared/domain/resources/cluster-session.ts';
 import type { AuditLog } from '#shared/ports/audit-log.ts';
 import type { RateLimiter } from '#shared/ports/rate-limiter.ts';
 import type { Logger } from '#shared/observability/logger.ts';
+import type { BlobStore } from '#shared/ports/blob-store.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { SecretStore } from '#shared/ports/secret-store.ts';
 import type { BackgroundDeps, JobQueue } from '#shared/workers/background.ts';
@@ -29,6 +32,10 @@ export interface Dependencies {
   resources: ResourceDeps;
   /** Background work: job queues, operations, leases, idempotency records. */
   background: BackgroundDeps;
+  /** Health sweeps: their results, history and the hub events of status changes. */
+  health: HealthDeps;
+  /** Inventory snapshots (in the blob store), their changes and the fleet's image index. */
+  inventory: InventoryDeps;
 }
 
 /** The adapters a runtime supplies; the rest is derived from them. */
@@ -47,6 +54,8 @@ export type BaseDependencies = Pick<Dependencies, 'config' | 'logger' | 'clock'>
   grantsSweptByStream?: boolean;
   /** The queue of each job kind the runtime runs (SQS on AWS, in-process locally); none when it runs no background work. */
   jobQueues?: () => JobQueue[];
+  /** Where inventory snapshots go (S3 on AWS, files in the local run); none when the runtime keeps no inventory. */
+  blobs?: () => BlobStore;
 };
 
 /** Makes each factory run on first access only. */

@@ -1,8 +1,8 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
 import { NotFoundError } from '#shared/domain/errors.ts';
 import { canSeeOperation, OPERATION_STATES } from '#shared/domain/operations/operation.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
-import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
+import { guardedRoutes } from '#shared/http/route.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import { listOf, pageQuery, toListResponse } from '#shared/http/pagination.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
@@ -10,7 +10,6 @@ import { dropDeadLetters, redrive } from '#shared/workers/dead-letters.ts';
 import { JOB_KIND_PATTERN } from '#shared/workers/messages.ts';
 import { operationSchema, toOperationView } from './views.ts';
 
-const security = authenticatedSecurity;
 /** A job kind, which names its queue too (the same rule as the messages'). */
 const jobKindName = z.string().max(40).regex(JOB_KIND_PATTERN, 'lower-case words joined by hyphens');
 
@@ -41,17 +40,16 @@ const deadLetterOutcome = (verb: string) =>
 
 /** Operations (long work started from the API) and the job queues behind them. */
 export function operationsGroup(deps: Dependencies): EndpointGroup {
-  const guard = guards(deps);
   const api = createRouter();
+  const route = guardedRoutes(api, deps);
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: 'get',
       path: '/operations',
       tags: ['operations'],
       summary: 'Operations newest first, filtered by kind and state: yours, or everyone’s for an admin',
-      security,
-      middleware: guard({ access: 'viewer' }),
+      access: 'viewer',
       request: {
         query: pageQuery.extend({
           kind: jobKindName.optional().openapi({ example: 'health-sweep' }),
@@ -59,7 +57,7 @@ export function operationsGroup(deps: Dependencies): EndpointGroup {
         }),
       },
       responses: { 200: jsonContent(listOf(operationSchema, 'OperationList'), 'Operations.'), ...errorResponses(400) },
-    }),
+    },
     async (c) => {
       const q = c.req.valid('query');
       const principal = c.get('principal')!;
@@ -69,8 +67,8 @@ export function operationsGroup(deps: Dependencies): EndpointGroup {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: 'get',
       path: '/operations/{operationId}',
       tags: ['operations'],
@@ -78,11 +76,10 @@ export function operationsGroup(deps: Dependencies): EndpointGroup {
       description:
         'State: queued until a cluster starts, running until every cluster is done, then succeeded, failed (every cluster failed) or ' +
         'partially_failed. A cluster `skipped` had its previous run of the same job still going. Operations are kept 30 days.',
-      security,
-      middleware: guard({ access: 'viewer' }),
+      access: 'viewer',
       request: { params: operationId },
       responses: { 200: jsonContent(operationSchema, 'The operation.'), ...errorResponses(400, 404) },
-    }),
+    },
     async (c) => {
       const op = await deps.background.operations.get(c.req.valid('param').operationId);
       if (!op || !canSeeOperation(c.get('principal')!, op)) throw new NotFoundError('No such operation.');
@@ -90,16 +87,15 @@ export function operationsGroup(deps: Dependencies): EndpointGroup {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: 'get',
       path: '/queues',
       tags: ['queues'],
       summary: 'Each job queue: depth, in flight, dead-lettered, paused (admin)',
-      security,
-      middleware: guard({ access: 'admin' }),
-      responses: { 200: jsonContent(z.object({ items: z.array(queueSchema) }).openapi('QueueList'), 'Queues.'), ...errorResponses(403) },
-    }),
+      access: 'admin',
+      responses: { 200: jsonContent(z.object({ items: z.array(queueSchema) }).openapi('QueueList'), 'Queues.') },
+    },
     async (c) => {
       const items = await Promise.all(
         deps.background.queues().map(async (q) => {
@@ -112,17 +108,17 @@ export function operationsGroup(deps: Dependencies): EndpointGroup {
   );
 
   const switchRoute = (verb: 'pause' | 'resume', summary: string) =>
-    api.openapi(
-      createRoute({
+    route(
+      {
         method: 'post',
         path: `/queues/{name}/${verb}`,
         tags: ['queues'],
         summary,
-        security,
-        middleware: guard({ access: 'admin', action: `queue.${verb}` }),
+        access: 'admin',
+        action: `queue.${verb}`,
         request: { params: queueName },
-        responses: { 200: jsonContent(queueSchema, 'The queue, after the change.'), ...errorResponses(400, 403, 404) },
-      }),
+        responses: { 200: jsonContent(queueSchema, 'The queue, after the change.'), ...errorResponses(400, 404) },
+      },
       async (c) => {
         const { name } = c.req.valid('param');
         c.set('audit', { resourceKind: 'queue', resourceId: name });
@@ -135,17 +131,17 @@ export function operationsGroup(deps: Dependencies): EndpointGroup {
   switchRoute('pause', 'Stop the queue’s worker from taking messages; they wait (admin)');
   switchRoute('resume', 'Let the queue’s worker take messages again (admin)');
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: 'post',
       path: '/queues/{name}/redrive',
       tags: ['queues'],
       summary: 'Send the dead letters back to the queue, up to 1,000 a request (admin)',
-      security,
-      middleware: guard({ access: 'admin', action: 'queue.redrive' }),
+      access: 'admin',
+      action: 'queue.redrive',
       request: { params: queueName },
-      responses: { 200: jsonContent(deadLetterOutcome('redriven').openapi('QueueRedrive'), 'Moved back.'), ...errorResponses(400, 403, 404) },
-    }),
+      responses: { 200: jsonContent(deadLetterOutcome('redriven').openapi('QueueRedrive'), 'Moved back.'), ...errorResponses(400, 404) },
+    },
     async (c) => {
       const { name } = c.req.valid('param');
       const queue = deps.background.queue(name);
@@ -155,17 +151,17 @@ export function operationsGroup(deps: Dependencies): EndpointGroup {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: 'delete',
       path: '/queues/{name}/failed',
       tags: ['queues'],
       summary: 'Drop the dead letters, up to 1,000 a request; the audit entry counts them (admin)',
-      security,
-      middleware: guard({ access: 'admin', action: 'queue.drop_failed' }),
+      access: 'admin',
+      action: 'queue.drop_failed',
       request: { params: queueName },
-      responses: { 200: jsonContent(deadLetterOutcome('dropped').openapi('QueueDropFailed'), 'Dropped.'), ...errorResponses(400, 403, 404) },
-    }),
+      responses: { 200: jsonContent(deadLetterOutcome('dropped').openapi('QueueDropFailed'), 'Dropped.'), ...errorResponses(400, 404) },
+    },
     async (c) => {
       const { name } = c.req.valid('param');
       const queue = deps.background.queue(name);

@@ -45,7 +45,7 @@ export interface StartOperationRequest {
  * the job's queue, and answers 202 with `Location: /api/v1/operations/{id}` and the operation.
  * A route calls it last: `return startOperation(c, deps, { job: 'health-sweep', clusterIds: [id] })`.
  */
-export async function startOperation(c: Context<AppEnv>, deps: Dependencies, request: StartOperationRequest): Promise<Response> {
+export async function startOperation<E extends AppEnv>(c: Context<E>, deps: Dependencies, request: StartOperationRequest): Promise<Response> {
   if (request.clusterIds.length === 0) throw new InputError('An operation needs at least one cluster.');
   const queue = deps.background.queue(request.job);
   const now = deps.clock.now().toISOString();

@@ -1,0 +1,52 @@
+/**
+ * Certificate facts for the expiry radar, read from PEM or a JWT without keeping either: only the
+ * subject's common name, the issuer's and the end of validity leave these functions. A key, a
+ * token or a Secret value never does.
+ */
+import { X509Certificate } from 'node:crypto';
+
+export interface CertificateFacts {
+  /** The subject's CN (or the whole subject when it has none), cut short. */
+  subject: string;
+  issuer: string;
+  notAfter: string;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+const MAX_NAME = 200;
+
+function commonName(distinguished: string): string {
+  const cn = /(?:^|\n)CN=([^\n]*)/.exec(distinguished)?.[1];
+  return (cn ?? distinguished.replace(/\n/g, ', ')).slice(0, MAX_NAME);
+}
+
+/** Every certificate of a PEM bundle that parses (a leaf and its chain, or a CA bundle); the rest is skipped. */
+export function certificatesOf(pem: string): CertificateFacts[] {
+  const facts: CertificateFacts[] = [];
+  for (const block of pem.match(PEM_CERTIFICATE) ?? []) {
+    try {
+      const cert = new X509Certificate(block);
+      facts.push({ subject: commonName(cert.subject), issuer: commonName(cert.issuer), notAfter: new Date(cert.validTo).toISOString() });
+    } catch {
+      // Not a certificate Node can read: the radar cannot date it, and says nothing rather than guess.
+    }
+  }
+  return facts;
+}
+
+/** The first certificate of a PEM bundle: the leaf, for a TLS Secret's `tls.crt`. */
+export function leafCertificate(pem: string): CertificateFacts | undefined {
+  return certificatesOf(pem)[0];
+}
+
+/** When a JWT bearer token expires (`exp`), from its payload alone; undefined for a token that is no JWT or carries none. */
+export function tokenExpiry(token: string): string | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof payload.exp === 'number' && Number.isFinite(payload.exp) ? new Date(payload.exp * 1000).toISOString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
