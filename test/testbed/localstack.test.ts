@@ -15,7 +15,7 @@ import { askedAwsEmulators } from './testbed.ts';
 
 describe('CLUSTERHUB_TEST_AWS', () => {
   it('asks for moto when unset, and for the emulators it lists in their order, the first serving every suite', () => {
-    expect(askedAwsEmulators('')).toEqual(['moto']);
+    expect(askedAwsEmulators('')).toEqual(['moto', 'localstack']);
     expect(askedAwsEmulators('localstack')).toEqual(['localstack']);
     expect(askedAwsEmulators('moto, localstack')).toEqual(['moto', 'localstack']);
     expect(askedAwsEmulators('localstack,moto,localstack')).toEqual(['localstack', 'moto']);

@@ -15,6 +15,8 @@ export function secondTestbed(dir: string) {
     const childEnv: Record<string, string | undefined> = { ...process.env, CLUSTERHUB_TESTBED_DIR: dir, ...env };
     // The borrowed parts come from `env` only: this process's own test bed variables must not leak in.
     for (const name of PART_VARIABLES) if (!(name in env)) delete childEnv[name];
+    // moto alone unless asked: a LocalStack per second test bed would add its start to every lifecycle test.
+    childEnv.CLUSTERHUB_TEST_AWS = env.CLUSTERHUB_TEST_AWS ?? 'moto';
     return new Promise((done, fail) => {
       const child = spawn(process.execPath, ['--import', 'tsx', 'test/testbed/cli.ts', command], { cwd: root, env: childEnv });
       let out = '';

@@ -27,11 +27,12 @@ const REGION = 'us-east-1';
 type Log = (line: string) => void;
 
 /**
- * The AWS emulators CLUSTERHUB_TEST_AWS asks for: `moto` (the default), `localstack`, or both
- * (`moto,localstack`). The first serves every suite; the AWS contract suites run on each.
+ * The AWS emulators CLUSTERHUB_TEST_AWS asks for: `moto`, `localstack`, or both (`moto,localstack`, the
+ * default). The first serves every suite; the AWS contract suites run on each.
  */
 export function askedAwsEmulators(value = process.env.CLUSTERHUB_TEST_AWS): AwsEmulatorName[] {
-  const names = (value || 'moto').split(',').map((name) => name.trim());
+  // Both by default, so that `npm test` anywhere is the run CI makes.
+  const names = (value || 'moto,localstack').split(',').map((name) => name.trim());
   const unknown = names.filter((name) => !(AWS_EMULATORS as readonly string[]).includes(name));
   if (unknown.length) {
     throw new Error(`CLUSTERHUB_TEST_AWS=${value} names no emulator the test bed knows (${unknown.join(', ')}): use moto, localstack or moto,localstack`);
