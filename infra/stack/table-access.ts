@@ -70,8 +70,6 @@ const RATE = partitionsOf(rateWindow);
 const IDENTITY_PARTITIONS = partitionsOf(user, clusterGrant, usernameClaim, session, apiKey, loginAccountCounter, loginSourceCounter);
 /** The clusters context's own: clusters, their name claims, their circuit breakers. */
 const CLUSTER_PARTITIONS = partitionsOf(cluster, clusterNameClaim, circuit);
-const CLUSTER_RECORDS = partitionsOf(cluster);
-const CIRCUITS = partitionsOf(circuit);
 /** The cluster list's index partition (by name), which the views join their results with. */
 const CLUSTER_LIST = indexPartitionsOf('gsi1', cluster);
 /** Operations and their Idempotency-Key claims: what a route that starts background work writes. */
@@ -120,8 +118,8 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   // Works with objects on clusters: reads cluster records, counts failures in their circuits; writes no cluster record and nothing of identity's.
   resources: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, ...CLUSTER_RECORDS, ...CIRCUITS],
-    write: [...CIRCUITS, ...RATE],
+    read: [...AUTHENTICATED.read, ...partitionsOf(cluster, circuit)],
+    write: [...partitionsOf(circuit), ...RATE],
     neverWrite: [...IDENTITY_PARTITIONS, ...partitionsOf(cluster, clusterNameClaim)],
   },
   // Removes the grants of a deleted cluster (the table's stream tells it): it finds them on gsi1 and deletes them.
@@ -144,7 +142,7 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   // Reads sweep results (never a cluster) for the clusters a caller may see, and starts sweeps as operations.
   health: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, ...CLUSTER_RECORDS, ...partitionsOf(fleetHealth, healthResult), ...OPERATIONS],
+    read: [...AUTHENTICATED.read, ...partitionsOf(cluster, fleetHealth, healthResult), ...OPERATIONS],
     write: [...OPERATIONS, ...RATE],
     indexes: { gsi1: CLUSTER_LIST },
     neverWrite: IDENTITY_PARTITIONS,
@@ -152,7 +150,7 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   // Reads snapshot pointers, changes and the image index (the snapshots in S3), and starts snapshots as operations.
   inventory: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, ...CLUSTER_RECORDS, ...partitionsOf(inventoryHead, inventoryChange, imageUse), ...OPERATIONS],
+    read: [...AUTHENTICATED.read, ...partitionsOf(cluster, inventoryHead, inventorySnapshot, inventoryChange, imageUse), ...OPERATIONS],
     write: [...OPERATIONS, ...RATE],
     indexes: { gsi1: CLUSTER_LIST },
     neverWrite: IDENTITY_PARTITIONS,
