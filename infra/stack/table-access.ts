@@ -24,8 +24,11 @@
  *   or overwrite the ones it wrote itself.
  */
 import { auditEntry } from '#shared/data/entities/audit.ts';
+import { jobIdempotencyRecord, jobLease, operation, operationKeyClaim } from '#shared/data/entities/background.ts';
 import { circuit, cluster, clusterNameClaim } from '#shared/data/entities/clusters.ts';
+import { fleetHealth, healthResult, hubEvent } from '#shared/data/entities/health.ts';
 import { apiKey, clusterGrant, loginAccountCounter, loginSourceCounter, session, user, usernameClaim } from '#shared/data/entities/identity.ts';
+import { imageUse, inventoryChange, inventoryHead, inventorySnapshot } from '#shared/data/entities/inventory.ts';
 import { rateWindow } from '#shared/data/entities/rate-limits.ts';
 import { healthProbe } from '#shared/data/entities/system.ts';
 import type { KeyTemplate } from '#shared/data/entity.ts';
@@ -67,6 +70,10 @@ const RATE = partitionsOf(rateWindow);
 const IDENTITY_PARTITIONS = partitionsOf(user, clusterGrant, usernameClaim, session, apiKey, loginAccountCounter, loginSourceCounter);
 /** The clusters context's own: clusters, their name claims, their circuit breakers. */
 const CLUSTER_PARTITIONS = partitionsOf(cluster, clusterNameClaim, circuit);
+/** The cluster list's index partition (by name), which the views join their results with. */
+const CLUSTER_LIST = indexPartitionsOf('gsi1', cluster);
+/** Operations and their Idempotency-Key claims: what a route that starts background work writes. */
+const OPERATIONS = partitionsOf(operation, operationKeyClaim);
 
 /**
  * What every authenticated request does in the guard: read its session or API key and the user's
@@ -111,9 +118,9 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   // Works with objects on clusters: reads cluster records, counts failures in their circuits; writes no cluster record and nothing of identity's.
   resources: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, 'CLUSTER#*', 'CIRCUIT#*'],
-    write: ['CIRCUIT#*', 'RATE#*'],
-    neverWrite: [...IDENTITY_PARTITIONS, 'CLUSTER#*', 'CLUSTERNAME#*'],
+    read: [...AUTHENTICATED.read, ...partitionsOf(cluster, circuit)],
+    write: [...partitionsOf(circuit), ...RATE],
+    neverWrite: [...IDENTITY_PARTITIONS, ...partitionsOf(cluster, clusterNameClaim)],
   },
   // Removes the grants of a deleted cluster (the table's stream tells it): it finds them on gsi1 and deletes them.
   grantSweeper: {
@@ -122,38 +129,38 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   },
   // Fans a job out to the active clusters: it reads the cluster list's index partition and nothing else.
   planner: {
-    indexes: { gsi1: ['CLUSTERS'] },
+    indexes: { gsi1: CLUSTER_LIST },
   },
   // Operations and their Idempotency-Key claims, and the queues (which are not in the table).
   operations: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, 'OPERATION#*', 'OPKEY#*'],
-    write: ['OPERATION#*', 'OPKEY#*', 'RATE#*'],
-    indexes: { gsi1: ['OPERATIONS'] },
+    read: [...AUTHENTICATED.read, ...OPERATIONS],
+    write: [...OPERATIONS, ...RATE],
+    indexes: { gsi1: indexPartitionsOf('gsi1', operation) },
     neverWrite: IDENTITY_PARTITIONS,
   },
   // Reads sweep results (never a cluster) for the clusters a caller may see, and starts sweeps as operations.
   health: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, 'CLUSTER#*', 'FLEETHEALTH', 'HEALTH#*', 'OPERATION#*', 'OPKEY#*'],
-    write: ['OPERATION#*', 'OPKEY#*', 'RATE#*'],
-    indexes: { gsi1: ['CLUSTERS'] },
+    read: [...AUTHENTICATED.read, ...partitionsOf(cluster, fleetHealth, healthResult), ...OPERATIONS],
+    write: [...OPERATIONS, ...RATE],
+    indexes: { gsi1: CLUSTER_LIST },
     neverWrite: IDENTITY_PARTITIONS,
   },
   // Reads snapshot pointers, changes and the image index (the snapshots in S3), and starts snapshots as operations.
   inventory: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, 'CLUSTER#*', 'INVENTORY#*', 'CHANGES#*', 'IMAGES', 'OPERATION#*', 'OPKEY#*'],
-    write: ['OPERATION#*', 'OPKEY#*', 'RATE#*'],
-    indexes: { gsi1: ['CLUSTERS'] },
+    read: [...AUTHENTICATED.read, ...partitionsOf(cluster, inventoryHead, inventorySnapshot, inventoryChange, imageUse), ...OPERATIONS],
+    write: [...OPERATIONS, ...RATE],
+    indexes: { gsi1: CLUSTER_LIST },
     neverWrite: IDENTITY_PARTITIONS,
   },
   // What every job's worker does around its handler (shared/workers/job-worker.ts): the cluster's
   // record, its lease, Powertools' idempotency records and the progress of the operation it serves.
   // A job adds the partitions of its own records in JOB_TABLE_ACCESS.
   jobWorker: {
-    read: ['CLUSTER#*', 'LEASE#*', 'IDEMPOTENCY', 'OPERATION#*'],
-    write: ['LEASE#*', 'IDEMPOTENCY', 'OPERATION#*'],
+    read: partitionsOf(cluster, jobLease, jobIdempotencyRecord, operation),
+    write: partitionsOf(jobLease, jobIdempotencyRecord, operation),
     neverWrite: IDENTITY_PARTITIONS,
   },
 };
@@ -162,13 +169,13 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
 export const JOB_TABLE_ACCESS: Record<JobKind, TableAccess> = {
   // Through the cluster's circuit breaker; its results, their history and the hub events of status changes.
   'health-sweep': {
-    read: ['CIRCUIT#*', 'FLEETHEALTH', 'HEALTH#*'],
-    write: ['CIRCUIT#*', 'FLEETHEALTH', 'HEALTH#*', 'HUBEVENTS#*'],
+    read: partitionsOf(circuit, fleetHealth, healthResult),
+    write: partitionsOf(circuit, fleetHealth, healthResult, hubEvent),
   },
   // Through the cluster's circuit breaker; snapshot pointers, change records and the fleet's image index (the snapshots are in S3).
   inventory: {
-    read: ['CIRCUIT#*', 'INVENTORY#*'],
-    write: ['CIRCUIT#*', 'INVENTORY#*', 'CHANGES#*', 'IMAGES'],
+    read: partitionsOf(circuit, inventoryHead),
+    write: partitionsOf(circuit, inventoryHead, inventorySnapshot, inventoryChange, imageUse),
   },
 };
 

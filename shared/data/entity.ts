@@ -36,6 +36,11 @@ export class KeyTemplate<T extends string = string> {
     return [...this.template.matchAll(PLACEHOLDER)].map((m) => m[1]!);
   }
 
+  /** The literal text every key of this template starts with (`CLUSTER#<id>`: `CLUSTER#`), e.g. for a stream filter's prefix. */
+  get prefix(): string {
+    return this.template.split(PLACEHOLDER)[0]!;
+  }
+
   /** The IAM `dynamodb:LeadingKeys` pattern (StringLike) of every key of this template: each placeholder a `*`. */
   get pattern(): string {
     return this.template.replace(PLACEHOLDER, '*');
@@ -80,6 +85,11 @@ export function attribute<V>(name: string, options: AttributeOptions<V> = {}): F
       return loaded ? loaded(value) : (value as V);
     },
   };
+}
+
+/** A field stored as its JSON text: read back whole, never queried by its parts. */
+export function json<V>(name: string): Field<V> {
+  return attribute<V>(name, { stored: (value) => JSON.stringify(value), loaded: (text) => JSON.parse(text as string) as V });
 }
 
 /** A field stored as a map of its own, its fields named by `mapping`. */

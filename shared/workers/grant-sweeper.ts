@@ -6,23 +6,21 @@
  * Deleting grants is idempotent: a retried record does no harm.
  */
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { cluster } from '#shared/data/entities/clusters.ts';
 import type { UserRepository } from '#shared/domain/identity/ports.ts';
 import type { Logger } from '#shared/observability/logger.ts';
-
-const CLUSTER_PREFIX = 'CLUSTER#';
 
 /** The stream records the event source mapping passes on: cluster records removed. */
 export const REMOVED_CLUSTER_PATTERN = {
   eventName: ['REMOVE'],
-  dynamodb: { Keys: { pk: { S: [{ prefix: CLUSTER_PREFIX }] }, sk: { S: ['CLUSTER'] } } },
+  dynamodb: { Keys: { pk: { S: [{ prefix: cluster.pk.prefix }] }, sk: { S: [cluster.sk.template] } } },
 };
 
 /** The id of the cluster whose record `record` removed, or undefined for any other record. */
 export function removedClusterId(record: DynamoDBRecord): string | undefined {
-  const keys = record.dynamodb?.Keys;
-  const pk = keys?.pk?.S;
-  if (record.eventName !== 'REMOVE' || keys?.sk?.S !== 'CLUSTER' || !pk?.startsWith(CLUSTER_PREFIX)) return undefined;
-  return pk.slice(CLUSTER_PREFIX.length) || undefined;
+  const { pk, sk } = record.dynamodb?.Keys ?? {};
+  if (record.eventName !== 'REMOVE' || !pk?.S || !sk?.S || !cluster.sk.parse(sk.S)) return undefined;
+  return cluster.pk.parse(pk.S)?.id;
 }
 
 /**

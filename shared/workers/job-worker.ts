@@ -10,6 +10,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { jobIdempotencyPrefix, jobIdempotencyRecord } from '#shared/data/entities/background.ts';
 import { tableDefinition } from '#shared/data/table-definition.ts';
 import { shownFailureText } from '#shared/domain/clusters/failure-text.ts';
 import type { Queue } from '#shared/ports/queue.ts';
@@ -21,8 +22,6 @@ import { retryPolicyOfError } from './retry-policy.ts';
 
 /** Idempotency records outlive any redelivery: SQS keeps a message 4 days by default, the DLQ 14. */
 const IDEMPOTENCY_DAYS = 15;
-/** Powertools keeps its records under one partition of the single table, sorted by key hash, with the table's TTL. */
-export const IDEMPOTENCY_PARTITION = 'IDEMPOTENCY';
 
 export interface JobWorkerOptions {
   /** Where a message that can never succeed goes at once (dead_letter); the job's dead-letter queue unless given. */
@@ -45,12 +44,13 @@ export function jobWorker(kind: string, handler: JobHandler, deps: Dependencies,
       awsSdkV3Client: deps.table.client,
       keyAttr: tableDefinition.partitionKey,
       sortKeyAttr: tableDefinition.sortKey,
-      staticPkValue: IDEMPOTENCY_PARTITION,
+      // Its records under one partition of the single table, sorted by key hash, with the table's TTL (shared/data/entities/background.ts).
+      staticPkValue: jobIdempotencyRecord.partition({}),
       expiryAttr: tableDefinition.ttlAttribute,
     }),
     config,
     dataIndexArgument: 0,
-    keyPrefix: `job:${kind}`,
+    keyPrefix: jobIdempotencyPrefix.fill({ kind }),
   });
 
   const handleRecord = async (record: SQSRecord): Promise<void> => {

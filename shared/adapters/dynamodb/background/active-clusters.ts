@@ -1,8 +1,9 @@
 import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { cluster } from '#shared/data/entities/clusters.ts';
 import type { Table } from '../table.ts';
 
 /** The cluster list's index partition (clusters/cluster-repository.ts keeps it). */
-const CLUSTER_LIST_PARTITION = 'CLUSTERS';
+const CLUSTER_LIST_PARTITION = cluster.indexPartition('gsi1', {});
 
 /**
  * The ids of every active cluster, for the planner: Query gsi1 `CLUSTERS` (never a Scan), only

@@ -1,10 +1,11 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { jobLease } from '#shared/data/entities/background.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { Lease, LeaseStore } from '#shared/workers/background.ts';
 import type { Table } from '../table.ts';
 
-export const leaseKey = (clusterId: string, kind: string) => ({ pk: `LEASE#${clusterId}`, sk: `JOB#${kind}` });
+const leaseKey = (clusterId: string, kind: string) => jobLease.key({ clusterId, kind });
 
 /**
  * Leases in the table: a conditional put takes one that is free, expired or already this holder's,
@@ -23,14 +24,7 @@ export class DynamoLeaseStore implements LeaseStore {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: {
-            ...leaseKey(clusterId, kind),
-            entity: 'lease',
-            version: 1,
-            holder,
-            expires_at: now + seconds * 1000,
-            ttl: Math.ceil(now / 1000) + seconds + 3600,
-          },
+          Item: { ...jobLease.item({ clusterId, kind, holder, expiresAt: now + seconds * 1000 }), version: 1 },
           ConditionExpression: 'attribute_not_exists(pk) OR expires_at < :now OR holder = :holder',
           ExpressionAttributeValues: { ':now': now, ':holder': holder },
         }),

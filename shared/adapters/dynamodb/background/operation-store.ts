@@ -1,56 +1,23 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { operation, operationKeyClaim, progressCounter as counter, storedProgress } from '#shared/data/entities/background.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
-import {
-  CLUSTER_PROGRESS_STATES,
-  type ClusterProgress,
-  type ClusterProgressState,
-  type Operation,
-  type OperationFilter,
-  type OperationState,
-  type OperationStore,
-} from '#shared/domain/operations/operation.ts';
+import type { ClusterProgress, ClusterProgressState, Operation, OperationFilter, OperationState, OperationStore } from '#shared/domain/operations/operation.ts';
 import type { Page } from '#shared/ports/page.ts';
-import type { StoredItem, Table } from '../table.ts';
+import type { Table } from '../table.ts';
 
-export const operationKey = (id: string) => ({ pk: `OPERATION#${id}`, sk: 'OPERATION' });
+const operationKey = (id: string) => operation.key({ id });
 /** A caller's Idempotency-Key, by a digest: the key is the client's text, kept out of the table's keys. */
-export const operationKeyClaim = (requestedBy: string, key: string) => ({
-  pk: `OPKEY#${requestedBy}#${createHash('sha256').update(key).digest('base64url')}`,
-  sk: 'OPKEY',
-});
-const LIST_PARTITION = 'OPERATIONS';
+const claimOf = (requestedBy: string, key: string) => ({ requestedBy, keyDigest: createHash('sha256').update(key).digest('base64url') });
+const LIST_PARTITION = operation.indexPartition('gsi1', {});
 /** Operations are kept 30 days; an Idempotency-Key answers the same operation for 24 hours. */
 const OPERATION_DAYS = 30;
 const KEY_HOURS = 24;
 const PROGRESS_ATTEMPTS = 8;
 const FINAL: readonly ClusterProgressState[] = ['succeeded', 'failed', 'skipped'];
 
-interface OperationItem extends StoredItem {
-  id: string;
-  kind: string;
-  requested_by: string;
-  created_at: string;
-  clusters: Record<string, { state: ClusterProgressState; detail?: string; data?: Record<string, unknown>; updated_at: string }>;
-}
-
-const counter = (state: ClusterProgressState) => `n_${state}`;
-
-const toOperation = (i: OperationItem): Operation => ({
-  id: i.id,
-  kind: i.kind,
-  requestedBy: i.requested_by,
-  createdAt: i.created_at,
-  clusters: Object.fromEntries(
-    Object.entries(i.clusters ?? {}).map(([id, p]) => [
-      id,
-      { state: p.state, updatedAt: p.updated_at, ...(p.detail !== undefined && { detail: p.detail }), ...(p.data !== undefined && { data: p.data }) },
-    ]),
-  ),
-});
-
-const storedProgress = (p: ClusterProgress) => ({ state: p.state, detail: p.detail, data: p.data, updated_at: p.updatedAt });
+const toOperation = (item: Record<string, unknown>): Operation => operation.read(item);
 
 /**
  * The filter on an operation's state, from the per-state counters every progress update keeps in
@@ -70,27 +37,12 @@ export class DynamoOperationStore implements OperationStore {
 
   async create(op: Operation, idempotencyKey?: string): Promise<{ operation: Operation; created: boolean }> {
     const createdAt = Date.parse(op.createdAt);
-    const counts = Object.fromEntries(CLUSTER_PROGRESS_STATES.map((s) => [counter(s), Object.values(op.clusters).filter((p) => p.state === s).length]));
-    const item = {
-      ...operationKey(op.id),
-      entity: 'operation',
-      version: 1,
-      gsi1pk: LIST_PARTITION,
-      gsi1sk: `${op.createdAt}#${op.id}`,
-      id: op.id,
-      kind: op.kind,
-      requested_by: op.requestedBy,
-      created_at: op.createdAt,
-      clusters: Object.fromEntries(Object.entries(op.clusters).map(([id, p]) => [id, storedProgress(p)])),
-      n_total: Object.keys(op.clusters).length,
-      ...counts,
-      ttl: Math.floor(createdAt / 1000) + OPERATION_DAYS * 86_400,
-    };
+    const item = { ...operation.item(op), version: 1, ttl: Math.floor(createdAt / 1000) + OPERATION_DAYS * 86_400 };
     if (!idempotencyKey) {
       await this.table.create(item);
       return { operation: op, created: true };
     }
-    const claim = operationKeyClaim(op.requestedBy, idempotencyKey);
+    const claim = claimOf(op.requestedBy, idempotencyKey);
     const keyExpires = Math.floor(createdAt / 1000) + KEY_HOURS * 3600;
     try {
       await this.table.transact(
@@ -99,7 +51,7 @@ export class DynamoOperationStore implements OperationStore {
           {
             Put: {
               TableName: this.table.name,
-              Item: { ...claim, entity: 'operation-key', version: 1, operation_id: op.id, expires_at: keyExpires, ttl: keyExpires },
+              Item: { ...operationKeyClaim.item({ ...claim, operationId: op.id, expiresAt: keyExpires }), version: 1 },
               // TTL deletes late: a claim past its 24 hours is free even while it is still there.
               ConditionExpression: 'attribute_not_exists(pk) OR expires_at < :now',
               ExpressionAttributeValues: { ':now': Math.floor(createdAt / 1000) },
@@ -111,8 +63,8 @@ export class DynamoOperationStore implements OperationStore {
       return { operation: op, created: true };
     } catch (err) {
       if (!(err instanceof ConflictError)) throw err;
-      const held = await this.table.get<StoredItem & { operation_id: string }>(claim, true);
-      const earlier = held && (await this.get(held.operation_id));
+      const held = await this.table.get(operationKeyClaim.key(claim), true);
+      const earlier = held && (await this.get(operationKeyClaim.read(held).operationId));
       if (!earlier) throw new ConflictError('A request with that Idempotency-Key is being handled; retry in a moment.', 'IDEMPOTENCY_KEY_IN_USE');
       if (earlier.kind !== op.kind || !sameClusters(earlier, op)) {
         throw new ConflictError('That Idempotency-Key started other work in the last 24 hours; use a new key for new work.', 'IDEMPOTENCY_KEY_REUSED');
@@ -122,7 +74,7 @@ export class DynamoOperationStore implements OperationStore {
   }
 
   async get(id: string): Promise<Operation | undefined> {
-    const item = await this.table.get<OperationItem>(operationKey(id), true);
+    const item = await this.table.get(operationKey(id), true);
     return item && toOperation(item);
   }
 
@@ -141,7 +93,7 @@ export class DynamoOperationStore implements OperationStore {
       conditions.push(`(${STATE_FILTERS[filter.state]})`);
       if (STATE_FILTERS[filter.state].includes(':zero')) values[':zero'] = 0;
     }
-    const page = await this.table.query<OperationItem>({
+    const page = await this.table.query({
       index: 'gsi1',
       partition: LIST_PARTITION,
       newestFirst: true,
@@ -163,7 +115,7 @@ export class DynamoOperationStore implements OperationStore {
           ExpressionAttributeNames: { '#clusters': 'clusters', '#c': clusterId },
         }),
       );
-      const current = (out.Item as Pick<OperationItem, 'clusters'> | undefined)?.clusters?.[clusterId]?.state;
+      const current = (out.Item && operation.read(out.Item).clusters[clusterId])?.state;
       // Not a cluster of this operation (or the operation expired): nothing to report on.
       if (!current) return;
       // A late "running" never hides a result.

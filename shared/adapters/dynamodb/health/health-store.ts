@@ -1,25 +1,15 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { fleetHealth, healthResult } from '#shared/data/entities/health.ts';
 import type { HealthRecord } from '#shared/domain/health/health.ts';
 import type { FleetHealthEntry, HealthStore } from '#shared/domain/health/ports.ts';
 import type { Page } from '#shared/ports/page.ts';
-import type { StoredItem, Table } from '../table.ts';
+import type { Table } from '../table.ts';
 
 /** Sweep results are kept this long (the history's TTL, and the fleet entry's after the cluster's last sweep). */
 export const HEALTH_RETENTION_DAYS = 30;
 
-export const healthHistoryKey = (clusterId: string, checkedAt: string) => ({ pk: `HEALTH#${clusterId}`, sk: checkedAt });
-export const fleetHealthKey = (clusterId: string) => ({ pk: FLEET_PARTITION, sk: clusterId });
-const FLEET_PARTITION = 'FLEETHEALTH';
-
-interface HistoryItem extends StoredItem {
-  /** The whole result as JSON: read back whole, never queried by its parts. */
-  report: string;
-}
-interface FleetItem extends StoredItem {
-  checked_at: string;
-  entry: string;
-}
+const FLEET_PARTITION = fleetHealth.partition({});
 
 const expiry = (at: string) => Math.floor(Date.parse(at) / 1000) + HEALTH_RETENTION_DAYS * 86_400;
 
@@ -45,35 +35,23 @@ export class DynamoHealthStore implements HealthStore {
   constructor(private readonly table: Table) {}
 
   async entry(clusterId: string): Promise<FleetHealthEntry | undefined> {
-    const item = await this.table.get<FleetItem>(fleetHealthKey(clusterId), true);
-    return item ? (JSON.parse(item.entry) as FleetHealthEntry) : undefined;
+    const item = await this.table.get(fleetHealth.key({ clusterId }), true);
+    return item && fleetHealth.read(item).entry;
   }
 
   async latest(clusterId: string): Promise<HealthRecord | undefined> {
-    const page = await this.table.query<HistoryItem>({ partition: healthHistoryKey(clusterId, '').pk, limit: 1, newestFirst: true });
-    return page.items[0] ? (JSON.parse(page.items[0].report) as HealthRecord) : undefined;
+    const page = await this.table.query({ partition: healthResult.partition({ clusterId }), limit: 1, newestFirst: true });
+    return page.items[0] && healthResult.read(page.items[0]).report;
   }
 
   async record(record: HealthRecord): Promise<void> {
-    await this.table.put({
-      ...healthHistoryKey(record.cluster_id, record.checked_at),
-      entity: 'health_result',
-      version: 1,
-      report: JSON.stringify(record),
-      ttl: expiry(record.checked_at),
-    });
+    const keys = { clusterId: record.cluster_id, checkedAt: record.checked_at };
+    await this.table.put({ ...healthResult.item({ ...keys, report: record }), version: 1, ttl: expiry(record.checked_at) });
     try {
       await this.table.doc.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: {
-            ...fleetHealthKey(record.cluster_id),
-            entity: 'fleet_health',
-            version: 1,
-            checked_at: record.checked_at,
-            entry: JSON.stringify(fleetEntryOf(record)),
-            ttl: expiry(record.checked_at),
-          },
+          Item: { ...fleetHealth.item({ ...keys, entry: fleetEntryOf(record) }), version: 1, ttl: expiry(record.checked_at) },
           ConditionExpression: 'attribute_not_exists(pk) OR checked_at < :at',
           ExpressionAttributeValues: { ':at': record.checked_at },
         }),
@@ -85,22 +63,22 @@ export class DynamoHealthStore implements HealthStore {
   }
 
   async history(clusterId: string, range: { since: string; until: string }, limit: number, cursor?: string): Promise<Page<HealthRecord>> {
-    const page = await this.table.query<HistoryItem>({
-      partition: healthHistoryKey(clusterId, '').pk,
+    const page = await this.table.query({
+      partition: healthResult.partition({ clusterId }),
       between: [range.since, range.until],
       newestFirst: true,
       limit,
       cursor,
     });
-    return { items: page.items.map((i) => JSON.parse(i.report) as HealthRecord), ...(page.continue ? { continue: page.continue } : {}) };
+    return { items: page.items.map((i) => healthResult.read(i).report), ...(page.continue ? { continue: page.continue } : {}) };
   }
 
   async fleet(): Promise<FleetHealthEntry[]> {
     const entries: FleetHealthEntry[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.table.query<FleetItem>({ partition: FLEET_PARTITION, limit: 500, cursor });
-      entries.push(...page.items.map((i) => JSON.parse(i.entry) as FleetHealthEntry));
+      const page = await this.table.query({ partition: FLEET_PARTITION, limit: 500, cursor });
+      entries.push(...page.items.map((i) => fleetHealth.read(i).entry));
       cursor = page.continue;
     } while (cursor);
     return entries;

@@ -1,27 +1,18 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { changeSubject, imageUse, inventoryChange, inventoryHead, inventorySnapshot } from '#shared/data/entities/inventory.ts';
 import type { ChangeQuery, ChangeRecord, ImageUse, InventoryHead, InventoryStore, SnapshotRef } from '#shared/domain/inventory/ports.ts';
 import type { Page } from '#shared/ports/page.ts';
-import type { StoredItem, Table } from '../table.ts';
+import type { Table } from '../table.ts';
 
 /** Snapshots and change records are kept this long (TTL); the latest snapshot is rewritten weekly, so it never expires. */
 export const INVENTORY_RETENTION_DAYS = 30;
 
-export const inventoryHeadKey = (clusterId: string) => ({ pk: `INVENTORY#${clusterId}`, sk: 'HEAD' });
-export const snapshotKey = (clusterId: string, takenAt: string) => ({ pk: `INVENTORY#${clusterId}`, sk: `SNAPSHOT#${takenAt}` });
-export const changeKey = (change: Pick<ChangeRecord, 'cluster_id' | 'at' | 'uid' | 'kind' | 'namespace' | 'name'>) => ({
-  pk: `CHANGES#${change.cluster_id}`,
-  sk: `${change.at}#${change.uid || `${change.kind}/${change.namespace ?? ''}/${change.name}`}`,
-});
-export const imageKey = (image: string, clusterId: string) => ({ pk: IMAGE_PARTITION, sk: `${image}#${clusterId}` });
-const IMAGE_PARTITION = 'IMAGES';
+const headKey = (clusterId: string) => inventoryHead.key({ clusterId });
+const IMAGE_PARTITION = imageUse.partition({});
 
 /** Writes in flight at once while a snapshot's records are stored. */
 const PARALLEL_WRITES = 16;
-
-interface JsonItem extends StoredItem {
-  data: string;
-}
 
 const expiry = (at: string) => Math.floor(Date.parse(at) / 1000) + INVENTORY_RETENTION_DAYS * 86_400;
 
@@ -34,14 +25,20 @@ export class DynamoInventoryStore implements InventoryStore {
   constructor(private readonly table: Table) {}
 
   async head(clusterId: string): Promise<InventoryHead | undefined> {
-    const item = await this.table.get<JsonItem & { checked_at: string }>(inventoryHeadKey(clusterId), true);
-    return item ? { ...(JSON.parse(item.data) as SnapshotRef), checked_at: item.checked_at } : undefined;
+    const item = await this.table.get(headKey(clusterId), true);
+    if (!item) return undefined;
+    const { snapshot, checkedAt } = inventoryHead.read(item);
+    return { ...snapshot, checked_at: checkedAt };
   }
 
   async snapshotAt(clusterId: string, at: string): Promise<SnapshotRef | undefined> {
-    const { pk } = inventoryHeadKey(clusterId);
-    const page = await this.table.query<JsonItem>({ partition: pk, between: ['SNAPSHOT#', `SNAPSHOT#${at}`], newestFirst: true, limit: 1 });
-    return page.items[0] ? (JSON.parse(page.items[0].data) as SnapshotRef) : undefined;
+    const page = await this.table.query({
+      partition: inventorySnapshot.partition({ clusterId }),
+      between: [inventorySnapshot.sk.prefix, inventorySnapshot.sk.fill({ takenAt: at })],
+      newestFirst: true,
+      limit: 1,
+    });
+    return page.items[0] && inventorySnapshot.read(page.items[0]).snapshot;
   }
 
   async saveSnapshot(head: InventoryHead, changes: ChangeRecord[], images: Array<{ image: string; after?: ImageUse }>): Promise<void> {
@@ -50,39 +47,27 @@ export class DynamoInventoryStore implements InventoryStore {
       ...changes.map(
         (c) => () =>
           this.table.put({
-            ...changeKey(c),
-            entity: 'inventory_change',
+            ...inventoryChange.item({ clusterId: c.cluster_id, at: c.at, subject: changeSubject(c), change: c }),
             version: 1,
-            kind: c.kind,
-            namespace: c.namespace ?? '',
-            data: JSON.stringify(c),
             ttl: expiry(c.at),
           }),
       ),
       ...images.map(({ image, after }) =>
         after
-          ? () => this.table.put({ ...imageKey(image, head.cluster_id), entity: 'image_use', version: 1, data: JSON.stringify(after) })
-          : () => this.table.delete(imageKey(image, head.cluster_id)),
+          ? () => this.table.put({ ...imageUse.item({ image, clusterId: head.cluster_id, use: after }), version: 1 })
+          : () => this.table.delete(imageUse.key({ image, clusterId: head.cluster_id })),
       ),
       () =>
         this.table.put({
-          ...snapshotKey(head.cluster_id, head.taken_at),
-          entity: 'inventory_snapshot',
+          ...inventorySnapshot.item({ clusterId: head.cluster_id, takenAt: head.taken_at, snapshot: ref }),
           version: 1,
-          data: JSON.stringify(ref),
           ttl: expiry(head.taken_at),
         }),
     ];
     // Single-item writes, a few at a time: each is authorized by its own key (LeadingKeys), which BatchWriteItem is not granted.
     for (let i = 0; i < writes.length; i += PARALLEL_WRITES) await Promise.all(writes.slice(i, i + PARALLEL_WRITES).map((write) => write()));
     // The head last: a reader never finds it pointing at a snapshot whose changes are not written yet.
-    await this.table.put({
-      ...inventoryHeadKey(head.cluster_id),
-      entity: 'inventory_head',
-      version: 1,
-      checked_at: head.checked_at,
-      data: JSON.stringify(ref),
-    });
+    await this.table.put({ ...inventoryHead.item({ clusterId: head.cluster_id, checkedAt: head.checked_at, snapshot: ref }), version: 1 });
   }
 
   async touch(clusterId: string, checkedAt: string): Promise<void> {
@@ -90,7 +75,7 @@ export class DynamoInventoryStore implements InventoryStore {
       await this.table.doc.send(
         new UpdateCommand({
           TableName: this.table.name,
-          Key: inventoryHeadKey(clusterId),
+          Key: headKey(clusterId),
           UpdateExpression: 'SET checked_at = :at',
           ConditionExpression: 'attribute_exists(pk) AND checked_at < :at',
           ExpressionAttributeValues: { ':at': checkedAt },
@@ -115,20 +100,20 @@ export class DynamoInventoryStore implements InventoryStore {
       names['#ns'] = 'namespace';
       values[':ns'] = query.namespace;
     }
-    const page = await this.table.query<JsonItem>({
-      partition: `CHANGES#${clusterId}`,
-      // `#~` sorts after every `#<uid>`, so changes found at exactly `until` are in.
-      between: [query.since, `${query.until}#~`],
+    const page = await this.table.query({
+      partition: inventoryChange.partition({ clusterId }),
+      // `<until>#~` sorts after every `<until>#<uid>`, so changes found at exactly `until` are in.
+      between: [query.since, inventoryChange.sk.fill({ at: query.until, subject: '~' })],
       newestFirst: true,
       limit,
       cursor,
       ...(conditions.length ? { filter: { expression: conditions.join(' AND '), names, values } } : {}),
     });
-    return { items: page.items.map((i) => JSON.parse(i.data) as ChangeRecord), ...(page.continue ? { continue: page.continue } : {}) };
+    return { items: page.items.map((i) => inventoryChange.read(i).change), ...(page.continue ? { continue: page.continue } : {}) };
   }
 
   async images(prefix: string | undefined, limit: number, cursor?: string): Promise<Page<ImageUse>> {
-    const page = await this.table.query<JsonItem>({ partition: IMAGE_PARTITION, ...(prefix ? { beginsWith: prefix } : {}), limit, cursor });
-    return { items: page.items.map((i) => JSON.parse(i.data) as ImageUse), ...(page.continue ? { continue: page.continue } : {}) };
+    const page = await this.table.query({ partition: IMAGE_PARTITION, ...(prefix ? { beginsWith: prefix } : {}), limit, cursor });
+    return { items: page.items.map((i) => imageUse.read(i).use), ...(page.continue ? { continue: page.continue } : {}) };
   }
 }
