@@ -8,7 +8,7 @@ import { OUTSIDE_IO_GOAL_MS } from './scenarios/requests.ts';
 // A smoke test that every scenario still runs and reports; it asserts nothing about speed. It does
 // hold the deterministic figures to their budgets: what a bundle carries, what a request costs.
 describe('npm run bench -- --quick', () => {
-  it('produces a row with a figure for every scenario, within the recorded budgets', { timeout: 240_000 }, async () => {
+  it('produces a row with a figure for every scenario, within the recorded budgets', { timeout: 480_000 }, async () => {
     const results = await runBench({ quick: true, write: false });
     expect(new Set(results.map((r) => r.scenario))).toEqual(new Set(SCENARIOS));
     for (const r of results) {
