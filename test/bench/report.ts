@@ -56,7 +56,8 @@ gives the interquartile range of each measured series as a share of its median; 
 spread exceeds 50% is marked as too wide to trust.
 
 Reproduce: \`npm run bench\` (every scenario; starts or reuses the test bed), \`npm run bench -- <scenario>\`
-(one of \`cold-start\`, \`latency\`, \`login\`, \`table-cost\`, \`kubeconfig\`; the other rows are kept), \`npm run bench -- --quick\`
+(one of \`cold-start\`, \`latency\`, \`login\`, \`table-cost\`, \`kubeconfig\`, \`planner\`, \`resources\`, \`sweep\`; the other rows
+are kept; \`table-cost\` runs the resources scenario too, whose routes it costs), \`npm run bench -- --quick\`
 (every scenario with few repetitions, prints only; CI runs it as a smoke test through \`npm test\`),
 \`npm run bench -- --render\` (rewrites this page from \`benchmarks.json\` without measuring).
 The raw samples and the budgets (bundle bytes, capacity units per request) are in \`benchmarks.json\`.
@@ -71,6 +72,8 @@ ${rows.join('\n')}
   reads its session and its user (two reads) and adds one rate-limit write; a change adds one audit write.
   The smoke test (\`test/bench/bench.smoke.test.ts\`) fails when a request consumes more read or write
   units than recorded here; a higher figure is accepted only by re-running \`npm run bench -- table-cost\`.
+  The resources scenario costs one request on every route of the resources group (objects it makes in a
+  namespace of its own) and stops when the group declares a route it has no row for.
 - **Cold start**: no function's bundle carries the Kubernetes client (\`kubernetes_client_in_bundle\`): the
   clusters function alone ships it, bundled apart as \`node_modules/@kubernetes/client-node/index.mjs\` inside
   its asset (\`kubernetes_client_beside_bundle\`), which its first live call imports; and each function
@@ -85,6 +88,13 @@ ${rows.join('\n')}
   worst inputs under those limits cost time linear in their size: doubling one stays within
   \`linear_growth_bound\` (3x; linear is 2x, quadratic 4x), which the controls (the parser's own key check
   and the lazy PEM regex the hub used to run) exceed.
+- **Resources and sweeps** (goals recorded, not asserted: they are timings and heap sizes): listing pods
+  through the hub within \`hub_list_ratio_goal\` (1.3x) of the same pages straight from the cluster; a
+  health sweep's or inventory's peak heap within \`peak_heap_share_goal\` (0.25x) of holding every pod at
+  once, on a cluster with 10,000 more pods; \`unchanged_write_capacity_units\`, what a run that finds
+  nothing changed writes to the table (the worker edge's idempotency record and the cluster's lease, the
+  health record, the inventory's check time), the same whatever the number of pods. The 10,000 kwok
+  pods take a while to create on the shared test bed (the row says how long); \`--quick\` uses 300.
 
 ## Cold start
 

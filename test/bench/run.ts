@@ -3,18 +3,23 @@ import { coldStart } from './scenarios/cold-start.ts';
 import { kubeconfigParsing } from './scenarios/kubeconfig.ts';
 import { plannerFanOut } from './scenarios/planner.ts';
 import { requestScenarios } from './scenarios/requests.ts';
+import { resourcesScenario } from './scenarios/resources.ts';
+import { sweepScenario } from './scenarios/sweep.ts';
 import { mergeWithPrevious, rerenderReport, writeReport } from './report.ts';
 import type { BenchContext, BenchResult, Scenario } from './result.ts';
 
-export const SCENARIOS = ['cold-start', 'latency', 'login', 'table-cost', 'kubeconfig', 'planner'] as const;
+export const SCENARIOS = ['cold-start', 'latency', 'login', 'table-cost', 'kubeconfig', 'planner', 'resources', 'sweep'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
-// latency, login and table-cost share one setup (the test bed and both ways in) and run together.
+// latency, login and table-cost share one setup (the test bed and both ways in) and run together; the resources
+// scenario adds the table-cost rows of its routes, so re-measuring table-cost runs it too.
 const runners: { names: ScenarioName[]; run: Scenario }[] = [
   { names: ['cold-start'], run: coldStart },
   { names: ['latency', 'login', 'table-cost'], run: requestScenarios },
   { names: ['kubeconfig'], run: kubeconfigParsing },
   { names: ['planner'], run: plannerFanOut },
+  { names: ['resources', 'table-cost'], run: resourcesScenario },
+  { names: ['sweep'], run: sweepScenario },
 ];
 
 /** Runs the chosen scenarios (all when none) and returns their rows; `write` updates docs/benchmarks.*. */

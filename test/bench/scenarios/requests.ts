@@ -3,55 +3,14 @@ import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { verifyPassword, hashPassword } from '#shared/domain/identity/passwords.ts';
 import { ADMIN_PASSWORD, jsonPost } from '#test/support/identity.ts';
-import { lambdaContext, startBenchEnvironment, type BenchEnvironment, type Handler } from '../environment.ts';
+import { lambdaContext, startBenchEnvironment, type Handler } from '../environment.ts';
 import { round, summarize, timeIt } from '../stats.ts';
 import { splitThreadCpu } from '../thread-cpu.ts';
+import { meterCapacity, tableCostRow } from '../capacity.ts';
 import type { BenchContext, BenchResult } from '../result.ts';
 
-interface Capacity {
-  read: number;
-  write: number;
-}
-
 /** Straight to the hub's server: the test hub's own fetch copies every body for its leak sweep, which would be timed too. */
-const direct = (hub: { url: string }, path: string, init?: RequestInit) => fetch(hub.url + path, init);
-
-/** Counts the capacity units DynamoDB reports for every command of the hub's table client. */
-function meterCapacity(env: BenchEnvironment) {
-  const total: Capacity = { read: 0, write: 0 };
-  env.hub.deps.table.doc.middlewareStack.add(
-    (next, context) => async (args) => {
-      (args.input as Record<string, unknown>).ReturnConsumedCapacity = 'TOTAL';
-      const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
-      const writes = /Put|Update|Delete|TransactWrite|BatchWrite/.test(String(context.commandName));
-      for (const c of [consumed].flat().filter(Boolean) as { CapacityUnits?: number; ReadCapacityUnits?: number; WriteCapacityUnits?: number }[]) {
-        total.read += c.ReadCapacityUnits ?? (writes ? 0 : (c.CapacityUnits ?? 0));
-        total.write += c.WriteCapacityUnits ?? (writes ? (c.CapacityUnits ?? 0) : 0);
-      }
-      return result;
-    },
-    { step: 'initialize', name: 'benchConsumedCapacity' },
-  );
-  return async (fn: () => Promise<unknown>): Promise<Capacity> => {
-    const before = { ...total };
-    await fn();
-    return { read: round(total.read - before.read), write: round(total.write - before.write) };
-  };
-}
-
-function tableCostRow(name: string, capacity: Capacity, how: string): BenchResult {
-  return {
-    scenario: 'table-cost',
-    name,
-    figure: `${capacity.read} RCU, ${capacity.write} WCU`,
-    reference: '-',
-    ratio: null,
-    how,
-    budget: { read_capacity_units: capacity.read, write_capacity_units: capacity.write },
-    noisy: false,
-  };
-}
+export const direct = (hub: { url: string }, path: string, init?: RequestInit) => fetch(hub.url + path, init);
 
 /**
  * Wall time, and the share of it the event loop was busy rather than waiting on I/O (DynamoDB,
@@ -72,7 +31,7 @@ export const OUTSIDE_IO_GOAL_MS = 1;
 const BUSY =
   'share outside I/O = event-loop utilization over the series: the time this thread ran code rather than waited on DynamoDB, the cluster or a socket';
 
-async function expectOk(res: Promise<Response | { statusCode: number }>) {
+export async function expectOk(res: Promise<Response | { statusCode: number }>) {
   const r = await res;
   const status = 'status' in r ? r.status : r.statusCode;
   if (status >= 400) throw new Error(`benchmark request failed with ${status}`);
@@ -85,7 +44,7 @@ async function expectOk(res: Promise<Response | { statusCode: number }>) {
  */
 export async function requestScenarios(ctx: BenchContext): Promise<BenchResult[]> {
   const env = await startBenchEnvironment(ctx.log);
-  const meter = meterCapacity(env);
+  const meter = meterCapacity(env.hub.deps.table);
   const bare = new Hono().get('/health', (c) => c.json({ status: 'healthy' }));
   const bareLambda = handle(bare) as unknown as Handler;
   const bareServer = await new Promise<ReturnType<typeof serve>>((resolve) => {
