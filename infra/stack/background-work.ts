@@ -1,7 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { queueVariable } from '#shared/adapters/sqs/sqs-job-queue.ts';
 import { cadenceMinutes, JOB_KINDS, JOBS, type JobKind } from '#shared/workers/jobs.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
+import { acknowledgeNag } from './nag.ts';
 import { jobWorkerAccess, TABLE_ACCESS, type TableAccess } from './table-access.ts';
 
 export interface BackgroundWorkProps {
@@ -18,8 +19,8 @@ export interface BackgroundWorkProps {
   environment: Record<string, string>;
   /** Grants a function its table partitions (clusterhub-stack.ts). */
   grantTable: (fn: HubFunction, access: TableAccess) => void;
-  /** The ARN of a secret of the hub's, by its name under the prefix. */
-  secretArn: (name: string) => string;
+  /** Lets a function read the clusters' kubeconfigs (clusterhub-stack.ts, with the cdk-nag acknowledgement that needs). */
+  readClusterSecrets: (fn: HubFunction) => void;
 }
 
 /** One job's queue, dead-letter queue and worker. */
@@ -40,8 +41,8 @@ const pascal = (kind: string) => kind.replace(/(^|-)([a-z])/g, (_, __, c: string
  * The background work of shared/workers/jobs.ts on AWS: per job, a queue with a dead-letter queue
  * after the job's receives, a worker fed by an event source mapping (partial batch responses,
  * bounded concurrency), an EventBridge Scheduler schedule at the job's cadence (CDK context) that
- * invokes the planner, and alarms on the dead letters and the worker's errors. The planner reads
- * only the cluster list; each worker its own queue and partitions.
+ * invokes the planner. The planner reads only the cluster list; each worker its own queue and
+ * partitions. The stack's operator alarms watch the dead letters and the workers' errors.
  */
 export class BackgroundWork extends Construct {
   readonly planner: HubFunction;
@@ -57,6 +58,14 @@ export class BackgroundWork extends Construct {
       timeout: Duration.seconds(60),
     });
     props.grantTable(this.planner, TABLE_ACCESS.planner);
+    // The schedules share one role, made in the stack by CDK's LambdaInvoke target, which grants the planner's ARN
+    // and `<ARN>:*` whatever the target: the wildcard covers only the planner's versions and aliases.
+    const stack = Stack.of(this);
+    acknowledgeNag(
+      stack,
+      `IAM5[Resource::<${stack.getLogicalId(this.planner.node.defaultChild as CfnFunction)}.Arn>:*]`,
+      "The schedules' role may invoke the planner and nothing else: `:*` names that one function's versions and aliases, which CDK's LambdaInvoke target always grants beside the function.",
+    );
 
     this.jobs = JOB_KINDS.map((kind) => {
       const job = JOBS[kind];
@@ -79,7 +88,7 @@ export class BackgroundWork extends Construct {
       });
       props.grantTable(worker, jobWorkerAccess(kind));
       // It reads the clusters' kubeconfigs, never writes one; and it sends a message that can never succeed to its dead letters.
-      worker.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.secretArn('clusters/*')] }));
+      props.readClusterSecrets(worker);
       deadLetters.grantSendMessages(worker);
       const source = new SqsEventSource(queue, { batchSize: job.batchSize, reportBatchItemFailures: true, maxConcurrency: job.maxConcurrency });
       worker.addEventSource(source);
@@ -99,22 +108,7 @@ export class BackgroundWork extends Construct {
         }),
       });
 
-      new Alarm(this, `${name}DeadLettersAlarm`, {
-        alarmDescription: `clusterhub: ${kind} messages failed every receive and wait in the dead-letter queue (inspect, then POST /api/v1/queues/${kind}/redrive)`,
-        metric: deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      new Alarm(this, `${name}WorkerErrorsAlarm`, {
-        alarmDescription: `clusterhub: the ${kind} worker failed invocations (a crash or timeout, not a failed record)`,
-        metric: worker.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 0,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
+      // The alarms on its dead letters and its errors are the operator alarms' (operator-alarms.ts), which find every function and dead-letter queue.
       return { kind, queue, deadLetters, worker, mappingId: source.eventSourceMappingId, mappingArn: source.eventSourceMappingArn };
     });
   }

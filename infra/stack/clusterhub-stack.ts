@@ -4,7 +4,7 @@ import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -49,6 +49,9 @@ export class ClusterhubStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ClusterhubStackProps = {}) {
     super(scope, id, props);
+    // S3's log delivery into the access-log bucket below is let in by a bucket policy, not a log-delivery ACL (AWS's
+    // advice; the bucket then takes no ACL at all). A construct's context must be set before it has children.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     const stage = props.stage ?? 'dev';
     if (stage === 'prod' && props.deletionProtection === false) {
       throw new Error('A prod stack keeps its table: deletionProtection=false is for throwaway (dev) stacks only.');
@@ -74,6 +77,22 @@ export class ClusterhubStack extends Stack {
       Arn.format({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretPrefix}${name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this);
     // The two identity secrets (names as in shared/domain/identity/keyring.ts), each by its exact
     // name: Secrets Manager appends `-` and six characters, so `-??????` matches that secret and no other.
+    // cdk-nag names a resource as the template has it: pseudo parameters, or the account and region of a stack given an env.
+    const where = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    const secretPattern = (path: string) =>
+      `Resource::arn:<AWS::Partition>:secretsmanager:${where(this.region, 'Region')}:${where(this.account, 'AccountId')}:secret:${secretPrefix}${path}`;
+    /**
+     * Lets a function use the per-cluster secrets under `<prefix><path>`: every function that touches cluster
+     * credentials gets them here, so the one cdk-nag acknowledgement their wildcard needs is given in one place.
+     */
+    const grantPerClusterSecrets = (fn: HubFunction, path: 'clusters/*' | 'imports/*', actions: string[]) => {
+      fn.addToRolePolicy(new PolicyStatement({ actions, resources: [secretArn(path)] }));
+      acknowledgeNag(
+        fn,
+        `IAM5[${secretPattern(path)}]`,
+        'Each registered cluster gets secrets of its own, named at run time under this prefix: the prefix is the narrowest resource that can name them.',
+      );
+    };
     const keyringArn = secretArn('identity/keyring-??????');
     const verificationKeysArn = secretArn('identity/verification-keys-??????');
 
@@ -165,33 +184,18 @@ export class ClusterhubStack extends Stack {
       talksToKubernetes: true,
     });
     grantTable(clusters, table, TABLE_ACCESS.clusters);
-    clusters.addToRolePolicy(
-      new PolicyStatement({
-        actions: [
-          'secretsmanager:GetSecretValue',
-          'secretsmanager:DescribeSecret',
-          'secretsmanager:CreateSecret',
-          'secretsmanager:PutSecretValue',
-          'secretsmanager:DeleteSecret',
-        ],
-        resources: [secretArn('clusters/*')],
-      }),
-    );
+    grantPerClusterSecrets(clusters, 'clusters/*', [
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:CreateSecret',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:DeleteSecret',
+    ]);
     // It handles hostile kubeconfigs: it verifies tokens with the public keys and never sees the private keyring.
     clusters.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
     // An import serves one registration: the function deletes it once stored.
-    clusters.addToRolePolicy(
-      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret'], resources: [secretArn('imports/*')] }),
-    );
+    grantPerClusterSecrets(clusters, 'imports/*', ['secretsmanager:GetSecretValue', 'secretsmanager:DeleteSecret']);
     this.route(clusters, 'clusters');
-    // cdk-nag names a resource as the template has it: pseudo parameters, or the account and region of a stack given an env.
-    const where = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
-    const secretPattern = (path: string) =>
-      `Resource::arn:<AWS::Partition>:secretsmanager:${where(this.region, 'Region')}:${where(this.account, 'AccountId')}:secret:${secretPrefix}${path}`;
-    const perClusterSecrets =
-      'Each registered cluster gets secrets of its own, named at run time under this prefix: the prefix is the narrowest resource that can name them.';
-    acknowledgeNag(clusters, `IAM5[${secretPattern('clusters/*')}]`, perClusterSecrets);
-    acknowledgeNag(clusters, `IAM5[${secretPattern('imports/*')}]`, perClusterSecrets);
 
     // resources: objects of any kind on registered clusters. It reads cluster credentials (never writes one) and the public keys.
     const resources = new HubFunction(this, 'ResourcesFunction', {
@@ -202,9 +206,9 @@ export class ClusterhubStack extends Stack {
       talksToKubernetes: true,
     });
     grantTable(resources, table, TABLE_ACCESS.resources);
-    resources.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn('clusters/*'), verificationKeysArn] }));
+    grantPerClusterSecrets(resources, 'clusters/*', ['secretsmanager:GetSecretValue']);
+    resources.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
     // More specific than the clusters function's /api/v1/clusters/{proxy+}, so API Gateway sends these here.
-    acknowledgeNag(resources, `IAM5[${secretPattern('clusters/*')}]`, perClusterSecrets);
     this.route(
       resources,
       'clusters/{clusterId}/resources',
@@ -234,12 +238,12 @@ export class ClusterhubStack extends Stack {
       }),
     );
 
-    // Background work: per job a queue, dead letters, a worker, a schedule for the planner, and alarms.
+    // Background work: per job a queue, dead letters, a worker and a schedule for the planner (the operator alarms below watch them).
     const background = new BackgroundWork(this, 'BackgroundWork', {
       table,
       environment,
       grantTable: (fn, access) => grantTable(fn, table, access),
-      secretArn,
+      readClusterSecrets: (fn) => grantPerClusterSecrets(fn, 'clusters/*', ['secretsmanager:GetSecretValue']),
     });
 
     // operations: the progress of long work, and the job queues behind it (admin: pause, resume, redrive, drop).
@@ -251,15 +255,46 @@ export class ClusterhubStack extends Stack {
 
     // Inventory snapshots: gzip blobs too large for an item. A blob expires a month after it is written; the worker
     // writes a cluster's latest again every week, so the latest never does (docs/data-model.md).
+    // S1: who read or wrote which snapshot, for access reviews and incidents, is in S3's server access logs, kept in a
+    // bucket of their own (AwsSolutions' answer; CloudTrail data events would answer it too, at a price per request).
+    const snapshotAccessLogs = new Bucket(this, 'InventorySnapshotAccessLogs', {
+      // S3's log delivery writes only into a bucket encrypted with S3-managed keys.
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [{ expiration: Duration.days(30) }],
+      // No ACLs: S3's log delivery is let in by a bucket policy naming the snapshots bucket as its source.
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    });
+    acknowledgeNag(
+      snapshotAccessLogs,
+      'S1',
+      "This bucket receives the snapshots bucket's access logs: logging its own access would log S3's log delivery into itself, without end.",
+    );
     const snapshots = new Bucket(this, 'InventorySnapshots', {
       encryption: BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       lifecycleRules: [{ prefix: 'inventory/', expiration: Duration.days(31) }],
+      serverAccessLogsBucket: snapshotAccessLogs,
+      serverAccessLogsPrefix: 'inventory-snapshots/',
     });
+    // Only the object calls shared/adapters/s3/ makes, on the snapshots' prefix (snapshotBlobKey); nothing deletes a
+    // blob (the lifecycle rule expires it), so no function may.
+    const grantSnapshots = (fn: HubFunction, actions: string[]) => {
+      fn.addEnvironment('HUB_INVENTORY_BUCKET', snapshots.bucketName);
+      fn.addToRolePolicy(new PolicyStatement({ actions, resources: [snapshots.arnForObjects('inventory/*')] }));
+      acknowledgeNag(
+        fn,
+        `IAM5[Resource::<${this.getLogicalId(snapshots.node.defaultChild as CfnBucket)}.Arn>/inventory/*]`,
+        'Snapshot blobs are named at run time by cluster and time under inventory/: the prefix is the narrowest resource that can name them.',
+      );
+    };
     const inventoryWorker = background.jobs.find((job) => job.kind === 'inventory')!.worker;
-    inventoryWorker.addEnvironment('HUB_INVENTORY_BUCKET', snapshots.bucketName);
-    snapshots.grantReadWrite(inventoryWorker, 'inventory/*');
+    grantSnapshots(inventoryWorker, ['s3:PutObject', 's3:GetObject']);
+    // ListBucket makes S3 answer a blob that is gone (expired) with NoSuchKey rather than AccessDenied: the worker
+    // then takes a fresh snapshot instead of failing on it for ever. The bucket holds nothing but snapshots.
+    inventoryWorker.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [snapshots.bucketArn] }));
 
     // health and inventory: views of what the workers stored, and sweeps or snapshots started as operations.
     for (const [group, id, paths] of [
@@ -278,10 +313,7 @@ export class ClusterhubStack extends Stack {
       grantTable(fn, table, TABLE_ACCESS[group]);
       fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
       background.grantOperations(fn);
-      if (group === 'inventory') {
-        fn.addEnvironment('HUB_INVENTORY_BUCKET', snapshots.bucketName);
-        snapshots.grantRead(fn, 'inventory/*');
-      }
+      if (group === 'inventory') grantSnapshots(fn, ['s3:GetObject']);
       // Paths under /clusters/{id}/ that another group serves: API Gateway takes the most specific route.
       const integration = new HttpLambdaIntegration(`${id}Integration`, fn);
       for (const path of paths) this.api.addRoutes({ path: `/api/v1/${path}`, methods: [HttpMethod.ANY], integration });

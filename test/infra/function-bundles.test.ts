@@ -46,6 +46,8 @@ describe('each function bundles its own endpoint group only', () => {
       Resources: ['resources'],
       GrantSweeper: [],
       Operations: ['operations'],
+      Health: ['health'],
+      Inventory: ['inventory'],
       BackgroundWorkPlanner: [],
       BackgroundWorkHealthSweepWorker: [],
       BackgroundWorkInventoryWorker: [],
@@ -66,8 +68,8 @@ const { handler } = await import(pathToFileURL(file).href);
 const event = { version: '2.0', routeKey: '$default', rawPath: path, rawQueryString: '', headers: { accept: 'application/json' },
   requestContext: { http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.1', userAgent: 'test' }, requestId: 'bundle-req-1' }, isBase64Encoded: false };
 const res = await handler(event, { awsRequestId: 'bundle-req-1' });
-process.stdout.write(JSON.stringify(res));
-process.exit(0);
+// Exit once the pipe has taken all of it: a write to a pipe is asynchronous, and the document is larger than its buffer.
+process.stdout.write(JSON.stringify(res), () => process.exit(0));
 `;
 
 describe('the system function’s OpenAPI document', () => {

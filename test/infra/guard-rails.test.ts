@@ -104,15 +104,18 @@ describe('operator alarms', () => {
     });
   });
 
-  it('raises an alarm as soon as a dead-letter queue holds a message', () => {
-    const dlq = Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('GrantSweeperDeadLetters'))!;
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
-      Threshold: 1,
-      AlarmActions: [{ Ref: topicId() }],
-    });
+  it('raises an alarm as soon as a dead-letter queue holds a message: the grant sweeper’s and each job’s', () => {
+    const dlqs = Object.keys(template.findResources('AWS::SQS::Queue')).filter((id) => /^(GrantSweeper|BackgroundWork\w+)DeadLetters/.test(id));
+    expect(dlqs.length).toBeGreaterThanOrEqual(3);
+    for (const dlq of dlqs) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+        Threshold: 1,
+        AlarmActions: [{ Ref: topicId() }],
+      });
+    }
   });
 });
 
@@ -132,6 +135,45 @@ describe('logs', () => {
     const format = JSON.parse(settings.Format);
     expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
     expect(settings.Format).not.toMatch(/header|querystring|authorization/i);
+  });
+});
+
+describe('the inventory snapshots', () => {
+  it('log every access into a bucket of their own, encrypted, private, refusing plain HTTP, whose logs expire', () => {
+    const buckets = template.findResources('AWS::S3::Bucket');
+    const [snapshots] = Object.entries(buckets).find(([id]) => id.startsWith('InventorySnapshots') && !id.includes('AccessLogs'))!;
+    const [logs, logBucket] = Object.entries(buckets).find(([id]) => id.startsWith('InventorySnapshotAccessLogs'))!;
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: { Ref: logs }, LogFilePrefix: Match.anyValue() },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ Prefix: 'inventory/' })] },
+    });
+    expect(logBucket.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 30, Status: 'Enabled' }] },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    });
+    expect(logBucket.Properties.AccessControl).toBeUndefined();
+    for (const bucket of [snapshots, logs]) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: bucket },
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      });
+    }
+    // Only S3's log delivery writes there, and only for the snapshots bucket.
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logs },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+            Condition: Match.objectLike({ ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [snapshots, 'Arn'] } } }),
+          }),
+        ]),
+      },
+    });
   });
 });
 

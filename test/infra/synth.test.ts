@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,8 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const SYNTH_TIMEOUT_MS = 10 * 60_000;
 
-// The Lambda folders: one function each, the thin entry of an endpoint group.
-const functionFolders = readdirSync(join(repoRoot, 'functions')).filter((name) => existsSync(join(repoRoot, 'functions', name, 'handler.ts')));
+// The Lambda folders: one function each, the thin entry of an endpoint group or of a worker (functions/workers/<job>).
+const functionFolders = readdirSync(join(repoRoot, 'functions'), { recursive: true, encoding: 'utf8' })
+  .filter((path) => basename(path) === 'handler.ts')
+  .map((path) => dirname(path));
 
 /** The caller's environment without anything that could reach AWS or name an account. */
 function offlineEnv(home: string): NodeJS.ProcessEnv {
@@ -118,7 +120,7 @@ describe(`npx cdk synth with no AWS credentials${canIsolateNetwork ? ', no netwo
       expect(readFileSync(bundle, 'utf8')).toMatch(/export\s*\{[^}]*\bas handler\s*\}/);
       // The source map tells which function's handler.ts the bundle was built from.
       const map = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
-      const entries = map.sources.flatMap((source) => /(?:^|\/)functions\/([^/]+)\/handler\.ts$/.exec(source)?.[1] ?? []);
+      const entries = map.sources.flatMap((source) => /(?:^|\/)functions\/(.+)\/handler\.ts$/.exec(source)?.[1] ?? []);
       expect(entries).toHaveLength(1);
       bundled.push(entries[0]!);
     }

@@ -143,7 +143,8 @@ export const listQuery = z.object({
   search: z.string().max(100).optional(),
 });
 
-export const clusterIdParam = z.object({ clusterId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a cluster id') });
+// Shared with every group whose paths start at /clusters/{clusterId} (shared/http/path-params.ts).
+export { clusterIdParam } from '#shared/http/path-params.ts';
 
 export const testResult = z
   .object({ ok: z.boolean(), version: z.string().nullable(), node_count: z.number().int().nullable(), latency_ms: z.number(), error: z.string().optional() })

@@ -1,6 +1,6 @@
 import { clusterHealth, fleetExpiring, fleetHealth, healthHistory } from '#shared/domain/health/fleet.ts';
-import { operationAccepted, startOperation } from '#shared/api/operations/start-operation.ts';
-import { clusterIdParam } from '#shared/api/clusters/schemas.ts';
+import { operationAccepted, startOperation } from '#shared/http/start-operation.ts';
+import { clusterIdParam } from '#shared/http/path-params.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';

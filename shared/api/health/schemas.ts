@@ -1,10 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { EXPIRY_KINDS, HEALTH_STATUSES } from '#shared/domain/health/health.ts';
-
-export const isoTime = z.iso
-  .datetime({ offset: true })
-  .transform((t) => new Date(t).toISOString())
-  .openapi({ type: 'string', format: 'date-time', example: '2026-11-25T00:00:00Z' });
+import { freshness, isoTime } from '#shared/http/time-schemas.ts';
 
 const reason = z.object({ code: z.string().openapi({ example: 'pods_failing' }), message: z.string() }).openapi('HealthReason');
 const example = z.object({ kind: z.string(), namespace: z.string(), name: z.string(), reason: z.string() });
@@ -18,13 +14,6 @@ export const expiringItem = z
     not_after: z.string(),
   })
   .openapi('ExpiringItem');
-
-export const freshness = z
-  .object({
-    checked_at: z.string().nullable().openapi({ description: 'When the data was read from the cluster.' }),
-    age_seconds: z.number().int().nullable(),
-  })
-  .openapi('Freshness');
 
 const fleetFreshness = z.object({ oldest_checked_at: z.string().nullable(), newest_checked_at: z.string().nullable() }).openapi('FleetFreshness');
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CHANGE_TYPES } from '#shared/domain/inventory/ports.ts';
-import { freshness, isoTime } from '../health/schemas.ts';
+import { freshness, isoTime } from '#shared/http/time-schemas.ts';
 
 const kindName = z
   .string()

@@ -8,7 +8,7 @@ import { listOf, pageQuery, toListResponse } from '#shared/http/pagination.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { dropDeadLetters, redrive } from '#shared/workers/dead-letters.ts';
 import { JOB_KIND_PATTERN } from '#shared/workers/messages.ts';
-import { operationSchema, toOperationView } from './views.ts';
+import { operationSchema, toOperationView } from '#shared/http/operation-view.ts';
 
 /** A job kind, which names its queue too (the same rule as the messages'). */
 const jobKindName = z.string().max(40).regex(JOB_KIND_PATTERN, 'lower-case words joined by hyphens');

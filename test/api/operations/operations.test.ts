@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoClusterRepository } from '#shared/adapters/dynamodb/clusters/cluster-repository.ts';
-import { operationAccepted, idempotencyKeyHeader, startOperation } from '#shared/api/operations/start-operation.ts';
+import { operationAccepted, idempotencyKeyHeader, startOperation } from '#shared/http/start-operation.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';

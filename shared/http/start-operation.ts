@@ -6,7 +6,7 @@ import type { Operation } from '#shared/domain/operations/operation.ts';
 import type { AppEnv } from '#shared/http/env.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import type { JobMessage } from '#shared/workers/messages.ts';
-import { operationSchema, toOperationView } from './views.ts';
+import { operationSchema, toOperationView } from './operation-view.ts';
 
 /** The request header of every POST that starts work; the same key from the same caller within 24 h answers the same operation. */
 export const idempotencyKeyHeader = z.object({
