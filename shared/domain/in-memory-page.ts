@@ -8,7 +8,8 @@ import type { Page } from '#shared/ports/page.ts';
  */
 export function pageOf<T>(items: T[], limit: number, cursor: string | undefined, keyOf: (item: T, index: number) => string, binding = ''): Page<T> {
   let start = 0;
-  if (cursor !== undefined) {
+  // An empty token is no token, as with the table's lists.
+  if (cursor) {
     const after = decodeCursor(cursor, binding);
     start = items.findIndex((item, i) => keyOf(item, i) > after);
     if (start < 0) start = items.length;

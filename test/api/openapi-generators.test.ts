@@ -109,9 +109,12 @@ describe('the OpenAPI document for client generators', () => {
     const bin = await ensurePythonTools((line) => process.stderr.write(`venv: ${line}\n`));
     // On PATH for the generator's post-hook (ruff), as in an activated virtualenv.
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, VIRTUAL_ENV: resolve(bin, '..') };
+    // A YAML manifest (POST .../apply) is sent as the bytes it is: the generator has no YAML body type of its own.
+    const config = join(dir, 'openapi-python-client.yaml');
+    writeFileSync(config, 'content_type_overrides:\n  application/yaml: application/octet-stream\n');
     const generated = await run(
       join(bin, 'openapi-python-client'),
-      ['generate', '--path', documentFile, '--output-path', join(dir, 'py', 'hub_client'), '--meta', 'none'],
+      ['generate', '--path', documentFile, '--config', config, '--output-path', join(dir, 'py', 'hub_client'), '--meta', 'none'],
       { env },
     );
     expect(generated.code, generated.output).toBe(0);

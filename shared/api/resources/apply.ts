@@ -46,7 +46,7 @@ const manifestBody = {
     'One or many YAML documents (`---` between them), or JSON: an object, an array of objects, or a List. Over HUB_MAX_APPLY_BYTES (1 MiB by default) in all: 413.',
   content: {
     'application/yaml': { schema: z.string().openapi({ description: 'YAML documents.' }) },
-    'application/json': { schema: z.union([kubernetesObject, z.array(kubernetesObject)]) },
+    'application/json': { schema: z.union([kubernetesObject, z.array(kubernetesObject).min(1)]) },
   },
 };
 

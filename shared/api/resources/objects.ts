@@ -21,8 +21,14 @@ const PATCH_TYPES: Record<string, PatchType> = {
   'application/strategic-merge-patch+json': 'strategic-merge',
 };
 
+// Named, so that client generators make a type of each instead of an anonymous union member.
+const patchObject = z.looseObject({}).openapi('ObjectPatch', { description: 'A merge or strategic merge patch: the fields to change.' });
+const jsonPatchOperation = z
+  .looseObject({ op: z.string(), path: z.string() })
+  .openapi('JsonPatchOperation', { description: 'One operation of a JSON patch (RFC 6902): `op`, `path`, and `value` or `from` as the op needs.' });
+
 /** Any patch: each media type's validator parses the body (the gate before it answers 415 for any other type); patchOf checks its shape. */
-const anyPatch = (description: string) => ({ schema: z.union([z.looseObject({}), z.array(z.looseObject({}))]).openapi({ description }) });
+const anyPatch = (description: string) => ({ schema: z.union([patchObject, z.array(jsonPatchOperation)]).openapi({ description }) });
 
 const patchBody = {
   required: true,

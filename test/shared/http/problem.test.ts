@@ -64,6 +64,7 @@ describe('the HTTP edge: error kinds to statuses', () => {
       misdirected: 421,
       unprocessable: 422,
       locked: 423,
+      confirmation_required: 428,
       rate_limited: 429,
       upstream_too_large: 502,
       unavailable: 503,
