@@ -1,4 +1,5 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -55,7 +56,7 @@ describe('API Lambdas with API Gateway HTTP API (payload 2.0) events', () => {
     ]);
   });
 
-  it('registers a cluster through the clusters Lambda, which offers no discovery outside the local run', async () => {
+  it('registers a cluster through the clusters Lambda, which offers no discovery outside the local run; the health Lambda queues a sweep of it', async () => {
     const login = sample('post-login.json');
     login.body = JSON.stringify({ username: 'admin', password });
     const { access_token } = JSON.parse((await identity(login, context)).body);
@@ -71,5 +72,23 @@ describe('API Lambdas with API Gateway HTTP API (payload 2.0) events', () => {
     const discover = sample('get-cluster-discover.json');
     discover.headers.authorization = `Bearer ${access_token}`;
     expect((await clusters(discover, context)).statusCode).toBe(404);
+
+    // A sweep asked of the health Lambda goes to the job queue the stack names in its environment.
+    const sqs = new SQSClient({});
+    const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: `health-sweep-${randomUUID()}` }))).QueueUrl!;
+    process.env.HUB_QUEUE_HEALTH_SWEEP_URL = queueUrl;
+    process.env.HUB_QUEUE_HEALTH_SWEEP_DLQ_URL = (await sqs.send(new CreateQueueCommand({ QueueName: `health-sweep-dlq-${randomUUID()}` }))).QueueUrl!;
+    const { handler: health } = (await import('#functions/health/handler.ts')) as unknown as { handler: Handler };
+    const { id } = JSON.parse(registered.body) as { id: string };
+    const sweep = sample('post-cluster.json');
+    sweep.headers.authorization = `Bearer ${access_token}`;
+    sweep.rawPath = sweep.requestContext.http.path = `/api/v1/clusters/${id}/sweep`;
+    sweep.routeKey = sweep.requestContext.routeKey = 'ANY /api/v1/clusters/{clusterId}/sweep';
+    sweep.body = '';
+    const started = await health(sweep, context);
+    expect(started.statusCode, started.body).toBe(202);
+    expect(started.headers?.location ?? started.headers?.Location).toMatch(/^\/api\/v1\/operations\//);
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    expect(Messages?.map((m) => JSON.parse(m.Body!).cluster_id)).toEqual([id]);
   });
 });
