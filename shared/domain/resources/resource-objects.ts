@@ -139,6 +139,9 @@ function checkPatch(type: PatchType, patch: unknown): void {
   }
 }
 
+/** The JSON patch operations that read the object they change. */
+const READING_OPS = new Set(['copy', 'move', 'test']);
+
 /** PATCH /resources/{kind}/{namespace}/{name}: a merge, JSON or strategic merge patch, answered with the object after it. */
 export async function patchResource(
   deps: ResourceDeps,
@@ -152,6 +155,11 @@ export async function patchResource(
   if (Buffer.byteLength(JSON.stringify(patch)) > deps.maxApplyBytes) throw new PayloadTooLargeError(deps.maxApplyBytes);
   return onCluster(deps, caller, async (session) => {
     const resource = await session.resolve(path.kind);
+    // A JSON patch can read a Secret's values, not only write them: `copy` or `move` puts one where the
+    // answer shows it (an annotation), `test` confirms a guess. That is a reveal, so it needs what reveal needs.
+    if (type === 'json' && isSecret({}, resource) && (patch as { op?: unknown }[]).some((op) => READING_OPS.has(String(op.op)))) {
+      authorizeCluster(caller.principal, caller.cluster.id, 'admin');
+    }
     const ref = session.object(resource, path.namespace, path.name);
     const { object, warnings } = await session.gateway.patch(ref, type, patch, { fieldManager: FIELD_MANAGER, dryRun: options.dryRun });
     return { value: { resource: resourceTypeView(resource), object: shown(resource, object) }, warnings };

@@ -159,6 +159,27 @@ describe('Secrets', () => {
       ]),
     );
   });
+
+  it('refuses an operator a JSON patch that copies, moves or tests a value of a Secret, which would read it', async () => {
+    const olga = bearer((await login(hub, 'olga', `Pa55phrase-long-4-xyz`)).access_token);
+    const patch = (ops: unknown, headers: Record<string, string>) =>
+      hub.fetch(`${base()}/resources/secrets/${namespace}/creds`, {
+        method: 'PATCH',
+        headers: { ...headers, 'Content-Type': 'application/json-patch+json' },
+        body: JSON.stringify(ops),
+      });
+    const copy = [{ op: 'copy', from: '/data/password', path: '/metadata/annotations/leak' }];
+    expect((await patch(copy, olga)).status).toBe(403);
+    expect((await patch([{ op: 'move', from: '/data/password', path: '/metadata/annotations/leak' }], olga)).status).toBe(403);
+    expect((await patch([{ op: 'test', path: '/data/password', value: 'Z3Vlc3M=' }], olga)).status).toBe(403);
+    const live = await direct.core.readNamespacedSecret({ name: 'creds', namespace });
+    expect(live.metadata?.annotations?.leak).toBeUndefined();
+    // Writing one is an operator's to do, as with any other object.
+    const add = await patch([{ op: 'add', path: '/metadata/annotations/owner', value: 'olga' }], olga);
+    expect(add.status).toBe(200);
+    expect((await json(add)).object.metadata.annotations.owner).toBe('olga');
+    await hub.assertNoLeaks();
+  });
 });
 
 describe('a CRD made in the test', () => {
