@@ -1,6 +1,7 @@
 import type { z } from '@hono/zod-openapi';
 import type { ClusterRecord } from '#shared/domain/clusters/cluster.ts';
-import { clusterOverview, clusterStatus, testCluster, withCluster } from '#shared/domain/clusters/live-views.ts';
+import { callerView, clusterOverview, clusterStatus, nothingRead, testCluster } from '#shared/domain/clusters/live-views.ts';
+import type { Principal } from '#shared/domain/identity/access.ts';
 import { createRouter, type Router } from '#shared/http/app.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
@@ -9,7 +10,9 @@ import * as s from './schemas.ts';
 import { overviewView, statusView } from './views.ts';
 
 // The ways a live view fails, told apart: the cluster refused the hub's credential, answered too much, or could not be reached.
-const liveViewFailures = errorResponses(422, 502, 503);
+const liveViewFailures = errorResponses(403, 422, 502, 503);
+liveViewFailures[403]!.description =
+  'CLUSTER_FORBIDDEN (`reason: forbidden`), on a cluster set to impersonate: the cluster\'s RBAC lets the caller (clusterhub:<username>, group clusterhub:<role>) read none of the view. Parts they may not read are null otherwise, as for the hub\'s credential.';
 liveViewFailures[502]!.description =
   'CLUSTER_RESPONSE_TOO_LARGE: an answer of the cluster was larger than HUB_MAX_CLUSTER_RESPONSE_BYTES (8 MiB by default) even a page of one object at a time (`limit_bytes`). Lists are read in pages that fit, so only an oversized single object causes it. It does not count towards the circuit breaker.';
 liveViewFailures[422]!.description =
@@ -50,7 +53,7 @@ export function liveViewRoutes(deps: Dependencies): Router {
     async (c) => c.json(statusView(await clusterStatus(clusters(), c.var.cluster)), 200),
   );
 
-  const liveView = <T extends z.ZodType>(path: string, summary: string, schema: T, view: (cluster: ClusterRecord) => Promise<z.infer<T>>) =>
+  const liveView = <T extends z.ZodType>(path: string, summary: string, schema: T, view: (cluster: ClusterRecord, principal: Principal) => Promise<z.infer<T>>) =>
     route(
       {
         method: 'get',
@@ -61,20 +64,21 @@ export function liveViewRoutes(deps: Dependencies): Router {
         request: { params: s.clusterIdParam },
         responses: { 200: jsonContent(schema as z.ZodType, 'Live from the cluster.'), ...liveViewFailures },
       },
-      async (c) => c.json((await view(c.var.cluster)) as Record<string, unknown>, 200),
+      async (c) => c.json((await view(c.var.cluster, c.get('principal')!)) as Record<string, unknown>, 200),
     );
 
-  liveView('/namespaces', 'Namespaces, live', s.namespaces, async (cluster) => ({
-    items: await withCluster(clusters(), cluster, (g) => g.namespaces()),
+  // As the caller when the cluster is set to impersonate (callerView); status and test probe the hub's own connection.
+  liveView('/namespaces', 'Namespaces, live', s.namespaces, async (cluster, principal) => ({
+    items: await callerView(clusters(), cluster, principal, (g) => g.namespaces()),
   }));
-  liveView('/summary', 'Counts of nodes, namespaces, pods, deployments and services, live', s.summary, (cluster) =>
-    withCluster(clusters(), cluster, (g) => g.summary()),
+  liveView('/summary', 'Counts of nodes, namespaces, pods, deployments and services, live', s.summary, (cluster, principal) =>
+    callerView(clusters(), cluster, principal, (g) => g.summary(), nothingRead),
   );
-  liveView('/workloads', 'Deployments, StatefulSets, DaemonSets, Jobs and CronJobs, live', s.workloads, (cluster) =>
-    withCluster(clusters(), cluster, (g) => g.workloads()),
+  liveView('/workloads', 'Deployments, StatefulSets, DaemonSets, Jobs and CronJobs, live', s.workloads, (cluster, principal) =>
+    callerView(clusters(), cluster, principal, (g) => g.workloads(), nothingRead),
   );
-  liveView('/overview', 'The cluster, its counts and its latest events', s.overview, async (cluster) =>
-    overviewView(await clusterOverview(clusters(), cluster)),
+  liveView('/overview', 'The cluster, its counts and its latest events', s.overview, async (cluster, principal) =>
+    overviewView(await clusterOverview(clusters(), cluster, principal)),
   );
 
   return api;

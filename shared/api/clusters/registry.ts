@@ -68,7 +68,7 @@ export function registryRoutes(deps: Dependencies): Router {
     },
     async (c) => {
       const body = c.req.valid('json');
-      c.set('audit', { resourceKind: 'cluster', details: { name: body.name, force: body.force ?? false } });
+      c.set('audit', { resourceKind: 'cluster', details: { name: body.name, force: body.force ?? false, impersonate: body.impersonate ?? false } });
       const cluster = await registerCluster(clusters(), c.get('principal')!, body);
       c.set('audit', { resourceKind: 'cluster', resourceId: cluster.id, clusterId: cluster.id, details: { name: cluster.name, server: cluster.serverUrl } });
       return c.json(clusterView(cluster), 201);

@@ -63,6 +63,11 @@ export const credentialSources = {
 export const CREDENTIAL_SOURCE_RULES =
   'Give exactly one credential source: `kubeconfig`, `kubeconfig_base64`, `kubeconfig_secret_ref` or (local run only) `local_context`; none or several answer 400 naming them. The kubeconfig is checked before anything is stored: only inline server, CA, token and client certificate data pass (no `exec`, `auth-provider`, file paths, proxies, plain http, metadata or link-local servers), else 400 naming the field; the hub then connects, and a cluster that refuses or cannot be reached answers 422.';
 
+const impersonateField = z.boolean().optional().openapi({
+  description:
+    "Act as the user: the hub's requests for a user carry Impersonate-User clusterhub:<username> and Impersonate-Group clusterhub:<role>, so the cluster's RBAC decides. Turning it on is checked with the cluster first (422 IMPERSONATION_NOT_ALLOWED when the hub's credential may not impersonate).",
+});
+
 export const registerBody = z
   .object({
     name: clusterName,
@@ -70,6 +75,7 @@ export const registerBody = z
     description: z.string().max(1000).optional(),
     labels: labels.optional(),
     force: z.boolean().optional().openapi({ description: 'Replace a cluster registered under the same name.' }),
+    impersonate: impersonateField,
     ...credentialSources,
   })
   .openapi('RegisterClusterRequest');
@@ -83,10 +89,7 @@ export const updateBody = z
       description:
         'The context to use from the new kubeconfig; only together with a credential source. Alone it is refused (400): the stored kubeconfig keeps only the one context it was rebuilt from.',
     }),
-    impersonate: z.boolean().optional().openapi({
-      description:
-        "Act as the user: the hub's requests for a user carry Impersonate-User clusterhub:<username> and Impersonate-Group clusterhub:<role>, so the cluster's RBAC decides. Turning it on is checked with the cluster first (422 IMPERSONATION_NOT_ALLOWED when the hub's credential may not impersonate).",
-    }),
+    impersonate: impersonateField,
     ...credentialSources,
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'name at least one field to change')

@@ -58,6 +58,16 @@ export class ClusterForbiddenError extends AppError {
 }
 
 /**
+ * The cluster refused the caller the hub impersonates (HTTP 403): its own RBAC decided, as it
+ * would for kubectl, so this is the caller's 403 (CLUSTER_FORBIDDEN), not the hub credential's 422.
+ */
+export class ClusterForbidsCallerError extends AppError {
+  constructor(message: string) {
+    super('forbidden', 'CLUSTER_FORBIDDEN', message, { reason: 'forbidden' });
+  }
+}
+
+/**
  * The cluster did not accept the hub's stored credential (HTTP 401): it is reachable, but the
  * credential is wrong, expired or revoked and must be replaced. 422 CLUSTER_CREDENTIAL_REJECTED.
  */

@@ -4,8 +4,17 @@
  * and refuses to set it when not, saying what RBAC rule is missing.
  */
 import { AppError } from '#shared/domain/errors.ts';
+import { clusterRoleOf, type Principal } from '#shared/domain/identity/access.ts';
+import type { GatewayOptions } from '#shared/ports/cluster-gateway.ts';
+import type { ClusterRecord } from './cluster.ts';
 import type { CheckedKubeconfig } from './kubeconfig-policy.ts';
 import type { ClusterDeps } from './cluster-deps.ts';
+
+/** Whom the gateway acts for: the caller, when the cluster is set to impersonate; else the hub's own credential. */
+export function actingFor(principal: Principal, cluster: ClusterRecord): GatewayOptions | undefined {
+  if (!cluster.impersonate) return undefined;
+  return { impersonate: { user: `clusterhub:${principal.username}`, groups: [`clusterhub:${clusterRoleOf(principal, cluster.id)}`] } };
+}
 
 const REVIEWS = { group: 'authorization.k8s.io', version: 'v1', plural: 'selfsubjectaccessreviews' };
 

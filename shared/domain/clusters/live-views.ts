@@ -3,7 +3,9 @@ import type { ClusterGateway, ConnectionFailureReason, ConnectionTest, GatewayOp
 import type { ClusterDeps } from './cluster-deps.ts';
 import type { ClusterObservation, ClusterRecord } from './cluster.ts';
 import { storedCredentials } from './credentials.ts';
-import { ClusterCredentialRejectedError, ClusterForbiddenError, ClusterUnavailableError } from './errors.ts';
+import type { Principal } from '#shared/domain/identity/access.ts';
+import { ClusterCredentialRejectedError, ClusterForbiddenError, ClusterForbidsCallerError, ClusterUnavailableError } from './errors.ts';
+import { actingFor } from './impersonation.ts';
 import { shownFailureText } from './failure-text.ts';
 
 const OVERVIEW_EVENTS = 10;
@@ -51,6 +53,8 @@ export async function withCluster<T>(
   } catch (err) {
     if (err instanceof ClusterUnavailableError && refusesCredential(err.reason)) {
       await answered();
+      // Acting as the caller, a 403 is the cluster's RBAC refusing that person: their 403, not the hub credential's 422.
+      if (options?.impersonate && err.reason === 'forbidden') throw new ClusterForbidsCallerError(err.message);
       throw credentialRefusal(err);
     }
     if (err instanceof ClusterUnavailableError) await deps.breaker.recordFailure(cluster.id, deps.clock.now());
@@ -129,9 +133,39 @@ export interface ClusterObservationReport {
  * GET /clusters/{id}/overview: the cluster, its counts and its latest events in one answer.
  * Like the counts, the events are null when the credential may not read them.
  */
-export async function clusterOverview(deps: ClusterDeps, cluster: ClusterRecord) {
-  const [summary, events] = await withCluster(deps, cluster, (g) => Promise.all([g.summary(), g.events({ limit: OVERVIEW_EVENTS }).catch(forbiddenAsNull)]));
+export async function clusterOverview(deps: ClusterDeps, cluster: ClusterRecord, principal: Principal) {
+  const [summary, events] = await callerView(
+    deps,
+    cluster,
+    principal,
+    (g) => Promise.all([g.summary(), g.events({ limit: OVERVIEW_EVENTS }).catch(forbiddenAsNull)]),
+    ([counts, seen]) => seen === null && nothingRead(counts),
+  );
   return { cluster, summary, events };
+}
+
+/** Whether every part of a composite view (summary counts, workload kinds) came back unreadable. */
+export const nothingRead = (view: object) => Object.values(view).every((part) => part === null);
+
+/**
+ * A live view read for a caller: as the caller when the cluster is set to impersonate, so the
+ * cluster's RBAC decides what they see. Parts they may not read are null as for the hub's
+ * credential; a view of which they may read nothing (`unreadable`) is their 403 CLUSTER_FORBIDDEN,
+ * as kubectl would refuse them, rather than a 200 of nulls.
+ */
+export async function callerView<T>(
+  deps: ClusterDeps,
+  cluster: ClusterRecord,
+  principal: Principal,
+  read: (gateway: ClusterGateway) => Promise<T>,
+  unreadable: (view: T) => boolean = () => false,
+): Promise<T> {
+  const options = actingFor(principal, cluster);
+  const view = await withCluster(deps, cluster, read, options);
+  if (options?.impersonate && unreadable(view)) {
+    throw new ClusterForbidsCallerError(`The cluster ${cluster.name} lets ${options.impersonate.user} read none of this view (its RBAC decides: the hub impersonates the caller there).`);
+  }
+  return view;
 }
 
 /** One part of a composite view the credential may not read: the rest of the view still answers. */

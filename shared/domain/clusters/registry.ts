@@ -37,6 +37,8 @@ export interface RegisterInput extends CredentialSource {
   description?: string;
   labels?: Record<string, string>;
   force?: boolean;
+  /** Act as the user on the cluster (checked with the cluster first, as PATCH does: impersonation.ts). */
+  impersonate?: boolean;
 }
 
 /**
@@ -70,6 +72,9 @@ export async function registerCluster(deps: ClusterDeps, principal: Principal, i
   }
   if (existing) authorizeCluster(principal, existing.id, 'admin');
   const inspection = await inspectBeforeStoring(deps, credentials);
+  // A replaced cluster keeps impersonating unless told otherwise, so the new credential must allow it too.
+  const impersonate = input.impersonate ?? existing?.impersonate === true;
+  if (impersonate) await checkImpersonation(deps, credentials);
   const now = deps.clock.now().toISOString();
   const id = existing?.id ?? randomUUID();
   const fields = {
@@ -79,6 +84,7 @@ export async function registerCluster(deps: ClusterDeps, principal: Principal, i
     labels: input.labels ?? existing?.labels ?? {},
     ...connectedFields(credentials, inspection, now),
     active: existing?.active ?? true,
+    ...(impersonate || existing ? { impersonate } : {}),
     updatedAt: now,
   };
   if (existing) {

@@ -8,7 +8,8 @@ import type { ClusterDeps } from '#shared/domain/clusters/cluster-deps.ts';
 import type { ClusterRecord } from '#shared/domain/clusters/cluster.ts';
 import { withCluster } from '#shared/domain/clusters/live-views.ts';
 import { InputError } from '#shared/domain/errors.ts';
-import { clusterRoleOf, type Principal } from '#shared/domain/identity/access.ts';
+import { actingFor as actingForCaller } from '#shared/domain/clusters/impersonation.ts';
+import type { Principal } from '#shared/domain/identity/access.ts';
 import type { ApiResource, ClusterGateway, GatewayOptions, ResourceCollection, ResourceObjectRef } from '#shared/ports/cluster-gateway.ts';
 import type { DiscoveryCache } from './discovery-cache.ts';
 import { clusterRefusal, UnknownKindError } from './errors.ts';
@@ -34,10 +35,7 @@ export const FIELD_MANAGER = 'clusterhub';
 const NO_NAMESPACE = new Set(['-', '_']);
 
 /** Whom the gateway acts for: the caller, when the cluster is set to impersonate; else the hub's own credential. */
-export function actingFor({ principal, cluster }: Caller): GatewayOptions | undefined {
-  if (!cluster.impersonate) return undefined;
-  return { impersonate: { user: `clusterhub:${principal.username}`, groups: [`clusterhub:${clusterRoleOf(principal, cluster.id)}`] } };
-}
+export const actingFor = ({ principal, cluster }: Caller): GatewayOptions | undefined => actingForCaller(principal, cluster);
 
 export class ClusterSession {
   constructor(
