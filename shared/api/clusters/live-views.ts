@@ -12,7 +12,7 @@ import { overviewView, statusView } from './views.ts';
 // The ways a live view fails, told apart: the cluster refused the hub's credential, answered too much, or could not be reached.
 const liveViewFailures = errorResponses(403, 422, 502, 503);
 liveViewFailures[403]!.description =
-  'CLUSTER_FORBIDDEN (`reason: forbidden`), on a cluster set to impersonate: the cluster\'s RBAC lets the caller (clusterhub:<username>, group clusterhub:<role>) read none of the view. Parts they may not read are null otherwise, as for the hub\'s credential.';
+  "CLUSTER_FORBIDDEN (`reason: forbidden`), on a cluster set to impersonate: the cluster's RBAC lets the caller (clusterhub:<username>, group clusterhub:<role>) read none of the view. Parts they may not read are null otherwise, as for the hub's credential.";
 liveViewFailures[502]!.description =
   'CLUSTER_RESPONSE_TOO_LARGE: an answer of the cluster was larger than HUB_MAX_CLUSTER_RESPONSE_BYTES (8 MiB by default) even a page of one object at a time (`limit_bytes`). Lists are read in pages that fit, so only an oversized single object causes it. It does not count towards the circuit breaker.';
 liveViewFailures[422]!.description =
@@ -53,7 +53,12 @@ export function liveViewRoutes(deps: Dependencies): Router {
     async (c) => c.json(statusView(await clusterStatus(clusters(), c.var.cluster)), 200),
   );
 
-  const liveView = <T extends z.ZodType>(path: string, summary: string, schema: T, view: (cluster: ClusterRecord, principal: Principal) => Promise<z.infer<T>>) =>
+  const liveView = <T extends z.ZodType>(
+    path: string,
+    summary: string,
+    schema: T,
+    view: (cluster: ClusterRecord, principal: Principal) => Promise<z.infer<T>>,
+  ) =>
     route(
       {
         method: 'get',

@@ -5,16 +5,14 @@
  */
 import { z } from '@hono/zod-openapi';
 import { onCluster, type ClusterSession } from '#shared/domain/resources/cluster-session.ts';
+import { CONSUMED_KINDS, consumers, type ConsumedKind } from '#shared/domain/resources/consumers.ts';
 import {
-  CONSUMED_KINDS,
   COUNTED_KINDS,
-  consumers,
   metalLbFeature,
   namespaceCounts,
   serviceAccountTokenCounts,
   serviceEndpoints,
   storageClassCounts,
-  type ConsumedKind,
   type CountedKind,
 } from '#shared/domain/resources/questions.ts';
 import { tlsInfo } from '#shared/domain/resources/tls-info.ts';
@@ -64,6 +62,13 @@ const endpoints = z
   .openapi('ServiceEndpoints');
 
 const workload = { kind: z.string().openapi({ example: 'Deployment' }), name: z.string(), namespace: z.string() };
+const references = z.array(
+  z.object({
+    via: z.enum(['volume', 'projected-volume', 'env', 'envFrom', 'imagePullSecrets', 'serviceAccountName', 'volumeClaimTemplate', 'secrets']),
+    container: z.string().nullable(),
+    field: z.string().nullable().openapi({ description: 'The volume, environment variable or claim template.' }),
+  }),
+);
 const consumerList = z
   .object({
     kind: z.enum(Object.keys(CONSUMED_KINDS) as [ConsumedKind]),
@@ -77,16 +82,20 @@ const consumerList = z
           .object(workload)
           .nullable()
           .openapi({ description: 'What runs the pod, through its owners (ReplicaSet to Deployment, Job to CronJob); null for a bare pod.' }),
-        references: z.array(
-          z.object({
-            via: z.enum(['volume', 'projected-volume', 'env', 'envFrom', 'imagePullSecrets']),
-            container: z.string().nullable(),
-            field: z.string().nullable().openapi({ description: 'The volume or environment variable.' }),
-          }),
-        ),
+        references,
       }),
     ),
-    workloads: z.array(z.object({ ...workload, pods: z.array(z.string()) })),
+    workloads: z.array(
+      z.object({
+        ...workload,
+        pods: z.array(z.string()).openapi({ description: 'Its pods that use the object; none for a workload scaled to zero.' }),
+        references: references.openapi({ description: 'Where its pod template uses the object.' }),
+      }),
+    ),
+    service_accounts: z
+      .array(z.object({ name: z.string(), namespace: z.string(), references }))
+      .openapi({ description: "ServiceAccounts that list the Secret under `secrets` or `imagePullSecrets` (a Secret's answer only)." }),
+    unreadable: z.array(z.string()).openapi({ description: 'Kinds the hub (or the impersonated caller) may not list: consumers among them are unknown.' }),
   })
   .openapi('Consumers');
 
@@ -197,7 +206,18 @@ export const questionRoutes: ResourceRouteFile = (kit) => {
     },
   );
 
-  const KIND_NAMES: Record<ConsumedKind, string> = { configmaps: 'ConfigMap', secrets: 'Secret', persistentvolumeclaims: 'PersistentVolumeClaim' };
+  const KIND_NAMES: Record<ConsumedKind, string> = {
+    configmaps: 'ConfigMap',
+    secrets: 'Secret',
+    persistentvolumeclaims: 'PersistentVolumeClaim',
+    serviceaccounts: 'ServiceAccount',
+  };
+  const HOW: Record<ConsumedKind, string> = {
+    configmaps: 'a volume (projected too), env valueFrom or envFrom, in containers, init and ephemeral containers alike',
+    secrets: 'a volume (projected too), env valueFrom, envFrom or imagePullSecrets, in containers, init and ephemeral containers alike',
+    persistentvolumeclaims: 'a volume (or, for a StatefulSet, the claim template the claim was made from)',
+    serviceaccounts: 'serviceAccountName',
+  };
   for (const kind of Object.keys(CONSUMED_KINDS) as ConsumedKind[]) {
     kit.declare(
       {
@@ -205,10 +225,7 @@ export const questionRoutes: ResourceRouteFile = (kit) => {
         path: `/clusters/{clusterId}/resources/${kind}/{namespace}/{name}/consumers`,
         tags,
         summary: `The pods and workloads that use a ${KIND_NAMES[kind]}`,
-        description:
-          kind === 'persistentvolumeclaims'
-            ? 'Pods of the namespace that mount the claim as a volume, with the workloads that run them.'
-            : `Pods of the namespace that reference it through a volume (projected too), env valueFrom, envFrom${kind === 'secrets' ? ' or imagePullSecrets' : ''}, in containers, init and ephemeral containers alike, with the workloads that run them.`,
+        description: `Pods of the namespace, and the pod templates of its Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs (so a workload scaled to zero is listed), that reference it through ${HOW[kind]}${kind === 'secrets' ? '; and the ServiceAccounts that list it' : ''}. Each workload once, with its pods: a ReplicaSet or Job run by a Deployment or CronJob is that owner.`,
         cluster: 'viewer',
         request: { params: objectParams },
         responses: { 200: jsonContent(consumerList, 'Its consumers.'), ...readFailures },

@@ -163,7 +163,9 @@ export async function callerView<T>(
   const options = actingFor(principal, cluster);
   const view = await withCluster(deps, cluster, read, options);
   if (options?.impersonate && unreadable(view)) {
-    throw new ClusterForbidsCallerError(`The cluster ${cluster.name} lets ${options.impersonate.user} read none of this view (its RBAC decides: the hub impersonates the caller there).`);
+    throw new ClusterForbidsCallerError(
+      `The cluster ${cluster.name} lets ${options.impersonate.user} read none of this view (its RBAC decides: the hub impersonates the caller there).`,
+    );
   }
   return view;
 }

@@ -1,19 +1,18 @@
 /**
  * The questions people ask about a resource that no single object answers: which pods back this
- * Service, who uses this ConfigMap, Secret or claim, how many objects each namespace holds, how
+ * Service, who uses this ConfigMap, Secret or claim (consumers.ts), how many objects each namespace holds, how
  * many volumes each storage class has, how many token Secrets each service account has, and
  * whether MetalLB runs. Every collection is read a page at a time (object-walk.ts) and only what
  * the answer needs is kept; a Secret's values are never part of an answer.
  */
 import type { ClusterGateway, KubernetesObject, ResourceCollection } from '#shared/ports/cluster-gateway.ts';
-import { collect, controllerOf, unlessForbidden, walkPages } from './object-walk.ts';
+import { collect, unlessForbidden, walkPages } from './object-walk.ts';
 
 const core = (plural: string): ResourceCollection => ({ group: '', version: 'v1', plural });
 const apps = (plural: string): ResourceCollection => ({ group: 'apps', version: 'v1', plural });
 const batch = (plural: string): ResourceCollection => ({ group: 'batch', version: 'v1', plural });
 
 const SERVICES = core('services');
-const PODS = core('pods');
 const ENDPOINT_SLICES: ResourceCollection = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices' };
 
 // ---------------------------------------------------------------------------------------------
@@ -80,149 +79,6 @@ export async function serviceEndpoints(gateway: ClusterGateway, namespace: strin
     }
   }
   return endpoints.sort((a, b) => a.address.localeCompare(b.address) || a.endpoint_slice.localeCompare(b.endpoint_slice));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Consumers of a ConfigMap, Secret or PersistentVolumeClaim
-
-export const CONSUMED_KINDS = {
-  configmaps: core('configmaps'),
-  secrets: core('secrets'),
-  persistentvolumeclaims: core('persistentvolumeclaims'),
-} as const;
-export type ConsumedKind = keyof typeof CONSUMED_KINDS;
-
-/** How a pod refers to the object. */
-export interface PodReference {
-  via: 'volume' | 'projected-volume' | 'env' | 'envFrom' | 'imagePullSecrets';
-  /** The container (init and ephemeral containers too) for env and envFrom. */
-  container: string | null;
-  /** The volume's name, or the environment variable's. */
-  field: string | null;
-}
-
-export interface Workload {
-  kind: string;
-  name: string;
-  namespace: string;
-}
-
-export interface PodConsumer {
-  name: string;
-  namespace: string;
-  /** The workload that runs the pod, resolved through its owners (ReplicaSet to Deployment, Job to CronJob); null for a bare pod. */
-  workload: Workload | null;
-  references: PodReference[];
-}
-
-export interface Consumers {
-  pods: PodConsumer[];
-  /** The workloads of those pods, each once, with their pods' names. */
-  workloads: Array<Workload & { pods: string[] }>;
-}
-
-interface Container {
-  name?: string;
-  env?: Array<{ name?: string; valueFrom?: { configMapKeyRef?: { name?: string }; secretKeyRef?: { name?: string } } }>;
-  envFrom?: Array<{ configMapRef?: { name?: string }; secretRef?: { name?: string } }>;
-}
-interface ProjectedSource {
-  configMap?: { name?: string };
-  secret?: { name?: string };
-}
-interface Volume {
-  name?: string;
-  configMap?: { name?: string };
-  secret?: { secretName?: string };
-  persistentVolumeClaim?: { claimName?: string };
-  projected?: { sources?: ProjectedSource[] };
-}
-interface PodSpec {
-  volumes?: Volume[];
-  containers?: Container[];
-  initContainers?: Container[];
-  ephemeralContainers?: Container[];
-  imagePullSecrets?: Array<{ name?: string }>;
-}
-
-/** Every place a pod spec names an object of `kind` called `name`. */
-export function podReferences(spec: PodSpec, kind: ConsumedKind, name: string): PodReference[] {
-  const found: PodReference[] = [];
-  for (const volume of spec.volumes ?? []) {
-    const field = volume.name ?? null;
-    const direct = kind === 'configmaps' ? volume.configMap?.name : kind === 'secrets' ? volume.secret?.secretName : volume.persistentVolumeClaim?.claimName;
-    if (direct === name) found.push({ via: 'volume', container: null, field });
-    if (kind !== 'persistentvolumeclaims') {
-      const projected = (volume.projected?.sources ?? []).some((s) => (kind === 'configmaps' ? s.configMap?.name : s.secret?.name) === name);
-      if (projected) found.push({ via: 'projected-volume', container: null, field });
-    }
-  }
-  if (kind === 'persistentvolumeclaims') return found;
-  for (const container of [...(spec.initContainers ?? []), ...(spec.containers ?? []), ...(spec.ephemeralContainers ?? [])]) {
-    const containerName = container.name ?? null;
-    for (const variable of container.env ?? []) {
-      const from = kind === 'configmaps' ? variable.valueFrom?.configMapKeyRef?.name : variable.valueFrom?.secretKeyRef?.name;
-      if (from === name) found.push({ via: 'env', container: containerName, field: variable.name ?? null });
-    }
-    for (const source of container.envFrom ?? []) {
-      const from = kind === 'configmaps' ? source.configMapRef?.name : source.secretRef?.name;
-      if (from === name) found.push({ via: 'envFrom', container: containerName, field: null });
-    }
-  }
-  if (kind === 'secrets' && (spec.imagePullSecrets ?? []).some((s) => s.name === name)) {
-    found.push({ via: 'imagePullSecrets', container: null, field: null });
-  }
-  return found;
-}
-
-/** Owners one hop further up than the pod's controller: a ReplicaSet's Deployment, a Job's CronJob. */
-const OWNER_OF: Record<string, ResourceCollection> = { ReplicaSet: apps('replicasets'), Job: batch('jobs') };
-
-/** The pods in the namespace that use the object, and the workloads that run them. */
-export async function consumers(gateway: ClusterGateway, kind: ConsumedKind, namespace: string, name: string): Promise<Consumers> {
-  await gateway.get({ ...CONSUMED_KINDS[kind], namespace, name }); // 404 for an object that does not exist
-  const pods: Array<{ pod: KubernetesObject; references: PodReference[] }> = [];
-  await walkPages(gateway, { ...PODS, namespace }, {}, (items) => {
-    for (const pod of items) {
-      const references = podReferences((pod.spec ?? {}) as PodSpec, kind, name);
-      if (references.length) pods.push({ pod, references });
-    }
-  });
-
-  // Each intermediate owner is read once, however many pods it has; one the credential may not read stays the workload.
-  const resolved = new Map<string, Promise<Workload>>();
-  const workloadOf = (pod: KubernetesObject): Promise<Workload> | null => {
-    const owner = controllerOf(pod);
-    if (!owner?.kind || !owner.name) return null;
-    const direct = { kind: owner.kind, name: owner.name, namespace };
-    const collection = OWNER_OF[owner.kind];
-    if (!collection) return Promise.resolve(direct);
-    const key = `${owner.kind}/${owner.name}`;
-    if (!resolved.has(key)) {
-      const lookup = unlessForbidden(gateway.get({ ...collection, namespace, name: owner.name }))
-        .then((answer) => {
-          const top = answer && controllerOf(answer.object);
-          return top?.kind && top.name ? { kind: top.kind, name: top.name, namespace } : direct;
-        })
-        .catch(() => direct); // a ReplicaSet deleted meanwhile: the pod's own owner is the best answer
-      resolved.set(key, lookup);
-    }
-    return resolved.get(key)!;
-  };
-
-  const answer: PodConsumer[] = [];
-  for (const { pod, references } of pods) {
-    answer.push({ name: pod.metadata?.name ?? '', namespace, workload: (await workloadOf(pod)) ?? null, references });
-  }
-  answer.sort((a, b) => a.name.localeCompare(b.name));
-  const workloads = new Map<string, Workload & { pods: string[] }>();
-  for (const pod of answer) {
-    if (!pod.workload) continue;
-    const key = `${pod.workload.kind}/${pod.workload.name}`;
-    if (!workloads.has(key)) workloads.set(key, { ...pod.workload, pods: [] });
-    workloads.get(key)!.pods.push(pod.name);
-  }
-  return { pods: answer, workloads: [...workloads.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name)) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -230,7 +230,15 @@ describe('consumers', () => {
       'cm-env-init': [{ via: 'env', container: 'setup', field: 'MODE' }],
       'worker-*': [{ via: 'envFrom', container: 'worker', field: null }],
     });
-    expect(res.body.workloads).toEqual([{ kind: 'Deployment', name: 'worker', namespace, pods: [expect.stringMatching(/^worker-/)] }]);
+    expect(res.body.workloads).toEqual([
+      {
+        kind: 'Deployment',
+        name: 'worker',
+        namespace,
+        pods: [expect.stringMatching(/^worker-/)],
+        references: [{ via: 'envFrom', container: 'worker', field: null }],
+      },
+    ]);
     expect(res.body.pods.find((p: { name: string }) => p.name === 'cm-volume').workload).toBeNull();
   });
 
@@ -253,7 +261,8 @@ describe('consumers', () => {
       'backup-1-*': [{ via: 'volume', container: null, field: 'data' }],
       'pvc-volume': [{ via: 'volume', container: null, field: 'data' }],
     });
-    expect(res.body.workloads).toEqual([{ kind: 'CronJob', name: 'backup', namespace, pods: [expect.stringMatching(/^backup-1-/)] }]);
+    // The CronJob's own template mounts nothing: only the pod of its Job does.
+    expect(res.body.workloads).toEqual([{ kind: 'CronJob', name: 'backup', namespace, pods: [expect.stringMatching(/^backup-1-/)], references: [] }]);
   });
 
   it('answers 404 for an object that does not exist', async () => {
