@@ -19,7 +19,6 @@ import {
   type ScalableKind,
 } from '#shared/domain/resources/actions.ts';
 import { onCluster } from '#shared/domain/resources/cluster-session.ts';
-import { gatheringWarnings } from '#shared/domain/resources/object-walk.ts';
 import type { ClusterGateway } from '#shared/ports/cluster-gateway.ts';
 import type { AppEnv, AuditNote } from '#shared/http/env.ts';
 import type { ClusterRouteEnv } from '#shared/http/route.ts';
@@ -143,13 +142,7 @@ export const actionRoutes: ResourceRouteFile = (kit) => {
       return { ...note, resourceKind: kind, details: { ...note.details, kind } };
     };
   /** Runs an action on the caller's cluster and passes on, as Warning headers, what the cluster warned about in any of its calls. */
-  const act = async <T>(c: Context<ClusterRouteEnv>, work: (gateway: ClusterGateway) => Promise<T>): Promise<T> =>
-    onCluster(resources(), kit.caller(c), async (session) => {
-      const { gateway, warnings } = gatheringWarnings(session.gateway);
-      const result = await work(gateway);
-      kit.warn(c, warnings);
-      return result;
-    });
+  const act = <T>(c: Context<ClusterRouteEnv>, work: (gateway: ClusterGateway) => Promise<T>): Promise<T> => kit.gathering(c, work);
   const action = (kind: string, name: string) => ({ cluster: 'operator' as const, action: name, tier: 'exec' as const, auditTarget: targetOf(kind) });
   const tags = ['resources'];
 

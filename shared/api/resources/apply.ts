@@ -28,7 +28,10 @@ const applyResult = z
     apiVersion: z.string(),
     namespace: z.string().nullable(),
     name: z.string(),
-    action: z.enum(['created', 'configured', 'unchanged']).nullable().openapi({ description: 'Null when the object failed (see `error`).' }),
+    action: z
+      .enum(['created', 'configured', 'unchanged'])
+      .nullable()
+      .openapi({ description: 'Null when the object failed or was not sent (see `error`: its code, CLUSTER_ERROR or NOT_APPLIED among them).' }),
     diff: z
       .array(z.object({ path: z.string(), before: z.unknown().optional(), after: z.unknown().optional() }))
       .optional()
@@ -58,7 +61,7 @@ export const applyRoutes: ResourceRouteFile = (kit) => {
       tags: ['resources'],
       summary: 'Apply manifests with server-side apply (field manager clusterhub)',
       description:
-        'Each object is answered on its own (created, configured, unchanged, or its error), and a failed one does not stop the others. Nothing is deleted (no prune). A Secret is answered with its values hidden.',
+        'Each object is answered on its own (created, configured, unchanged, or its error), and one the cluster refuses (4xx: CONFLICT, VALIDATION_ERROR, CLUSTER_FORBIDDEN...) does not stop the others. When the cluster itself fails on one (5xx, unreachable, timed out: `CLUSTER_ERROR`, which may or may not have been applied), the objects after it are not sent and are answered `NOT_APPLIED`: later documents often need earlier ones, and the answer says exactly what was applied. Nothing is deleted (no prune). A Secret is answered with its values hidden.',
       cluster: 'operator',
       action: 'resource.apply',
       tier: 'exec',

@@ -4,7 +4,7 @@
  * service account, and MetalLB. All are reads for viewers; none answers a Secret's values.
  */
 import { z } from '@hono/zod-openapi';
-import { onCluster, type ClusterSession } from '#shared/domain/resources/cluster-session.ts';
+import type { ClusterGateway } from '#shared/ports/cluster-gateway.ts';
 import { CONSUMED_KINDS, consumers, type ConsumedKind } from '#shared/domain/resources/consumers.ts';
 import {
   COUNTED_KINDS,
@@ -186,7 +186,6 @@ const readFailures = errorResponses(403, 404, 422, 502, 503);
 readFailures[403]!.description = 'CLUSTER_FORBIDDEN: the cluster does not allow the read (to the hub, or to the caller when it impersonates).';
 
 export const questionRoutes: ResourceRouteFile = (kit) => {
-  const resources = () => kit.deps.resources;
   const tags = ['resources'];
 
   kit.declare(
@@ -202,7 +201,7 @@ export const questionRoutes: ResourceRouteFile = (kit) => {
     },
     async (c) => {
       const { namespace, name } = c.req.valid('param');
-      return c.json({ namespace, name, endpoints: await onCluster(resources(), kit.caller(c), (s) => serviceEndpoints(s.gateway, namespace, name)) }, 200);
+      return c.json({ namespace, name, endpoints: await kit.gathering(c, (g) => serviceEndpoints(g, namespace, name)) }, 200);
     },
   );
 
@@ -232,7 +231,7 @@ export const questionRoutes: ResourceRouteFile = (kit) => {
       },
       async (c) => {
         const { namespace, name } = c.req.valid('param');
-        return c.json({ kind, namespace, name, ...(await onCluster(resources(), kit.caller(c), (s) => consumers(s.gateway, kind, namespace, name))) }, 200);
+        return c.json({ kind, namespace, name, ...(await kit.gathering(c, (g) => consumers(g, kind, namespace, name))) }, 200);
       },
     );
   }
@@ -252,7 +251,7 @@ export const questionRoutes: ResourceRouteFile = (kit) => {
     },
     async (c) => {
       const { namespace, name } = c.req.valid('param');
-      return c.json(await onCluster(resources(), kit.caller(c), (s) => tlsInfo(s.gateway, namespace, name, kit.deps.clock.now())), 200);
+      return c.json(await kit.gathering(c, (g) => tlsInfo(g, namespace, name, kit.deps.clock.now())), 200);
     },
   );
 
@@ -261,7 +260,7 @@ export const questionRoutes: ResourceRouteFile = (kit) => {
     summary: string,
     description: string,
     schema: T,
-    count: (session: ClusterSession) => Promise<z.infer<T>>,
+    count: (gateway: ClusterGateway) => Promise<z.infer<T>>,
   ) =>
     kit.declare(
       {
@@ -275,7 +274,7 @@ export const questionRoutes: ResourceRouteFile = (kit) => {
         // Typed as any object here: each call site ties its count to its schema.
         responses: { 200: jsonContent(schema as z.ZodType<Record<string, unknown>>, 'The answer.'), ...readFailures },
       },
-      async (c) => c.json((await onCluster(resources(), kit.caller(c), count)) as Record<string, unknown>, 200),
+      async (c) => c.json((await kit.gathering(c, count)) as Record<string, unknown>, 200),
     );
 
   const walked = "Counted from the cluster's lists a page at a time.";
@@ -284,27 +283,27 @@ export const questionRoutes: ResourceRouteFile = (kit) => {
     'PersistentVolumes per StorageClass',
     `Every class (zero volumes too), and classes volumes name that the cluster lacks. ${walked}`,
     pvCounts,
-    (s) => storageClassCounts(s.gateway),
+    (g) => storageClassCounts(g),
   );
   counted(
     '/resources/namespaces/counts',
     'Objects per namespace of the common kinds',
     `Kinds: ${Object.keys(COUNTED_KINDS).join(', ')}; a kind the credential may not list cluster-wide is null. ${walked}`,
     namespaceCountsSchema,
-    (s) => namespaceCounts(s.gateway),
+    (g) => namespaceCounts(g),
   );
   counted(
     '/resources/serviceaccounts/token-counts',
     'Long-lived token Secrets per ServiceAccount',
     `Each is a credential that does not expire: worth a look. Only their metadata is read into the answer. ${walked}`,
     tokenCounts,
-    (s) => serviceAccountTokenCounts(s.gateway),
+    (g) => serviceAccountTokenCounts(g),
   );
   counted(
     '/features/metallb',
     'Whether MetalLB runs, and its version',
     "Detected from the metallb.io API group in the cluster's discovery and its controller Deployment (labels app=metallb,component=controller or the Helm chart's); the version is the controller image's tag.",
     metallb,
-    (s) => metalLbFeature(s.gateway),
+    (g) => metalLbFeature(g),
   );
 };

@@ -5,10 +5,12 @@
  */
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { Caller } from '#shared/domain/resources/cluster-session.ts';
+import { onCluster, type Caller } from '#shared/domain/resources/cluster-session.ts';
+import { gatheringWarnings } from '#shared/domain/resources/object-walk.ts';
 import type { Router } from '#shared/http/app.ts';
 import type { AppEnv, AuditNote } from '#shared/http/env.ts';
 import { guardedRoutes, type ClusterRouteEnv, type DeclareRoute } from '#shared/http/route.ts';
+import type { ClusterGateway } from '#shared/ports/cluster-gateway.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 
 export const clusterIdParam = z.object({ clusterId: z.uuid().openapi({ description: 'The cluster id.' }) });
@@ -49,6 +51,8 @@ export interface ResourcesKit {
   noteTarget(c: Context<ClusterRouteEnv>, target: { kind: string; namespace?: string; name?: string; details?: Record<string, unknown> }): void;
   /** Passes the cluster's warnings on as `Warning: 299` headers, as kubectl shows them. */
   warn(c: Context<ClusterRouteEnv>, warnings: string[]): void;
+  /** Runs `work` on the caller's cluster and passes on, as Warning headers, what the cluster warned about in any of its calls. */
+  gathering<T>(c: Context<ClusterRouteEnv>, work: (gateway: ClusterGateway) => Promise<T>): Promise<T>;
 }
 
 const quoted = (text: string) => `"${text.replace(/[\\"]/g, '\\$&').replace(/[^\x20-\x7e]/g, '?')}"`;
@@ -68,6 +72,9 @@ function targetNote(
 }
 
 export function resourcesKit(deps: Dependencies, api: Router): ResourcesKit {
+  const warn = (c: Context<ClusterRouteEnv>, warnings: string[]) => {
+    for (const text of warnings) c.header('Warning', `299 - ${quoted(text)}`, { append: true });
+  };
   return {
     deps,
     declare: guardedRoutes(api, deps),
@@ -75,9 +82,14 @@ export function resourcesKit(deps: Dependencies, api: Router): ResourcesKit {
     pathTarget: (c) =>
       targetNote(c, { kind: c.req.param('kind') ?? c.req.param('crdName') ?? '', namespace: c.req.param('namespace'), name: c.req.param('name') }),
     noteTarget: (c, target) => c.set('audit', targetNote(c, target)),
-    warn(c, warnings) {
-      for (const text of warnings) c.header('Warning', `299 - ${quoted(text)}`, { append: true });
-    },
+    warn,
+    gathering: (c, work) =>
+      onCluster(deps.resources, { principal: c.get('principal')!, cluster: c.get('cluster') }, async (session) => {
+        const { gateway, warnings } = gatheringWarnings(session.gateway);
+        const result = await work(gateway);
+        warn(c, warnings);
+        return result;
+      }),
   };
 }
 

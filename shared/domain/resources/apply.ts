@@ -80,22 +80,63 @@ const isList = (value: unknown) =>
   /List$/.test((value as KubernetesObject).kind!) &&
   Array.isArray((value as { items?: unknown }).items);
 
-/** Applies every object of the manifest in order, each answered on its own. */
+/**
+ * Applies every object of the manifest in order, each answered on its own. A refusal (4xx) fails
+ * only its document. A cluster that fails (5xx, unreachable, timed out, an answer too large) fails
+ * its document as CLUSTER_ERROR, and the documents after it are not sent (NOT_APPLIED): the failed
+ * one may or may not have been applied, later documents often depend on earlier ones (a namespace,
+ * a CRD), and a failing cluster would make each of them wait out its timeout. The answer then says
+ * exactly what was applied, what failed and what was not tried, and the failure still counts
+ * towards the cluster's circuit breaker.
+ */
 export async function applyManifest(deps: ResourceDeps, caller: Caller, request: ApplyRequest): Promise<ApplyAnswer> {
   if (Buffer.byteLength(request.manifest) > deps.maxApplyBytes) throw new PayloadTooLargeError(deps.maxApplyBytes);
   const objects = manifestObjects(request.manifest);
   const warnings: string[] = [];
-  const items = await onCluster(deps, caller, async (session) => {
-    const results: ApplyResult[] = [];
-    for (const object of objects) results.push(await applyOne(session, object, request, warnings));
-    return results;
-  });
-  return { dry_run: request.dryRun === true, items, warnings: [...new Set(warnings)] };
+  const results: ApplyResult[] = [];
+  const answer = () => ({ dry_run: request.dryRun === true, items: results, warnings: [...new Set(warnings)] });
+  try {
+    await onCluster(deps, caller, async (session) => {
+      for (const [index, object] of objects.entries()) {
+        const { result, failure } = await applyOne(session, object, request, warnings);
+        results.push(result);
+        if (!failure) continue;
+        for (const rest of objects.slice(index + 1)) results.push(notApplied(rest, index + 1));
+        throw failure; // through the breaker, which counts a cluster that failed; answered below
+      }
+    });
+  } catch (err) {
+    if (results.length === objects.length) return answer();
+    throw err;
+  }
+  return answer();
 }
+
+/** A document not sent because an earlier one (`failed`, counted from 1) met a failing cluster. */
+function notApplied(raw: unknown, failed: number): ApplyResult {
+  const object = (raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as KubernetesObject;
+  return {
+    kind: str(object.kind),
+    apiVersion: str(object.apiVersion),
+    namespace: str(object.metadata?.namespace) || null,
+    name: str(object.metadata?.name),
+    action: null,
+    error: { code: 'NOT_APPLIED', message: `Not sent to the cluster: it failed on document ${failed}, so the documents after it were not applied.` },
+  };
+}
+
+/** Failures of the cluster itself rather than refusals of a document: applying stops after one. */
+const clusterFailed = (err: AppError) => err.kind === 'unavailable' || err.kind === 'upstream_too_large';
 
 const str = (value: unknown) => (typeof value === 'string' ? value : '');
 
-async function applyOne(session: ClusterSession, raw: unknown, request: ApplyRequest, warnings: string[]): Promise<ApplyResult> {
+/** One document's result; `failure` when the cluster itself failed on it (then nothing after it is sent). */
+async function applyOne(
+  session: ClusterSession,
+  raw: unknown,
+  request: ApplyRequest,
+  warnings: string[],
+): Promise<{ result: ApplyResult; failure?: AppError }> {
   const object = (raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as KubernetesObject;
   const result: ApplyResult = {
     kind: str(object.kind),
@@ -129,10 +170,15 @@ async function applyOne(session: ClusterSession, raw: unknown, request: ApplyReq
     }
   } catch (err) {
     const mapped = clusterRefusal(err);
-    if (!(mapped instanceof AppError) || mapped.kind === 'unavailable' || mapped.kind === 'upstream_too_large') throw mapped; // the cluster itself failed: stop
+    if (!(mapped instanceof AppError)) throw mapped;
+    if (clusterFailed(mapped)) {
+      const message = `The cluster failed on this object, which may or may not have been applied: ${mapped.message}`;
+      result.error = { code: 'CLUSTER_ERROR', message };
+      return { result, failure: mapped };
+    }
     result.error = { code: mapped.code, message: mapped.message };
   }
-  return result;
+  return { result };
 }
 
 /** The served resource of an apiVersion and Kind, read afresh once when unknown (a CRD applied earlier in the same manifest). */
