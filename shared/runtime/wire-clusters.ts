@@ -2,6 +2,7 @@ import { DynamoCircuitBreaker } from '#shared/adapters/dynamodb/clusters/circuit
 import { DynamoClusterRepository } from '#shared/adapters/dynamodb/clusters/cluster-repository.ts';
 import { createKubernetesGatewayFactory } from '#shared/adapters/kubernetes/kubernetes-gateway.ts';
 import type { ClusterDeps } from '#shared/domain/clusters/cluster-deps.ts';
+import { CredentialCache } from '#shared/domain/clusters/credential-cache.ts';
 import type { BaseDependencies, Dependencies } from './dependencies.ts';
 
 /** The clusters context: the registry, its circuit breakers and the gateways to the clusters. */
@@ -10,6 +11,7 @@ export function wireClusters(deps: Dependencies, base: BaseDependencies): Cluste
   return {
     clusters: new DynamoClusterRepository(deps.table),
     secrets: deps.secrets,
+    credentialCache: new CredentialCache(deps.clock),
     gateways: createKubernetesGatewayFactory({ policy, maxResponseBytes: deps.config.maxClusterResponseBytes }),
     policy,
     onboarding: deps.config.onboarding,

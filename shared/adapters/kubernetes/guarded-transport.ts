@@ -82,14 +82,42 @@ export interface GuardedTransportOptions {
   maxResponseBytes?: number;
   /** Whom every request acts for (Impersonate-User, Impersonate-Group), set after the caller's headers so none can override it. */
   impersonate?: Impersonation;
+  /**
+   * The keep-alive agent of this connection (clusterAgent), shared by the transports on the same
+   * credential so that a request does not open a TLS connection afresh; its owner closes it. Without
+   * it the transport makes its own and closes it with itself.
+   */
+  agent?: Agent;
 }
 
-/** HTTPS to one cluster, guarded by the network policy; one per gateway, so nothing is shared between clusters. */
+/** How long an idle kept-alive connection to a cluster stays open. */
+export const IDLE_SOCKET_MS = 30_000;
+
+/**
+ * The agent of one cluster connection: its CA, server name and client certificate, and a DNS
+ * lookup that judges every answer with the network policy. Idle sockets close after IDLE_SOCKET_MS.
+ */
+export function clusterAgent(connection: ClusterConnection, options: Pick<GuardedTransportOptions, 'networks' | 'resolveHost'>): Agent {
+  const credential = connection.credential;
+  return new Agent({
+    keepAlive: true,
+    maxSockets: 8,
+    timeout: IDLE_SOCKET_MS,
+    lookup: guardedLookup(options.networks, options.resolveHost ?? systemResolver),
+    ...(connection.caPem ? { ca: connection.caPem } : {}),
+    ...(connection.tlsServerName ? { servername: connection.tlsServerName } : {}),
+    ...(credential.kind === 'client-certificate' ? { cert: credential.certificatePem, key: credential.keyPem } : {}),
+    rejectUnauthorized: !connection.summary.insecureSkipTlsVerify,
+  });
+}
+
+/** HTTPS to one cluster, guarded by the network policy; one per gateway, sharing at most the agent of the same credential, never another cluster's. */
 export class GuardedTransport {
   readonly origin: string;
   private readonly hostname: string;
   private readonly port: number;
   private readonly agent: Agent;
+  private readonly ownsAgent: boolean;
   private readonly authorization?: string;
   private readonly literalRefusal?: AddressRefusedError;
   private readonly maxResponseBytes: number;
@@ -114,15 +142,8 @@ export class GuardedTransport {
 
     const credential = connection.credential;
     if (credential.kind === 'token') this.authorization = `Bearer ${credential.token}`;
-    this.agent = new Agent({
-      keepAlive: true,
-      maxSockets: 8,
-      lookup: guardedLookup(options.networks, options.resolveHost ?? systemResolver),
-      ...(connection.caPem ? { ca: connection.caPem } : {}),
-      ...(connection.tlsServerName ? { servername: connection.tlsServerName } : {}),
-      ...(credential.kind === 'client-certificate' ? { cert: credential.certificatePem, key: credential.keyPem } : {}),
-      rejectUnauthorized: !connection.summary.insecureSkipTlsVerify,
-    });
+    this.ownsAgent = options.agent === undefined;
+    this.agent = options.agent ?? clusterAgent(connection, options);
   }
 
   /** Sends one request; rejects on a refused address, a redirect, an oversized answer or the signal. */
@@ -190,9 +211,9 @@ export class GuardedTransport {
     });
   }
 
-  /** Closes idle keep-alive connections. */
+  /** Closes its keep-alive connections, unless they belong to a shared agent (whose owner closes them). */
   close(): void {
-    this.agent.destroy();
+    if (this.ownsAgent) this.agent.destroy();
   }
 }
 

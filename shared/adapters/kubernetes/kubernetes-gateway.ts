@@ -54,6 +54,7 @@ import { causeOf, DeadlineExceededError, toClusterUnavailable, tooLargeSentence,
 import { GuardedTransport, ResponseTooLargeError, type HostResolver } from './guarded-transport.ts';
 import { discoverApiResources } from './api-discovery.ts';
 import { recentEvents } from './events-view.ts';
+import { ConnectionPool } from './connection-pool.ts';
 import { countAll, forbiddenAsNull, iso, listUpTo, typedLister } from './list-pages.ts';
 import { ResourceApi } from './resource-api.ts';
 import { onboardServiceAccount } from './service-account-onboarding.ts';
@@ -93,9 +94,11 @@ const MAX_NODES_SCANNED = 10_000;
 /** Nodes whose labels feed provider detection. */
 const PROVIDER_SAMPLE = 20;
 
-/** Builds a factory of gateways, one per cluster, that share nothing but the options. */
+/** Builds a factory of gateways, one per call, that share the options and, per credential, its connection (connection-pool.ts). */
 export function createKubernetesGatewayFactory(options: KubernetesGatewayOptions): ClusterGatewayFactory {
-  return (credentials, gatewayOptions) => new KubernetesGateway(credentials, options, gatewayOptions);
+  const longestCall = Math.max(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.onboardingTimeoutMs ?? DEFAULT_ONBOARDING_TIMEOUT_MS);
+  const pool = new ConnectionPool({ policy: options.policy, ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}) }, longestCall + 1_000);
+  return (credentials, gatewayOptions) => new KubernetesGateway(credentials, options, gatewayOptions, pool);
 }
 
 interface Apis {
@@ -106,6 +109,12 @@ interface Apis {
 
 const isReady = (node: K8s.V1Node) => node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
+/** A stored kubeconfig today's policy refuses: the gateway answers every call with it. */
+function unusableCredential(err: unknown): ClusterUnavailableError {
+  const why = err instanceof AppError ? err.message.replace(/^The kubeconfig is not accepted[^:]*: /, '') : 'it could not be read.';
+  return new ClusterUnavailableError('refused', `The stored credential of this cluster is not accepted any more: ${why}`);
+}
+
 class KubernetesGateway implements ClusterGateway {
   private readonly connection?: ClusterConnection;
   private readonly transport?: GuardedTransport;
@@ -115,7 +124,7 @@ class KubernetesGateway implements ClusterGateway {
   private readonly timeoutMs: number;
   private readonly onboardingTimeoutMs: number;
 
-  constructor(credentials: ClusterCredentials, options: KubernetesGatewayOptions, gatewayOptions: GatewayOptions = {}) {
+  constructor(credentials: ClusterCredentials, options: KubernetesGatewayOptions, gatewayOptions: GatewayOptions = {}, pool?: ConnectionPool) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.onboardingTimeoutMs = options.onboardingTimeoutMs ?? DEFAULT_ONBOARDING_TIMEOUT_MS;
     let endpoint = credentials.summary.server;
@@ -125,12 +134,16 @@ class KubernetesGateway implements ClusterGateway {
       // keep the summary's text; the check below refuses it anyway
     }
     this.failure = { endpoint, secrets: [] };
+    // Checked again here (or once per credential by the pool): the gateway must only ever run on a kubeconfig the current policy accepts.
+    const pooled = pool?.get(credentials.kubeconfig);
+    if (pooled && 'refusal' in pooled) {
+      this.unusable = unusableCredential(pooled.refusal);
+      return;
+    }
     try {
-      // Checked again here: the gateway must only ever run on a kubeconfig the current policy accepts.
-      this.connection = readClusterConnection(credentials.kubeconfig, options.policy);
+      this.connection = pooled?.connection ?? readClusterConnection(credentials.kubeconfig, options.policy);
     } catch (err) {
-      const why = err instanceof AppError ? err.message.replace(/^The kubeconfig is not accepted[^:]*: /, '') : 'it could not be read.';
-      this.unusable = new ClusterUnavailableError('refused', `The stored credential of this cluster is not accepted any more: ${why}`);
+      this.unusable = unusableCredential(err);
       return;
     }
     const credential = this.connection.credential;
@@ -140,6 +153,7 @@ class KubernetesGateway implements ClusterGateway {
       ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
       ...(options.maxResponseBytes ? { maxResponseBytes: options.maxResponseBytes } : {}),
       ...(gatewayOptions.impersonate ? { impersonate: gatewayOptions.impersonate } : {}),
+      ...(pooled ? { agent: pooled.agent } : {}),
     });
   }
 

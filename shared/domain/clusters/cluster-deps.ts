@@ -2,6 +2,7 @@ import type { Logger } from '#shared/observability/logger.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import type { ClusterGatewayFactory } from '#shared/ports/cluster-gateway.ts';
 import type { SecretStore } from '#shared/ports/secret-store.ts';
+import type { CredentialCache } from './credential-cache.ts';
 import type { CircuitBreaker, ClusterRepository } from './ports.ts';
 import type { KubeconfigPolicy } from './kubeconfig-policy.ts';
 import type { OnboardingPolicy } from './onboarding.ts';
@@ -10,6 +11,8 @@ import type { OnboardingPolicy } from './onboarding.ts';
 export interface ClusterDeps {
   clusters: ClusterRepository;
   secrets: SecretStore;
+  /** Checked credentials remembered per secret (credential-cache.ts); without it each use reads the secret store. */
+  credentialCache?: CredentialCache;
   gateways: ClusterGatewayFactory;
   policy: KubeconfigPolicy;
   /** What a per-cluster admin may onboard, and how long the hub's service-account tokens live. */

@@ -151,7 +151,12 @@ export async function deleteOrphan(deps: ClusterDeps, clusterId: string, ref: st
 }
 
 /** The stored kubeconfig of a cluster, checked again against the current policy before any use. */
-export async function storedCredentials(deps: ClusterDeps, cluster: ClusterRecord): Promise<CheckedKubeconfig> {
+export function storedCredentials(deps: ClusterDeps, cluster: ClusterRecord): Promise<CheckedKubeconfig> {
+  const read = () => readStoredCredentials(deps, cluster);
+  return deps.credentialCache ? deps.credentialCache.get(cluster.credentialRef, read) : read();
+}
+
+async function readStoredCredentials(deps: ClusterDeps, cluster: ClusterRecord): Promise<CheckedKubeconfig> {
   let text: string;
   try {
     text = await deps.secrets.get(cluster.credentialRef);

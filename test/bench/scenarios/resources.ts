@@ -203,6 +203,7 @@ function routeCases(clusterId: string, ns: string, crdName: string, headers: Rec
       ['configmaps', 'settings'],
       ['secrets', 'tls'],
       ['persistentvolumeclaims', 'data'],
+      ['serviceaccounts', 'default'],
     ].map(([kind, name]) => ({
       route: `get /clusters/{clusterId}/resources/${kind}/{namespace}/{name}/consumers`,
       path: `${object(kind!, name!)}/consumers`,
