@@ -144,8 +144,11 @@ export async function clusterOverview(deps: ClusterDeps, cluster: ClusterRecord,
   return { cluster, summary, events };
 }
 
-/** Whether every part of a composite view (summary counts, workload kinds) came back unreadable. */
-export const nothingRead = (view: object) => Object.values(view).every((part) => part === null);
+/** Whether every part of a composite view (summary counts, workload kinds) came back unreadable; flags such as `truncated` are no part. */
+export const nothingRead = (view: object) =>
+  Object.values(view)
+    .filter((part) => typeof part !== 'boolean')
+    .every((part) => part === null);
 
 /**
  * A live view read for a caller: as the caller when the cluster is set to impersonate, so the
