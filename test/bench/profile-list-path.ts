@@ -38,7 +38,9 @@ try {
     } while (next);
   };
   const viaHub = (token?: string) =>
-    fetch(`${hub.url}/api/v1/clusters/${clusterId}/resources/pods?namespace=${ns}&limit=500${token ? `&continue=${token}` : ''}`, { headers }).then((r) => r.text());
+    fetch(`${hub.url}/api/v1/clusters/${clusterId}/resources/pods?namespace=${ns}&limit=500${token ? `&continue=${token}` : ''}`, { headers }).then((r) =>
+      r.text(),
+    );
   const straight = (token?: string) => cluster.get(`/api/v1/namespaces/${ns}/pods?limit=500${token ? `&continue=${encodeURIComponent(token)}` : ''}`);
   for (let i = 0; i < 3; i++) await Promise.all([pageThrough(viaHub), pageThrough(straight)]);
   const times: Record<'hub' | 'cluster', number[]> = { hub: [], cluster: [] };

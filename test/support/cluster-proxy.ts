@@ -28,6 +28,8 @@ export interface ClusterProxy {
   kubeconfig: string;
   /** Every request the proxy saw, in order. */
   requests: ProxiedRequest[];
+  /** How many TLS connections the hub opened to it so far. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -100,6 +102,10 @@ export async function startClusterProxy(kubeconfigText: string, answer: (req: Pr
       out.end(body);
     })().catch(() => res.writeHead(502).end());
   });
+  let connections = 0;
+  server.on('secureConnection', () => connections++);
+  // Idle connections stay open long enough for a slow test to show whether the hub reuses them.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   cluster.set('server', `https://127.0.0.1:${port}`);
@@ -107,6 +113,7 @@ export async function startClusterProxy(kubeconfigText: string, answer: (req: Pr
   return {
     kubeconfig: doc.toString(),
     requests,
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -62,6 +62,17 @@ describe('questions pass on the cluster’s Warning headers', () => {
   });
 });
 
+describe('connections to the cluster', () => {
+  it('are kept open and reused from one request to the next, not opened anew for each', async () => {
+    decide = () => ({});
+    const list = () => hub.fetch(`/api/v1/clusters/${clusterId}/resources/configmaps?namespace=${namespace}`, { headers: admin });
+    expect((await list()).status).toBe(200);
+    const before = proxy.connections();
+    for (let i = 0; i < 4; i++) expect((await list()).status).toBe(200);
+    expect(proxy.connections() - before).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('apply when the cluster fails on one document', () => {
   const manifest = ['first', 'second', 'third']
     .map((name) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\ndata:\n  k: v\n`)
