@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClusterhubProps } from '#infra/stack/clusterhub.ts';
+import { clusterhubStacks, type ClusterhubProps } from '#infra/stack/clusterhub.ts';
 import { API_5XX_THRESHOLD } from '#infra/stack/operator-alarms.ts';
 import { clusterhub } from './stacks.ts';
 
@@ -63,7 +63,8 @@ describe('cdk-nag (AwsSolutions)', () => {
 
   it('fails the synth on a finding nobody acknowledged, naming the rule and the resource', () => {
     const app = nagApp();
-    const careless = stackIn(app).data;
+    // The stacks alone: the merged template of stackIn would synthesize the app before the queue is added.
+    const careless = clusterhubStacks(app, 'Guarded').data;
     new Queue(careless, 'CarelessQueue');
     expect(() => app.synth()).toThrow(/Guarded\/CarelessQueue\/Resource[\s\S]*AwsSolutions-SQS4/);
     // The report stays in the cloud assembly for whoever reviews the failed synth.
