@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { ClusterhubStack } from './stack/clusterhub-stack.ts';
+import { clusterhubStacks } from './stack/clusterhub.ts';
 
 // `npx cdk synth` needs no credentials: the stack is environment-agnostic unless CDK_DEFAULT_* are set.
 const app = new App();
@@ -9,7 +9,9 @@ const app = new App();
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 const stage = app.node.tryGetContext('stage') ?? 'dev';
 if (stage !== 'prod' && stage !== 'dev') throw new Error(`-c stage=${stage}: the stage is prod or dev`);
-new ClusterhubStack(app, app.node.tryGetContext('stackName') ?? 'Clusterhub', {
+// Two stacks: `<stackName>` holds the data, `<stackName>Service` the code (infra/stack/clusterhub.ts); deploy both with
+// `cdk deploy --all`, or the data alone with `cdk deploy <stackName>`.
+clusterhubStacks(app, app.node.tryGetContext('stackName') ?? 'Clusterhub', {
   stage,
   alarmEmail: app.node.tryGetContext('alarmEmail'),
   deletionProtection: app.node.tryGetContext('deletionProtection') !== 'false',

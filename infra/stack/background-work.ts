@@ -1,5 +1,4 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -14,7 +13,8 @@ import { acknowledgeNag } from './nag.ts';
 import { jobWorkerAccess, TABLE_ACCESS, type TableAccess } from './table-access.ts';
 
 export interface BackgroundWorkProps {
-  table: TableV2;
+  /** The job queues of the stateful stack (JobQueues), one per job. */
+  queues: JobQueue[];
   /** The environment every function gets (table name, secret prefix). */
   environment: Record<string, string>;
   /** Grants a function its table partitions (clusterhub-stack.ts). */
@@ -23,11 +23,17 @@ export interface BackgroundWorkProps {
   readClusterSecrets: (fn: HubFunction) => void;
 }
 
-/** One job's queue, dead-letter queue and worker. */
-export interface JobResources {
+/** One job's queue and the dead-letter queue its messages move to after the job's receives. */
+export interface JobQueue {
   kind: JobKind;
+  /** `HealthSweep` for `health-sweep`: the construct ids and stack outputs are named by it. */
+  name: string;
   queue: Queue;
   deadLetters: Queue;
+}
+
+/** One job's queue, dead-letter queue and worker. */
+export interface JobResources extends JobQueue {
   worker: HubFunction;
   /** The worker's event source mapping: disabling it pauses the queue. */
   mappingId: string;
@@ -38,11 +44,37 @@ export interface JobResources {
 const pascal = (kind: string) => kind.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 
 /**
- * The background work of shared/workers/jobs.ts on AWS: per job, a queue with a dead-letter queue
- * after the job's receives, a worker fed by an event source mapping (partial batch responses,
- * bounded concurrency), an EventBridge Scheduler schedule at the job's cadence (CDK context) that
- * invokes the planner. The planner reads only the cluster list; each worker its own queue and
- * partitions. The stack's operator alarms watch the dead letters and the workers' errors.
+ * The stateful half of the background work (clusterhub-data-stack.ts): per job of shared/workers/jobs.ts a
+ * queue with a dead-letter queue after the job's receives (CDK context `<cadence key>MaxReceives` or the job's own).
+ */
+export class JobQueues extends Construct {
+  readonly queues: JobQueue[];
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.queues = JOB_KINDS.map((kind) => {
+      const job = JOBS[kind];
+      const name = pascal(kind);
+      const maxReceives = Number(this.node.tryGetContext(`${job.cadence.contextKey}MaxReceives`) ?? job.maxReceives);
+      const deadLetters = new Queue(this, `${name}DeadLetters`, { retentionPeriod: Duration.days(14), enforceSSL: true });
+      const queue = new Queue(this, `${name}Queue`, {
+        // Six times the worker's timeout, as AWS advises for a queue behind an event source mapping.
+        visibilityTimeout: Duration.seconds(job.timeoutSeconds * 6),
+        retentionPeriod: Duration.days(4),
+        deadLetterQueue: { queue: deadLetters, maxReceiveCount: maxReceives },
+        enforceSSL: true,
+      });
+      return { kind, name, queue, deadLetters };
+    });
+  }
+}
+
+/**
+ * The stateless half of the background work on AWS (clusterhub-stack.ts): per job queue of JobQueues, a
+ * worker fed by an event source mapping (partial batch responses, bounded concurrency), and an
+ * EventBridge Scheduler schedule at the job's cadence (CDK context) that invokes the planner. The
+ * planner reads only the cluster list; each worker its own queue and partitions. The operator alarms
+ * watch the dead letters (stateful stack) and the workers' errors (this stack).
  */
 export class BackgroundWork extends Construct {
   readonly planner: HubFunction;
@@ -67,18 +99,8 @@ export class BackgroundWork extends Construct {
       "The schedules' role may invoke the planner and nothing else: `:*` names that one function's versions and aliases, which CDK's LambdaInvoke target always grants beside the function.",
     );
 
-    this.jobs = JOB_KINDS.map((kind) => {
+    this.jobs = props.queues.map(({ kind, name, queue, deadLetters }) => {
       const job = JOBS[kind];
-      const name = pascal(kind);
-      const maxReceives = Number(context(`${job.cadence.contextKey}MaxReceives`) ?? job.maxReceives);
-      const deadLetters = new Queue(this, `${name}DeadLetters`, { retentionPeriod: Duration.days(14), enforceSSL: true });
-      const queue = new Queue(this, `${name}Queue`, {
-        // Six times the worker's timeout, as AWS advises for a queue behind an event source mapping.
-        visibilityTimeout: Duration.seconds(job.timeoutSeconds * 6),
-        retentionPeriod: Duration.days(4),
-        deadLetterQueue: { queue: deadLetters, maxReceiveCount: maxReceives },
-        enforceSSL: true,
-      });
       const worker = new HubFunction(this, `${name}WorkerFunction`, {
         folder: `workers/${kind}`,
         environment: { ...props.environment, [queueVariable(kind, 'URL')]: queue.queueUrl, [queueVariable(kind, 'DLQ_URL')]: deadLetters.queueUrl },
@@ -109,7 +131,7 @@ export class BackgroundWork extends Construct {
       });
 
       // The alarms on its dead letters and its errors are the operator alarms' (operator-alarms.ts), which find every function and dead-letter queue.
-      return { kind, queue, deadLetters, worker, mappingId: source.eventSourceMappingId, mappingArn: source.eventSourceMappingArn };
+      return { kind, name, queue, deadLetters, worker, mappingId: source.eventSourceMappingId, mappingArn: source.eventSourceMappingArn };
     });
   }
 

@@ -1,64 +1,47 @@
-import { Arn, ArnFormat, CfnOutput, Duration, Stack, Tags, Token, type StackProps } from 'aws-cdk-lib';
+import { Arn, ArnFormat, CfnOutput, Duration, Stack, Token, type StackProps } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { CfnStage, HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { REMOVED_CLUSTER_PATTERN } from '#shared/workers/grant-sweeper.ts';
 import { HubFunction } from '../constructs/hub-function.ts';
 import { BackgroundWork } from './background-work.ts';
-import { createDataTable } from './data-table.ts';
+import type { ClusterhubData } from './clusterhub-data-stack.ts';
 import { acknowledgeNag } from './nag.ts';
-import { OperatorAlarms } from './operator-alarms.ts';
+import { FunctionAlarms } from './operator-alarms.ts';
 import { TABLE_ACCESS, tableStatements, type TableAccess } from './table-access.ts';
+import { tagStack } from './tags.ts';
 
 export interface ClusterhubStackProps extends StackProps {
-  /** Keep the table from being deleted with the stack (default true). */
-  deletionProtection?: boolean;
-  /** Prefix of every Secrets Manager secret the hub owns. */
-  secretPrefix?: string;
+  /** The stateful stack's resources (clusterhub-data-stack.ts): this stack only refers to them. */
+  data: ClusterhubData;
   /**
    * API Gateway's throttle for the whole API (requests per second, and burst). The hub's own
    * limits count per caller in the table; this one stops floods that never reach a caller,
    * such as unauthenticated requests, before they cost a Lambda invocation.
    */
   throttle?: { ratePerSecond: number; burst: number };
-  /**
-   * `prod` keeps the data whatever else is asked: the table's deletion protection and point-in-time
-   * recovery are on, and asking for no deletion protection is refused. Tagged on every resource.
-   */
-  stage?: 'prod' | 'dev';
-  /** Subscribed by email to the operator alarms' topic at deploy time. */
-  alarmEmail?: string;
 }
 
 const DEFAULT_THROTTLE = { ratePerSecond: 100, burst: 200 };
 
 /**
- * The whole product on AWS: one table, one HTTP API on the $default stage,
- * and one Lambda per endpoint group, each allowed only what its group does.
+ * The stateless part of the product on AWS: an HTTP API on the $default stage, one Lambda per
+ * endpoint group, each allowed only what its group does, the background workers, their schedules
+ * and event source mappings, and the functions' alarms. Everything here can be deleted and
+ * deployed again from the commit: the data is the stateful stack's (ClusterhubDataStack).
  */
 export class ClusterhubStack extends Stack {
   readonly api: HttpApi;
 
-  constructor(scope: Construct, id: string, props: ClusterhubStackProps = {}) {
+  constructor(scope: Construct, id: string, props: ClusterhubStackProps) {
     super(scope, id, props);
-    // S3's log delivery into the access-log bucket below is let in by a bucket policy, not a log-delivery ACL (AWS's
-    // advice; the bucket then takes no ACL at all). A construct's context must be set before it has children.
-    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
-    const stage = props.stage ?? 'dev';
-    if (stage === 'prod' && props.deletionProtection === false) {
-      throw new Error('A prod stack keeps its table: deletionProtection=false is for throwaway (dev) stacks only.');
-    }
-    // Who owns a resource and what it is for, on every resource (cost reports, access reviews, clean-up).
-    Tags.of(this).add('project', 'clusterhub');
-    Tags.of(this).add('stage', stage);
+    const { data } = props;
+    tagStack(this, data.stage);
     // cdk-nag findings that hold for every function of the stack.
     acknowledgeNag(
       this,
@@ -70,8 +53,7 @@ export class ClusterhubStack extends Stack {
       'L1',
       'The functions run nodejs22.x, the Node the project bundles for (esbuild target node22) and tests on; a newer runtime is a change of its own with its own test run.',
     );
-    const secretPrefix = props.secretPrefix ?? 'clusterhub/';
-    const table = createDataTable(this, { deletionProtection: stage === 'prod' || (props.deletionProtection ?? true) });
+    const { secretPrefix, table, adminPassword } = data;
     const environment = { HUB_TABLE_NAME: table.tableName, HUB_SECRET_PREFIX: secretPrefix };
     const secretArn = (name: string) =>
       Arn.format({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretPrefix}${name}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }, this);
@@ -134,17 +116,7 @@ export class ClusterhubStack extends Stack {
       'The hub authorizes every request itself (the guard of each route: JWT or API key, role, cluster role, audit), with state an API Gateway authorizer does not have; /health and the docs are public by design.',
     );
 
-    // identity: logins, tokens, 2FA, API keys, users. The first admin's password is generated here, never fixed.
-    const adminPassword = new Secret(this, 'BootstrapAdminPassword', {
-      secretName: `${secretPrefix}bootstrap/admin-password`,
-      description: 'Password of the first clusterhub admin (user "admin"); deleted by the hub when that admin changes it.',
-      generateSecretString: { passwordLength: 24, excludePunctuation: true },
-    });
-    acknowledgeNag(
-      adminPassword,
-      'SMG4',
-      'A one-time bootstrap password, rotated on demand (POST /api/v1/auth/bootstrap-password/rotate) and deleted by the hub once the first admin sets a password of their own: a schedule would rotate a password nobody should be using.',
-    );
+    // identity: logins, tokens, 2FA, API keys, users; the first admin's generated password is the stateful stack's.
     const identity = new HubFunction(this, 'IdentityFunction', {
       folder: 'identity',
       environment: { ...environment, HUB_BOOTSTRAP_SECRET_ARN: adminPassword.secretArn },
@@ -225,7 +197,6 @@ export class ClusterhubStack extends Stack {
       description: 'clusterhub: removes the grants on deleted clusters',
     });
     grantTable(grantSweeper, table, TABLE_ACCESS.grantSweeper);
-    const sweeperDeadLetters = new Queue(this, 'GrantSweeperDeadLetters', { retentionPeriod: Duration.days(14), enforceSSL: true });
     grantSweeper.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
@@ -233,14 +204,14 @@ export class ClusterhubStack extends Stack {
         retryAttempts: 5,
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
-        onFailure: new SqsDlq(sweeperDeadLetters),
+        onFailure: new SqsDlq(data.sweeperDeadLetters),
         filters: [FilterCriteria.filter(REMOVED_CLUSTER_PATTERN)],
       }),
     );
 
     // Background work: per job a queue, dead letters, a worker and a schedule for the planner (the operator alarms below watch them).
     const background = new BackgroundWork(this, 'BackgroundWork', {
-      table,
+      queues: data.jobQueues,
       environment,
       grantTable: (fn, access) => grantTable(fn, table, access),
       readClusterSecrets: (fn) => grantPerClusterSecrets(fn, 'clusters/*', ['secretsmanager:GetSecretValue']),
@@ -253,40 +224,16 @@ export class ClusterhubStack extends Stack {
     background.grantOperations(operations, { administer: true });
     this.route(operations, 'operations', 'queues');
 
-    // Inventory snapshots: gzip blobs too large for an item. A blob expires a month after it is written; the worker
-    // writes a cluster's latest again every week, so the latest never does (docs/data-model.md).
-    // S1: who read or wrote which snapshot, for access reviews and incidents, is in S3's server access logs, kept in a
-    // bucket of their own (AwsSolutions' answer; CloudTrail data events would answer it too, at a price per request).
-    const snapshotAccessLogs = new Bucket(this, 'InventorySnapshotAccessLogs', {
-      // S3's log delivery writes only into a bucket encrypted with S3-managed keys.
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      lifecycleRules: [{ expiration: Duration.days(30) }],
-      // No ACLs: S3's log delivery is let in by a bucket policy naming the snapshots bucket as its source.
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    });
-    acknowledgeNag(
-      snapshotAccessLogs,
-      'S1',
-      "This bucket receives the snapshots bucket's access logs: logging its own access would log S3's log delivery into itself, without end.",
-    );
-    const snapshots = new Bucket(this, 'InventorySnapshots', {
-      encryption: BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      lifecycleRules: [{ prefix: 'inventory/', expiration: Duration.days(31) }],
-      serverAccessLogsBucket: snapshotAccessLogs,
-      serverAccessLogsPrefix: 'inventory-snapshots/',
-    });
+    // Inventory snapshots (the stateful stack's bucket).
+    const { snapshots, snapshotsArn } = data;
     // Only the object calls shared/adapters/s3/ makes, on the snapshots' prefix (snapshotBlobKey); nothing deletes a
     // blob (the lifecycle rule expires it), so no function may.
     const grantSnapshots = (fn: HubFunction, actions: string[]) => {
       fn.addEnvironment('HUB_INVENTORY_BUCKET', snapshots.bucketName);
-      fn.addToRolePolicy(new PolicyStatement({ actions, resources: [snapshots.arnForObjects('inventory/*')] }));
+      fn.addToRolePolicy(new PolicyStatement({ actions, resources: [`${snapshotsArn}/inventory/*`] }));
       acknowledgeNag(
         fn,
-        `IAM5[Resource::<${this.getLogicalId(snapshots.node.defaultChild as CfnBucket)}.Arn>/inventory/*]`,
+        `IAM5[Resource::${data.snapshotsArnExport}/inventory/*]`,
         'Snapshot blobs are named at run time by cluster and time under inventory/: the prefix is the narrowest resource that can name them.',
       );
     };
@@ -294,7 +241,7 @@ export class ClusterhubStack extends Stack {
     grantSnapshots(inventoryWorker, ['s3:PutObject', 's3:GetObject']);
     // ListBucket makes S3 answer a blob that is gone (expired) with NoSuchKey rather than AccessDenied: the worker
     // then takes a fresh snapshot instead of failing on it for ever. The bucket holds nothing but snapshots.
-    inventoryWorker.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [snapshots.bucketArn] }));
+    inventoryWorker.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [snapshotsArn] }));
 
     // health and inventory: views of what the workers stored, and sweeps or snapshots started as operations.
     for (const [group, id, paths] of [
@@ -319,13 +266,10 @@ export class ClusterhubStack extends Stack {
       for (const path of paths) this.api.addRoutes({ path: `/api/v1/${path}`, methods: [HttpMethod.ANY], integration });
     }
 
-    // Last, so that it finds every function and dead-letter queue above.
-    const alarms = new OperatorAlarms(this, 'OperatorAlarms', { api: this.api, email: props.alarmEmail });
+    // Last, so that it finds every function above.
+    new FunctionAlarms(this, 'OperatorAlarms', { topic: data.alarmTopic, api: this.api });
 
-    new CfnOutput(this, 'AlarmTopic', { value: alarms.topic.topicArn, description: 'Subscribe to this SNS topic for the operator alarms' });
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL; the API is under /api/v1' });
-    new CfnOutput(this, 'TableName', { value: table.tableName });
-    new CfnOutput(this, 'AdminPasswordSecret', { value: adminPassword.secretName, description: 'Where the first admin password is' });
   }
 
   /** Sends /api/v1/<prefix> and everything below it to a group's function. */

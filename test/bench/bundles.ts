@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BUNDLE_OPTIONS } from '#infra/build/function-bundle.ts';
-import { ClusterhubStack } from '#infra/stack/clusterhub-stack.ts';
+import { clusterhubStacks } from '#infra/stack/clusterhub.ts';
 
 export interface DeployedBundle {
   /** The function's name in the stack: System, Identity, Audit, Clusters. */
@@ -29,7 +29,8 @@ export const BUNDLE_ENV = { PATH: process.env.PATH, AWS_REGION: 'us-east-1', HUB
 /** Synthesizes the stack into `outdir` and returns every function's deployed bundle. */
 export function synthesizeBundles(outdir: string): DeployedBundle[] {
   const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
-  const template = Template.fromStack(new ClusterhubStack(app, 'Bench', { deletionProtection: false }));
+  // The functions are all in the stateless stack; the data stack has no assets.
+  const template = Template.fromStack(clusterhubStacks(app, 'Bench', { deletionProtection: false }).service);
   app.synth();
   return Object.entries(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } })).map(([logicalId, resource]) => {
     const assetDir = resource.Metadata?.['aws:asset:path'] as string | undefined;

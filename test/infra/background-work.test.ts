@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ClusterhubStack } from '#infra/stack/clusterhub-stack.ts';
+import { clusterhub } from './stacks.ts';
 import { JOB_KINDS, JOBS } from '#shared/workers/jobs.ts';
 import { isAllowed, type Statement, type TableRequest } from './iam-policy.ts';
 
@@ -14,7 +14,7 @@ import { isAllowed, type Statement, type TableRequest } from './iam-policy.ts';
 
 const noBundling = { 'aws:cdk:bundling-stacks': [] };
 const synth = (context: Record<string, unknown> = {}) =>
-  Template.fromStack(new ClusterhubStack(new App({ context: { ...noBundling, ...context } }), 'Test', { deletionProtection: false }));
+  clusterhub(new App({ context: { ...noBundling, ...context } }), 'Test', { deletionProtection: false }).template;
 
 let template: Template;
 beforeAll(() => {

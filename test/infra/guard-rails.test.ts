@@ -3,7 +3,7 @@
  * with every acknowledgement justified, operators get alarms on one topic, logs expire, the data
  * survives in prod, and every resource says whose it is.
  */
-import { App, CfnResource, TagManager, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, TagManager, Validations, type Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -11,8 +11,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterhubStack, type ClusterhubStackProps } from '#infra/stack/clusterhub-stack.ts';
+import { clusterhubStacks, type ClusterhubProps } from '#infra/stack/clusterhub.ts';
 import { API_5XX_THRESHOLD } from '#infra/stack/operator-alarms.ts';
+import { clusterhub } from './stacks.ts';
 
 const outdirs: string[] = [];
 afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -26,15 +27,17 @@ function nagApp(): App {
   return app;
 }
 
-const stackIn = (app: App, props: ClusterhubStackProps = {}) => new ClusterhubStack(app, 'Guarded', props);
+/** Both stacks: `Guarded` (the data) and `GuardedService`. */
+const stackIn = (app: App, props: ClusterhubProps = {}) => clusterhub(app, 'Guarded', props);
 
-let stack: ClusterhubStack;
+let stacks: Stack[];
 let template: Template;
 beforeAll(() => {
   const app = nagApp();
-  stack = stackIn(app, { stage: 'prod', alarmEmail: 'oncall@example.com' });
+  const built = stackIn(app, { stage: 'prod', alarmEmail: 'oncall@example.com' });
+  stacks = [built.data, built.service];
   app.synth();
-  template = Template.fromStack(stack);
+  template = built.template;
 }, 180_000);
 
 const functionIds = () => Object.keys(template.findResources('AWS::Lambda::Function'));
@@ -42,10 +45,10 @@ const alarmsOn = (metric: string) => Object.values(template.findResources('AWS::
 const topicId = () => Object.keys(template.findResources('AWS::SNS::Topic'))[0]!;
 
 describe('cdk-nag (AwsSolutions)', () => {
-  it('passes the stack, and every finding acknowledged in the code says why', () => {
+  it('passes both stacks, and every finding acknowledged in the code says why', () => {
     // The synth in beforeAll would have thrown ValidationFailed on any unacknowledged finding.
-    const acknowledged = stack.node
-      .findAll()
+    const acknowledged = stacks
+      .flatMap((stack) => stack.node.findAll())
       .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
       .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => ({ id, reason })));
     expect(acknowledged.map((a) => a.id)).toEqual(expect.arrayContaining(['AwsSolutions::AwsSolutions-APIG4', 'AwsSolutions::AwsSolutions-SQS3']));
@@ -60,7 +63,8 @@ describe('cdk-nag (AwsSolutions)', () => {
 
   it('fails the synth on a finding nobody acknowledged, naming the rule and the resource', () => {
     const app = nagApp();
-    const careless = stackIn(app);
+    // The stacks alone: the merged template of stackIn would synthesize the app before the queue is added.
+    const careless = clusterhubStacks(app, 'Guarded').data;
     new Queue(careless, 'CarelessQueue');
     expect(() => app.synth()).toThrow(/Guarded\/CarelessQueue\/Resource[\s\S]*AwsSolutions-SQS4/);
     // The report stays in the cloud assembly for whoever reviews the failed synth.
@@ -188,19 +192,17 @@ describe('the data in prod', () => {
   });
 
   it('refuses a prod stack without deletion protection; a dev stack may drop it', () => {
-    expect(() => new ClusterhubStack(new App(), 'Prod', { stage: 'prod', deletionProtection: false })).toThrow(
+    expect(() => clusterhub(new App(), 'Prod', { stage: 'prod', deletionProtection: false })).toThrow(
       /deletionProtection=false is for throwaway \(dev\) stacks/,
     );
-    const dev = Template.fromStack(
-      new ClusterhubStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Dev', { stage: 'dev', deletionProtection: false }),
-    );
+    const dev = clusterhub(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Dev', { stage: 'dev', deletionProtection: false }).template;
     dev.hasResourceProperties('AWS::DynamoDB::GlobalTable', { Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] });
   });
 });
 
 describe('tags', () => {
   it('name the project and the stage on every resource that takes tags', () => {
-    const taggable = stack.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && TagManager.isTaggable(c));
+    const taggable = stacks.flatMap((stack) => stack.node.findAll()).filter((c): c is CfnResource => CfnResource.isCfnResource(c) && TagManager.isTaggable(c));
     expect(taggable.length).toBeGreaterThan(20);
     const untagged = taggable.filter((r) => {
       const tags = (r as unknown as { tags: TagManager }).tags.tagValues();

@@ -1,17 +1,23 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ClusterhubStack } from '#infra/stack/clusterhub-stack.ts';
+import { clusterhub } from './stacks.ts';
 import { tableDefinition } from '#shared/data/table-definition.ts';
 import { IDENTITY_KEY_SECRETS } from '#shared/domain/identity/keyring.ts';
 import { KEYED_TABLE_ACTIONS } from '#infra/stack/table-access.ts';
 import { decide, isAllowed, type Statement, type TableRequest } from './iam-policy.ts';
 
 let template: Template;
+let dataTemplate: Template;
+let serviceTemplate: Template;
+// Bundles every function: on a loaded two-core machine that has taken over two minutes.
 beforeAll(() => {
   const app = new App();
-  template = Template.fromStack(new ClusterhubStack(app, 'Test', { deletionProtection: true }));
-}, 120_000);
+  const built = clusterhub(app, 'Test', { deletionProtection: true });
+  template = built.template;
+  dataTemplate = Template.fromStack(built.data);
+  serviceTemplate = Template.fromStack(built.service);
+}, 300_000);
 
 /** Every statement of a function's role. */
 function statementsOf(role: string): Statement[] {
@@ -62,7 +68,7 @@ describe('the CDK stack', () => {
 
   it('can drop deletion protection for throwaway stacks', () => {
     // Only the table is looked at: the functions need no bundling (a second one takes over 30 s on a busy machine).
-    const t = Template.fromStack(new ClusterhubStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Dev', { deletionProtection: false }));
+    const t = clusterhub(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Dev', { deletionProtection: false }).template;
     t.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })],
     });
@@ -387,5 +393,78 @@ describe('the CDK stack', () => {
         Filters: [{ Pattern: JSON.stringify({ eventName: ['REMOVE'], dynamodb: { Keys: { pk: { S: [{ prefix: 'CLUSTER#' }] }, sk: { S: ['CLUSTER'] } } } }) }],
       },
     });
+  });
+});
+
+describe('the stateful and the stateless stack', () => {
+  const typesOf = (t: Template) => new Set(Object.values(t.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type));
+
+  it('keeps what holds data in the stateful stack, and every function, the API, schedules and mappings in the stateless one', () => {
+    expect([...typesOf(dataTemplate)].sort()).toEqual([
+      'AWS::CloudWatch::Alarm',
+      'AWS::DynamoDB::GlobalTable',
+      'AWS::S3::Bucket',
+      'AWS::S3::BucketPolicy',
+      'AWS::SNS::Topic',
+      'AWS::SNS::TopicPolicy',
+      'AWS::SQS::Queue',
+      'AWS::SQS::QueuePolicy',
+      'AWS::SecretsManager::Secret',
+    ]);
+    const service = typesOf(serviceTemplate);
+    for (const stateful of ['AWS::DynamoDB::GlobalTable', 'AWS::S3::Bucket', 'AWS::SQS::Queue', 'AWS::SecretsManager::Secret', 'AWS::SNS::Topic'])
+      expect(service.has(stateful), stateful).toBe(false);
+    for (const stateless of ['AWS::Lambda::Function', 'AWS::ApiGatewayV2::Api', 'AWS::Scheduler::Schedule', 'AWS::Lambda::EventSourceMapping'])
+      expect(service.has(stateless), stateless).toBe(true);
+    // The dead letters' alarms are the stateful stack's; the functions' and the API's, the stateless stack's.
+    for (const alarm of Object.values(dataTemplate.findResources('AWS::CloudWatch::Alarm'))) expect(alarm.Properties.Namespace).toBe('AWS/SQS');
+    for (const alarm of Object.values(serviceTemplate.findResources('AWS::CloudWatch::Alarm')))
+      expect(['AWS/Lambda', 'AWS/ApiGateway']).toContain(alarm.Properties.Namespace);
+  });
+
+  it('gives the stateful resources the logical ids they had in the single stack, so a deployment of it keeps them in place', () => {
+    // Renaming one of these makes CloudFormation replace the resource: a new, empty table or queue (docs/operations.md).
+    expect(Object.keys(dataTemplate.toJSON().Resources).sort()).toEqual([
+      'BackgroundWorkHealthSweepDeadLettersE191CAC0',
+      'BackgroundWorkHealthSweepDeadLettersPolicy353E0DE2',
+      'BackgroundWorkHealthSweepQueue3C9F8EAB',
+      'BackgroundWorkHealthSweepQueuePolicy9C8FDD72',
+      'BackgroundWorkInventoryDeadLetters5590F226',
+      'BackgroundWorkInventoryDeadLettersPolicy51A0BAB0',
+      'BackgroundWorkInventoryQueue31F7C789',
+      'BackgroundWorkInventoryQueuePolicy4642AB2C',
+      'BootstrapAdminPassword0857046D',
+      'GrantSweeperDeadLetters1EEC1701',
+      'GrantSweeperDeadLettersPolicy7BDC6DFF',
+      'InventorySnapshotAccessLogsC43FB025',
+      'InventorySnapshotAccessLogsPolicyA35C6FF6',
+      'InventorySnapshots0376EF5B',
+      'InventorySnapshotsPolicyCAEC5A32',
+      'OperatorAlarmsGrantSweeperDeadLettersDepth8753B30D',
+      'OperatorAlarmsHealthSweepDeadLettersDepth9076F143',
+      'OperatorAlarmsInventoryDeadLettersDepth69D050FF',
+      'OperatorAlarmsTopic14F3D9A2',
+      'OperatorAlarmsTopicPolicy54495478',
+      'TableCD117FA1',
+    ]);
+  });
+
+  it('names the deployed resources in the stateful stack’s outputs, and the API in the stateless one’s', () => {
+    const plain = (t: Template) => Object.keys(t.toJSON().Outputs ?? {}).filter((id) => !id.startsWith('Export'));
+    expect(plain(dataTemplate).sort()).toEqual(
+      [
+        'AdminPasswordSecret',
+        'AlarmTopic',
+        'GrantSweeperDeadLettersUrl',
+        'HealthSweepDeadLettersUrl',
+        'HealthSweepQueueUrl',
+        'InventoryDeadLettersUrl',
+        'InventoryQueueUrl',
+        'SecretPrefix',
+        'SnapshotsBucket',
+        'TableName',
+      ].sort(),
+    );
+    expect(plain(serviceTemplate)).toEqual(['ApiUrl']);
   });
 });

@@ -58,8 +58,10 @@ interface Template {
 let work: string;
 let outDir: string;
 let template: Template;
+let dataTemplate: Template;
+let serviceTemplate: Template;
 let assets: { files: Record<string, { source: { path: string; packaging?: string } }> };
-let stackEnvironment: string | undefined;
+let stackEnvironments: (string | undefined)[];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'clusterhub-synth-'));
@@ -78,27 +80,33 @@ beforeAll(async () => {
     artifacts: Record<string, { type: string; environment?: string; properties?: { templateFile?: string } }>;
   };
   const stacks = Object.entries(manifest.artifacts).filter(([, a]) => a.type === 'aws:cloudformation:stack');
-  expect(stacks.map(([name]) => name)).toEqual(['Clusterhub']);
-  const [name, stack] = stacks[0]!;
-  stackEnvironment = stack.environment;
-  template = JSON.parse(readFileSync(join(outDir, stack.properties!.templateFile!), 'utf8')) as Template;
-  assets = JSON.parse(readFileSync(join(outDir, `${name}.assets.json`), 'utf8'));
+  // The stateful stack keeps the single stack's name; the stateless one is beside it (infra/stack/clusterhub.ts).
+  expect(stacks.map(([name]) => name).sort()).toEqual(['Clusterhub', 'ClusterhubService']);
+  stackEnvironments = stacks.map(([, stack]) => stack.environment);
+  const read = (name: string) => JSON.parse(readFileSync(join(outDir, manifest.artifacts[name]!.properties!.templateFile!), 'utf8')) as Template;
+  dataTemplate = read('Clusterhub');
+  serviceTemplate = read('ClusterhubService');
+  template = { Resources: { ...dataTemplate.Resources, ...serviceTemplate.Resources } };
+  // The functions' bundles are the stateless stack's assets.
+  assets = JSON.parse(readFileSync(join(outDir, 'ClusterhubService.assets.json'), 'utf8'));
 }, SYNTH_TIMEOUT_MS + 60_000);
 
 afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-const resourcesOf = (type: string) => Object.values(template.Resources).filter((r) => r.Type === type);
+const resourcesOf = (type: string, of: Template = template) => Object.values(of.Resources).filter((r) => r.Type === type);
 
 describe(`npx cdk synth with no AWS credentials${canIsolateNetwork ? ', no network' : ''}`, () => {
-  it('synthesizes one environment-agnostic stack (no account was needed)', () => {
-    expect(stackEnvironment).toBe('aws://unknown-account/unknown-region');
+  it('synthesizes two environment-agnostic stacks (no account was needed)', () => {
+    expect(stackEnvironments).toEqual(['aws://unknown-account/unknown-region', 'aws://unknown-account/unknown-region']);
   });
 
-  it('has the table and the HTTP API', () => {
-    expect(resourcesOf('AWS::DynamoDB::GlobalTable')).toHaveLength(1);
-    const apis = resourcesOf('AWS::ApiGatewayV2::Api');
+  it('has the table in the stateful stack and the HTTP API in the stateless one', () => {
+    expect(resourcesOf('AWS::DynamoDB::GlobalTable', dataTemplate)).toHaveLength(1);
+    expect(resourcesOf('AWS::DynamoDB::GlobalTable', serviceTemplate)).toHaveLength(0);
+    expect(resourcesOf('AWS::ApiGatewayV2::Api', dataTemplate)).toHaveLength(0);
+    const apis = resourcesOf('AWS::ApiGatewayV2::Api', serviceTemplate);
     expect(apis).toHaveLength(1);
     expect(apis[0]!.Properties).toMatchObject({ ProtocolType: 'HTTP' });
   });
