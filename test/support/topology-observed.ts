@@ -15,6 +15,14 @@ export function observedFixture(names: FixtureNames): KubernetesObject[] {
     const data = stringData ? { data: Object.fromEntries(Object.entries(stringData).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) } : {};
     return { ...rest, ...data, metadata: { ...m.metadata, uid: uid(m.kind!, m.metadata!.name!) } } as KubernetesObject;
   });
+  // What the controllers report once it runs.
+  const status: Record<string, unknown> = {
+    Deployment: { readyReplicas: 2, availableReplicas: 2 },
+    PersistentVolumeClaim: { phase: 'Bound' },
+    PersistentVolume: { phase: 'Bound' },
+    Namespace: { phase: 'Active' },
+  };
+  for (const m of manifests) if (status[m.kind!]) m.status = status[m.kind!];
   const deployment = manifests.find((m) => m.kind === 'Deployment')!;
   const template = (deployment.spec as { template: { spec: Record<string, unknown> } }).template.spec;
   const controller = (kind: string, name: string) => [{ apiVersion: 'v1', kind, name, uid: uid(kind, name), controller: true }];

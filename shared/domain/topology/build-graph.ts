@@ -56,6 +56,8 @@ export function buildGraph(input: readonly KubernetesObject[]): TopologyGraph {
     objects.push([node, object as Obj]);
     if (node.uid) byUid.set(node.uid, node.id);
   }
+  // Objects in id order make the edges come out in one order whatever order the input had, with no sort of the (many more) edges.
+  objects.sort((a, b) => compare(a[0].id, b[0].id));
 
   // Pods per namespace, and per namespace and label pair, for selectors.
   const podsIn = new Map<string, TopologyNode[]>();
@@ -178,8 +180,8 @@ export function buildGraph(input: readonly KubernetesObject[]): TopologyGraph {
   }
 
   return {
-    nodes: [...nodes.values()].sort((a, b) => compare(a.id, b.id)),
-    edges: [...edges.values()].sort((a, b) => compare(a.id, b.id)),
+    nodes: objects.map(([node]) => node),
+    edges: [...edges.values()],
     warnings: [],
   };
 }

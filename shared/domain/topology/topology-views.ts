@@ -5,12 +5,12 @@
  * laid out, so that positions, the layout seed and the pictures depend on the cluster state only.
  */
 import { createHash } from 'node:crypto';
-import { NotFoundError } from '#shared/domain/errors.ts';
+import { InputError, NotFoundError } from '#shared/domain/errors.ts';
 import { onCluster, type Caller } from '#shared/domain/resources/cluster-session.ts';
 import { buildGraph } from './build-graph.ts';
 import { shapeGraph, type Shaped } from './collapse.ts';
 import { layoutGraph } from './layout.ts';
-import { nodeId, type TopologyGraph } from './model.ts';
+import { nodeId, type TopologyGraph, type TopologyNode } from './model.ts';
 import { neighbourhood, type Direction } from './neighbourhood.ts';
 import type { TopologyDeps } from './ports.ts';
 import { readCluster } from './read-cluster.ts';
@@ -36,6 +36,7 @@ export interface ResourceQuery {
 }
 
 export interface TopologyAnswer extends Shaped {
+  nodes: Array<TopologyNode & { position: { x: number; y: number } }>;
   metadata: {
     cluster_id: string;
     namespace: string | null;
@@ -64,7 +65,11 @@ export async function clusterTopology(deps: TopologyDeps, caller: Caller, query:
 /** The subgraph around one object, `depth` hops in `direction`; 404 when the object is not there. */
 export async function resourceTopology(deps: TopologyDeps, caller: Caller, query: ResourceQuery, now: Date): Promise<TopologyAnswer> {
   const kind = topologyKind(query.kind)!;
-  const namespace = kind.clusterScoped ? undefined : query.namespace;
+  if (kind.clusterScoped === (query.namespace !== undefined)) {
+    const message = kind.clusterScoped ? `${kind.kind} is cluster-scoped: use - as its namespace.` : `${kind.kind} is namespaced: name its namespace.`;
+    throw new InputError(message, [{ field: 'namespace', location: 'param', message }]);
+  }
+  const namespace = query.namespace;
   // A namespaced object's neighbours are in its namespace (and what it names); a cluster-scoped one may reach any.
   const read = await onCluster(deps.resources, caller, (s) => readCluster(s.gateway, { namespace, maxObjects: deps.maxObjects }));
   const graph = buildGraph(read.objects);

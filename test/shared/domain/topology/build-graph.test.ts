@@ -41,7 +41,8 @@ describe('the graph of the fixture application', () => {
 
   it('shows the facts of each kind: replicas, pod IP and node, service type, phases', () => {
     const node = (id: string) => graph.nodes.find((n) => n.id === id)!;
-    expect(node('Deployment/shop/web')).toMatchObject({ replicas: { desired: 2, ready: 0 }, health: 'critical' });
+    expect(node('Deployment/shop/web')).toMatchObject({ replicas: { desired: 2, ready: 2, available: 2 }, health: 'healthy' });
+    expect(node('PersistentVolumeClaim/shop/data')).toMatchObject({ status: 'Bound', health: 'healthy' });
     expect(node('ReplicaSet/shop/web-5d8f')).toMatchObject({ replicas: { desired: 2, ready: 2 }, health: 'healthy' });
     expect(node('Pod/shop/web-5d8f-a1')).toMatchObject({ status: 'Running', health: 'healthy', pod_ip: '10.0.0.7', node_name: 'kwok-node-0' });
     expect(node('Pod/shop/other')).toMatchObject({ status: 'Pending', health: 'warning' });
