@@ -121,11 +121,12 @@ import { readFileSync } from 'node:fs';
 const require = createRequire(new URL('./index.mjs', import.meta.url));
 const wasm = require.resolve('@resvg/resvg-wasm/index_bg.wasm');
 const font = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
-const resvg = await import(require.resolve('@resvg/resvg-wasm'));
+const module = import.meta.resolve('@resvg/resvg-wasm');
+const resvg = await import('@resvg/resvg-wasm');
 await resvg.initWasm(readFileSync(wasm));
 const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="4" y="24" font-size="14">Pod web</text></svg>';
 const png = new resvg.Resvg(svg, { font: { fontBuffers: [new Uint8Array(readFileSync(font))], defaultFontFamily: 'DejaVu Sans' } }).render();
-process.stdout.write(JSON.stringify({ wasm, font, width: png.width, height: png.height, signature: Buffer.from(png.asPng().subarray(1, 4)).toString('latin1') }));
+process.stdout.write(JSON.stringify({ module, wasm, font, width: png.width, height: png.height, signature: Buffer.from(png.asPng().subarray(1, 4)).toString('latin1') }));
 process.exit(0);
 `;
 
@@ -136,8 +137,9 @@ describe('the rasteriser of the topology function', () => {
     const probe = join(topology.dir, 'draw-png.mjs');
     writeFileSync(probe, DRAW_PNG);
     const { stdout } = await promisify(execFile)(process.execPath, [probe], { cwd: topology.dir, env: BUNDLE_ENV, timeout: 60_000 });
-    const drawn = JSON.parse(stdout) as { wasm: string; font: string; width: number; height: number; signature: string };
+    const drawn = JSON.parse(stdout) as { module: string; wasm: string; font: string; width: number; height: number; signature: string };
     expect(drawn).toMatchObject({ width: 120, height: 40, signature: 'PNG' });
+    expect(drawn.module).toBe(new URL('node_modules/@resvg/resvg-wasm/index.mjs', `file://${topology.dir}/`).href);
     expect(drawn.wasm.startsWith(topology.dir) && drawn.font.startsWith(topology.dir)).toBe(true);
     expect(readFileSync(topology.file, 'utf8')).toContain('import("@resvg/resvg-wasm")');
     // No other function ships it.

@@ -33,7 +33,7 @@ function load() {
  * The PNG of an SVG at its own size, or scaled down to `maxWidth` pixels wide (`svgWidth` is the
  * width the SVG declares: a picture of thousands of nodes would otherwise need gigabytes of pixels).
  */
-export async function svgToPng(svg: string, svgWidth: number, maxWidth = 8192): Promise<{ png: Uint8Array; width: number; height: number }> {
+export async function svgToPng(svg: string, svgWidth: number, maxWidth = 4096): Promise<{ png: Uint8Array; width: number; height: number }> {
   const { resvg, fonts } = await load();
   const renderer = new resvg.Resvg(svg, {
     font: { fontBuffers: fonts, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },

@@ -16,8 +16,8 @@ import { guardedRoutes, type ClusterRouteEnv } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { MAX_DEPTH, EXPORT_FORMATS, exportBody, graphQuery, resourceParams, resourceQuery, topology } from './schemas.ts';
 
-/** The largest PNG drawn, in pixels a side: a bigger picture is scaled down to fit (its memory grows with the square). */
-const PNG_MAX_SIDE = 8192;
+/** The largest PNG drawn, in pixels a side: a bigger picture is scaled down to fit (4096² RGBA is 64 MiB; the memory grows with the square). */
+const PNG_MAX_SIDE = 4096;
 
 type Format = (typeof EXPORT_FORMATS)[number];
 const CONTENT_TYPE: Record<Format, string> = {
@@ -133,7 +133,7 @@ export function topologyGroup(deps: Dependencies): EndpointGroup {
       tags,
       summary: 'The graph (or the subgraph around a resource) as a file: JSON, SVG, PNG or draw.io',
       description:
-        'Answered as an attachment (`Content-Disposition`) with its content type. The layout is deterministic: the same cluster state gives the same bytes for svg, png and drawio. The PNG is the SVG rasterised by resvg (scaled down to at most 8192 pixels a side); the draw.io file opens in diagrams.net as editable shapes.',
+        'Answered as an attachment (`Content-Disposition`) with its content type. The layout is deterministic: the same cluster state gives the same bytes for svg, png and drawio. The PNG is the SVG rasterised by resvg (scaled down to at most 4096 pixels a side); the draw.io file opens in diagrams.net as editable shapes.',
       cluster: 'viewer',
       tier: 'read',
       action: 'topology.export',
