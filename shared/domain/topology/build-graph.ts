@@ -70,11 +70,16 @@ export function buildGraph(input: readonly KubernetesObject[]): TopologyGraph {
   const podsMatching = (namespace: string, first: [string, string] | undefined, matches: (labels: Record<string, string>) => boolean) =>
     (first ? (podsWith.get(`${namespace}\u0000${first[0]}=${first[1]}`) ?? []) : (podsIn.get(namespace) ?? [])).filter((p) => matches(p.labels));
 
-  const edges = new Map<string, TopologyEdge>();
+  // Every edge is found while its object (one of its ends) is looked at, and only then: a set of the
+  // edges of that object alone tells a repeated field, without hashing every edge id of the graph.
+  const edges: TopologyEdge[] = [];
+  let ofThisObject = new Set<string>();
   const link = (source: string | undefined, target: string | undefined, relationship: Relationship, label: string, derivation: string) => {
     if (!source || !target || source === target || !nodes.has(source) || !nodes.has(target)) return;
     const id = `${source}|${relationship}|${target}|${derivation}`;
-    if (!edges.has(id)) edges.set(id, { id, source, target, relationship, label, derivation });
+    if (ofThisObject.has(id)) return;
+    ofThisObject.add(id);
+    edges.push({ id, source, target, relationship, label, derivation });
   };
   /** A namespaced object of the same namespace, else a cluster-scoped one of that kind and name. */
   const named = (kind: string | undefined, name: string | undefined, namespace: string | null) => {
@@ -84,6 +89,7 @@ export function buildGraph(input: readonly KubernetesObject[]): TopologyGraph {
   };
 
   for (const [node, object] of objects) {
+    if (ofThisObject.size) ofThisObject = new Set();
     const { id, namespace } = node;
     const spec = (object.spec ?? {}) as Record<string, unknown>;
     if (namespace) link(nodeId('Namespace', null, namespace), id, 'contains', 'contains', 'metadata.namespace');
@@ -181,7 +187,7 @@ export function buildGraph(input: readonly KubernetesObject[]): TopologyGraph {
 
   return {
     nodes: objects.map(([node]) => node),
-    edges: [...edges.values()],
+    edges,
     warnings: [],
   };
 }
