@@ -71,7 +71,9 @@ export async function resourceTopology(deps: TopologyDeps, caller: Caller, query
   }
   const namespace = query.namespace;
   // A namespaced object's neighbours are in its namespace (and what it names); a cluster-scoped one may reach any.
-  const read = await onCluster(deps.resources, caller, (s) => readCluster(s.gateway, { namespace, maxObjects: deps.maxObjects }));
+  // A Namespace's neighbours are its own objects: only that namespace is read.
+  const scope = kind.kind === 'Namespace' ? query.name : namespace;
+  const read = await onCluster(deps.resources, caller, (s) => readCluster(s.gateway, { namespace: scope, maxObjects: deps.maxObjects }));
   const graph = buildGraph(read.objects);
   const root = nodeId(kind.kind, namespace, query.name);
   if (!graph.nodes.some((n) => n.id === root)) throw new NotFoundError(`${root} is not on the cluster (or the cluster does not let you see it).`);

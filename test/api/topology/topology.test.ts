@@ -201,6 +201,15 @@ describe('GET /topology/resource', () => {
     expect(storageClass.body.nodes.map((n) => n.kind).sort()).toEqual(['PersistentVolume', 'PersistentVolumeClaim', 'StorageClass']);
     const further = (await getGraph(`/topology/resource/StorageClass/-/${names.storageClass}?direction=dependents&depth=2`)).body;
     expect(further.nodes.filter((n) => n.kind === 'Pod')).toHaveLength(2);
+    // A namespace's blast radius is everything in it, read from that namespace alone.
+    const all = (await getGraph(`/topology?namespace=${ns}`)).body;
+    const gone = (await getGraph(`/topology/resource/Namespace/-/${ns}?direction=dependents&depth=1`)).body;
+    expect(gone.nodes.map((n) => n.id).sort()).toEqual(
+      all.nodes
+        .filter((n) => n.namespace === ns || n.id === `Namespace/${ns}`)
+        .map((n) => n.id)
+        .sort(),
+    );
     expect((await getGraph(`/topology/resource/Secret/-/app-secret`)).status).toBe(400);
     expect((await getGraph(`/topology/resource/StorageClass/${ns}/${names.storageClass}`)).status).toBe(400);
     expect((await getGraph(`/topology/resource/Secret/${ns}/no-such-secret`)).status).toBe(404);
