@@ -56,9 +56,11 @@ export async function readCluster(gateway: ClusterGateway, query: ReadQuery): Pr
       }).then(
         () => true,
         (err: unknown) => {
-          // An add-on's kind on a cluster without its CRDs is simply absent.
-          if (t.optional && err instanceof ClusterApiError && err.kind === 'not_found') return true;
-          throw err;
+          if (!(err instanceof ClusterApiError && err.kind === 'not_found')) throw err;
+          // An add-on's kind on a cluster without its CRDs is simply absent; a core one the cluster does not serve
+          // (an older autoscaling or policy version) is said, and the rest of the graph still answers.
+          if (!t.optional) warnings.push({ code: 'KIND_NOT_SERVED', message: `${t.kind}: the cluster does not serve ${apiVersion}; they are not shown.` });
+          return true;
         },
       ),
     );

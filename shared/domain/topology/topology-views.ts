@@ -100,7 +100,7 @@ function answer(caller: Caller, shaped: Shaped, namespace: string | null, now: D
       layout_seed: layoutSeed(shaped),
       node_count: nodes.length,
       edge_count: shaped.edges.length,
-      is_complete: shaped.truncated === null && !shaped.warnings.some((w) => w.code === 'KIND_FORBIDDEN'),
+      is_complete: shaped.truncated === null && !shaped.warnings.some((w) => w.code === 'KIND_FORBIDDEN' || w.code === 'KIND_NOT_SERVED'),
       source: 'live',
     },
   };
