@@ -9,6 +9,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { RASTER_FILES } from '#shared/adapters/raster/svg-to-png.ts';
 import { OPENAPI_DOCUMENT_FILE } from '#shared/api/system/openapi-asset.ts';
 import { SWAGGER_UI_FILES, SWAGGER_UI_FOLDER } from '#shared/api/system/swagger-ui-files.ts';
 
@@ -27,6 +28,8 @@ export interface FunctionBundle {
   servesDocs: boolean;
   /** Bundle @kubernetes/client-node apart, beside the bundle, for the first live call to import. */
   talksToKubernetes: boolean;
+  /** Copy resvg's module and WebAssembly and the PNG font beside the bundle, for the first PNG to load. */
+  drawsPictures?: boolean;
 }
 
 /**
@@ -72,6 +75,25 @@ export async function buildFunctionBundle(bundle: FunctionBundle, outdir: string
     await writeOpenapiDocument(join(outdir, OPENAPI_DOCUMENT_FILE));
   }
   if (bundle.talksToKubernetes) await bundleKubernetesClient(outdir);
+  if (bundle.drawsPictures) copyRasteriser(outdir);
+}
+
+/**
+ * Copies what shared/adapters/raster/svg-to-png.ts loads on the first PNG into node_modules beside
+ * the bundle, where Node resolves them: resvg's ES module and WebAssembly, and the font files.
+ */
+function copyRasteriser(outdir: string): void {
+  const resvg = dirname(resolvePackage(RASTER_FILES.wasm)); // the package exports no package.json
+  const to = join(outdir, 'node_modules/@resvg/resvg-wasm');
+  mkdirSync(to, { recursive: true });
+  for (const name of ['package.json', 'index.mjs', 'index.js', 'index_bg.wasm']) copyFileSync(join(resvg, name), join(to, name));
+  for (const font of RASTER_FILES.fonts) {
+    const target = join(outdir, 'node_modules', font);
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(resolvePackage(font), target);
+  }
+  const fontPackage = RASTER_FILES.fonts[0].split('/')[0]!;
+  copyFileSync(resolvePackage(`${fontPackage}/package.json`), join(outdir, 'node_modules', fontPackage, 'package.json'));
 }
 
 /**

@@ -27,6 +27,8 @@ export interface HubFunctionProps extends Partial<Omit<FunctionProps, 'code' | '
    * Defaults to the system function's (API Gateway's default route, where the docs arrive).
    */
   servesDocs?: boolean;
+  /** Whether it draws PNG pictures: only then are resvg's WebAssembly and its font shipped beside the bundle (3.9 MB). */
+  drawsPictures?: boolean;
 }
 
 /**
@@ -38,13 +40,15 @@ export interface HubFunctionProps extends Partial<Omit<FunctionProps, 'code' | '
  */
 export class HubFunction extends LambdaFunction {
   constructor(scope: Construct, id: string, props: HubFunctionProps) {
-    const { folder, environment, talksToKubernetes = false, servesMetrics = false, servesDocs = folder === 'system', ...rest } = props;
+    const { folder, environment, talksToKubernetes = false, servesMetrics = false, servesDocs = folder === 'system', drawsPictures = false, ...rest } = props;
     const bundle: FunctionBundle = {
       entry: `functions/${folder}/handler.ts`,
       // The client is never inside the bundle: only its own file beside it (talksToKubernetes).
-      external: ['@kubernetes/client-node', ...(servesMetrics ? [] : ['prom-client'])],
+      // So is the rasteriser: its module, WebAssembly and font sit beside the bundle of a function that draws.
+      external: ['@kubernetes/client-node', '@resvg/resvg-wasm', ...(servesMetrics ? [] : ['prom-client'])],
       servesDocs,
       talksToKubernetes,
+      drawsPictures,
     };
     super(scope, id, {
       code: Code.fromAsset(repoRoot, {

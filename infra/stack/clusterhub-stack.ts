@@ -189,6 +189,22 @@ export class ClusterhubStack extends Stack {
       'clusters/{clusterId}/features',
     );
 
+    // topology: graphs of clusters' objects, read live as the caller, and their pictures (the PNG rasteriser and its
+    // font ship beside the bundle). It reads cluster credentials (never writes one) and the public keys.
+    const topology = new HubFunction(this, 'TopologyFunction', {
+      folder: 'topology',
+      environment,
+      description: 'clusterhub topology graphs',
+      timeout: Duration.seconds(29),
+      talksToKubernetes: true,
+      drawsPictures: true,
+    });
+    grantTable(topology, table, TABLE_ACCESS.topology);
+    grantPerClusterSecrets(topology, 'clusters/*', ['secretsmanager:GetSecretValue']);
+    topology.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
+    // More specific than the clusters function's /api/v1/clusters/{proxy+}, so API Gateway sends these here.
+    this.route(topology, 'clusters/{clusterId}/topology');
+
     // The grant sweeper: the table's stream, filtered to removed cluster records, removes the grants on
     // those clusters, which the clusters function may not write. Records that keep failing land in a queue.
     const grantSweeper = new HubFunction(this, 'GrantSweeperFunction', {

@@ -36,7 +36,7 @@ import type { IndexName } from '#shared/data/table-definition.ts';
 import type { JobKind } from '#shared/workers/jobs.ts';
 
 export type FunctionName =
-  'system' | 'identity' | 'audit' | 'clusters' | 'resources' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker' | 'health' | 'inventory';
+  'system' | 'identity' | 'audit' | 'clusters' | 'resources' | 'topology' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker' | 'health' | 'inventory';
 
 export interface TableAccess {
   /** GetItem and Query on the table, for items whose partition key matches (IAM StringLike). */
@@ -117,6 +117,13 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   },
   // Works with objects on clusters: reads cluster records, counts failures in their circuits; writes no cluster record and nothing of identity's.
   resources: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, ...partitionsOf(cluster, circuit)],
+    write: [...partitionsOf(circuit), ...RATE],
+    neverWrite: [...IDENTITY_PARTITIONS, ...partitionsOf(cluster, clusterNameClaim)],
+  },
+  // Reads clusters' objects to draw their graphs: as resources does, and it changes nothing on a cluster or in the table but circuits and rate counters.
+  topology: {
     ...AUTHENTICATED,
     read: [...AUTHENTICATED.read, ...partitionsOf(cluster, circuit)],
     write: [...partitionsOf(circuit), ...RATE],

@@ -11,6 +11,7 @@ import { inventoryGroup } from './inventory/routes.ts';
 import { resourcesGroup } from './resources/routes.ts';
 import { operationsGroup } from './operations/routes.ts';
 import { systemGroup } from './system/routes.ts';
+import { topologyGroup } from './topology/routes.ts';
 
 /**
  * Every endpoint group of the product, for the local run and the OpenAPI document. A Lambda
@@ -31,6 +32,7 @@ export function endpointGroups(deps: Dependencies): EndpointGroup[] {
     auditGroup(deps),
     clustersGroup(deps),
     resourcesGroup(deps),
+    topologyGroup(deps),
     operationsGroup(deps),
     healthGroup(deps),
     inventoryGroup(deps),

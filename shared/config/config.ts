@@ -53,6 +53,8 @@ const schema = z.object({
     .min(1024)
     .max(1024 * 1024)
     .default(1024 * 1024),
+  HUB_TOPOLOGY_MAX_OBJECTS: z.coerce.number().int().min(100).max(200_000).default(20_000),
+  HUB_TOPOLOGY_MAX_NODES: z.coerce.number().int().min(10).max(5000).default(1000),
 });
 
 /** A comma-separated list of names (empty allowed: nothing beyond the global admin role). */
@@ -96,6 +98,10 @@ export type Config = {
   maxClusterResponseBytes: number;
   /** The largest manifest (all its documents) or patch sent on to a cluster; larger ones answer 413. */
   maxApplyBytes: number;
+  /** The most objects one topology graph is built from; more answer 422 TOPOLOGY_TOO_LARGE. */
+  topologyMaxObjects: number;
+  /** Nodes above which a topology graph folds pods and ReplicaSets into their workloads (its max_nodes default). */
+  topologyMaxNodes: number;
 };
 
 const describe: Record<string, string> = {
@@ -117,6 +123,8 @@ const describe: Record<string, string> = {
   HUB_BOOTSTRAP_SECRET_ARN: 'the ARN or name of the bootstrap admin password secret',
   HUB_MAX_CLUSTER_RESPONSE_BYTES: 'a whole number of bytes (16384-268435456)',
   HUB_MAX_APPLY_BYTES: 'a whole number of bytes (1024-1048576)',
+  HUB_TOPOLOGY_MAX_OBJECTS: 'a whole number of objects (100-200000)',
+  HUB_TOPOLOGY_MAX_NODES: 'a whole number of nodes (10-5000)',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -161,5 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapSecret: c.HUB_BOOTSTRAP_SECRET_ARN,
     maxClusterResponseBytes: c.HUB_MAX_CLUSTER_RESPONSE_BYTES,
     maxApplyBytes: c.HUB_MAX_APPLY_BYTES,
+    topologyMaxObjects: c.HUB_TOPOLOGY_MAX_OBJECTS,
+    topologyMaxNodes: c.HUB_TOPOLOGY_MAX_NODES,
   };
 }

@@ -6,6 +6,7 @@ import type { HealthDeps } from '#shared/domain/health/ports.ts';
 import type { IdentityDeps } from '#shared/domain/identity/identity-deps.ts';
 import type { InventoryDeps } from '#shared/domain/inventory/ports.ts';
 import type { ResourceDeps } from '#shared/domain/resources/cluster-session.ts';
+import type { TopologyDeps } from '#shared/domain/topology/ports.ts';
 import type { AuditLog } from '#shared/ports/audit-log.ts';
 import type { RateLimiter } from '#shared/ports/rate-limiter.ts';
 import type { Logger } from '#shared/observability/logger.ts';
@@ -30,6 +31,8 @@ export interface Dependencies {
   rateLimiter: RateLimiter;
   clusters: ClusterDeps;
   resources: ResourceDeps;
+  /** The topology graphs: read through the resources' cluster sessions, within their limits. */
+  topology: TopologyDeps;
   /** Background work: job queues, operations, leases, idempotency records. */
   background: BackgroundDeps;
   /** Health sweeps: their results, history and the hub events of status changes. */

@@ -6,6 +6,7 @@ import { wireClusters } from './wire-clusters.ts';
 import { wireHealth, wireInventory } from './wire-fleet.ts';
 import { wireIdentity } from './wire-identity.ts';
 import { wireResources } from './wire-resources.ts';
+import { wireTopology } from './wire-topology.ts';
 
 /**
  * Derives the whole dependency set from a runtime's adapters, every member built on first use.
@@ -23,6 +24,7 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
     rateLimiter: () => new DynamoRateLimiter(deps.table),
     clusters: () => wireClusters(deps, base),
     resources: () => wireResources(deps),
+    topology: () => wireTopology(deps),
     background: () => wireBackground(deps, base),
     health: () => wireHealth(deps),
     inventory: () => wireInventory(deps, base),

@@ -56,7 +56,7 @@ describe('API Lambdas with API Gateway HTTP API (payload 2.0) events', () => {
     ]);
   });
 
-  it('registers a cluster through the clusters Lambda, which offers no discovery outside the local run; the health Lambda queues a sweep of it', async () => {
+  it('registers a cluster through the clusters Lambda, which offers no discovery outside the local run; the health Lambda queues a sweep of it and the topology Lambda draws it', async () => {
     const login = sample('post-login.json');
     login.body = JSON.stringify({ username: 'admin', password });
     const { access_token } = JSON.parse((await identity(login, context)).body);
@@ -90,5 +90,24 @@ describe('API Lambdas with API Gateway HTTP API (payload 2.0) events', () => {
     expect(started.headers?.location ?? started.headers?.Location).toMatch(/^\/api\/v1\/operations\//);
     const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
     expect(Messages?.map((m) => JSON.parse(m.Body!).cluster_id)).toEqual([id]);
+
+    // The topology Lambda answers a PNG as API Gateway needs a binary body: base64, flagged so; a draw.io file as text.
+    const { handler: topology } = (await import('#functions/topology/handler.ts')) as unknown as { handler: Handler };
+    const exportAs = (format: string) => {
+      const event = sample('post-cluster.json');
+      event.headers.authorization = `Bearer ${access_token}`;
+      event.rawPath = event.requestContext.http.path = `/api/v1/clusters/${id}/topology/export`;
+      event.routeKey = event.requestContext.routeKey = 'ANY /api/v1/clusters/{clusterId}/topology/{proxy+}';
+      event.body = JSON.stringify({ format, namespace: 'kube-system' });
+      return topology(event, context);
+    };
+    const png = await exportAs('png');
+    expect(png.statusCode, png.body.slice(0, 300)).toBe(200);
+    expect(png.isBase64Encoded).toBe(true);
+    expect(Buffer.from(png.body, 'base64').subarray(1, 4).toString('latin1')).toBe('PNG');
+    const drawio = await exportAs('drawio');
+    expect(drawio.statusCode).toBe(200);
+    expect(drawio.isBase64Encoded).toBe(false);
+    expect(drawio.body).toContain('<mxGraphModel');
   });
 });

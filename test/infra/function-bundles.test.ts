@@ -44,6 +44,7 @@ describe('each function bundles its own endpoint group only', () => {
       Audit: ['audit'],
       Clusters: ['clusters'],
       Resources: ['resources'],
+      Topology: ['topology'],
       GrantSweeper: [],
       Operations: ['operations'],
       Health: ['health'],
@@ -110,6 +111,40 @@ describe('the Kubernetes client of the clusters function', () => {
     expect(loaded.resolved).toBe(new URL(KUBERNETES_CLIENT_FILE, `file://${clusters.dir}/`).href);
     expect(loaded).toMatchObject({ server: 'https://127.0.0.1:1', api: 'function' });
     expect(readFileSync(clusters.file, 'utf8')).toContain('import("@kubernetes/client-node")');
+  });
+});
+
+// Draws a PNG as shared/adapters/raster/svg-to-png.ts does, resolving from the asset's index.mjs: the resolution the bundle gets.
+const DRAW_PNG = `
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+const require = createRequire(new URL('./index.mjs', import.meta.url));
+const wasm = require.resolve('@resvg/resvg-wasm/index_bg.wasm');
+const font = require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf');
+const module = import.meta.resolve('@resvg/resvg-wasm');
+const resvg = await import('@resvg/resvg-wasm');
+await resvg.initWasm(readFileSync(wasm));
+const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><text x="4" y="24" font-size="14">Pod web</text></svg>';
+const png = new resvg.Resvg(svg, { font: { fontBuffers: [new Uint8Array(readFileSync(font))], defaultFontFamily: 'DejaVu Sans' } }).render();
+process.stdout.write(JSON.stringify({ module, wasm, font, width: png.width, height: png.height, signature: Buffer.from(png.asPng().subarray(1, 4)).toString('latin1') }));
+process.exit(0);
+`;
+
+describe('the rasteriser of the topology function', () => {
+  it('ships beside the bundle (WebAssembly and font), draws a PNG with nothing outside the asset, and is not in the bundle', { timeout: 60_000 }, async () => {
+    const topology = bundles.Topology!;
+    noNodeModulesAbove(topology.dir);
+    const probe = join(topology.dir, 'draw-png.mjs');
+    writeFileSync(probe, DRAW_PNG);
+    const { stdout } = await promisify(execFile)(process.execPath, [probe], { cwd: topology.dir, env: BUNDLE_ENV, timeout: 60_000 });
+    const drawn = JSON.parse(stdout) as { module: string; wasm: string; font: string; width: number; height: number; signature: string };
+    expect(drawn).toMatchObject({ width: 120, height: 40, signature: 'PNG' });
+    expect(drawn.module).toBe(new URL('node_modules/@resvg/resvg-wasm/index.mjs', `file://${topology.dir}/`).href);
+    expect(drawn.wasm.startsWith(topology.dir) && drawn.font.startsWith(topology.dir)).toBe(true);
+    expect(readFileSync(topology.file, 'utf8')).toContain('import("@resvg/resvg-wasm")');
+    // No other function ships it.
+    for (const other of Object.values(bundles).filter((b) => b.name !== 'Topology'))
+      expect(existsSync(join(other.dir, 'node_modules/@resvg')), other.name).toBe(false);
   });
 });
 

@@ -32,6 +32,7 @@ const FUNCTIONS = [
   'AuditFunction',
   'ClustersFunction',
   'ResourcesFunction',
+  'TopologyFunction',
   'GrantSweeperFunction',
   'OperationsFunction',
   'PlannerFunction',
@@ -113,6 +114,8 @@ describe('the CDK stack', () => {
         'ANY /api/v1/clusters/{clusterId}/crd-instances/{proxy+}',
         'ANY /api/v1/clusters/{clusterId}/apply',
         'ANY /api/v1/clusters/{clusterId}/features/{proxy+}',
+        'ANY /api/v1/clusters/{clusterId}/topology',
+        'ANY /api/v1/clusters/{clusterId}/topology/{proxy+}',
         '$default',
       ]),
     );
@@ -163,14 +166,14 @@ describe('the CDK stack', () => {
     const identity = JSON.stringify(secretsOf('IdentityFunction'));
     expect(identity).toContain(keyring);
     expect(identity).toContain(verificationKeys);
-    for (const role of ['AuditFunction', 'ClustersFunction', 'ResourcesFunction']) {
+    for (const role of ['AuditFunction', 'ClustersFunction', 'ResourcesFunction', 'TopologyFunction']) {
       const statements = secretsOf(role);
       expect(JSON.stringify(statements)).not.toMatch(/identity\/keyring/);
       const readingKeys = statements.filter((s) => JSON.stringify(s.Resource).includes(verificationKeys));
       expect(readingKeys.map((s) => s.Action)).toEqual(['secretsmanager:GetSecretValue']);
     }
     // Nothing but identity may touch either identity secret, and no wildcard may reach them.
-    for (const role of ['SystemFunction', 'AuditFunction', 'ClustersFunction', 'ResourcesFunction']) {
+    for (const role of ['SystemFunction', 'AuditFunction', 'ClustersFunction', 'ResourcesFunction', 'TopologyFunction']) {
       expect(JSON.stringify(secretsOf(role))).not.toMatch(/identity\/keyring|identity\/\*|clusterhub\/\*/);
     }
   });
@@ -201,17 +204,19 @@ describe('the CDK stack', () => {
     expect(deletes.map((st) => JSON.stringify(st.Resource))).toEqual([expect.stringMatching(/:secret:clusterhub\/bootstrap\/admin-password-\?{6}"/)]);
   });
 
-  it('lets the resources function read cluster credentials and never write a secret, a cluster record or an identity item', () => {
-    const secrets = statementsOf('ResourcesFunction').filter((st) => [st.Action].flat().some((a) => a.startsWith('secretsmanager:')));
-    expect(new Set(secrets.flatMap((st) => [st.Action].flat()))).toEqual(new Set(['secretsmanager:GetSecretValue']));
-    expect(JSON.stringify(secrets)).toContain(':secret:clusterhub/clusters/*');
-    for (const key of ['CLUSTER#c1', 'CLUSTERNAME#prod', 'USER#u1', 'SESSION#s1']) {
-      for (const action of ['PutItem', 'UpdateItem', 'DeleteItem'])
-        expect(isAllowed(statementsOf('ResourcesFunction'), item(action, key)), `${action} ${key}`).toBe(false);
-    }
-    expect(isAllowed(statementsOf('ResourcesFunction'), item('GetItem', 'CLUSTER#c1'))).toBe(true);
-    expect(isAllowed(statementsOf('ResourcesFunction'), item('UpdateItem', 'CIRCUIT#c1'))).toBe(true);
-  });
+  it.each(['ResourcesFunction', 'TopologyFunction'])(
+    'lets the %s read cluster credentials and never write a secret, a cluster record or an identity item',
+    (role) => {
+      const secrets = statementsOf(role).filter((st) => [st.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+      expect(new Set(secrets.flatMap((st) => [st.Action].flat()))).toEqual(new Set(['secretsmanager:GetSecretValue']));
+      expect(JSON.stringify(secrets)).toContain(':secret:clusterhub/clusters/*');
+      for (const key of ['CLUSTER#c1', 'CLUSTERNAME#prod', 'USER#u1', 'SESSION#s1']) {
+        for (const action of ['PutItem', 'UpdateItem', 'DeleteItem']) expect(isAllowed(statementsOf(role), item(action, key)), `${action} ${key}`).toBe(false);
+      }
+      expect(isAllowed(statementsOf(role), item('GetItem', 'CLUSTER#c1'))).toBe(true);
+      expect(isAllowed(statementsOf(role), item('UpdateItem', 'CIRCUIT#c1'))).toBe(true);
+    },
+  );
 
   it('lets the clusters function read an import and delete it once used, never write one', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
@@ -300,7 +305,7 @@ describe('the CDK stack', () => {
       expect(isAllowed(statementsOf(role), item('ConditionCheckItem', 'AUDIT')), role).toBe(false);
     }
     const writers = FUNCTIONS.filter((role) => isAllowed(statementsOf(role), item('PutItem', 'AUDIT')));
-    expect(writers).toEqual(['IdentityFunction', 'AuditFunction', 'ClustersFunction', 'ResourcesFunction', 'OperationsFunction']);
+    expect(writers).toEqual(['IdentityFunction', 'AuditFunction', 'ClustersFunction', 'ResourcesFunction', 'TopologyFunction', 'OperationsFunction']);
     // Only the audit function reads the trail, so the others cannot learn an entry's key to overwrite it.
     const readers = FUNCTIONS.filter((role) =>
       [item('GetItem', 'AUDIT'), query(undefined, 'AUDIT'), query('gsi1', 'AUDIT#USER#u1'), query('gsi2', 'AUDIT#CLUSTER#c1')].some((r) =>

@@ -131,9 +131,11 @@ const functionFor = (path: string): FunctionName =>
     ? 'identity'
     : /^\/api\/v1\/audit-log(\/|$)/.test(path)
       ? 'audit'
-      : /^\/api\/v1\/clusters(\/|$)/.test(path)
-        ? 'clusters'
-        : 'system';
+      : /^\/api\/v1\/clusters\/[^/]+\/topology(\/|$)/.test(path)
+        ? 'topology'
+        : /^\/api\/v1\/clusters(\/|$)/.test(path)
+          ? 'clusters'
+          : 'system';
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'clusterhub-iam-'));
@@ -184,7 +186,9 @@ beforeAll(async () => {
   });
   // The identity function's cold start creates the first admin.
   await runningAs.run('identity', () => bootstrapAdmin(deps.identity, async () => ADMIN_PASSWORD));
-  const apps = Object.fromEntries((['system', 'identity', 'audit', 'clusters'] as const).map((fn) => [fn, createApi(groupsNamed(deps, fn), deps.logger)]));
+  const apps = Object.fromEntries(
+    (['system', 'identity', 'audit', 'clusters', 'topology'] as const).map((fn) => [fn, createApi(groupsNamed(deps, fn), deps.logger)]),
+  );
   server = await new Promise<ServerType>((resolve) => {
     const s = serve(
       {
@@ -243,6 +247,9 @@ describe('each function under the table policy of its role', () => {
     await call(`/api/v1/clusters/${id}`, send('PATCH', { name: 'alpha-renamed', labels: { env: 'test' } }, admin));
     for (const view of ['status', 'summary', 'overview', 'namespaces']) await call(`/api/v1/clusters/${id}/${view}`, { headers: admin });
     await call(`/api/v1/clusters/${id}/test`, jsonPost({}, admin));
+    // topology: a graph read live (the cluster record and its circuit), and an export (audited).
+    await call(`/api/v1/clusters/${id}/topology?namespace=kube-system`, { headers: admin });
+    await call(`/api/v1/clusters/${id}/topology/export`, jsonPost({ format: 'drawio', namespace: 'kube-system' }, admin));
     await call(`/api/v1/clusters/${id}/set-active`, jsonPost({ active: false }, admin));
     // An API key authenticates in the clusters function, which notes its last use.
     await call('/api/v1/clusters', { headers: { 'X-API-Key': String(key.key) } });
@@ -278,7 +285,7 @@ describe('each function under the table policy of its role', () => {
 
     expect(judged.filter((j) => j.decision !== 'allowed')).toEqual([]);
     // Every function made table requests of its own, so each policy was really exercised.
-    expect(new Set(judged.map((j) => j.fn))).toEqual(new Set(['system', 'identity', 'audit', 'clusters', 'grantSweeper']));
+    expect(new Set(judged.map((j) => j.fn))).toEqual(new Set(['system', 'identity', 'audit', 'clusters', 'topology', 'grantSweeper']));
     // The clusters function wrote only its own partitions, a rate window, audit entries and a key's last use.
     const clusterWrites = judged.filter((j) => j.fn === 'clusters' && !['dynamodb:GetItem', 'dynamodb:Query'].includes(j.request.action));
     expect(new Set(clusterWrites.map((j) => j.request.leadingKeys[0]!.replace(/#.*/, '#')))).toEqual(

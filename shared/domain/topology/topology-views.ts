@@ -1,0 +1,115 @@
+/**
+ * The topology use cases: the graph of a cluster (or a namespace, or some kinds), the subgraph
+ * around one object (its blast radius with direction=dependents), and the same as pictures.
+ * Every answer is read live through the caller's session (onCluster), shaped to max_nodes and
+ * laid out, so that positions, the layout seed and the pictures depend on the cluster state only.
+ */
+import { createHash } from 'node:crypto';
+import { InputError, NotFoundError } from '#shared/domain/errors.ts';
+import { onCluster, type Caller } from '#shared/domain/resources/cluster-session.ts';
+import { buildGraph } from './build-graph.ts';
+import { shapeGraph, type Shaped } from './collapse.ts';
+import { layoutGraph } from './layout.ts';
+import { nodeId, type TopologyGraph, type TopologyNode } from './model.ts';
+import { neighbourhood, type Direction } from './neighbourhood.ts';
+import type { TopologyDeps } from './ports.ts';
+import { readCluster } from './read-cluster.ts';
+import { topologyKind } from './topology-kinds.ts';
+
+export const SCHEMA_VERSION = '1.0';
+
+export interface GraphQuery {
+  namespace?: string;
+  kinds?: string[];
+  maxNodes?: number;
+  collapse?: boolean;
+}
+
+export interface ResourceQuery {
+  kind: string;
+  /** Absent for a cluster-scoped object. */
+  namespace?: string;
+  name: string;
+  depth: number;
+  direction: Direction;
+  maxNodes?: number;
+}
+
+export interface TopologyAnswer extends Shaped {
+  nodes: Array<TopologyNode & { position: { x: number; y: number } }>;
+  metadata: {
+    cluster_id: string;
+    namespace: string | null;
+    generated_at: string;
+    layout_seed: string;
+    node_count: number;
+    edge_count: number;
+    is_complete: boolean;
+    source: 'live';
+    root?: string;
+    direction?: Direction;
+    depth?: number;
+  };
+  /** Hops from the root, for a resource's subgraph. */
+  distance?: Record<string, number>;
+}
+
+/** The graph of the cluster, or of one namespace or some kinds. */
+export async function clusterTopology(deps: TopologyDeps, caller: Caller, query: GraphQuery, now: Date): Promise<TopologyAnswer> {
+  const read = await onCluster(deps.resources, caller, (s) => readCluster(s.gateway, { ...query, maxObjects: deps.maxObjects }));
+  const graph = buildGraph(read.objects);
+  graph.warnings.push(...read.warnings);
+  return answer(caller, shapeGraph(graph, query.maxNodes ?? deps.defaultMaxNodes, query.collapse ?? true), query.namespace ?? null, now);
+}
+
+/** The subgraph around one object, `depth` hops in `direction`; 404 when the object is not there. */
+export async function resourceTopology(deps: TopologyDeps, caller: Caller, query: ResourceQuery, now: Date): Promise<TopologyAnswer> {
+  const kind = topologyKind(query.kind)!;
+  if (kind.clusterScoped === (query.namespace !== undefined)) {
+    const message = kind.clusterScoped ? `${kind.kind} is cluster-scoped: use - as its namespace.` : `${kind.kind} is namespaced: name its namespace.`;
+    throw new InputError(message, [{ field: 'namespace', location: 'param', message }]);
+  }
+  const namespace = query.namespace;
+  // A namespaced object's neighbours are in its namespace (and what it names); a cluster-scoped one may reach any.
+  // A Namespace's neighbours are its own objects: only that namespace is read.
+  const scope = kind.kind === 'Namespace' ? query.name : namespace;
+  const read = await onCluster(deps.resources, caller, (s) => readCluster(s.gateway, { namespace: scope, maxObjects: deps.maxObjects }));
+  const graph = buildGraph(read.objects);
+  const root = nodeId(kind.kind, namespace, query.name);
+  if (!graph.nodes.some((n) => n.id === root)) throw new NotFoundError(`${root} is not on the cluster (or the cluster does not let you see it).`);
+  const around = neighbourhood(graph, root, query.depth, query.direction);
+  around.warnings = [...graph.warnings, ...read.warnings];
+  const shaped = shapeGraph(around, query.maxNodes ?? deps.defaultMaxNodes, false);
+  const result = answer(caller, shaped, namespace ?? null, now);
+  result.metadata = { ...result.metadata, root, direction: query.direction, depth: query.depth };
+  const kept = new Set(shaped.nodes.map((n) => n.id));
+  result.distance = Object.fromEntries(Object.entries(around.distance).filter(([id]) => kept.has(id)));
+  return result;
+}
+
+function answer(caller: Caller, shaped: Shaped, namespace: string | null, now: Date): TopologyAnswer {
+  const { positions } = layoutGraph(shaped.nodes, shaped.edges);
+  const nodes = shaped.nodes.map((n) => ({ ...n, position: positions.get(n.id)! }));
+  return {
+    ...shaped,
+    nodes,
+    metadata: {
+      cluster_id: caller.cluster.id,
+      namespace,
+      generated_at: now.toISOString(),
+      layout_seed: layoutSeed(shaped),
+      node_count: nodes.length,
+      edge_count: shaped.edges.length,
+      is_complete: shaped.truncated === null && !shaped.warnings.some((w) => w.code === 'KIND_FORBIDDEN' || w.code === 'KIND_NOT_SERVED'),
+      source: 'live',
+    },
+  };
+}
+
+/** The same nodes and edges give the same seed (and the same layout): a digest of their ids. */
+function layoutSeed(graph: TopologyGraph): string {
+  const hash = createHash('sha256');
+  for (const n of graph.nodes) hash.update(`${n.id}\n`);
+  for (const e of graph.edges) hash.update(`${e.id}\n`);
+  return hash.digest('hex').slice(0, 16);
+}
