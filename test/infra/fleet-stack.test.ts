@@ -38,6 +38,15 @@ describe('the inventory snapshots bucket', () => {
     for (const role of ['HealthSweepWorker', 'HealthFunction', 'ClustersFunction', 'OperationsFunction', 'SystemFunction'])
       expect(s3Actions(role), role).toEqual([]);
   });
+
+  it('lets the inventory worker and views list the bucket, so a snapshot the lifecycle expired reads as missing (404), not as refused', () => {
+    const bucket = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.startsWith('InventorySnapshots') && !id.includes('AccessLogs'))!;
+    for (const role of ['InventoryWorker', 'InventoryFunction']) {
+      const listing = s3Actions(role).filter((s) => [s.Action].flat().includes('s3:ListBucket'));
+      expect(listing, role).toEqual([expect.objectContaining({ Effect: 'Allow', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] } })]);
+    }
+    for (const role of ['HealthSweepWorker', 'HealthFunction', 'OperationsFunction']) expect(JSON.stringify(s3Actions(role)), role).not.toMatch(/ListBucket/);
+  });
 });
 
 describe('who may write health and inventory records', () => {
