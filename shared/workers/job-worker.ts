@@ -56,6 +56,14 @@ export function jobWorker(kind: string, handler: JobHandler, deps: Dependencies,
   });
 
   const queueOf = () => deps.background.queue(kind);
+  /** The queue's redrive count, where its settings say it; a worker without its queue configured still retries as before. */
+  const configuredMaxReceives = (): number | undefined => {
+    try {
+      return queueOf().maxReceives;
+    } catch {
+      return undefined;
+    }
+  };
 
   const handleRecord = async (record: SQSRecord, deadline: number | undefined): Promise<void> => {
     const parsed = parseMessage(record.body);
@@ -75,7 +83,7 @@ export function jobWorker(kind: string, handler: JobHandler, deps: Dependencies,
       const policy = retryPolicyOfError(err);
       const error = shownFailureText(err instanceof Error ? err.message : String(err));
       if (policy === 'retry') {
-        const maxReceives = options.maxReceives ?? queueOf().maxReceives;
+        const maxReceives = options.maxReceives ?? configuredMaxReceives();
         if (maxReceives !== undefined && receives >= maxReceives) {
           // The last delivery the redrive policy allows: SQS moves the message to the dead letters next, and
           // nobody would tell the operation, which would show this cluster running for ever.
