@@ -8,7 +8,8 @@ import { isAllowed, type Statement, type TableRequest } from './iam-policy.ts';
 
 let template: Template;
 beforeAll(() => {
-  template = Template.fromStack(new ClusterhubStack(new App(), 'Test', { deletionProtection: true }));
+  // Bundling skipped: these tests read the template, not the assets (function-bundles.test.ts does), and bundling every function outlasts the hook on a loaded machine.
+  template = Template.fromStack(new ClusterhubStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test', { deletionProtection: true }));
 }, 120_000);
 
 function statementsOf(role: string): Statement[] {
