@@ -103,7 +103,13 @@ export class BackgroundWork extends Construct {
       const job = JOBS[kind];
       const worker = new HubFunction(this, `${name}WorkerFunction`, {
         folder: `workers/${kind}`,
-        environment: { ...props.environment, [queueVariable(kind, 'URL')]: queue.queueUrl, [queueVariable(kind, 'DLQ_URL')]: deadLetters.queueUrl },
+        environment: {
+          ...props.environment,
+          [queueVariable(kind, 'URL')]: queue.queueUrl,
+          [queueVariable(kind, 'DLQ_URL')]: deadLetters.queueUrl,
+          // The redrive policy's count, so the worker knows a message's last delivery and fails its operation then.
+          [queueVariable(kind, 'MAX_RECEIVES')]: String(maxReceives),
+        },
         description: `clusterhub ${kind} worker: ${job.description}`,
         timeout: Duration.seconds(job.timeoutSeconds),
         talksToKubernetes: true,

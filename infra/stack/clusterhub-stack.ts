@@ -253,11 +253,14 @@ export class ClusterhubStack extends Stack {
         'Snapshot blobs are named at run time by cluster and time under inventory/: the prefix is the narrowest resource that can name them.',
       );
     };
+    // ListBucket makes S3 answer a blob that is gone (expired) with NoSuchKey rather than AccessDenied: the worker then
+    // takes a fresh snapshot instead of failing on it for ever, and the views answer 404 SNAPSHOT_EXPIRED instead of 500.
+    // No s3:prefix condition: S3's check behind a GetObject of a missing key carries no prefix, so a condition on it would
+    // fail that check and bring AccessDenied back. The bucket holds nothing but snapshots (its access logs have their own).
+    const listSnapshots = (fn: HubFunction) => fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [snapshotsArn] }));
     const inventoryWorker = background.jobs.find((job) => job.kind === 'inventory')!.worker;
     grantSnapshots(inventoryWorker, ['s3:PutObject', 's3:GetObject']);
-    // ListBucket makes S3 answer a blob that is gone (expired) with NoSuchKey rather than AccessDenied: the worker
-    // then takes a fresh snapshot instead of failing on it for ever. The bucket holds nothing but snapshots.
-    inventoryWorker.addToRolePolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [snapshotsArn] }));
+    listSnapshots(inventoryWorker);
 
     // health and inventory: views of what the workers stored, and sweeps or snapshots started as operations.
     for (const [group, id, paths] of [
@@ -276,7 +279,10 @@ export class ClusterhubStack extends Stack {
       grantTable(fn, table, TABLE_ACCESS[group]);
       fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
       background.grantOperations(fn);
-      if (group === 'inventory') grantSnapshots(fn, ['s3:GetObject']);
+      if (group === 'inventory') {
+        grantSnapshots(fn, ['s3:GetObject']);
+        listSnapshots(fn);
+      }
       // Paths under /clusters/{id}/ that another group serves: API Gateway takes the most specific route.
       const integration = new HttpLambdaIntegration(`${id}Integration`, fn);
       for (const path of paths) this.api.addRoutes({ path: `/api/v1/${path}`, methods: [HttpMethod.ANY], integration });

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { randomUUID } from 'node:crypto';
-import { InputError } from '#shared/domain/errors.ts';
+import { InputError, UnavailableError } from '#shared/domain/errors.ts';
 import type { Operation } from '#shared/domain/operations/operation.ts';
 import type { AppEnv } from '#shared/http/env.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
@@ -17,7 +17,6 @@ export const idempotencyKeyHeader = z.object({
     .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
     .optional()
     .openapi({
-      param: { name: 'Idempotency-Key', in: 'header' },
       description: 'Send the same key again (within 24 hours) to get the operation the first request started instead of starting another.',
       example: 'b7f1c1e0-sweep-prod',
     }),
@@ -43,6 +42,8 @@ export interface StartOperationRequest {
  * Starts long work from an API route and answers for it: creates the operation (or finds the one
  * this caller's `Idempotency-Key` started in the last 24 hours), queues one message per cluster on
  * the job's queue, and answers 202 with `Location: /api/v1/operations/{id}` and the operation.
+ * When the queue does not take the messages, the operation is failed, its key freed, and the answer
+ * is 503 QUEUE_UNAVAILABLE, so a retry with the same key sends the work.
  * A route calls it last: `return startOperation(c, deps, { job: 'health-sweep', clusterIds: [id] })`.
  */
 export async function startOperation<E extends AppEnv>(c: Context<E>, deps: Dependencies, request: StartOperationRequest): Promise<Response> {
@@ -75,7 +76,20 @@ export async function startOperation<E extends AppEnv>(c: Context<E>, deps: Depe
       operation_id: operation.id,
       planned_at: now,
     }));
-    await queue.work.sendBatch(messages.map((m) => JSON.stringify(m)));
+    try {
+      await queue.work.sendBatch(messages.map((m) => JSON.stringify(m)));
+    } catch (err) {
+      // Left queued, the operation would never move, and its Idempotency-Key would answer it forever without sending again.
+      deps.logger.error('the work of an operation could not be queued', {
+        operation_id: operation.id,
+        job: request.job,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      await deps.background.operations.abandon(operation, 'The work could not be queued, so it never ran; send the request again.', now, key);
+      throw new UnavailableError(`The ${request.job} queue cannot take work right now; send the request again in a moment.`, 'QUEUE_UNAVAILABLE', {
+        operation_id: operation.id,
+      });
+    }
   }
   c.set('audit', { ...c.get('audit'), resourceKind: 'operation', resourceId: operation.id, details: { job: request.job, replayed: !created } });
   c.header('Location', `/api/v1/operations/${operation.id}`);

@@ -18,6 +18,12 @@ export interface JobQueue {
   kind: string;
   work: Queue;
   deadLetters: Queue;
+  /**
+   * The deliveries after which the queue's redrive policy moves a message to `deadLetters`: the
+   * worker's last attempt at a message, which records its failure on the operation before giving
+   * up. Unknown (undefined) where the queue's settings do not say it.
+   */
+  maxReceives?: number;
   stats(): Promise<QueueStats>;
   /** The worker stops taking messages (on AWS, its event source mapping is disabled); they wait. */
   pause(): Promise<void>;

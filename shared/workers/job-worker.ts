@@ -26,6 +26,8 @@ const IDEMPOTENCY_DAYS = 15;
 export interface JobWorkerOptions {
   /** Where a message that can never succeed goes at once (dead_letter); the job's dead-letter queue unless given. */
   deadLetters?: Queue;
+  /** The deliveries the queue's redrive policy allows (its maxReceiveCount); the job's queue's `maxReceives` unless given. */
+  maxReceives?: number;
 }
 
 export type SqsWorker = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
@@ -53,30 +55,49 @@ export function jobWorker(kind: string, handler: JobHandler, deps: Dependencies,
     keyPrefix: jobIdempotencyPrefix.fill({ kind }),
   });
 
-  const handleRecord = async (record: SQSRecord): Promise<void> => {
+  const queueOf = () => deps.background.queue(kind);
+  /** The queue's redrive count, where its settings say it; a worker without its queue configured still retries as before. */
+  const configuredMaxReceives = (): number | undefined => {
+    try {
+      return queueOf().maxReceives;
+    } catch {
+      return undefined;
+    }
+  };
+
+  const handleRecord = async (record: SQSRecord, deadline: number | undefined): Promise<void> => {
     const parsed = parseMessage(record.body);
     if (!parsed.success || parsed.data.job !== kind) {
       const why = parsed.success ? `a ${parsed.data.job} message on the ${kind} queue` : 'a malformed message';
       deps.logger.error('dead-lettered a message no worker can handle', { job: kind, message_id: record.messageId, reason: why });
-      await (options.deadLetters ?? deps.background.queue(kind).deadLetters).send(record.body);
+      await (options.deadLetters ?? queueOf().deadLetters).send(record.body);
       return;
     }
     const message = parsed.data;
-    const log = { job: kind, run_id: message.run_id, cluster_id: message.cluster_id, message_id: record.messageId };
+    const receives = Number(record.attributes.ApproximateReceiveCount);
+    const log = { job: kind, run_id: message.run_id, cluster_id: message.cluster_id, message_id: record.messageId, receive_count: receives };
     try {
-      const result = await runOnce(message);
+      const result = await withinDeadline(runOnce(message), deadline, kind);
       deps.logger.info('job done', { ...log, outcome: result.outcome });
     } catch (err) {
       const policy = retryPolicyOfError(err);
       const error = shownFailureText(err instanceof Error ? err.message : String(err));
       if (policy === 'retry') {
-        deps.logger.warn('job failed; its message comes back', { ...log, error, receive_count: record.attributes.ApproximateReceiveCount });
+        const maxReceives = options.maxReceives ?? configuredMaxReceives();
+        if (maxReceives !== undefined && receives >= maxReceives) {
+          // The last delivery the redrive policy allows: SQS moves the message to the dead letters next, and
+          // nobody would tell the operation, which would show this cluster running for ever.
+          deps.logger.error('job failed on its last delivery; its message goes to the dead letters', { ...log, error });
+          await reportProgress(deps, message, { outcome: 'failed', detail: `Gave up after ${receives} deliveries: ${error}`.slice(0, 500) });
+        } else {
+          deps.logger.warn('job failed; its message comes back', { ...log, error });
+        }
         throw err;
       }
       await reportProgress(deps, message, { outcome: 'failed', detail: error });
       if (policy === 'dead_letter') {
         deps.logger.error('job failed for good; dead-lettered', { ...log, error });
-        await (options.deadLetters ?? deps.background.queue(kind).deadLetters).send(record.body);
+        await (options.deadLetters ?? queueOf().deadLetters).send(record.body);
       } else {
         deps.logger.info('job dropped: nothing left to do', { ...log, error });
       }
@@ -85,8 +106,37 @@ export function jobWorker(kind: string, handler: JobHandler, deps: Dependencies,
 
   return (event, context) => {
     if (context) config.registerLambdaContext(context);
-    return processPartialResponse(event, handleRecord, new BatchProcessor(EventType.SQS), { context, throwOnFullBatchFailure: false });
+    const deadline = context && Date.now() + workingTimeOf(context.getRemainingTimeInMillis());
+    return processPartialResponse(event, (record: SQSRecord) => handleRecord(record, deadline), new BatchProcessor(EventType.SQS), {
+      context,
+      throwOnFullBatchFailure: false,
+    });
   };
+}
+
+/**
+ * How long of the invocation's remaining time a record may run: a margin short of it, so that a
+ * run that would be cut off by the Lambda timeout fails as a record instead (the batch's other
+ * records keep their outcome, and the last delivery records its failure) while the worker can still answer.
+ */
+function workingTimeOf(remainingMs: number): number {
+  return remainingMs - Math.min(5_000, Math.max(500, remainingMs / 10));
+}
+
+class JobTimeoutError extends Error {}
+
+/** The run, or a retried failure once the deadline passes (the run itself goes on until the runtime stops it). */
+async function withinDeadline<T>(run: Promise<T>, deadline: number | undefined, kind: string): Promise<T> {
+  if (deadline === undefined) return run;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new JobTimeoutError(`The ${kind} job did not finish in the time its worker has.`)), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([run, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function parseMessage(body: string) {

@@ -163,6 +163,24 @@ describe('rules the schema cannot state', () => {
   });
 });
 
+describe('the POSTs that start work', () => {
+  it('document the Idempotency-Key header, the 409 of a key reused for other work, the 503 of a queue that cannot take the work, and a 202 pointing at the operation', async () => {
+    const starters = operations.filter(({ method, operation }) => method === 'post' && operation.responses['202']);
+    expect(starters.map((o) => o.path).sort()).toEqual(['/api/v1/clusters/{clusterId}/inventory/refresh', '/api/v1/clusters/{clusterId}/sweep']);
+    for (const { path, operation } of starters) {
+      const header = operation.parameters?.find((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key');
+      expect(header, `${path}: Idempotency-Key`).toMatchObject({ required: false, schema: { type: 'string', maxLength: 128 } });
+      // 409: the key started other work (IDEMPOTENCY_KEY_REUSED); 503: the queue did not take the work (QUEUE_UNAVAILABLE).
+      expect(Object.keys(operation.responses), path).toEqual(expect.arrayContaining(['409', '503']));
+      expect(operation.responses['202']!.headers, path).toHaveProperty('Location');
+    }
+    // The header is validated where it is documented: a key with a space is refused before any work is queued.
+    const res = await hub.fetch('/api/v1/clusters/no-such-cluster/sweep', { method: 'POST', headers: { ...admin, 'Idempotency-Key': 'has a space' } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await json(res))).toMatch(/idempotency-key/i);
+  });
+});
+
 describe('the kubeconfig download', () => {
   it('is served and documented as a text attachment, not as JSON or YAML data', async () => {
     const documented = doc.paths['/api/v1/clusters/{clusterId}/kubeconfig'].get.responses[200];

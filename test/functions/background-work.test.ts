@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoClusterRepository } from '#shared/adapters/dynamodb/clusters/cluster-repository.ts';
 import { AppError } from '#shared/domain/errors.ts';
+import { operationState, type Operation } from '#shared/domain/operations/operation.ts';
 import type { JobHandler } from '#shared/workers/job-handler.ts';
 import { jobWorker } from '#shared/workers/job-worker.ts';
 import { jobMessage, scheduledEvent, type JobMessage } from '#shared/workers/messages.ts';
@@ -185,6 +186,49 @@ describe('a worker fed by the test poller', () => {
     expect((await echo.stats()).deadLettered).toBe(0);
   });
 
+  it('fails the operation’s cluster when a message fails on its last delivery, before it goes to the dead letters', async () => {
+    const worker = jobWorker(
+      KIND,
+      echoJob((m) => (m.cluster_id === clusterIds.active[0] ? new Error('a bug in the job') : undefined)),
+      hub.deps,
+      { deadLetters: echo.deadLetters },
+    );
+    const op = await startedOperation([clusterIds.active[0]!, clusterIds.active[1]!]);
+    await echo.work.sendBatch(Object.keys(op.clusters).map((c) => JSON.stringify(message(c, { run_id: op.id, trigger: 'operation', operation_id: op.id }))));
+    // maxReceives 2 (the queue's, read by the worker): the failing one's second delivery is its last.
+    expect(await pollUntilIdle(testPoller(echo, worker))).toEqual({ delivered: 3, failed: 2 });
+    expect(await echo.stats()).toMatchObject({ depth: 0, deadLettered: 1 });
+    const after = (await hub.deps.background.operations.get(op.id))!;
+    expect(after.clusters[clusterIds.active[0]!]).toMatchObject({
+      state: 'failed',
+      detail: expect.stringMatching(/^Gave up after 2 deliveries: a bug in the job/),
+    });
+    expect(after.clusters[clusterIds.active[1]!]).toMatchObject({ state: 'succeeded' });
+    expect(operationState(after)).toBe('partially_failed');
+    await echo.deadLetters.receive({ max: 10, waitSeconds: 0 }).then((ms) => Promise.all(ms.map((m) => echo.deadLetters.ack(m.receipt))));
+  });
+
+  it('fails a run that would outlast its invocation as a record, and the operation with it on the last delivery', async () => {
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    const hanging: JobHandler = async () => {
+      await stuck;
+      throw new Error('released after the test');
+    };
+    const worker = jobWorker(KIND, hanging, hub.deps, { deadLetters: echo.deadLetters });
+    const op = await startedOperation([clusterIds.active[1]!]);
+    await echo.work.send(JSON.stringify(message(clusterIds.active[1]!, { run_id: op.id, trigger: 'operation', operation_id: op.id })));
+    // An invocation of 2 s, as a Lambda timeout would end it: the worker answers the record as failed before that.
+    const polled = await pollUntilIdle(testPoller(echo, worker, undefined, { timeoutSeconds: 2 }));
+    release();
+    expect(polled).toEqual({ delivered: 2, failed: 2 });
+    expect((await echo.stats()).deadLettered).toBe(1);
+    const after = (await hub.deps.background.operations.get(op.id))!;
+    expect(after.clusters[clusterIds.active[1]!]).toMatchObject({ state: 'failed', detail: expect.stringMatching(/^Gave up after 2 deliveries/) });
+    expect(operationState(after)).toBe('failed');
+    await echo.deadLetters.receive({ max: 10, waitSeconds: 0 }).then((ms) => Promise.all(ms.map((m) => echo.deadLetters.ack(m.receipt))));
+  });
+
   it('dead-letters at once what cannot succeed (a malformed message, a refused credential), and drops what is gone', async () => {
     const worker = jobWorker(
       KIND,
@@ -234,6 +278,19 @@ describe('a worker fed by the test poller', () => {
     expect(await Promise.all(held.map(writesOf))).toEqual([1, 1]);
   });
 });
+
+/** An operation of the test job on these clusters, as startOperation stores it before it sends the messages. */
+async function startedOperation(clusters: string[]): Promise<Operation> {
+  const now = new Date().toISOString();
+  const op: Operation = {
+    id: randomUUID(),
+    kind: KIND,
+    requestedBy: 'test',
+    createdAt: now,
+    clusters: Object.fromEntries(clusters.map((c) => [c, { state: 'queued' as const, updatedAt: now }])),
+  };
+  return (await hub.deps.background.operations.create(op)).operation;
+}
 
 async function adminToken(): Promise<string> {
   const res = await hub.fetch('/api/v1/auth/login', {

@@ -51,6 +51,17 @@ describe('the background work in the stack', () => {
     }
   });
 
+  it('tells each worker the receives of its queue’s redrive policy, from the same number, so its last attempt fails the operation', () => {
+    const maxReceivesOf = (t: Template, kind: string) => {
+      const worker = Object.entries(t.findResources('AWS::Lambda::Function')).find(([id]) => id.includes(`${pascal(kind)}WorkerFunction`))!;
+      return worker[1].Properties.Environment.Variables[`HUB_QUEUE_${kind.toUpperCase().replaceAll('-', '_')}_MAX_RECEIVES`];
+    };
+    for (const kind of JOB_KINDS) expect(maxReceivesOf(template, kind), kind).toBe(String(JOBS[kind].maxReceives));
+    const tuned = synth({ healthSweepEveryMinutesMaxReceives: 3 });
+    expect(maxReceivesOf(tuned, 'health-sweep')).toBe('3');
+    tuned.hasResourceProperties('AWS::SQS::Queue', { RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }) });
+  });
+
   it('feeds each worker through an event source mapping with ReportBatchItemFailures and a bounded maximum concurrency', () => {
     for (const kind of JOB_KINDS) {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {

@@ -7,10 +7,10 @@ import { isAllowed, type Statement, type TableRequest } from './iam-policy.ts';
 /** The health sweep's and the inventory's part of the stack: the snapshots bucket, the views' functions and routes, least privilege. */
 
 let template: Template;
-// Bundles every function: on a loaded two-core machine that has taken over two minutes.
 beforeAll(() => {
-  template = clusterhub(new App(), 'Test', { deletionProtection: true }).template;
-}, 300_000);
+  // Bundling skipped: these tests read the template, not the assets (function-bundles.test.ts does), and bundling every function outlasts the hook on a loaded machine.
+  template = clusterhub(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test', { deletionProtection: true }).template;
+}, 120_000);
 
 function statementsOf(role: string): Statement[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
@@ -38,6 +38,15 @@ describe('the inventory snapshots bucket', () => {
     expect(JSON.stringify(s3Actions('InventoryFunction'))).not.toMatch(/s3:PutObject|s3:DeleteObject/);
     for (const role of ['HealthSweepWorker', 'HealthFunction', 'ClustersFunction', 'OperationsFunction', 'SystemFunction'])
       expect(s3Actions(role), role).toEqual([]);
+  });
+
+  it('lets the inventory worker and views list the bucket, so a snapshot the lifecycle expired reads as missing (404), not as refused', () => {
+    const bucket = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.startsWith('InventorySnapshots') && !id.includes('AccessLogs'))!;
+    for (const role of ['InventoryWorker', 'InventoryFunction']) {
+      const listing = s3Actions(role).filter((s) => [s.Action].flat().includes('s3:ListBucket'));
+      expect(listing, role).toEqual([expect.objectContaining({ Effect: 'Allow', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] } })]);
+    }
+    for (const role of ['HealthSweepWorker', 'HealthFunction', 'OperationsFunction']) expect(JSON.stringify(s3Actions(role)), role).not.toMatch(/ListBucket/);
   });
 });
 

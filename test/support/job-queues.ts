@@ -21,6 +21,7 @@ export class TestJobQueue implements JobQueue {
     readonly deadLetters: SqsQueue,
     private readonly client: SQSClient,
     private readonly queueUrls: [string, string],
+    readonly maxReceives: number,
   ) {}
 
   static async create(kind: string, options: { maxReceives: number }): Promise<TestJobQueue> {
@@ -37,7 +38,7 @@ export class TestJobQueue implements JobQueue {
         },
       }),
     );
-    return new TestJobQueue(kind, new SqsQueue(client, url!), new SqsQueue(client, dlqUrl!), client, [url!, dlqUrl!]);
+    return new TestJobQueue(kind, new SqsQueue(client, url!), new SqsQueue(client, dlqUrl!), client, [url!, dlqUrl!], options.maxReceives);
   }
 
   /** The URLs, as the stack puts them in a function's environment. */
@@ -69,8 +70,13 @@ export class TestJobQueue implements JobQueue {
  * events, successes deleted, failures left to come back at once (visibility 0, so a test needs no
  * sleep), nothing taken while the queue is paused.
  */
-export function testPoller(queue: TestJobQueue, worker: SqsWorker, logger: Logger = createLogger({}, { level: 'error' })): QueuePoller {
-  return new QueuePoller(queue.work, worker, { name: queue.kind, batchSize: 10, visibilitySeconds: 0, logger, paused: () => queue.paused });
+export function testPoller(
+  queue: TestJobQueue,
+  worker: SqsWorker,
+  logger: Logger = createLogger({}, { level: 'error' }),
+  options: { timeoutSeconds?: number } = {},
+): QueuePoller {
+  return new QueuePoller(queue.work, worker, { name: queue.kind, batchSize: 10, visibilitySeconds: 0, logger, paused: () => queue.paused, ...options });
 }
 
 /** Polls until a receive finds nothing (at most `rounds` times); the sum of what was delivered and failed. */

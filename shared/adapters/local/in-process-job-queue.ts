@@ -8,12 +8,14 @@ import { InProcessQueue } from './in-process-queue.ts';
 export class InProcessJobQueue implements JobQueue {
   readonly work: InProcessQueue;
   readonly deadLetters: InProcessQueue;
+  readonly maxReceives: number;
   private isPaused = false;
 
   constructor(
     readonly kind: string,
     options: { maxReceives: number; visibilitySeconds: number },
   ) {
+    this.maxReceives = options.maxReceives;
     this.deadLetters = new InProcessQueue({ maxReceives: options.maxReceives, visibilitySeconds: options.visibilitySeconds });
     this.work = new InProcessQueue({ ...options, deadLetter: this.deadLetters });
   }

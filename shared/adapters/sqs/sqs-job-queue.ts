@@ -9,6 +9,8 @@ export interface SqsJobQueueSettings {
   deadLetterUrl: string;
   /** The UUID of the worker's event source mapping; pausing disables it. Without one, pause is refused. */
   mappingId?: string;
+  /** The queue's redrive policy's maxReceiveCount, as the stack sets it on the worker (HUB_QUEUE_<KIND>_MAX_RECEIVES). */
+  maxReceives?: number;
 }
 
 /**
@@ -20,6 +22,7 @@ export class SqsJobQueue implements JobQueue {
   readonly kind: string;
   readonly work: SqsQueue;
   readonly deadLetters: SqsQueue;
+  readonly maxReceives: number | undefined;
 
   constructor(
     sqs: SQSClient,
@@ -29,6 +32,7 @@ export class SqsJobQueue implements JobQueue {
     this.kind = settings.kind;
     this.work = new SqsQueue(sqs, settings.queueUrl);
     this.deadLetters = new SqsQueue(sqs, settings.deadLetterUrl);
+    this.maxReceives = settings.maxReceives;
   }
 
   async stats(): Promise<QueueStats> {
@@ -56,14 +60,26 @@ export class SqsJobQueue implements JobQueue {
   }
 }
 
-/** The environment variable prefix of a job's queue settings: `HUB_QUEUE_HEALTH_SWEEP_URL`, `_DLQ_URL`, `_MAPPING`. */
-export const queueVariable = (kind: string, what: 'URL' | 'DLQ_URL' | 'MAPPING') => `HUB_QUEUE_${kind.toUpperCase().replaceAll('-', '_')}_${what}`;
+/** The environment variable prefix of a job's queue settings: `HUB_QUEUE_HEALTH_SWEEP_URL`, `_DLQ_URL`, `_MAPPING`, `_MAX_RECEIVES`. */
+export const queueVariable = (kind: string, what: 'URL' | 'DLQ_URL' | 'MAPPING' | 'MAX_RECEIVES') =>
+  `HUB_QUEUE_${kind.toUpperCase().replaceAll('-', '_')}_${what}`;
 
 /** The settings of each job whose queue URLs the environment names (the stack sets them on the functions that use them). */
 export function sqsJobQueueSettings(kinds: readonly string[], env: NodeJS.ProcessEnv): SqsJobQueueSettings[] {
   return kinds.flatMap((kind) => {
     const queueUrl = env[queueVariable(kind, 'URL')];
     const deadLetterUrl = env[queueVariable(kind, 'DLQ_URL')];
-    return queueUrl && deadLetterUrl ? [{ kind, queueUrl, deadLetterUrl, mappingId: env[queueVariable(kind, 'MAPPING')] || undefined }] : [];
+    if (!queueUrl || !deadLetterUrl) return [];
+    return [{ kind, queueUrl, deadLetterUrl, mappingId: env[queueVariable(kind, 'MAPPING')] || undefined, maxReceives: maxReceivesOf(kind, env) }];
   });
+}
+
+function maxReceivesOf(kind: string, env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env[queueVariable(kind, 'MAX_RECEIVES')];
+  if (raw === undefined || raw === '') return undefined;
+  const count = Number(raw);
+  // SQS's own bounds of maxReceiveCount.
+  if (!Number.isInteger(count) || count < 1 || count > 1000)
+    throw new RangeError(`${queueVariable(kind, 'MAX_RECEIVES')} must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`);
+  return count;
 }

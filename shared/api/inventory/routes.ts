@@ -1,5 +1,5 @@
 import { clusterChanges, clusterInventory, fleetImages } from '#shared/domain/inventory/views.ts';
-import { operationAccepted, startOperation } from '#shared/http/start-operation.ts';
+import { idempotencyKeyHeader, operationAccepted, startOperation } from '#shared/http/start-operation.ts';
 import { clusterIdParam } from '#shared/http/path-params.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
@@ -64,9 +64,8 @@ export function inventoryGroup(deps: Dependencies): EndpointGroup {
       description: 'The same `Idempotency-Key` header within 24 hours answers the same operation.',
       cluster: 'operator',
       action: 'cluster.inventory.refresh',
-      // The Idempotency-Key header is read and checked by startOperation (its shared schema does not render in the document yet).
-      request: { params: clusterIdParam },
-      responses: { ...operationAccepted, ...errorResponses(404) },
+      request: { params: clusterIdParam, headers: idempotencyKeyHeader },
+      responses: { ...operationAccepted, ...errorResponses(404, 409, 503) },
     },
     async (c) => {
       const cluster = c.var.cluster;

@@ -39,14 +39,31 @@ export function leafCertificate(pem: string): CertificateFacts | undefined {
   return certificatesOf(pem)[0];
 }
 
-/** When a JWT bearer token expires (`exp`), from its payload alone; undefined for a token that is no JWT or carries none. */
-export function tokenExpiry(token: string): string | undefined {
+/** What a bearer token says of its end: when it expires, or why its `exp` cannot be read as a time. */
+export type TokenExpiry = { expiresAt: string } | { invalid: string };
+
+/** The latest `exp` the radar dates, in seconds since the epoch: the end of year 9999, the last an ISO 8601 time writes in its plain form. */
+const MAX_EXP_SECONDS = 253_402_300_799;
+
+/**
+ * When a JWT bearer token expires (`exp`), from its payload alone; undefined for a token that is no
+ * JWT or carries none. An `exp` that names no time from 1970 to 9999 (a string, a negative number,
+ * 1e20) is `invalid` with the reason, never a date: it would throw, or date the radar's entry in a
+ * form other clients cannot read.
+ */
+export function tokenExpiry(token: string): TokenExpiry | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
+  let payload: unknown;
   try {
-    const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof payload.exp === 'number' && Number.isFinite(payload.exp) ? new Date(payload.exp * 1000).toISOString() : undefined;
+    payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
   } catch {
     return undefined;
   }
+  if (typeof payload !== 'object' || payload === null || !('exp' in payload) || payload.exp === undefined) return undefined;
+  const { exp } = payload;
+  if (typeof exp !== 'number' || !Number.isFinite(exp) || exp < 0 || exp > MAX_EXP_SECONDS) {
+    return { invalid: 'The bearer token’s exp claim is not a time between 1970 and 9999, so its expiry is unknown.' };
+  }
+  return { expiresAt: new Date(Math.floor(exp * 1000)).toISOString() };
 }

@@ -30,6 +30,12 @@ const REPLICATED = [
 export const MAX_EXAMPLES = 20;
 /** Expiring items kept per cluster, soonest first. */
 export const MAX_EXPIRING = 100;
+/**
+ * Objects asked for per page. The sweep keeps only counts, so a page is garbage once counted: small
+ * pages die young (a scavenge frees them) instead of being promoted and piling up until a full
+ * collection, which keeps the sweep's peak heap a small share of the cluster's pod list (bench: sweep).
+ */
+export const SWEEP_PAGE_LIMIT = 100;
 const PENDING_TOO_LONG_MS = 5 * 60_000;
 const RESTART_WINDOW_MS = 60 * 60_000;
 
@@ -65,31 +71,33 @@ export async function probeCluster(gateway: ClusterGateway, now: Date, radar: Ex
   const unreadable: string[] = [];
 
   const nodes: NodeHealth = { total: 0, ready: 0, not_ready: 0, not_ready_names: [] };
-  const nodesRead = await eachPageIfAllowed(gateway, NODES, (items) => {
-    for (const node of items) {
-      nodes.total++;
-      const ready = asArray(field(node, 'status', 'conditions')).some((c) => field(c, 'type') === 'Ready' && field(c, 'status') === 'True');
-      if (ready) nodes.ready++;
-      else {
-        nodes.not_ready++;
-        if (nodes.not_ready_names.length < MAX_EXAMPLES) nodes.not_ready_names.push(metaOf(node).name);
-      }
-    }
-  });
+  const nodesRead = await eachPageIfAllowed(gateway, NODES, countNodes(nodes), {}, SWEEP_PAGE_LIMIT);
   if (!nodesRead) unreadable.push('nodes');
 
   const pods: PodHealth = { total: 0, crash_loop_back_off: 0, image_pull_back_off: 0, pending_too_long: 0, restarted_last_hour: 0, examples: [] };
-  const podsRead = await eachPageIfAllowed(gateway, PODS, (items) => {
-    for (const pod of items) countPod(pod, pods, now);
-  });
+  const podsRead = await eachPageIfAllowed(
+    gateway,
+    PODS,
+    (items) => {
+      for (const pod of items) countPod(pod, pods, now);
+    },
+    {},
+    SWEEP_PAGE_LIMIT,
+  );
   if (!podsRead) unreadable.push('pods');
 
   const workloads: WorkloadHealth = { total: 0, unavailable: 0, examples: [] };
   let workloadsRead = true;
   for (const { kind, collection } of REPLICATED) {
-    const read = await eachPageIfAllowed(gateway, collection, (items) => {
-      for (const object of items) countWorkload(kind, object, workloads);
-    });
+    const read = await eachPageIfAllowed(
+      gateway,
+      collection,
+      (items) => {
+        for (const object of items) countWorkload(kind, object, workloads);
+      },
+      {},
+      SWEEP_PAGE_LIMIT,
+    );
     if (!read) {
       unreadable.push(collection.plural);
       workloadsRead = false;
@@ -111,6 +119,7 @@ export async function probeCluster(gateway: ClusterGateway, now: Date, radar: Ex
       }
     },
     { fieldSelector: 'type=kubernetes.io/tls' },
+    SWEEP_PAGE_LIMIT,
   );
   if (!secretsRead) unreadable.push('secrets');
 
@@ -126,6 +135,20 @@ export async function probeCluster(gateway: ClusterGateway, now: Date, radar: Ex
     unreadable,
   };
 }
+
+const countNodes =
+  (nodes: NodeHealth) =>
+  (items: KubernetesObject[]): void => {
+    for (const node of items) {
+      nodes.total++;
+      const ready = asArray(field(node, 'status', 'conditions')).some((c) => field(c, 'type') === 'Ready' && field(c, 'status') === 'True');
+      if (ready) nodes.ready++;
+      else {
+        nodes.not_ready++;
+        if (nodes.not_ready_names.length < MAX_EXAMPLES) nodes.not_ready_names.push(metaOf(node).name);
+      }
+    }
+  };
 
 const BACK_OFF_REASONS: Record<string, 'crash_loop_back_off' | 'image_pull_back_off'> = {
   CrashLoopBackOff: 'crash_loop_back_off',

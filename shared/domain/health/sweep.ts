@@ -13,7 +13,7 @@ import { shownFailureText } from '#shared/domain/clusters/failure-text.ts';
 import { AppError, UnavailableError } from '#shared/domain/errors.ts';
 import { certificatesOf, leafCertificate, tokenExpiry } from './certificates.ts';
 import { clusterHealthChanged } from './events.ts';
-import { judge, type HealthFacts, type HealthRecord } from './health.ts';
+import { judge, type HealthFacts, type HealthReason, type HealthRecord } from './health.ts';
 import type { HealthDeps } from './ports.ts';
 import { ExpiryRadar, probeCluster } from './probe.ts';
 
@@ -21,7 +21,7 @@ export async function sweepClusterHealth(deps: HealthDeps, cluster: ClusterRecor
   const now = deps.clock.now();
   const previous = await deps.store.entry(cluster.id);
   const radar = new ExpiryRadar();
-  await credentialExpiry(deps, cluster, radar);
+  const credentialNotes = await credentialExpiry(deps, cluster, radar);
   let facts: HealthFacts;
   try {
     facts = await withCluster(deps.clusters, cluster, (gateway) => probeCluster(gateway, now, radar));
@@ -30,7 +30,10 @@ export async function sweepClusterHealth(deps: HealthDeps, cluster: ClusterRecor
   }
   facts.expiring = radar.list();
   facts.expiring_total = radar.total;
-  const { status, reasons } = judge(facts, now);
+  const judged = judge(facts, now);
+  // A credential whose expiry cannot be told leaves the radar blind to it: worth a look, not an outage.
+  const reasons = [...judged.reasons, ...credentialNotes];
+  const status = judged.status === 'healthy' && credentialNotes.length ? 'degraded' : judged.status;
   const checkedAt = now.toISOString();
   const record: HealthRecord = {
     ...facts,
@@ -69,12 +72,13 @@ function failedSweep(err: unknown): HealthFacts {
  * and subjects go on the radar. A credential the policy now refuses dates nothing (the sweep
  * itself reports the cluster as unusable).
  */
-async function credentialExpiry(deps: HealthDeps, cluster: ClusterRecord, radar: ExpiryRadar): Promise<void> {
+async function credentialExpiry(deps: HealthDeps, cluster: ClusterRecord, radar: ExpiryRadar): Promise<HealthReason[]> {
+  const notes: HealthReason[] = [];
   let connection;
   try {
     connection = readClusterConnection((await storedCredentials(deps.clusters, cluster)).kubeconfig, deps.clusters.policy);
   } catch (err) {
-    if (err instanceof AppError) return;
+    if (err instanceof AppError) return notes;
     throw err;
   }
   const { credential } = connection;
@@ -82,11 +86,14 @@ async function credentialExpiry(deps: HealthDeps, cluster: ClusterRecord, radar:
     const cert = leafCertificate(credential.certificatePem);
     if (cert) radar.add({ kind: 'client_certificate', namespace: null, name: cert.subject, subject: cert.subject, not_after: cert.notAfter });
   } else {
-    const expires = tokenExpiry(credential.token) ?? cluster.serviceAccount?.tokenExpiresAt;
+    const read = tokenExpiry(credential.token);
+    if (read && 'invalid' in read) notes.push({ code: 'credential_expiry_unknown', message: read.invalid });
+    const expires = (read && 'expiresAt' in read ? read.expiresAt : undefined) ?? cluster.serviceAccount?.tokenExpiresAt;
     const account = cluster.serviceAccount ? `${cluster.serviceAccount.namespace}/${cluster.serviceAccount.name}` : 'bearer token';
     if (expires) radar.add({ kind: 'service_account_token', namespace: null, name: account, subject: null, not_after: expires });
   }
   for (const ca of certificatesOf(connection.caPem ?? '')) {
     radar.add({ kind: 'cluster_ca', namespace: null, name: ca.subject, subject: ca.subject, not_after: ca.notAfter });
   }
+  return notes;
 }

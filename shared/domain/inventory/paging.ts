@@ -14,10 +14,11 @@ export async function eachPage(
   collection: ResourceCollection,
   visit: (items: KubernetesObject[]) => void,
   query: Omit<ListQuery, 'limit' | 'continue'> = {},
+  pageLimit = PAGE_LIMIT,
 ): Promise<void> {
   let next: string | undefined;
   do {
-    const page = await gateway.list(collection, { ...query, limit: PAGE_LIMIT, ...(next ? { continue: next } : {}) });
+    const page = await gateway.list(collection, { ...query, limit: pageLimit, ...(next ? { continue: next } : {}) });
     visit(page.items);
     next = page.continue;
   } while (next);
@@ -29,9 +30,10 @@ export async function eachPageIfAllowed(
   collection: ResourceCollection,
   visit: (items: KubernetesObject[]) => void,
   query: Omit<ListQuery, 'limit' | 'continue'> = {},
+  pageLimit = PAGE_LIMIT,
 ): Promise<boolean> {
   try {
-    await eachPage(gateway, collection, visit, query);
+    await eachPage(gateway, collection, visit, query, pageLimit);
     return true;
   } catch (err) {
     if (err instanceof ClusterApiError && (err.kind === 'forbidden' || err.kind === 'not_found')) return false;

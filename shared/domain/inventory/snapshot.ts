@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { ClusterRecord } from '#shared/domain/clusters/cluster.ts';
 import { withCluster } from '#shared/domain/clusters/live-views.ts';
-import { NotFoundError } from '#shared/domain/errors.ts';
+import { AppError, NotFoundError } from '#shared/domain/errors.ts';
 import type { ClusterGateway } from '#shared/ports/cluster-gateway.ts';
 import {
   COMMON_KINDS,
@@ -129,9 +129,26 @@ export async function inventoryAt(deps: InventoryDeps, clusterId: string, at?: s
   const ref = at === undefined || (head && head.taken_at <= at) ? head : await deps.store.snapshotAt(clusterId, at);
   if (!ref || !head)
     throw new NotFoundError(at ? `Cluster ${clusterId} has no inventory snapshot at or before ${at}.` : `Cluster ${clusterId} has no inventory yet.`);
-  const blob = decodeSnapshot(await deps.blobs.get(ref.blob_key));
+  const blob = decodeSnapshot(await blobOf(deps, ref));
   // The latest snapshot still describes the cluster when the inventory last looked and found nothing changed.
   return { ref, checkedAt: ref.taken_at === head.taken_at ? head.checked_at : ref.taken_at, objects: blob.objects };
+}
+
+/**
+ * The snapshot's blob. One the blob store no longer has (S3's lifecycle rule expired it, or it was
+ * removed) is a 404 of its own: the pointer outlived the blob, and a later time or a refresh answers.
+ */
+async function blobOf(deps: InventoryDeps, ref: { taken_at: string; blob_key: string }): Promise<Uint8Array> {
+  try {
+    return await deps.blobs.get(ref.blob_key);
+  } catch (err) {
+    if ((err as Error).name !== 'BlobNotFoundError') throw err;
+    throw new AppError(
+      'not_found',
+      'SNAPSHOT_EXPIRED',
+      `The inventory snapshot taken at ${ref.taken_at} is no longer stored (snapshots are kept 31 days): ask for a later time, or refresh the inventory.`,
+    );
+  }
 }
 
 function digestOf(fingerprints: Map<string, string>, unreadable: string[]): string {

@@ -66,4 +66,10 @@ export interface OperationStore {
   list(filter: OperationFilter, limit: number, cursor?: string): Promise<Page<Operation>>;
   /** Sets one cluster's progress; never moves a finished cluster back to running. */
   recordProgress(id: string, clusterId: string, progress: ClusterProgress): Promise<void>;
+  /**
+   * Gives up an operation whose work could not be queued: each cluster still queued is failed with
+   * `detail`, and the caller's `idempotencyKey`, if it names this operation, is freed, so the same
+   * request sent again starts the work instead of answering this failure.
+   */
+  abandon(op: Operation, detail: string, updatedAt: string, idempotencyKey?: string): Promise<void>;
 }

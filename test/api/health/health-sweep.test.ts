@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoHubEventLog } from '#shared/adapters/dynamodb/hub-event-log.ts';
 import { clusterHealthChangedEvent } from '#shared/domain/health/events.ts';
+import { SWEEP_PAGE_LIMIT } from '#shared/domain/health/probe.ts';
 import type { QueuePoller } from '#shared/workers/queue-poller.ts';
 import { jobWorker } from '#shared/workers/job-worker.ts';
 import { healthSweep } from '#shared/workers/jobs/health-sweep.ts';
@@ -136,6 +137,32 @@ describe('the health sweep', () => {
     expect(mine).toHaveLength(1);
     expect(clusterHealthChangedEvent.parse(mine[0])).toMatchObject({ detail: { from: before, to: 'unhealthy', consecutive_failures: 1 } });
     expect(clusterHealthChangedEvent.safeParse(sample).success).toBe(true);
+  });
+
+  it('reads every kind a small page at a time, so it never holds more than a sliver of a large cluster', async () => {
+    // What the sweep asks the cluster, seen at the gateway the hub hands it.
+    const asked: { plural: string; limit: number | undefined }[] = [];
+    const factory = hub.deps.clusters.gateways;
+    hub.deps.clusters.gateways = (credentials, options) => {
+      const gateway = factory(credentials, options);
+      const list = gateway.list.bind(gateway);
+      gateway.list = (collection, query) => {
+        asked.push({ plural: collection.plural, limit: query?.limit });
+        return list(collection, query);
+      };
+      return gateway;
+    };
+    try {
+      expect((await sweep(ids.alpha!)).outcome).toBe('succeeded');
+    } finally {
+      hub.deps.clusters.gateways = factory;
+    }
+    expect(new Set(asked.map((a) => a.plural))).toEqual(new Set(['nodes', 'pods', 'deployments', 'statefulsets', 'daemonsets', 'secrets']));
+    expect(
+      asked.every((a) => a.limit === SWEEP_PAGE_LIMIT),
+      JSON.stringify(asked),
+    ).toBe(true);
+    expect(SWEEP_PAGE_LIMIT).toBeLessThanOrEqual(100);
   });
 
   it('lists an expired TLS Secret in /fleet/expiring with its certificate facts only', async () => {

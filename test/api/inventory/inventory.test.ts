@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snapshotBlobKey } from '#shared/domain/inventory/snapshot.ts';
 import { inventory } from '#shared/workers/jobs/inventory.ts';
 import type { JobMessage, JobResult } from '#shared/workers/messages.ts';
 import { directClient, testClusters } from '#test/support/clusters.ts';
@@ -138,6 +139,18 @@ describe('the inventory', () => {
     });
     expect((await get(`/clusters/${ids.alpha}/inventory?kind=Deployment&namespace=${namespace}`)).body.items).toEqual([]);
     expect((await get(`/clusters/${ids.alpha}/inventory?at=2020-01-01T00:00:00Z`)).status).toBe(404);
+  });
+
+  it('answers 404 SNAPSHOT_EXPIRED for a snapshot whose blob the bucket no longer has, and the later ones still', async () => {
+    // What S3's lifecycle rule does to a blob after 31 days, while its pointer in the table lives on.
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: snapshotBlobKey(ids.alpha!, taken[1]!) }));
+    const justAfter = new Date(Date.parse(taken[1]!) + 1).toISOString();
+    const gone = await get(`/clusters/${ids.alpha}/inventory?at=${justAfter}`);
+    expect(gone.status).toBe(404);
+    expect(gone.body).toMatchObject({ status: 404, code: 'SNAPSHOT_EXPIRED' });
+    expect(gone.body.detail).toContain(taken[1]);
+    expect(JSON.stringify(gone.body)).not.toContain('.json.gz');
+    expect((await get(`/clusters/${ids.alpha}/inventory?at=${encodeURIComponent(taken[2]!)}&limit=1`)).status).toBe(200);
   });
 
   it('finds an image on both clusters in /fleet/images, from the snapshots, and only on clusters the caller may see', async () => {

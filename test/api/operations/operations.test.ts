@@ -1,11 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqsQueue } from '#shared/adapters/sqs/sqs-queue.ts';
 import { DynamoClusterRepository } from '#shared/adapters/dynamodb/clusters/cluster-repository.ts';
 import { operationAccepted, idempotencyKeyHeader, startOperation } from '#shared/http/start-operation.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
 import { authenticatedSecurity, guards } from '#shared/http/guard.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import type { JobQueue } from '#shared/workers/background.ts';
 import { jobWorker } from '#shared/workers/job-worker.ts';
 import { clusterRecord } from '../../support/clusters.ts';
 import { json } from '../../support/http.ts';
@@ -33,23 +36,48 @@ function startGroup(deps: Dependencies): EndpointGroup {
       middleware: guards(deps)({ access: 'operator', action: 'test.start' }),
       request: {
         headers: idempotencyKeyHeader,
-        body: { content: { 'application/json': { schema: z.object({ cluster_ids: z.array(z.string()) }) } }, required: true },
+        body: { content: { 'application/json': { schema: z.object({ cluster_ids: z.array(z.string()), job: z.string().optional() }) } }, required: true },
       },
       responses: { ...operationAccepted },
     }),
-    async (c) => startOperation(c, deps, { job: KIND, clusterIds: c.req.valid('json').cluster_ids }) as never,
+    async (c) => startOperation(c, deps, { job: c.req.valid('json').job ?? KIND, clusterIds: c.req.valid('json').cluster_ids }) as never,
   );
   return { name: 'test-operations', api };
 }
 
+/**
+ * A job queue whose SQS queue can be made unreachable: while `down`, its messages go to a queue URL
+ * moto does not have, so the send fails as it does when SQS cannot be reached or refuses the call.
+ */
+class QueueThatGoesDown implements JobQueue {
+  down = true;
+  readonly kind: string;
+  private readonly missing: SqsQueue;
+  constructor(private readonly inner: TestJobQueue) {
+    this.kind = inner.kind;
+    this.missing = new SqsQueue(new SQSClient({}), `${inner.urls.queueUrl}-gone`);
+  }
+  get work() {
+    return this.down ? this.missing : this.inner.work;
+  }
+  get deadLetters() {
+    return this.inner.deadLetters;
+  }
+  stats = () => this.inner.stats();
+  pause = () => this.inner.pause();
+  resume = () => this.inner.resume();
+}
+
 let hub: TestHub;
 let queue: TestJobQueue;
+let flaky: QueueThatGoesDown;
 let admin: string;
 const clusters: string[] = [];
 
 beforeAll(async () => {
   queue = await TestJobQueue.create(KIND, { maxReceives: 2 });
-  hub = await startTestHub({}, { jobQueues: () => [queue], extraGroups: (deps) => [startGroup(deps)] });
+  flaky = new QueueThatGoesDown(await TestJobQueue.create(`${KIND}-flaky`, { maxReceives: 2 }));
+  hub = await startTestHub({}, { jobQueues: () => [queue, flaky], extraGroups: (deps) => [startGroup(deps)] });
   admin = (await login(hub, 'admin', ADMIN_PASSWORD)).access_token;
   const repo = new DynamoClusterRepository(hub.deps.table);
   for (const name of ['op-a', 'op-b']) clusters.push((await repo.create(clusterRecord(`${name}-${randomUUID().slice(0, 6)}`))).id);
@@ -57,14 +85,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await hub?.stop();
-  await queue?.delete();
+  await Promise.all([queue?.delete(), flaky?.['inner'].delete()]);
 });
 
-const start = (token: string, clusterIds: string[], headers: Record<string, string> = {}) =>
+const start = (token: string, clusterIds: string[], headers: Record<string, string> = {}, job?: string) =>
   hub.fetch('/api/v1/test-operations', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', ...bearer(token), ...headers },
-    body: JSON.stringify({ cluster_ids: clusterIds }),
+    body: JSON.stringify({ cluster_ids: clusterIds, job }),
   });
 
 /** The worker of the test job: one cluster fails (it cannot be reached), the others succeed. */
@@ -117,6 +145,32 @@ describe('operations', () => {
     const other = await start(admin, clusters, { 'Idempotency-Key': key });
     expect(other.status).toBe(409);
     expect((await json(other)).code).toBe('IDEMPOTENCY_KEY_REUSED');
+  });
+
+  it('answer 503 QUEUE_UNAVAILABLE when the queue does not take the work, fail the operation, and free the Idempotency-Key so a retry sends', async () => {
+    const key = `key-${randomUUID()}`;
+    flaky.down = true;
+    const refused = await start(admin, [clusters[0]!], { 'Idempotency-Key': key }, flaky.kind);
+    expect(refused.status).toBe(503);
+    const problem = await json(refused);
+    expect(problem).toMatchObject({ status: 503, code: 'QUEUE_UNAVAILABLE' });
+    // The operation it stored says it never ran, rather than staying queued for ever.
+    const failed = await json(await hub.fetch(`/api/v1/operations/${problem.operation_id}`, { headers: bearer(admin) }));
+    expect(failed).toMatchObject({ state: 'failed', progress: { total: 1, queued: 0, failed: 1 } });
+    expect(failed.clusters[0].detail).toMatch(/could not be queued/);
+
+    flaky.down = false;
+    const retried = await start(admin, [clusters[0]!], { 'Idempotency-Key': key }, flaky.kind);
+    expect(retried.status).toBe(202);
+    const operation = await json(retried);
+    expect(operation.id).not.toBe(problem.operation_id);
+    expect(operation.state).toBe('queued');
+    // This time the work went out: one message on the queue.
+    const [sent] = await flaky.work.receive({ max: 10, waitSeconds: 1 });
+    expect(JSON.parse(sent!.body)).toMatchObject({ operation_id: operation.id, cluster_id: clusters[0], job: flaky.kind });
+    await flaky.work.ack(sent!.receipt);
+    // And the key now names the operation that was sent.
+    expect((await json(await start(admin, [clusters[0]!], { 'Idempotency-Key': key }, flaky.kind))).id).toBe(operation.id);
   });
 
   it('are shown to whoever started them and to admins; another user gets 404 and an empty list', async () => {

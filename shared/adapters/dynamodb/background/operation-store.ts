@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { operation, operationKeyClaim, progressCounter as counter, storedProgress } from '#shared/data/entities/background.ts';
 import { ConflictError } from '#shared/domain/errors.ts';
@@ -144,6 +144,28 @@ export class DynamoOperationStore implements OperationStore {
       }
     }
     throw new ConflictError(`The progress of operation ${id} kept changing under this update.`);
+  }
+
+  async abandon(op: Operation, detail: string, updatedAt: string, idempotencyKey?: string): Promise<void> {
+    for (const clusterId of Object.keys(op.clusters)) {
+      const current = (await this.get(op.id))?.clusters[clusterId]?.state;
+      // A cluster whose message did go out (part of a batch) keeps what its worker reports.
+      if (current === 'queued') await this.recordProgress(op.id, clusterId, { state: 'failed', detail, updatedAt });
+    }
+    if (!idempotencyKey) return;
+    try {
+      await this.table.doc.send(
+        new DeleteCommand({
+          TableName: this.table.name,
+          Key: operationKeyClaim.key(claimOf(op.requestedBy, idempotencyKey)),
+          // Only this operation's claim: a key reused meanwhile for other work keeps its own.
+          ConditionExpression: 'operation_id = :id',
+          ExpressionAttributeValues: { ':id': op.id },
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ConditionalCheckFailedException)) throw err;
+    }
   }
 }
 
