@@ -31,6 +31,7 @@ const FUNCTIONS = [
   'PlannerFunction',
   'HealthSweepWorker',
   'InventoryWorker',
+  'ConsoleFunction',
 ];
 const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
 const item = (action: string, key: string, more: Partial<TableRequest> = {}): TableRequest => ({ action: `dynamodb:${action}`, leadingKeys: [key], ...more });
@@ -107,6 +108,11 @@ describe('the CDK stack', () => {
         'ANY /api/v1/clusters/{clusterId}/crd-instances/{proxy+}',
         'ANY /api/v1/clusters/{clusterId}/apply',
         'ANY /api/v1/clusters/{clusterId}/features/{proxy+}',
+        'ANY /api/v1/clusters/{clusterId}/events',
+        'ANY /api/v1/clusters/{clusterId}/search',
+        'ANY /api/v1/clusters/{clusterId}/shell/{proxy+}',
+        'ANY /api/v1/clusters/{clusterId}/kcli/{proxy+}',
+        'ANY /api/v1/search',
         '$default',
       ]),
     );
