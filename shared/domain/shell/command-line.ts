@@ -51,13 +51,14 @@ export class CommandLineError extends Error {
 /** The arguments of a command line, as a shell would split them; refuses what only a real shell would do. */
 export function splitCommand(command: string): string[] {
   if (command.length > MAX_COMMAND_LENGTH) throw new CommandLineError(`error: the command line is longer than ${MAX_COMMAND_LENGTH} characters`);
-  const variable = Symbol('variable');
-  const entries = parse(command, () => ({ op: variable }) as never);
+  // Every $NAME comes back as this marker, so it can be refused rather than replaced by nothing.
+  const variable = { variable: true };
+  const entries = parse<{ variable: boolean }>(command, () => variable);
   const argv: string[] = [];
   for (const entry of entries) {
     if (typeof entry === 'string') argv.push(entry);
+    else if ('variable' in entry) throw new CommandLineError('error: variables ($NAME) are not expanded by the clusterhub shell');
     else if ('comment' in entry) break;
-    else if ((entry as { op: unknown }).op === variable) throw new CommandLineError('error: variables ($NAME) are not expanded by the clusterhub shell');
     else if (entry.op === 'glob') argv.push(entry.pattern);
     else
       throw new CommandLineError(

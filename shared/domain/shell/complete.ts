@@ -99,7 +99,8 @@ export async function completeShell(
 
 async function names(deps: ShellDeps, caller: Caller, kind: string, namespace: string | undefined): Promise<string[]> {
   const resource = await onCluster(deps.resources, caller, (s) => s.resolve(kind));
-  const { value } = await listResources(deps.resources, caller, kind, { ...(resource.namespaced && namespace ? { namespace } : {}), limit: MAX_COMPLETIONS });
+  // A page of the most the resources routes answer: the prefix is matched afterwards, so a busy cluster's names are not all cut off.
+  const { value } = await listResources(deps.resources, caller, kind, { ...(resource.namespaced && namespace ? { namespace } : {}), limit: 500 });
   return value.items.map((o) => o.metadata?.name ?? '').filter(Boolean);
 }
 

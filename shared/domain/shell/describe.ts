@@ -51,15 +51,18 @@ function mapLines(indent: number, key: string, map: unknown, separator = '='): L
   return entries.map(([k, v], i) => ({ indent, key: i === 0 ? key : '', value: `${k}${separator}${typeof v === 'string' ? v : JSON.stringify(v)}` }));
 }
 
-function header(object: KubernetesObject, namespaced: boolean): Line[] {
+/** Name, namespace, labels and annotations, as every describer starts; some put more between them (`between`). */
+function header(object: KubernetesObject, namespaced: boolean, between: Line[] = []): Line[] {
   return [
     { indent: 0, key: 'Name:', value: object.metadata?.name ?? '' },
     ...(namespaced ? [{ indent: 0, key: 'Namespace:', value: object.metadata?.namespace ?? '' }] : []),
-    { indent: 0, key: 'CreationTimestamp:', value: rfc1123(object.metadata?.creationTimestamp) },
+    ...between,
     ...mapLines(0, 'Labels:', object.metadata?.labels),
     ...mapLines(0, 'Annotations:', object.metadata?.annotations, ': '),
   ];
 }
+
+const BLANK: Line = { indent: 0, key: '' };
 
 function containerLines(spec: unknown, indent: number): Line[] {
   const lines: Line[] = [{ indent, key: 'Containers:' }];
@@ -95,12 +98,14 @@ function conditionLines(object: KubernetesObject, columns: string[]): string {
 }
 
 function deploymentLines(d: KubernetesObject, newReplicaSet: string | null): Line[] {
+  const created = [{ indent: 0, key: 'CreationTimestamp:', value: rfc1123(d.metadata?.creationTimestamp) }];
   const s = (f: string) => num(field(d, 'status', f));
   const desired = num(field(d, 'spec', 'replicas'));
   const strategy = str(field(d, 'spec', 'strategy', 'type'), 'RollingUpdate');
   const rolling = field(d, 'spec', 'strategy', 'rollingUpdate');
   const selector = field(d, 'spec', 'selector', 'matchLabels') as Record<string, string> | undefined;
   return [
+    ...header(d, true, created),
     {
       indent: 0,
       key: 'Selector:',
@@ -136,9 +141,11 @@ function deploymentLines(d: KubernetesObject, newReplicaSet: string | null): Lin
 
 function podLines(p: KubernetesObject): Line[] {
   return [
-    { indent: 0, key: 'Service Account:', value: str(field(p, 'spec', 'serviceAccountName'), 'default') },
-    { indent: 0, key: 'Node:', value: str(field(p, 'spec', 'nodeName'), '<none>') },
-    { indent: 0, key: 'Start Time:', value: field(p, 'status', 'startTime') ? rfc1123(field(p, 'status', 'startTime')) : '<unset>' },
+    ...header(p, true, [
+      { indent: 0, key: 'Service Account:', value: str(field(p, 'spec', 'serviceAccountName'), 'default') },
+      { indent: 0, key: 'Node:', value: str(field(p, 'spec', 'nodeName'), '<none>') },
+      { indent: 0, key: 'Start Time:', value: field(p, 'status', 'startTime') ? rfc1123(field(p, 'status', 'startTime')) : '<unset>' },
+    ]),
     { indent: 0, key: 'Status:', value: str(field(p, 'status', 'phase'), 'Unknown') },
     { indent: 0, key: 'IP:', value: str(field(p, 'status', 'podIP')) },
     ...containerLines(field(p, 'spec'), 0),
@@ -152,7 +159,10 @@ function secretLines(s: KubernetesObject): Line[] {
   const sizeOf = (v: unknown) => (typeof v === 'string' ? Buffer.from(v, 'base64').length : num(field(v, 'bytes')));
   const keys = Object.keys(data).sort();
   return [
+    ...header(s, true),
+    BLANK,
     { indent: 0, key: 'Type:', value: str(field(s, 'type'), 'Opaque') },
+    BLANK,
     { indent: 0, key: 'Data' },
     { indent: 0, key: '====' },
     ...keys.map((k) => ({ indent: 0, key: `${k}:`, value: `${sizeOf(data[k])} bytes` })),
@@ -160,10 +170,7 @@ function secretLines(s: KubernetesObject): Line[] {
 }
 
 function configMapLines(c: KubernetesObject): Line[] {
-  const lines: Line[] = [
-    { indent: 0, key: 'Data' },
-    { indent: 0, key: '====' },
-  ];
+  const lines: Line[] = [...header(c, true), BLANK, { indent: 0, key: 'Data' }, { indent: 0, key: '====' }];
   for (const [k, v] of Object.entries((field(c, 'data') ?? {}) as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(
       { indent: 0, key: `${k}:` },
@@ -173,7 +180,7 @@ function configMapLines(c: KubernetesObject): Line[] {
         .map((l) => ({ indent: 0, key: l })),
     );
   }
-  return lines;
+  return [...lines, BLANK, { indent: 0, key: 'BinaryData' }, { indent: 0, key: '====' }, BLANK];
 }
 
 /** Any other kind: its spec and status as an indented tree of `Key:  value`, as kubectl's generic describer prints them. */
@@ -237,6 +244,7 @@ export function describeObject(resource: PrintedKind, object: KubernetesObject, 
         return configMapLines(object);
       default:
         return [
+          ...header(object, resource.namespaced),
           { indent: 0, key: 'API Version:', value: resource.group ? `${resource.group}/${resource.version}` : resource.version },
           { indent: 0, key: 'Kind:', value: resource.kind },
           ...(field(object, 'spec') !== undefined ? [{ indent: 0, key: 'Spec:' }, ...treeLines(field(object, 'spec'), 2)] : []),
@@ -244,12 +252,13 @@ export function describeObject(resource: PrintedKind, object: KubernetesObject, 
         ];
     }
   })();
-  const lines = [...header(object, resource.namespaced), ...body];
+  const lines = body;
   const at = lines.findIndex((l) => l.key === '__CONDITIONS__');
   let text: string;
   if (at >= 0) {
     const conditions = conditionLines(object, resource.kind === 'Pod' ? ['Type', 'Status'] : ['Type', 'Status', 'Reason']);
     text = render(lines.slice(0, at)) + (conditions ? `Conditions:\n${conditions}\n` : '') + render(lines.slice(at + 1));
   } else text = render(lines);
-  return context.events === null ? text : text + eventsSection(context.events, context.now);
+  // kubectl's Secret describer lists no events.
+  return context.events === null || resource.kind === 'Secret' ? text : text + eventsSection(context.events, context.now);
 }
