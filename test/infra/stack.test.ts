@@ -300,7 +300,7 @@ describe('the CDK stack', () => {
       expect(isAllowed(statementsOf(role), item('ConditionCheckItem', 'AUDIT')), role).toBe(false);
     }
     const writers = FUNCTIONS.filter((role) => isAllowed(statementsOf(role), item('PutItem', 'AUDIT')));
-    expect(writers).toEqual(['IdentityFunction', 'AuditFunction', 'ClustersFunction', 'ResourcesFunction', 'OperationsFunction']);
+    expect(writers).toEqual(['IdentityFunction', 'AuditFunction', 'ClustersFunction', 'ResourcesFunction', 'OperationsFunction', 'ConsoleFunction']);
     // Only the audit function reads the trail, so the others cannot learn an entry's key to overwrite it.
     const readers = FUNCTIONS.filter((role) =>
       [item('GetItem', 'AUDIT'), query(undefined, 'AUDIT'), query('gsi1', 'AUDIT#USER#u1'), query('gsi2', 'AUDIT#CLUSTER#c1')].some((r) =>
