@@ -8,29 +8,12 @@
 import { asArray, asNumber, asString, field } from '#shared/domain/inventory/paging.ts';
 import type { EventView } from '#shared/domain/resources/events.ts';
 import type { KubernetesObject } from '#shared/ports/cluster-gateway.ts';
-import { ageOf, humanDuration, table, type PrintedKind } from './printers.ts';
+import { ageOf, humanDuration, tabwrite, type PrintedKind } from './printers.ts';
 
 type Line = { indent: number; key: string; value?: string };
 
-/** Lines of `Key:\tvalue`, aligned per run of lines that have a value, as a tabwriter with padding 2 does. */
-function render(lines: Line[]): string {
-  if (!lines.length) return '';
-  const out: string[] = [];
-  for (let i = 0; i < lines.length;) {
-    let j = i;
-    while (j < lines.length && lines[j]!.value !== undefined) j++;
-    if (j === i) {
-      const l = lines[i]!;
-      out.push(`${' '.repeat(l.indent)}${l.key}`);
-      i++;
-      continue;
-    }
-    const width = Math.max(...lines.slice(i, j).map((l) => l.indent + l.key.length)) + 2;
-    for (const l of lines.slice(i, j)) out.push(`${' '.repeat(l.indent)}${l.key}`.padEnd(width) + l.value);
-    i = j;
-  }
-  return out.map((l) => l.trimEnd()).join('\n') + '\n';
-}
+/** A line as kubectl writes it to its tabwriter: the key, a tab, the value. */
+const text = (l: Line) => `${' '.repeat(l.indent)}${l.key}${l.value === undefined ? '' : `\t${l.value}`}`;
 
 const str = (v: unknown, fallback = '') => asString(v) ?? fallback;
 const num = (v: unknown) => asNumber(v, 0);
@@ -71,6 +54,10 @@ function containerLines(spec: unknown, indent: number): Line[] {
     lines.push({ indent: indent + 2, key: 'Image:', value: str(field(c, 'image')) });
     const ports = asArray(field(c, 'ports')).map((p) => `${num(field(p, 'containerPort'))}/${str(field(p, 'protocol'), 'TCP')}`);
     lines.push({ indent: indent + 2, key: 'Port:', value: ports.length ? ports.join(', ') : '<none>' });
+    const hostPorts = asArray(field(c, 'ports'))
+      .filter((p) => num(field(p, 'hostPort')) > 0)
+      .map((p) => `${num(field(p, 'hostPort'))}/${str(field(p, 'protocol'), 'TCP')}`);
+    lines.push({ indent: indent + 2, key: 'Host Port:', value: hostPorts.length ? hostPorts.join(', ') : '<none>' });
     const env = asArray(field(c, 'env'));
     // Values of the environment are the object's own; a valueFrom names where it comes from, never what it holds.
     lines.push(
@@ -82,22 +69,31 @@ function containerLines(spec: unknown, indent: number): Line[] {
           }))
         : [{ indent: indent + 2, key: 'Environment:', value: '<none>' }]),
     );
+    const mounts = asArray(field(c, 'volumeMounts')).map(
+      (m) => `${str(field(m, 'mountPath'))} from ${str(field(m, 'name'))} (${field(m, 'readOnly') === true ? 'ro' : 'rw'})`,
+    );
+    lines.push(
+      ...(mounts.length
+        ? mounts.map((m, i) => ({ indent: indent + 2, key: i === 0 ? 'Mounts:' : '', value: m }))
+        : [{ indent: indent + 2, key: 'Mounts:', value: '<none>' }]),
+    );
   }
   return lines;
 }
 
-function conditionLines(object: KubernetesObject, columns: string[]): string {
+/** The Conditions table, in the same tabwriter as the lines around it (so its first column aligns with the keys below). */
+function conditionLines(object: KubernetesObject, columns: string[]): string[] {
   const conditions = asArray(field(object, 'status', 'conditions'));
-  if (!conditions.length) return '';
-  const rows = [columns, columns.map((c) => '-'.repeat(c.length)), ...conditions.map((c) => columns.map((col) => str(field(c, col.toLowerCase()))))];
-  return table(rows, 2, 0)
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => `  ${l}`)
-    .join('\n');
+  if (!conditions.length) return [];
+  return [
+    'Conditions:',
+    `  ${columns.join('\t')}`,
+    `  ${columns.map((c) => '-'.repeat(c.length)).join('\t')}`,
+    ...conditions.map((c) => `  ${columns.map((col) => str(field(c, col.toLowerCase()))).join('\t')}`),
+  ];
 }
 
-function deploymentLines(d: KubernetesObject, newReplicaSet: string | null): Line[] {
+function deploymentLines(d: KubernetesObject, newReplicaSet: string | null, oldReplicaSets: string[]): Line[] {
   const created = [{ indent: 0, key: 'CreationTimestamp:', value: rfc1123(d.metadata?.creationTimestamp) }];
   const s = (f: string) => num(field(d, 'status', f));
   const desired = num(field(d, 'spec', 'replicas'));
@@ -133,8 +129,27 @@ function deploymentLines(d: KubernetesObject, newReplicaSet: string | null): Lin
     { indent: 0, key: 'Pod Template:' },
     ...mapLines(2, 'Labels:', field(d, 'spec', 'template', 'metadata', 'labels')),
     ...containerLines(field(d, 'spec', 'template', 'spec'), 2),
+    {
+      indent: 2,
+      key: 'Volumes:',
+      value: asArray(field(d, 'spec', 'template', 'spec', 'volumes')).length
+        ? asArray(field(d, 'spec', 'template', 'spec', 'volumes'))
+            .map((v) => str(field(v, 'name')))
+            .join(', ')
+        : '<none>',
+    },
+    ...mapLines(2, 'Node-Selectors:', field(d, 'spec', 'template', 'spec', 'nodeSelector')),
+    {
+      indent: 2,
+      key: 'Tolerations:',
+      value: asArray(field(d, 'spec', 'template', 'spec', 'tolerations')).length
+        ? asArray(field(d, 'spec', 'template', 'spec', 'tolerations'))
+            .map((t) => `${str(field(t, 'key'))}${field(t, 'value') ? `=${str(field(t, 'value'))}` : ''}:${str(field(t, 'effect'))}`)
+            .join(', ')
+        : '<none>',
+    },
     { indent: 0, key: '__CONDITIONS__' },
-    { indent: 0, key: 'OldReplicaSets:', value: '<none>' },
+    { indent: 0, key: 'OldReplicaSets:', value: oldReplicaSets.length ? oldReplicaSets.join(', ') : '<none>' },
     { indent: 0, key: 'NewReplicaSet:', value: newReplicaSet ?? '<none>' },
   ];
 }
@@ -203,30 +218,30 @@ function treeLines(value: unknown, indent: number, budget = { lines: 400 }): Lin
   return lines;
 }
 
-/** The Events section: kubectl's columns, an event seen several times as `<age> (xN over <first>)`. */
-export function eventsSection(events: EventView[], now: Date): string {
-  if (!events.length) return 'Events:  <none>\n';
-  const age = (e: EventView) => {
-    const last = ageOf(e.last_seen, now);
-    return e.count > 1 && e.first_seen ? `${last} (x${e.count} over ${humanDuration(now.getTime() - Date.parse(e.first_seen))})` : last;
-  };
-  const rows = [
-    ['Type', 'Reason', 'Age', 'From', 'Message'],
-    ['----', '------', '----', '----', '-------'],
-    // Oldest first, as kubectl describe lists them.
-    ...[...events].reverse().map((e) => [e.type, e.reason, age(e), e.reporting_component ?? '', e.message.replace(/\s+/g, ' ')]),
+/** The Events section: kubectl's columns, an event seen several times as `<age> (xN over <first>)`, oldest first. */
+export function eventLines(events: EventView[], now: Date): string[] {
+  if (!events.length) return ['Events:\t<none>'];
+  return [
+    'Events:',
+    '  Type\tReason\tAge\tFrom\tMessage',
+    '  ----\t------\t----\t----\t-------',
+    ...[...events]
+      .reverse()
+      .map((e) => `  ${[e.type, e.reason, eventAge(e, now), e.reporting_component ?? '', e.message.replace(/\s+/g, ' ').trim()].join('\t')}`),
   ];
-  return `Events:\n${table(rows, 2, 0)
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => `  ${l}`)
-    .join('\n')}\n`;
+}
+
+/** An event's age as kubectl shows it: `5m`, or `5m (x3 over 20m)` for one seen several times. */
+export function eventAge(e: EventView, now: Date): string {
+  const last = ageOf(e.last_seen, now);
+  return e.count > 1 && e.first_seen ? `${last} (x${e.count} over ${humanDuration(now.getTime() - Date.parse(e.first_seen))})` : last;
 }
 
 export interface DescribeContext {
   events: EventView[] | null;
   /** A Deployment's newest ReplicaSet, as `name (ready/desired replicas created)`. */
   newReplicaSet?: string | null;
+  oldReplicaSets?: string[];
   now: Date;
 }
 
@@ -235,7 +250,7 @@ export function describeObject(resource: PrintedKind, object: KubernetesObject, 
   const body: Line[] = (() => {
     switch (resource.kind) {
       case 'Deployment':
-        return deploymentLines(object, context.newReplicaSet ?? null);
+        return deploymentLines(object, context.newReplicaSet ?? null, context.oldReplicaSets ?? []);
       case 'Pod':
         return podLines(object);
       case 'Secret':
@@ -252,13 +267,10 @@ export function describeObject(resource: PrintedKind, object: KubernetesObject, 
         ];
     }
   })();
-  const lines = body;
-  const at = lines.findIndex((l) => l.key === '__CONDITIONS__');
-  let text: string;
-  if (at >= 0) {
-    const conditions = conditionLines(object, resource.kind === 'Pod' ? ['Type', 'Status'] : ['Type', 'Status', 'Reason']);
-    text = render(lines.slice(0, at)) + (conditions ? `Conditions:\n${conditions}\n` : '') + render(lines.slice(at + 1));
-  } else text = render(lines);
+  const at = body.findIndex((l) => l.key === '__CONDITIONS__');
+  const conditions = at < 0 ? [] : conditionLines(object, resource.kind === 'Pod' ? ['Type', 'Status'] : ['Type', 'Status', 'Reason']);
+  const lines = at < 0 ? body.map(text) : [...body.slice(0, at).map(text), ...conditions, ...body.slice(at + 1).map(text)];
   // kubectl's Secret describer lists no events.
-  return context.events === null || resource.kind === 'Secret' ? text : text + eventsSection(context.events, context.now);
+  if (context.events !== null && resource.kind !== 'Secret') lines.push(...eventLines(context.events, context.now));
+  return tabwrite(lines, 2, 0);
 }

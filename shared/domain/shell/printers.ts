@@ -15,19 +15,40 @@ export interface PrintedKind {
   namespaced: boolean;
 }
 
-/** Columns padded to their widest cell plus `padding` (at least `minWidth`), trailing blanks trimmed, as kubectl's tabwriter (get: 6, 3). */
+/**
+ * Go's text/tabwriter, as kubectl writes through it: lines of tab-terminated cells; a column is
+ * aligned over each run of consecutive lines that have a cell in it (a line with fewer cells ends the
+ * run), each cell padded to the run's widest plus `padding`, at least `minWidth`. The last cell of a
+ * line is not a column and is written as it is. kubectl get uses (6, 3), describe (0, 2).
+ */
+export function tabwrite(lines: string[], padding: number, minWidth: number): string {
+  const cells = lines.map((l) => l.split('\t'));
+  const widths = cells.map((c) => new Array<number>(Math.max(0, c.length - 1)).fill(0));
+  const format = (line0: number, line1: number, column: number) => {
+    for (let line = line0; line < line1;) {
+      if (column >= cells[line]!.length - 1) {
+        line++;
+        continue;
+      }
+      let end = line;
+      let width = minWidth;
+      for (; end < line1 && column < cells[end]!.length - 1; end++) width = Math.max(width, cells[end]![column]!.length + padding);
+      for (let i = line; i < end; i++) widths[i]![column] = width;
+      format(line, end, column + 1);
+      line = end;
+    }
+  };
+  format(0, lines.length, 0);
+  return cells.map((c, i) => c.map((cell, j) => (j < c.length - 1 ? cell.padEnd(widths[i]![j]!) : cell)).join('')).join('\n') + '\n';
+}
+
+/** Rows as kubectl get prints them. */
 export function table(rows: string[][], padding = 3, minWidth = 6): string {
   if (!rows.length) return '';
-  const widths = rows[0]!.map((_, i) => Math.max(minWidth, ...rows.map((r) => (r[i] ?? '').length + padding)));
-  return (
-    rows
-      .map((r) =>
-        r
-          .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
-          .join('')
-          .trimEnd(),
-      )
-      .join('\n') + '\n'
+  return tabwrite(
+    rows.map((r) => r.join('\t')),
+    padding,
+    minWidth,
   );
 }
 

@@ -9,8 +9,8 @@ import { listEvents, objectEvents, type EventView } from '#shared/domain/resourc
 import { getResource, listResources } from '#shared/domain/resources/resource-objects.ts';
 import type { ApiResource, KubernetesObject } from '#shared/ports/cluster-gateway.ts';
 import { CommandLineError } from './command-line.ts';
-import { describeObject } from './describe.ts';
-import { ageOf, objectDocument, objectName, objectTable, table, type PrintedKind } from './printers.ts';
+import { describeObject, eventAge } from './describe.ts';
+import { objectDocument, objectName, objectTable, table, type PrintedKind } from './printers.ts';
 import { flag, MAX_LISTED, namespaceOf, stringFlag, targetsOf, type Run } from './session.ts';
 
 const OUTPUTS = ['wide', 'yaml', 'json', 'name'] as const;
@@ -136,14 +136,18 @@ export async function describe(run: Run): Promise<void> {
         () => null,
       );
       let newReplicaSet: string | null = null;
+      let oldReplicaSets: string[] = [];
       if (resource.kind === 'Deployment' && resource.group === 'apps') {
+        // `name (created/desired replicas created)`, as kubectl's describer writes each ReplicaSet; ready stands for created.
         const history = await onCluster(run.deps.resources, run.caller, (s) => rolloutHistory(s.gateway, namespace, name));
+        const shown = (r: (typeof history.revisions)[number]) => `${r.replica_set} (${r.ready}/${r.desired} replicas created)`;
         const current = history.revisions.find((r) => r.current);
-        if (current) newReplicaSet = `${current.replica_set} (${current.ready}/${current.desired} replicas created)`;
+        if (current) newReplicaSet = shown(current);
+        oldReplicaSets = history.revisions.filter((r) => !r.current).map(shown);
       }
       if (!first) run.out.write('\n\n');
       first = false;
-      run.out.write(describeObject(resource, object, { events: events ?? [], newReplicaSet, now: run.deps.clock.now() }));
+      run.out.write(describeObject(resource, object, { events: events ?? [], newReplicaSet, oldReplicaSets, now: run.deps.clock.now() }));
     }
   }
 }
@@ -170,10 +174,10 @@ export async function events(run: Run): Promise<void> {
   const now = run.deps.clock.now();
   const rows = shown.map((e) => [
     ...(all ? [e.namespace] : []),
-    ageOf(e.last_seen, now),
+    eventAge(e, now),
     e.type,
     e.reason,
-    `${e.object.kind.toLowerCase()}/${e.object.name}`,
+    `${e.object.kind}/${e.object.name}`,
     e.message.replace(/\s+/g, ' ').trim(),
   ]);
   run.out.write(table([[...(all ? ['NAMESPACE'] : []), 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'], ...rows]));
