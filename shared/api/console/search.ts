@@ -7,6 +7,7 @@ import { MAX_FLEET_SEARCH_CLUSTERS, searchFleet } from '#shared/domain/inventory
 import { MAX_SEARCH_HITS, MAX_SEARCH_KINDS, MAX_SEARCH_OBJECTS, searchCluster } from '#shared/domain/resources/search.ts';
 import { MAX_QUERY, MIN_QUERY } from '#shared/domain/search/matching.ts';
 import type { Principal } from '#shared/domain/identity/access.ts';
+import { InputError } from '#shared/domain/errors.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import { clusterIdParam } from '#shared/http/path-params.ts';
 import type { ConsoleRouteFile } from './routes.ts';
@@ -27,16 +28,13 @@ const kindsParam = z
   })
   .openapi({ type: 'string', description: 'Comma-separated kinds (`deployments,pods`, `Deployment`); the common kinds and every CRD without.' });
 
+const QUERY_TEXT = 'Matched against names (exact, prefix, substring), labels (`app=web` exactly, or a value or key) and images (`nginx`).';
+
 const searchQuery = z.object({
-  q: z
-    .string()
-    .trim()
-    .min(MIN_QUERY)
-    .max(MAX_QUERY)
-    .openapi({
-      description: 'Matched against names (exact, prefix, substring), labels (`app=web` exactly, or a value or key) and images (`nginx`).',
-      example: 'web',
-    }),
+  q: z.string().trim().min(MIN_QUERY).max(MAX_QUERY).openapi({
+    description: 'Matched against names (exact, prefix, substring), labels (`app=web` exactly, or a value or key) and images (`nginx`).',
+    example: 'web',
+  }),
   kinds: kindsParam,
   limit: z.coerce.number().int().min(1).max(MAX_SEARCH_HITS).default(50),
 });
@@ -94,7 +92,10 @@ export const searchRoutes: ConsoleRouteFile = ({ declare, deps }) => {
       cluster: 'viewer',
       request: {
         params: clusterIdParam,
+        // `q` is checked in the handler: a required query parameter would be validated before the path's cluster id, and a
+        // malformed id must be the error a caller hears first, as on every other route.
         query: searchQuery.extend({
+          q: searchQuery.shape.q.optional().openapi({ description: `${QUERY_TEXT} Required.`, example: 'web' }),
           namespace: z
             .string()
             .max(63)
@@ -107,6 +108,7 @@ export const searchRoutes: ConsoleRouteFile = ({ declare, deps }) => {
     },
     async (c) => {
       const q = c.req.valid('query');
+      if (!q.q) throw new InputError('The request query is invalid: q.', [{ field: 'q', location: 'query', message: 'Required: the text to search for' }]);
       const caller = { principal: c.get('principal')!, cluster: c.var.cluster };
       return c.json(await searchCluster(deps.resources, caller, { q: q.q, kinds: q.kinds, namespace: q.namespace, limit: q.limit }), 200);
     },
