@@ -86,7 +86,7 @@ export const searchRoutes: ConsoleRouteFile = ({ declare, deps }) => {
     {
       method: 'get',
       path: '/clusters/{clusterId}/search',
-      tags: ['search'],
+      tags: ['console'],
       summary: "Search the cluster's objects live by name, label and image",
       description: `Reads the common kinds and every CRD's instances (or \`kinds\`) from the cluster, a page at a time, at most ${MAX_SEARCH_KINDS} kinds and ${MAX_SEARCH_OBJECTS} objects per search. A Secret is matched by name and labels only, never its values. A kind the caller may not list (the cluster's RBAC, per namespace with \`namespace\` when the cluster impersonates) is skipped and named.`,
       cluster: 'viewer',
@@ -118,7 +118,7 @@ export const searchRoutes: ConsoleRouteFile = ({ declare, deps }) => {
     {
       method: 'get',
       path: '/search',
-      tags: ['search'],
+      tags: ['console'],
       summary: 'Search every cluster you may see, from the inventory snapshots',
       description: `Never contacts a cluster: each cluster's latest inventory snapshot is searched (a few at a time, at most ${MAX_FLEET_SEARCH_CLUSTERS} clusters), and \`clusters\` says how fresh each one is. Secrets are not in the inventory. \`kinds\` are Kind names (\`Deployment\`).`,
       access: 'viewer',

@@ -92,7 +92,7 @@ export const shellRoutes: ConsoleRouteFile = ({ declare, deps }) => {
         method: 'post',
         path,
         operationId,
-        tags: ['shell'],
+        tags: ['console'],
         summary: 'Run a kubectl command line, interpreted by the hub',
         description:
           'get (-o wide|yaml|json|name, -l, -A), describe, events, rollout status|history|undo|restart, scale, label, annotate, delete, apply -f - (the manifest in `stdin`), api-resources and version, each through the same use case, role and rate tier as its resources route. Anything else answers exit code 1 with the reason on stderr. `GET shell/status` lists the verbs.',
@@ -127,7 +127,7 @@ export const shellRoutes: ConsoleRouteFile = ({ declare, deps }) => {
     {
       method: 'get',
       path: '/clusters/{clusterId}/shell/status',
-      tags: ['shell'],
+      tags: ['console'],
       summary: 'What the shell is for you on this cluster: context, namespace, verbs and limits',
       cluster: 'viewer',
       request: { params: clusterIdParam, query: z.object({ namespace }) },
@@ -145,7 +145,7 @@ export const shellRoutes: ConsoleRouteFile = ({ declare, deps }) => {
         method: 'get',
         path,
         operationId,
-        tags: ['shell'],
+        tags: ['console'],
         summary: 'What may come next on a command line: verbs, kinds, names, namespaces, flags',
         cluster: 'viewer',
         request: { params: clusterIdParam, query: completeQuery },
