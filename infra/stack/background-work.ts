@@ -30,6 +30,8 @@ export interface JobQueue {
   name: string;
   queue: Queue;
   deadLetters: Queue;
+  /** Receives before a message is dead-lettered (the redrive policy's count), which the worker is told too. */
+  maxReceives: number;
 }
 
 /** One job's queue, dead-letter queue and worker. */
@@ -64,7 +66,7 @@ export class JobQueues extends Construct {
         deadLetterQueue: { queue: deadLetters, maxReceiveCount: maxReceives },
         enforceSSL: true,
       });
-      return { kind, name, queue, deadLetters };
+      return { kind, name, queue, deadLetters, maxReceives };
     });
   }
 }
@@ -99,7 +101,7 @@ export class BackgroundWork extends Construct {
       "The schedules' role may invoke the planner and nothing else: `:*` names that one function's versions and aliases, which CDK's LambdaInvoke target always grants beside the function.",
     );
 
-    this.jobs = props.queues.map(({ kind, name, queue, deadLetters }) => {
+    this.jobs = props.queues.map(({ kind, name, queue, deadLetters, maxReceives }) => {
       const job = JOBS[kind];
       const worker = new HubFunction(this, `${name}WorkerFunction`, {
         folder: `workers/${kind}`,

@@ -187,6 +187,7 @@ export class ClusterhubStack extends Stack {
       'clusters/{clusterId}/crd-instances',
       'clusters/{clusterId}/apply',
       'clusters/{clusterId}/features',
+      'clusters/{clusterId}/events',
     );
 
     // topology: graphs of clusters' objects, read live as the caller, and their pictures (the PNG rasteriser and its
@@ -287,6 +288,21 @@ export class ClusterhubStack extends Stack {
       const integration = new HttpLambdaIntegration(`${id}Integration`, fn);
       for (const path of paths) this.api.addRoutes({ path: `/api/v1/${path}`, methods: [HttpMethod.ANY], integration });
     }
+
+    // console: search (live, and the fleet's from the snapshots) and the kubectl-style shell. It reads and changes
+    // objects on clusters as the resources function does, and reads snapshots (never writes one).
+    const consoleFn = new HubFunction(this, 'ConsoleFunction', {
+      folder: 'console',
+      environment,
+      description: 'clusterhub search and shell',
+      timeout: Duration.seconds(29),
+      talksToKubernetes: true,
+    });
+    grantTable(consoleFn, table, TABLE_ACCESS.console);
+    grantPerClusterSecrets(consoleFn, 'clusters/*', ['secretsmanager:GetSecretValue']);
+    consoleFn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
+    grantSnapshots(consoleFn, ['s3:GetObject']);
+    this.route(consoleFn, 'search', 'clusters/{clusterId}/search', 'clusters/{clusterId}/shell', 'clusters/{clusterId}/kcli');
 
     // Last, so that it finds every function above.
     new FunctionAlarms(this, 'OperatorAlarms', { topic: data.alarmTopic, api: this.api });

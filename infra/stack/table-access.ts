@@ -36,7 +36,7 @@ import type { IndexName } from '#shared/data/table-definition.ts';
 import type { JobKind } from '#shared/workers/jobs.ts';
 
 export type FunctionName =
-  'system' | 'identity' | 'audit' | 'clusters' | 'resources' | 'topology' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker' | 'health' | 'inventory';
+  'system' | 'identity' | 'audit' | 'clusters' | 'resources' | 'topology' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker' | 'health' | 'inventory' | 'console';
 
 export interface TableAccess {
   /** GetItem and Query on the table, for items whose partition key matches (IAM StringLike). */
@@ -161,6 +161,15 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
     write: [...OPERATIONS, ...RATE],
     indexes: { gsi1: CLUSTER_LIST },
     neverWrite: IDENTITY_PARTITIONS,
+  },
+  // Search and the shell: objects on clusters as the resources function reads and changes them, and the inventory's
+  // snapshot pointers for the fleet search (the snapshots in S3); no cluster record written, nothing of identity's.
+  console: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, ...partitionsOf(cluster, circuit, inventoryHead)],
+    write: [...partitionsOf(circuit), ...RATE],
+    indexes: { gsi1: CLUSTER_LIST },
+    neverWrite: [...IDENTITY_PARTITIONS, ...partitionsOf(cluster, clusterNameClaim)],
   },
   // What every job's worker does around its handler (shared/workers/job-worker.ts): the cluster's
   // record, its lease, Powertools' idempotency records and the progress of the operation it serves.

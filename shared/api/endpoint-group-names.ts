@@ -13,4 +13,5 @@ export const ENDPOINT_GROUP_NAMES: readonly string[] = [
   'operations',
   'health',
   'inventory',
+  'console',
 ];

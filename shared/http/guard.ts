@@ -110,6 +110,17 @@ function anonymous(role: Principal['role']): Principal {
   return { userId: 'anonymous', username: 'anonymous', role, clusterPermissions: {}, via: 'anonymous', totpEnabled: false };
 }
 
+/**
+ * Counts the request once more, in another tier than its route's: a route that runs several kinds
+ * of work (the shell runs a read or a delete) charges what it runs the tier of the route that does it.
+ */
+export async function chargeTier<E extends AppEnv>(deps: Dependencies, routeContext: Context<E>, tier: RateTier): Promise<void> {
+  const c = routeContext as unknown as Context<AppEnv>;
+  const principal = c.get('principal');
+  const who = !principal || principal.via === 'anonymous' ? `anonymous:${sourceKey(clientIp(c, deps.config.trustedProxies))}` : `principal:${principal.userId}`;
+  await limit(deps, c, tier, who);
+}
+
 async function limit(deps: Dependencies, c: Context<AppEnv>, tier: RateTier, key: string) {
   const decision = await deps.rateLimiter.hit(tier, key, deps.config.rateLimits[tier], 60, deps.clock.now());
   c.header('X-RateLimit-Limit', String(decision.limit));

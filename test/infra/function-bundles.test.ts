@@ -49,6 +49,7 @@ describe('each function bundles its own endpoint group only', () => {
       Operations: ['operations'],
       Health: ['health'],
       Inventory: ['inventory'],
+      Console: ['console'],
       BackgroundWorkPlanner: [],
       BackgroundWorkHealthSweepWorker: [],
       BackgroundWorkInventoryWorker: [],

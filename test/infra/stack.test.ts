@@ -38,6 +38,7 @@ const FUNCTIONS = [
   'PlannerFunction',
   'HealthSweepWorker',
   'InventoryWorker',
+  'ConsoleFunction',
 ];
 const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
 const item = (action: string, key: string, more: Partial<TableRequest> = {}): TableRequest => ({ action: `dynamodb:${action}`, leadingKeys: [key], ...more });
@@ -116,6 +117,11 @@ describe('the CDK stack', () => {
         'ANY /api/v1/clusters/{clusterId}/features/{proxy+}',
         'ANY /api/v1/clusters/{clusterId}/topology',
         'ANY /api/v1/clusters/{clusterId}/topology/{proxy+}',
+        'ANY /api/v1/clusters/{clusterId}/events',
+        'ANY /api/v1/clusters/{clusterId}/search',
+        'ANY /api/v1/clusters/{clusterId}/shell/{proxy+}',
+        'ANY /api/v1/clusters/{clusterId}/kcli/{proxy+}',
+        'ANY /api/v1/search',
         '$default',
       ]),
     );
@@ -305,7 +311,7 @@ describe('the CDK stack', () => {
       expect(isAllowed(statementsOf(role), item('ConditionCheckItem', 'AUDIT')), role).toBe(false);
     }
     const writers = FUNCTIONS.filter((role) => isAllowed(statementsOf(role), item('PutItem', 'AUDIT')));
-    expect(writers).toEqual(['IdentityFunction', 'AuditFunction', 'ClustersFunction', 'ResourcesFunction', 'TopologyFunction', 'OperationsFunction']);
+    expect(writers).toEqual(['IdentityFunction', 'AuditFunction', 'ClustersFunction', 'ResourcesFunction', 'TopologyFunction', 'OperationsFunction', 'ConsoleFunction']);
     // Only the audit function reads the trail, so the others cannot learn an entry's key to overwrite it.
     const readers = FUNCTIONS.filter((role) =>
       [item('GetItem', 'AUDIT'), query(undefined, 'AUDIT'), query('gsi1', 'AUDIT#USER#u1'), query('gsi2', 'AUDIT#CLUSTER#c1')].some((r) =>

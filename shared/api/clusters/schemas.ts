@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { clusterEvent } from '#shared/http/event-schema.ts';
 import { CLUSTER_STATUSES } from '#shared/domain/clusters/cluster.ts';
 
 export const clusterName = z
@@ -254,21 +255,14 @@ export const workloads = z
   })
   .openapi('ClusterWorkloads', { description: 'Workloads, live. A kind is null when the credential may not list it; the others are still listed.' });
 
-const event = z.object({
-  type: z.string(),
-  reason: z.string(),
-  message: z.string(),
-  namespace: z.string(),
-  object: z.object({ kind: z.string(), name: z.string(), namespace: z.string().nullable() }),
-  count: z.number().int(),
-  first_seen: z.string().nullable(),
-  last_seen: z.string().nullable(),
-});
 export const overview = z
   .object({
     cluster,
     summary,
-    recent_events: z.array(event).nullable().openapi({ description: "The latest events, newest first; null when the hub's credential may not list events." }),
+    recent_events: z
+      .array(clusterEvent)
+      .nullable()
+      .openapi({ description: "The latest events, newest first; null when the hub's credential may not list events." }),
   })
   .openapi('ClusterOverview');
 

@@ -53,6 +53,11 @@ export class ClusterSession {
     return this.find(kind, (resources) => resolveKind(resources, kind));
   }
 
+  /** Every resource the cluster serves, from its discovery as remembered (read once when not yet). */
+  async served(): Promise<ApiResource[]> {
+    return (await this.deps.discovery.get(this.cacheKey, this.gateway)).resources;
+  }
+
   /** The resource a CRD serves, by the CRD's name (`<plural>.<group>`). */
   async resolveCrd(crdName: string): Promise<ApiResource> {
     const wanted = crdName.toLowerCase();

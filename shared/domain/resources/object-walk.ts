@@ -24,6 +24,23 @@ export async function walkPages(
   } while (next);
 }
 
+/** Like walkPages, but stops as soon as `visit` answers false (a read with a cap); answers whether it stopped early with pages left. */
+export async function walkPagesWhile(
+  gateway: ClusterGateway,
+  collection: ResourceCollection,
+  query: Omit<ListQuery, 'limit' | 'continue'>,
+  visit: (items: KubernetesObject[]) => boolean,
+  pageSize = WALK_PAGE_SIZE,
+): Promise<{ stopped: boolean }> {
+  let next: string | undefined;
+  do {
+    const page = await gateway.list(collection, { ...query, limit: pageSize, ...(next ? { continue: next } : {}) });
+    next = page.continue;
+    if (!visit(page.items)) return { stopped: next !== undefined };
+  } while (next);
+  return { stopped: false };
+}
+
 /** Every object of the collection that `keep` accepts (only those stay in memory). */
 export async function collect(
   gateway: ClusterGateway,

@@ -210,6 +210,13 @@ function routeCases(clusterId: string, ns: string, crdName: string, headers: Rec
       init: read,
     })),
     { route: 'get /clusters/{clusterId}/resources/secrets/{namespace}/{name}/tls-info', path: `${object('secrets', 'tls')}/tls-info`, init: read },
+    { route: 'get /clusters/{clusterId}/events', note: "the namespace's, both events APIs", path: `${at}/events?namespace=${ns}`, init: read },
+    {
+      route: 'get /clusters/{clusterId}/resources/{kind}/{namespace}/{name}/events',
+      note: "a Deployment's",
+      path: `${object('deployments', 'web')}/events`,
+      init: read,
+    },
     ...['/resources/storageclasses/pv-counts', '/resources/namespaces/counts', '/resources/serviceaccounts/token-counts', '/features/metallb'].map((p) => ({
       route: `get /clusters/{clusterId}${p}`,
       path: `${at}${p}`,
