@@ -139,7 +139,7 @@ export class BackgroundWork extends Construct {
       });
 
       // The alarms on its dead letters and its errors are the operator alarms' (operator-alarms.ts), which find every function and dead-letter queue.
-      return { kind, name, queue, deadLetters, worker, mappingId: source.eventSourceMappingId, mappingArn: source.eventSourceMappingArn };
+      return { kind, name, queue, deadLetters, maxReceives, worker, mappingId: source.eventSourceMappingId, mappingArn: source.eventSourceMappingArn };
     });
   }
 
