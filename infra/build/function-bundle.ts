@@ -64,9 +64,25 @@ export const BUNDLE_OPTIONS: BuildOptions = {
   logLevel: 'warning',
 };
 
+/** The folder of the asset that holds the chunks a function's index.mjs imports on demand. */
+export const CHUNKS_FOLDER = 'chunks';
+
+/**
+ * ESM code splitting: what a handler imports with `import()` (its endpoint group, the app, the
+ * wiring; shared/http/lambda-entry.ts) becomes chunks of their own under chunks/, beside
+ * index.mjs in the asset, so a cold import compiles the entry alone and the rest on first use.
+ * Relative imports between the files of one asset: it still needs nothing outside it.
+ */
+export const SPLIT_OPTIONS: BuildOptions = {
+  splitting: true,
+  entryNames: '[name]',
+  chunkNames: `${CHUNKS_FOLDER}/[name]-[hash]`,
+  outExtension: { '.js': '.mjs' },
+};
+
 /** Builds the asset of `bundle` into `outdir`. */
 export async function buildFunctionBundle(bundle: FunctionBundle, outdir: string): Promise<void> {
-  await build({ ...BUNDLE_OPTIONS, entryPoints: [join(repoRoot, bundle.entry)], outfile: join(outdir, 'index.mjs'), external: bundle.external });
+  await build({ ...BUNDLE_OPTIONS, ...SPLIT_OPTIONS, entryPoints: { index: join(repoRoot, bundle.entry) }, outdir, external: bundle.external });
   if (bundle.servesDocs) {
     copySwaggerUi(outdir);
     await writeOpenapiDocument(join(outdir, OPENAPI_DOCUMENT_FILE));

@@ -79,7 +79,7 @@ ${rows.join('\n')}
   its asset (\`kubernetes_client_beside_bundle\`), which its first live call imports; and each function
   bundles its own endpoint group's code only (\`other_endpoint_groups_in_bundle\` is 0; the system function
   serves the OpenAPI document of every group from \`openapi.json\` beside its bundle). Checked on the
-  deployed bundles (the source map says what is inside; V8 coverage of a fresh import says what ran) by the
+  deployed bundles (the source maps of index.mjs and of its chunks say what is inside; V8 coverage of a fresh import says what ran) by the
   smoke test, \`test/infra/function-bundles.test.ts\` (which also runs the assets with nothing outside them)
   and \`test/shared/adapters/kubernetes/lazy-loading.test.ts\`. Each function's import is judged against
   the fair reference (Hono on Lambda with the same SDK clients); the goal is \`import_ratio_limit\` (1.2x).
@@ -100,32 +100,41 @@ ${rows.join('\n')}
 
 Each function's import is judged on its main thread's CPU time (start Node, import the bundle, exit),
 the same fresh processes' wall time beside it: with eight engineers on two cores the wall time mostly
-counts the waits for a core, while the CPU time of the same work moves far less. Where a function's
-import goes beyond the fair reference, from V8 CPU profiles of eight fresh imports of the identity
-bundle mapped through its source map (2026-12-02, quiet machine): compiling the bundle's text, about
-0.025 ms per KiB here (the largest part); zod constructing the route and configuration schemas at
-module level, about 7 ms; the hub's wiring and configuration, about 3 ms (the configuration schema,
-the CIDR lists of the network policy); zod-to-openapi and @hono/zod-openapi registering the routes,
-about 2 ms. The SDK clients' construction is in the reference too.
+counts the waits for a core, while the CPU time of the same work moves far less. Beside it, for the
+functions that answer API Gateway, the CPU time up to the answer to a first request that needs no I/O
+(a path no group serves, 404) against the reference's own first answer: what the import no longer
+does, the first request does.
 
-- Cut: zod's locales. \`@hono/zod-openapi\` passes the namespace \`z\` whole to zod-to-openapi, so
+- Done: every handler (\`functions/*/handler.ts\`) imports almost nothing at its top level: it checks
+  the configuration (a refused \`HUB_AUTH_MODE\` still fails the cold start) and hands
+  \`apiOnFirstRequest\` (\`shared/http/lambda-entry.ts\`; \`onFirstCall\` in \`shared/runtime/\` for the
+  workers) a function that \`import()\`s the group, the wiring, Hono and the app's middleware. esbuild
+  splits the asset (\`infra/build/function-bundle.ts\`): a 1 KiB \`index.mjs\` and the rest in
+  \`chunks/\` beside it, loaded by the first request; the build is shared by concurrent first
+  requests and retried after a failure. \`test/infra/function-bundles.test.ts\` calls every asset once
+  with nothing outside it. The import now takes about 0.6x the fair reference: the goal is met.
+- What it moves rather than saves: up to the first answer an API function still takes 1.45x to 1.6x
+  the reference's first answer, as its import did before (measured side by side at load average 21:
+  identity 150.6 against 95.5 ms CPU). The cost of a real cold start, import and first request, is
+  the same; it is paid in the invoke phase rather than the init phase. That is a loss where Lambda
+  initializes an environment ahead of its first request (provisioned concurrency, proactive
+  initialization), where the init phase's work is off the request's path.
+- Where the rest of the first answer goes (esbuild metafile of the identity asset; it loads 849 KiB of
+  its 1168 KiB on the first request, the reference 379 KiB): zod (188 KiB, every schema; the
+  configuration's at import), the wiring's chunk (268 KiB, of which \`yaml\` 112 KiB, the Kubernetes
+  adapters 28 KiB and the clusters domain 18 KiB, which the identity function never calls: the
+  wiring imports every context's wirer statically), zod-to-openapi and Hono (64 KiB), jose (23 KiB),
+  hash-wasm (29 KiB). Next lever: wire each context through an \`import()\` the group's first request
+  awaits, so the identity and audit functions do not compile the clusters context.
+- Cut earlier: zod's locales. \`@hono/zod-openapi\` passes the namespace \`z\` whole to zod-to-openapi, so
   every export of zod, \`z.locales\` with 48 languages' messages (258 KiB), is in every bundle and no
   tree shaking drops it. \`infra/build/function-bundle.ts\` bundles through esbuild's API (the CDK's
   NodejsFunction runs esbuild's command line, which takes no plugin, and an alias cannot reach zod's
   relative import) with a plugin that resolves zod's locales index to English alone, the locale zod
-  uses by default: refusals read the same (\`test/infra/function-bundles.test.ts\`). The identity bundle
-  went from 1178 to 922 KiB.
-- Not cut: \`yaml\` (113 KiB) is in every bundle through the clusters wiring, but the functions that
-  parse kubeconfigs are synchronous (\`checkKubeconfig\`, \`readClusterConnection\` in the gateway's
-  constructor) and called so from many tests; an \`import()\` needs them asynchronous. About 3 ms of compile.
+  uses by default: refusals read the same (\`test/infra/function-bundles.test.ts\`).
 - Not in the rows: \`NODE_OPTIONS=--enable-source-maps\`, which every function is deployed with, adds
-  14 to 35 ms of CPU to a cold import of the identity bundle (Node reads and decodes its 4 MB source map);
-  the rows import without it, as the reference does. A trade between readable stack traces and cold start.
-- Result, 2026-12-02 at load average about 20: 1.34x (grant sweeper) to 1.61x (identity) in CPU time,
-  the goal not met; measured side by side, the identity bundle with every locale took 1.70x the
-  reference and without them 1.50x.
-- What would meet the goal: not building every route's zod schemas and OpenAPI registrations at import
-  (a group's routes registered on first request, or the schemas built lazily), in \`shared/api/\`.
+  14 to 35 ms of CPU to a cold start of the identity function (Node reads and decodes its source maps);
+  the rows run without it, as the reference does. A trade between readable stack traces and cold start.
 
 ## Warm path
 
