@@ -142,13 +142,12 @@ Profiled with \`npx tsx test/bench/profile-warm-path.ts\`: V8's sampling profile
 over 1,000 warm \`GET /api/v1/auth/me\` invocations of the identity Lambda handler against DynamoDB
 Local, after 50 to warm up; it prints this thread's CPU time per request beside the wall time. An
 authenticated request sends three commands (its session, its user with its permissions, the rate-limit
-window: the table-cost budget). On 2026-12-02, load average 15 to 19, a request took 4.7 to 6.7 ms of this
-thread's CPU, of which 3.3 to 4.8 ms inside the AWS SDK's \`send()\` (the SDK's command pipeline,
-SigV4 signing and Node's HTTP client for the three commands) and 0.9 to 1.9 ms outside it: over the
-1 ms goal on this loaded machine. A bare
-\`fetch\` of one GetItem costs 0.9 to 1.1 ms of CPU here and the SDK's GetCommand 1.5 ms: the commands'
-client side is I/O that no trimming of the hub removes. Of the profile's samples outside the SDK's
-commands (inclusive shares, so nested ones overlap):
+window: the table-cost budget). The row \`time outside I/O per request\` measures this thread's CPU per
+request less the time inside the SDK's commands (their pipeline, SigV4 signing and Node's HTTP client:
+I/O no trimming of the hub removes), against the 1 ms goal.
+
+Before this change (2026-12-02, load average 15 to 19), 0.9 to 1.9 ms outside the SDK; of the
+profile's samples outside the SDK's commands (inclusive shares, so nested ones overlap):
 
 | where | share |
 | --- | --- |
@@ -158,16 +157,21 @@ commands (inclusive shares, so nested ones overlap):
 | the Lambda adapter: the API Gateway event made a Request, the Response made a result | 12% |
 | the hub's own code, self time (guard, rate limiter, repositories, request context, logger, AppError) | 8% |
 
-Already done once per instance, not per request: the SDK clients, the zod configuration, the route
-schemas and validators, the JWT verification keys (imported once, cached by \`kid\`). The row
-\`time outside I/O per request\` measures this thread's CPU per request less the time inside the SDK's
-commands, against the 1 ms goal. Measured side by side in one process with the same dependencies, the
-identity handler of 7c64a76 (2267bfa~40) and of today take the same time (p50 22.6 and 21.9 ms, CPU 5.0
-and 4.9 ms, outside the SDK 1.44 and 1.43 ms, load average 15): the 12.0 against 18.7 ms noted last
-session was two runs on a noisy machine, not a regression. Left: an \`AuthenticationError\` (a stack
-trace) built eagerly on every token verification, in the error classes another change is reworking;
-the next lever would be a short cache of verified tokens (by the token's hash, until its expiry), since
-the session read already answers revocation.
+- Cut: the signature check of a token this instance has verified before
+  (\`shared/domain/identity/verified-tokens.ts\`): remembered by the token's SHA-256 (no bearer token is
+  kept), at most 1,000, until the token's \`exp\` and only while its \`kid\` still resolves to the very key
+  that verified it, so a retired or revoked signing key ends it as before; refusals are never
+  remembered. Revocation is unchanged: the session and the user are read on every request, so a
+  logout, a reused refresh token or a changed role takes effect on the next request
+  (\`test/api/identity/sessions.test.ts\`, and the keyring tests: once per instance, expiry, an altered
+  signature or claims, a revoked key). Also cut: the refusal built (with its stack trace) on every
+  verification, now only when refusing.
+- Result: 0.485 ms outside the SDK per request (4.16 ms of CPU, 3.68 ms inside the SDK) at load
+  average 12 to 20, the goal met; jose fell from 18% of the samples outside the SDK to 0.5% of all
+  busy samples. Side by side, four alternating runs of 1,000 requests at load average 23 to 27, the
+  CPU per request went from 4.86 and 5.54 ms (before) to 4.66 and 5.13 ms (after).
+- Left, in order of size: V8's own time (about 40% of the busy samples, mostly the SDK's promises and
+  allocations), Hono with undici's Request and Response (6%), the hub's own code (6%).
 `;
 }
 
