@@ -64,19 +64,21 @@ export const BUNDLE_OPTIONS: BuildOptions = {
   logLevel: 'warning',
 };
 
-/** The folder of the asset that holds the chunks a function's index.mjs imports on demand. */
-export const CHUNKS_FOLDER = 'chunks';
+/** How the chunks a function's index.mjs imports on demand are named, beside it in the asset. */
+export const CHUNK_PREFIX = 'chunk-';
 
 /**
  * ESM code splitting: what a handler imports with `import()` (its endpoint group, the app, the
- * wiring; shared/http/lambda-entry.ts) becomes chunks of their own under chunks/, beside
- * index.mjs in the asset, so a cold import compiles the entry alone and the rest on first use.
- * Relative imports between the files of one asset: it still needs nothing outside it.
+ * wiring; shared/http/lambda-entry.ts) becomes chunks of their own beside index.mjs, so a cold
+ * import compiles the entry alone and the rest on first use. The chunks sit in the asset's root,
+ * as index.mjs does: a module that finds files beside the bundle through its own import.meta.url
+ * (Swagger UI's, the OpenAPI document) finds them from whichever chunk it lands in. Relative
+ * imports between the files of one asset: it still needs nothing outside it.
  */
 export const SPLIT_OPTIONS: BuildOptions = {
   splitting: true,
   entryNames: '[name]',
-  chunkNames: `${CHUNKS_FOLDER}/[name]-[hash]`,
+  chunkNames: `${CHUNK_PREFIX}[name]-[hash]`,
   outExtension: { '.js': '.mjs' },
 };
 

@@ -7,11 +7,11 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { BUNDLE_OPTIONS, CHUNKS_FOLDER } from '#infra/build/function-bundle.ts';
+import { BUNDLE_OPTIONS, CHUNK_PREFIX } from '#infra/build/function-bundle.ts';
 import { ClusterhubStack } from '#infra/stack/clusterhub-stack.ts';
 
 export interface DeployedBundle {
@@ -70,9 +70,9 @@ const readSourceMap = (file: string) => JSON.parse(readFileSync(`${file}.map`, '
  * on its first call (infra/build/function-bundle.ts), not the Kubernetes client bundled apart.
  */
 export function bundleFiles(file: string): string[] {
-  const chunks = join(dirname(file), CHUNKS_FOLDER);
-  const inChunks = existsSync(chunks) ? readdirSync(chunks).filter((name) => name.endsWith('.mjs')) : [];
-  return [file, ...inChunks.sort().map((name) => join(chunks, name))];
+  const dir = dirname(file);
+  const chunks = readdirSync(dir).filter((name) => name.startsWith(CHUNK_PREFIX) && name.endsWith('.mjs'));
+  return [file, ...chunks.sort().map((name) => join(dir, name))];
 }
 
 /** The source files a bundle and its chunks were built from, as their source maps name them. */

@@ -110,10 +110,11 @@ does, the first request does.
   \`apiOnFirstRequest\` (\`shared/http/lambda-entry.ts\`; \`onFirstCall\` in \`shared/runtime/\` for the
   workers) a function that \`import()\`s the group, the wiring, Hono and the app's middleware. esbuild
   splits the asset (\`infra/build/function-bundle.ts\`): a 1 KiB \`index.mjs\` and the rest in
-  \`chunks/\` beside it, loaded by the first request; the build is shared by concurrent first
+  \`chunk-*.mjs\` files beside it (in the asset's root, so a module that finds files beside the bundle
+  through its own \`import.meta.url\`, Swagger UI's, still finds them), loaded by the first request; the build is shared by concurrent first
   requests and retried after a failure. \`test/infra/function-bundles.test.ts\` calls every asset once
   with nothing outside it. The import now takes about 0.6x the fair reference: the goal is met.
-- What it moves rather than saves: up to the first answer an API function still takes 1.45x to 1.6x
+- What it moves rather than saves: up to the first answer an API function still takes 1.4x to 1.6x
   the reference's first answer, as its import did before (measured side by side at load average 21:
   identity 150.6 against 95.5 ms CPU). The cost of a real cold start, import and first request, is
   the same; it is paid in the invoke phase rather than the init phase. That is a loss where Lambda
