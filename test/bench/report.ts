@@ -114,9 +114,9 @@ does, the first request does.
   through its own \`import.meta.url\`, Swagger UI's, still finds them), loaded by the first request; the build is shared by concurrent first
   requests and retried after a failure. \`test/infra/function-bundles.test.ts\` calls every asset once
   with nothing outside it. The import now takes about 0.6x the fair reference: the goal is met.
-- What it moves rather than saves: up to the first answer an API function still takes 1.4x to 1.6x
-  the reference's first answer, as its import did before (measured side by side at load average 21:
-  identity 150.6 against 95.5 ms CPU). The cost of a real cold start, import and first request, is
+- What it moves rather than saves: up to the first answer an API function still takes 1.37x to 1.58x
+  the reference's first answer, as its import did before (measured side by side at load average 3 to 9:
+  identity 144.3 against 91.2 ms CPU; the import 0.6x to 0.63x). The cost of a real cold start, import and first request, is
   the same; it is paid in the invoke phase rather than the init phase. That is a loss where Lambda
   initializes an environment ahead of its first request (provisioned concurrency, proactive
   initialization), where the init phase's work is off the request's path.
