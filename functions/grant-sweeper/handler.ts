@@ -1,8 +1,13 @@
 import type { DynamoDBStreamEvent } from 'aws-lambda';
-import { awsDependencies } from '#shared/runtime/aws.ts';
-import { sweepGrants } from '#shared/workers/grant-sweeper.ts';
+import { loadConfig } from '#shared/config/config.ts';
+import { onFirstCall } from '#shared/runtime/on-first-call.ts';
 
 // The table's stream, filtered to removed cluster records: the grants on each such cluster go too.
-const deps = awsDependencies();
+// A configuration the hub refuses fails the cold start; the sweeper is wired on its first batch.
+loadConfig(process.env);
 
-export const handler = (event: DynamoDBStreamEvent) => sweepGrants(event, deps.identity.users, deps.logger);
+export const handler = onFirstCall(async () => {
+  const [{ awsDependencies }, { sweepGrants }] = await Promise.all([import('#shared/runtime/aws.ts'), import('#shared/workers/grant-sweeper.ts')]);
+  const deps = awsDependencies();
+  return (event: DynamoDBStreamEvent) => sweepGrants(event, deps.identity.users, deps.logger);
+});

@@ -1,8 +1,16 @@
-import { awsJobQueues } from '#shared/runtime/aws-job-queues.ts';
-import { awsDependencies } from '#shared/runtime/aws.ts';
-import { planRun } from '#shared/workers/planner.ts';
+import { loadConfig } from '#shared/config/config.ts';
+import { onFirstCall } from '#shared/runtime/on-first-call.ts';
 
 // Invoked by each job's EventBridge Scheduler schedule: one message per active cluster on that job's queue.
-const deps = awsDependencies(process.env, { jobQueues: awsJobQueues() });
+// A configuration the hub refuses fails the cold start; the planner is wired on its first run.
+loadConfig(process.env);
 
-export const handler = (event: unknown) => planRun(event, deps);
+export const handler = onFirstCall(async () => {
+  const [{ awsDependencies }, { awsJobQueues }, { planRun }] = await Promise.all([
+    import('#shared/runtime/aws.ts'),
+    import('#shared/runtime/aws-job-queues.ts'),
+    import('#shared/workers/planner.ts'),
+  ]);
+  const deps = awsDependencies(process.env, { jobQueues: awsJobQueues() });
+  return (event: unknown) => planRun(event, deps);
+});

@@ -1,9 +1,12 @@
-import { handle } from 'hono/aws-lambda';
-import { topologyGroup } from '#shared/api/topology/routes.ts';
-import { createApi } from '#shared/http/app.ts';
-import { awsDependencies } from '#shared/runtime/aws.ts';
+import { loadConfig } from '#shared/config/config.ts';
+import { apiOnFirstRequest } from '#shared/http/lambda-entry.ts';
 
 // /api/v1/clusters/{id}/topology: the graph of a cluster's objects, read live, and its pictures.
-const deps = awsDependencies();
+// A configuration the hub refuses fails the cold start; the group is built on the first request.
+loadConfig(process.env);
 
-export const handler = handle(createApi([topologyGroup(deps)], deps.logger));
+export const handler = apiOnFirstRequest(async () => {
+  const [{ topologyGroup }, { awsDependencies }] = await Promise.all([import('#shared/api/topology/routes.ts'), import('#shared/runtime/aws.ts')]);
+  const deps = awsDependencies(process.env);
+  return { groups: [topologyGroup(deps)], logger: deps.logger };
+});

@@ -67,9 +67,27 @@ export const BUNDLE_OPTIONS: BuildOptions = {
   logLevel: 'warning',
 };
 
+/** How the chunks a function's index.mjs imports on demand are named, beside it in the asset. */
+export const CHUNK_PREFIX = 'chunk-';
+
+/**
+ * ESM code splitting: what a handler imports with `import()` (its endpoint group, the app, the
+ * wiring; shared/http/lambda-entry.ts) becomes chunks of their own beside index.mjs, so a cold
+ * import compiles the entry alone and the rest on first use. The chunks sit in the asset's root,
+ * as index.mjs does: a module that finds files beside the bundle through its own import.meta.url
+ * (Swagger UI's, the OpenAPI document) finds them from whichever chunk it lands in. Relative
+ * imports between the files of one asset: it still needs nothing outside it.
+ */
+export const SPLIT_OPTIONS: BuildOptions = {
+  splitting: true,
+  entryNames: '[name]',
+  chunkNames: `${CHUNK_PREFIX}[name]-[hash]`,
+  outExtension: { '.js': '.mjs' },
+};
+
 /** Builds the asset of `bundle` into `outdir`. */
 export async function buildFunctionBundle(bundle: FunctionBundle, outdir: string): Promise<void> {
-  await build({ ...BUNDLE_OPTIONS, entryPoints: [join(repoRoot, bundle.entry)], outfile: join(outdir, 'index.mjs'), external: bundle.external });
+  await build({ ...BUNDLE_OPTIONS, ...SPLIT_OPTIONS, entryPoints: { index: join(repoRoot, bundle.entry) }, outdir, external: bundle.external });
   if (bundle.servesDocs) {
     copySwaggerUi(outdir);
     await writeOpenapiDocument(join(outdir, OPENAPI_DOCUMENT_FILE));

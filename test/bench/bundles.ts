@@ -7,11 +7,11 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { BUNDLE_OPTIONS } from '#infra/build/function-bundle.ts';
+import { BUNDLE_OPTIONS, CHUNK_PREFIX } from '#infra/build/function-bundle.ts';
 import { clusterhubStacks } from '#infra/stack/clusterhub.ts';
 
 export interface DeployedBundle {
@@ -66,8 +66,18 @@ interface SourceMapPayload {
 
 const readSourceMap = (file: string) => JSON.parse(readFileSync(`${file}.map`, 'utf8')) as SourceMapPayload;
 
-/** The source files a bundle was built from, as its source map names them. */
-export const bundledSources = (file: string): string[] => readSourceMap(file).sources;
+/**
+ * A function's code in its asset: its index.mjs and the chunks beside it that the handler imports
+ * on its first call (infra/build/function-bundle.ts), not the Kubernetes client bundled apart.
+ */
+export function bundleFiles(file: string): string[] {
+  const dir = dirname(file);
+  const chunks = readdirSync(dir).filter((name) => name.startsWith(CHUNK_PREFIX) && name.endsWith('.mjs'));
+  return [file, ...chunks.sort().map((name) => join(dir, name))];
+}
+
+/** The source files a bundle and its chunks were built from, as their source maps name them. */
+export const bundledSources = (file: string): string[] => bundleFiles(file).flatMap((f) => readSourceMap(f).sources);
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
@@ -110,13 +120,13 @@ function mappedOffsets(text: string, map: SourceMapPayload): { offset: number; s
  * map: a function's bundle should name its own group only (none for a worker).
  */
 export function endpointGroupsInBundle(file: string): string[] {
-  const groups = readSourceMap(file).sources.flatMap((s) => /(?:^|\/)shared\/api\/([^/]+)\//.exec(s)?.[1] ?? []);
+  const groups = bundledSources(file).flatMap((s) => /(?:^|\/)shared\/api\/([^/]+)\//.exec(s)?.[1] ?? []);
   return [...new Set(groups)].sort();
 }
 
-/** Whether @kubernetes/client-node is inside the bundle: its source map names the client's files. */
+/** Whether @kubernetes/client-node is inside the bundle or its chunks: their source maps name the client's files. */
 export function kubernetesClientInBundle(file: string): boolean {
-  return readSourceMap(file).sources.some((s) => CLIENT_SOURCE.test(s));
+  return bundledSources(file).some((s) => CLIENT_SOURCE.test(s));
 }
 
 // Imports the bundle under V8's precise (block) coverage and writes, for the bundle's script,

@@ -79,7 +79,7 @@ ${rows.join('\n')}
   its asset (\`kubernetes_client_beside_bundle\`), which its first live call imports; and each function
   bundles its own endpoint group's code only (\`other_endpoint_groups_in_bundle\` is 0; the system function
   serves the OpenAPI document of every group from \`openapi.json\` beside its bundle). Checked on the
-  deployed bundles (the source map says what is inside; V8 coverage of a fresh import says what ran) by the
+  deployed bundles (the source maps of index.mjs and of its chunks say what is inside; V8 coverage of a fresh import says what ran) by the
   smoke test, \`test/infra/function-bundles.test.ts\` (which also runs the assets with nothing outside them)
   and \`test/shared/adapters/kubernetes/lazy-loading.test.ts\`. Each function's import is judged against
   the fair reference (Hono on Lambda with the same SDK clients); the goal is \`import_ratio_limit\` (1.2x).
@@ -103,32 +103,42 @@ ${rows.join('\n')}
 
 Each function's import is judged on its main thread's CPU time (start Node, import the bundle, exit),
 the same fresh processes' wall time beside it: with eight engineers on two cores the wall time mostly
-counts the waits for a core, while the CPU time of the same work moves far less. Where a function's
-import goes beyond the fair reference, from V8 CPU profiles of eight fresh imports of the identity
-bundle mapped through its source map (2026-12-02, quiet machine): compiling the bundle's text, about
-0.025 ms per KiB here (the largest part); zod constructing the route and configuration schemas at
-module level, about 7 ms; the hub's wiring and configuration, about 3 ms (the configuration schema,
-the CIDR lists of the network policy); zod-to-openapi and @hono/zod-openapi registering the routes,
-about 2 ms. The SDK clients' construction is in the reference too.
+counts the waits for a core, while the CPU time of the same work moves far less. Beside it, for the
+functions that answer API Gateway, the CPU time up to the answer to a first request that needs no I/O
+(a path no group serves, 404) against the reference's own first answer: what the import no longer
+does, the first request does.
 
-- Cut: zod's locales. \`@hono/zod-openapi\` passes the namespace \`z\` whole to zod-to-openapi, so
+- Done: every handler (\`functions/*/handler.ts\`) imports almost nothing at its top level: it checks
+  the configuration (a refused \`HUB_AUTH_MODE\` still fails the cold start) and hands
+  \`apiOnFirstRequest\` (\`shared/http/lambda-entry.ts\`; \`onFirstCall\` in \`shared/runtime/\` for the
+  workers) a function that \`import()\`s the group, the wiring, Hono and the app's middleware. esbuild
+  splits the asset (\`infra/build/function-bundle.ts\`): a 1 KiB \`index.mjs\` and the rest in
+  \`chunk-*.mjs\` files beside it (in the asset's root, so a module that finds files beside the bundle
+  through its own \`import.meta.url\`, Swagger UI's, still finds them), loaded by the first request; the build is shared by concurrent first
+  requests and retried after a failure. \`test/infra/function-bundles.test.ts\` calls every asset once
+  with nothing outside it. The import now takes about 0.6x the fair reference: the goal is met.
+- What it moves rather than saves: up to the first answer an API function still takes 1.37x to 1.58x
+  the reference's first answer, as its import did before (measured side by side at load average 3 to 9:
+  identity 144.3 against 91.2 ms CPU; the import 0.6x to 0.63x). The cost of a real cold start, import and first request, is
+  the same; it is paid in the invoke phase rather than the init phase. That is a loss where Lambda
+  initializes an environment ahead of its first request (provisioned concurrency, proactive
+  initialization), where the init phase's work is off the request's path.
+- Where the rest of the first answer goes (esbuild metafile of the identity asset; it loads 849 KiB of
+  its 1168 KiB on the first request, the reference 379 KiB): zod (188 KiB, every schema; the
+  configuration's at import), the wiring's chunk (268 KiB, of which \`yaml\` 112 KiB, the Kubernetes
+  adapters 28 KiB and the clusters domain 18 KiB, which the identity function never calls: the
+  wiring imports every context's wirer statically), zod-to-openapi and Hono (64 KiB), jose (23 KiB),
+  hash-wasm (29 KiB). Next lever: wire each context through an \`import()\` the group's first request
+  awaits, so the identity and audit functions do not compile the clusters context.
+- Cut earlier: zod's locales. \`@hono/zod-openapi\` passes the namespace \`z\` whole to zod-to-openapi, so
   every export of zod, \`z.locales\` with 48 languages' messages (258 KiB), is in every bundle and no
   tree shaking drops it. \`infra/build/function-bundle.ts\` bundles through esbuild's API (the CDK's
   NodejsFunction runs esbuild's command line, which takes no plugin, and an alias cannot reach zod's
   relative import) with a plugin that resolves zod's locales index to English alone, the locale zod
-  uses by default: refusals read the same (\`test/infra/function-bundles.test.ts\`). The identity bundle
-  went from 1178 to 922 KiB.
-- Not cut: \`yaml\` (113 KiB) is in every bundle through the clusters wiring, but the functions that
-  parse kubeconfigs are synchronous (\`checkKubeconfig\`, \`readClusterConnection\` in the gateway's
-  constructor) and called so from many tests; an \`import()\` needs them asynchronous. About 3 ms of compile.
+  uses by default: refusals read the same (\`test/infra/function-bundles.test.ts\`).
 - Not in the rows: \`NODE_OPTIONS=--enable-source-maps\`, which every function is deployed with, adds
-  14 to 35 ms of CPU to a cold import of the identity bundle (Node reads and decodes its 4 MB source map);
-  the rows import without it, as the reference does. A trade between readable stack traces and cold start.
-- Result, 2026-12-02 at load average about 20: 1.34x (grant sweeper) to 1.61x (identity) in CPU time,
-  the goal not met; measured side by side, the identity bundle with every locale took 1.70x the
-  reference and without them 1.50x.
-- What would meet the goal: not building every route's zod schemas and OpenAPI registrations at import
-  (a group's routes registered on first request, or the schemas built lazily), in \`shared/api/\`.
+  14 to 35 ms of CPU to a cold start of the identity function (Node reads and decodes its source maps);
+  the rows run without it, as the reference does. A trade between readable stack traces and cold start.
 
 ## Warm path
 
@@ -136,13 +146,12 @@ Profiled with \`npx tsx test/bench/profile-warm-path.ts\`: V8's sampling profile
 over 1,000 warm \`GET /api/v1/auth/me\` invocations of the identity Lambda handler against DynamoDB
 Local, after 50 to warm up; it prints this thread's CPU time per request beside the wall time. An
 authenticated request sends three commands (its session, its user with its permissions, the rate-limit
-window: the table-cost budget). On 2026-12-02, load average 15 to 19, a request took 4.7 to 6.7 ms of this
-thread's CPU, of which 3.3 to 4.8 ms inside the AWS SDK's \`send()\` (the SDK's command pipeline,
-SigV4 signing and Node's HTTP client for the three commands) and 0.9 to 1.9 ms outside it: over the
-1 ms goal on this loaded machine. A bare
-\`fetch\` of one GetItem costs 0.9 to 1.1 ms of CPU here and the SDK's GetCommand 1.5 ms: the commands'
-client side is I/O that no trimming of the hub removes. Of the profile's samples outside the SDK's
-commands (inclusive shares, so nested ones overlap):
+window: the table-cost budget). The row \`time outside I/O per request\` measures this thread's CPU per
+request less the time inside the SDK's commands (their pipeline, SigV4 signing and Node's HTTP client:
+I/O no trimming of the hub removes), against the 1 ms goal.
+
+Before this change (2026-12-02, load average 15 to 19), 0.9 to 1.9 ms outside the SDK; of the
+profile's samples outside the SDK's commands (inclusive shares, so nested ones overlap):
 
 | where | share |
 | --- | --- |
@@ -152,16 +161,21 @@ commands (inclusive shares, so nested ones overlap):
 | the Lambda adapter: the API Gateway event made a Request, the Response made a result | 12% |
 | the hub's own code, self time (guard, rate limiter, repositories, request context, logger, AppError) | 8% |
 
-Already done once per instance, not per request: the SDK clients, the zod configuration, the route
-schemas and validators, the JWT verification keys (imported once, cached by \`kid\`). The row
-\`time outside I/O per request\` measures this thread's CPU per request less the time inside the SDK's
-commands, against the 1 ms goal. Measured side by side in one process with the same dependencies, the
-identity handler of 7c64a76 (2267bfa~40) and of today take the same time (p50 22.6 and 21.9 ms, CPU 5.0
-and 4.9 ms, outside the SDK 1.44 and 1.43 ms, load average 15): the 12.0 against 18.7 ms noted last
-session was two runs on a noisy machine, not a regression. Left: an \`AuthenticationError\` (a stack
-trace) built eagerly on every token verification, in the error classes another change is reworking;
-the next lever would be a short cache of verified tokens (by the token's hash, until its expiry), since
-the session read already answers revocation.
+- Cut: the signature check of a token this instance has verified before
+  (\`shared/domain/identity/verified-tokens.ts\`): remembered by the token's SHA-256 (no bearer token is
+  kept), at most 1,000, until the token's \`exp\` and only while its \`kid\` still resolves to the very key
+  that verified it, so a retired or revoked signing key ends it as before; refusals are never
+  remembered. Revocation is unchanged: the session and the user are read on every request, so a
+  logout, a reused refresh token or a changed role takes effect on the next request
+  (\`test/api/identity/sessions.test.ts\`, and the keyring tests: once per instance, expiry, an altered
+  signature or claims, a revoked key). Also cut: the refusal built (with its stack trace) on every
+  verification, now only when refusing.
+- Result: 0.485 ms outside the SDK per request (4.16 ms of CPU, 3.68 ms inside the SDK) at load
+  average 12 to 20, the goal met; jose fell from 18% of the samples outside the SDK to 0.5% of all
+  busy samples. Side by side, four alternating runs of 1,000 requests at load average 23 to 27, the
+  CPU per request went from 4.86 and 5.54 ms (before) to 4.66 and 5.13 ms (after).
+- Left, in order of size: V8's own time (about 40% of the busy samples, mostly the SDK's promises and
+  allocations), Hono with undici's Request and Response (6%), the hub's own code (6%).
 `;
 }
 

@@ -8,7 +8,15 @@ import { KUBERNETES_CLIENT_FILE } from '#infra/constructs/hub-function.ts';
 import { ENDPOINT_GROUP_NAMES } from '#shared/api/endpoint-group-names.ts';
 import { endpointGroups, openapiDocument } from '#shared/api/catalog.ts';
 import { OPENAPI_DOCUMENT_FILE } from '#shared/api/system/openapi-asset.ts';
-import { BUNDLE_ENV, bundledSources, bundleLikeTheStack, endpointGroupsInBundle, synthesizeBundles, type DeployedBundle } from '#test/bench/bundles.ts';
+import {
+  BUNDLE_ENV,
+  bundledSources,
+  bundleFiles,
+  bundleLikeTheStack,
+  endpointGroupsInBundle,
+  synthesizeBundles,
+  type DeployedBundle,
+} from '#test/bench/bundles.ts';
 
 /**
  * What each Lambda's deployed asset (cdk synth output) carries: its own endpoint group only, the
@@ -88,6 +96,64 @@ describe('the system function’s OpenAPI document', () => {
   });
 });
 
+// Imports a bundle and calls its handler once with the event given as JSON: its answer, or the message it failed with.
+const CALL = `
+import { pathToFileURL } from 'node:url';
+const [file, event] = process.argv.slice(1);
+const { handler } = await import(pathToFileURL(file).href);
+const outcome = await handler(JSON.parse(event), { awsRequestId: 'bundle-call-1' }).then((answer) => ({ answer }), (err) => ({ failed: err.message }));
+process.stdout.write(JSON.stringify(outcome), () => process.exit(0));
+`;
+
+const apiEvent = (path: string) => ({
+  version: '2.0',
+  routeKey: '$default',
+  rawPath: path,
+  rawQueryString: '',
+  headers: { accept: 'application/json' },
+  requestContext: { http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '198.51.100.1', userAgent: 'test' }, requestId: 'bundle-call-1' },
+  isBase64Encoded: false,
+});
+
+describe('the code a handler loads on its first call', () => {
+  // Each handler builds its group or worker on its first call, from chunks beside index.mjs: they must be in the asset.
+  it('is inside every asset: each function answers its first call with nothing outside the asset', { timeout: 180_000 }, async () => {
+    const outcomes: Record<string, unknown> = {};
+    for (const bundle of Object.values(bundles)) {
+      noNodeModulesAbove(bundle.dir);
+      const worker = /^(GrantSweeper|BackgroundWork)/.test(bundle.name);
+      // No call needs I/O: an API path no group serves, an empty batch, a planner event that is no schedule's.
+      const event = bundle.name === 'BackgroundWorkPlanner' ? {} : worker ? { Records: [] } : apiEvent('/api/v1/no-such-route');
+      const { stdout } = await run(CALL, [bundle.file, JSON.stringify(event)], bundle.dir);
+      const outcome = JSON.parse(stdout) as { answer?: { statusCode?: number; body?: string; batchItemFailures?: unknown[] }; failed?: string };
+      outcomes[bundle.name] =
+        outcome.failed ?? (outcome.answer?.body ? [outcome.answer.statusCode, (JSON.parse(outcome.answer.body) as { code: string }).code] : outcome.answer);
+    }
+    const notServed = [404, 'NOT_FOUND'];
+    expect(outcomes).toEqual({
+      System: notServed,
+      Identity: notServed,
+      Audit: notServed,
+      Clusters: notServed,
+      Resources: notServed,
+      Operations: notServed,
+      Health: notServed,
+      Inventory: notServed,
+      GrantSweeper: { batchItemFailures: [] },
+      BackgroundWorkPlanner: expect.stringContaining('is not a schedule'),
+      BackgroundWorkHealthSweepWorker: { batchItemFailures: [] },
+      BackgroundWorkInventoryWorker: { batchItemFailures: [] },
+    });
+  });
+
+  it('is in chunks of their own: a cold import compiles a small entry', () => {
+    for (const bundle of Object.values(bundles)) {
+      expect(bundleFiles(bundle.file).length, bundle.name).toBeGreaterThan(1);
+      expect(readFileSync(bundle.file, 'utf8').length, bundle.name).toBeLessThan(8 * 1024);
+    }
+  });
+});
+
 // Loads @kubernetes/client-node from a module beside the bundle: the resolution the bundle's own import() gets.
 const LOAD_CLIENT = `
 const resolved = import.meta.resolve('@kubernetes/client-node');
@@ -111,7 +177,7 @@ describe('the Kubernetes client of the clusters function', () => {
     const loaded = JSON.parse(stdout) as { resolved: string; server: string; api: string };
     expect(loaded.resolved).toBe(new URL(KUBERNETES_CLIENT_FILE, `file://${clusters.dir}/`).href);
     expect(loaded).toMatchObject({ server: 'https://127.0.0.1:1', api: 'function' });
-    expect(readFileSync(clusters.file, 'utf8')).toContain('import("@kubernetes/client-node")');
+    expect(bundleFiles(clusters.file).filter((f) => readFileSync(f, 'utf8').includes('import("@kubernetes/client-node")'))).toHaveLength(1);
   });
 });
 

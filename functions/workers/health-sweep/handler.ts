@@ -1,9 +1,16 @@
-import { awsJobQueues } from '#shared/runtime/aws-job-queues.ts';
-import { awsDependencies } from '#shared/runtime/aws.ts';
-import { jobWorker } from '#shared/workers/job-worker.ts';
-import { healthSweep } from '#shared/workers/jobs/health-sweep.ts';
+import { loadConfig } from '#shared/config/config.ts';
+import { onFirstCall } from '#shared/runtime/on-first-call.ts';
 
 // The health-sweep queue's worker: batches from the event source mapping, partial failures reported back.
-const deps = awsDependencies(process.env, { jobQueues: awsJobQueues() });
+// A configuration the hub refuses fails the cold start; the worker is wired on the first batch.
+loadConfig(process.env);
 
-export const handler = jobWorker('health-sweep', healthSweep, deps);
+export const handler = onFirstCall(async () => {
+  const [{ awsDependencies }, { awsJobQueues }, { jobWorker }, { healthSweep }] = await Promise.all([
+    import('#shared/runtime/aws.ts'),
+    import('#shared/runtime/aws-job-queues.ts'),
+    import('#shared/workers/job-worker.ts'),
+    import('#shared/workers/jobs/health-sweep.ts'),
+  ]);
+  return jobWorker('health-sweep', healthSweep, awsDependencies(process.env, { jobQueues: awsJobQueues() }));
+});

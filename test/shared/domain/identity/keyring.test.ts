@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
 import { FileSecretStore } from '#shared/adapters/local/file-secret-store.ts';
 import { AuthenticationError } from '#shared/domain/errors.ts';
 import { AccessTokens, AUDIENCE, ISSUER } from '#shared/domain/identity/access-tokens.ts';
@@ -15,6 +15,7 @@ import {
   RETIRE_AFTER_MS,
   VerificationKeys,
 } from '#shared/domain/identity/keyring.ts';
+import { VerifiedTokens } from '#shared/domain/identity/verified-tokens.ts';
 import type { Clock } from '#shared/ports/clock.ts';
 import { SecretNotFoundError, type SecretStore } from '#shared/ports/secret-store.ts';
 
@@ -220,6 +221,69 @@ describe('verifying access tokens', () => {
     await Promise.all(tokens.map((t) => refusal(verifier.tokens.verify(t))));
 
     expect(reader.reads.get(names.verificationKeys)).toBe(1);
+  });
+});
+
+describe('remembering verified access tokens', () => {
+  let store: RecordingStore;
+  let clock: ReturnType<typeof manualClock>;
+  let verify: MockInstance<typeof crypto.subtle.verify>;
+  beforeEach(() => {
+    store = new RecordingStore();
+    clock = manualClock();
+    verify = vi.spyOn(crypto.subtle, 'verify');
+  });
+  afterEach(() => verify.mockRestore());
+
+  it('checks the signature of a token once per instance, and each instance for itself', async () => {
+    const identity = instance(store, clock);
+    const other = instance(store.view(), clock);
+    const token = await identity.tokens.issue(claims);
+    for (let i = 0; i < 5; i++) expect(await identity.tokens.verify(token)).toEqual(claims);
+    expect(await other.tokens.verify(token)).toEqual(claims);
+    expect(verify).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses a remembered token from its expiry on, as TOKEN_EXPIRED', async () => {
+    const identity = instance(store, clock);
+    const token = await identity.tokens.issue(claims);
+    expect(await identity.tokens.verify(token)).toEqual(claims);
+    clock.advance(ACCESS_TOKEN_SECONDS * 1000 - 1000);
+    expect(await identity.tokens.verify(token)).toEqual(claims);
+    clock.advance(1000);
+    expect(await refusal(identity.tokens.verify(token))).toMatchObject({ code: 'TOKEN_EXPIRED' });
+  });
+
+  it('refuses a remembered token whose signature was altered, and whose claims were', async () => {
+    const identity = instance(store, clock);
+    const token = await identity.tokens.issue(claims);
+    expect(await identity.tokens.verify(token)).toEqual(claims);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const otherSignature = `${header}.${payload}.${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    const otherClaims = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), sub: 'u2' })).toString('base64url');
+    for (const altered of [otherSignature, `${header}.${otherClaims}.${signature}`]) {
+      expect(await refusal(identity.tokens.verify(altered))).toMatchObject({ code: 'INVALID_TOKEN' });
+    }
+  });
+
+  it('refuses a remembered token once its key is revoked where the revocation ran', async () => {
+    const identity = instance(store, clock);
+    const token = await identity.tokens.issue(claims);
+    expect(await identity.tokens.verify(token)).toEqual(claims);
+    await identity.keyring.rotate({ revokePrevious: true });
+    expect(await refusal(identity.tokens.verify(token))).toMatchObject({ code: 'INVALID_TOKEN' });
+  });
+
+  it('keeps at most its bound, forgetting the least recently used', () => {
+    const cache = new VerifiedTokens(3);
+    const entry = (n: number) => ({ claims: { userId: `u${n}`, sessionId: `s${n}` }, kid: 'k', key: {} as CryptoKey, exp: 2_000 });
+    for (const n of [1, 2, 3]) cache.set(`t${n}`, entry(n));
+    expect(cache.get('t1', 1_000)?.claims.userId).toBe('u1');
+    cache.set('t4', entry(4));
+    expect(cache.size).toBe(3);
+    expect(cache.get('t2', 1_000)).toBeUndefined();
+    expect(['t1', 't3', 't4'].map((t) => cache.get(t, 1_000)?.claims.userId)).toEqual(['u1', 'u3', 'u4']);
+    expect(cache.get('t1', 2_000)).toBeUndefined();
   });
 });
 
