@@ -26,6 +26,7 @@
 import { auditEntry } from '#shared/data/entities/audit.ts';
 import { jobIdempotencyRecord, jobLease, operation, operationKeyClaim } from '#shared/data/entities/background.ts';
 import { circuit, cluster, clusterNameClaim } from '#shared/data/entities/clusters.ts';
+import { appInstance, appInstanceNameClaim, environment, environmentCount, environmentNameClaim } from '#shared/data/entities/environments.ts';
 import { fleetHealth, healthResult, hubEvent } from '#shared/data/entities/health.ts';
 import { apiKey, clusterGrant, loginAccountCounter, loginSourceCounter, session, user, usernameClaim } from '#shared/data/entities/identity.ts';
 import { imageUse, inventoryChange, inventoryHead, inventorySnapshot } from '#shared/data/entities/inventory.ts';
@@ -36,7 +37,7 @@ import type { IndexName } from '#shared/data/table-definition.ts';
 import type { JobKind } from '#shared/workers/jobs.ts';
 
 export type FunctionName =
-  'system' | 'identity' | 'audit' | 'clusters' | 'resources' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker' | 'health' | 'inventory';
+  'system' | 'identity' | 'audit' | 'clusters' | 'resources' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker' | 'health' | 'inventory' | 'environments';
 
 export interface TableAccess {
   /** GetItem and Query on the table, for items whose partition key matches (IAM StringLike). */
@@ -154,6 +155,14 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
     write: [...OPERATIONS, ...RATE],
     indexes: { gsi1: CLUSTER_LIST },
     neverWrite: IDENTITY_PARTITIONS,
+  },
+  // Environments and app instances (their name claims and counts); compare reads clusters through their circuits, as resources does.
+  environments: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, ...partitionsOf(environment, environmentNameClaim, environmentCount, appInstance, appInstanceNameClaim, cluster, circuit)],
+    write: [...partitionsOf(environment, environmentNameClaim, environmentCount, appInstance, appInstanceNameClaim, circuit), ...RATE],
+    indexes: { gsi1: indexPartitionsOf('gsi1', environment, appInstance), gsi2: indexPartitionsOf('gsi2', appInstance) },
+    neverWrite: [...IDENTITY_PARTITIONS, ...partitionsOf(cluster, clusterNameClaim)],
   },
   // What every job's worker does around its handler (shared/workers/job-worker.ts): the cluster's
   // record, its lease, Powertools' idempotency records and the progress of the operation it serves.

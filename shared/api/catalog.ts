@@ -5,6 +5,7 @@ import { createLogger } from '#shared/observability/logger.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { auditGroup } from './audit/routes.ts';
 import { clustersGroup } from './clusters/routes.ts';
+import { environmentsGroup } from './environments/routes.ts';
 import { healthGroup } from './health/routes.ts';
 import { identityGroup } from './identity/routes.ts';
 import { inventoryGroup } from './inventory/routes.ts';
@@ -34,6 +35,7 @@ export function endpointGroups(deps: Dependencies): EndpointGroup[] {
     operationsGroup(deps),
     healthGroup(deps),
     inventoryGroup(deps),
+    environmentsGroup(deps),
   );
   return groups;
 }

@@ -48,6 +48,7 @@ describe('each function bundles its own endpoint group only', () => {
       Operations: ['operations'],
       Health: ['health'],
       Inventory: ['inventory'],
+      Environments: ['environments'],
       BackgroundWorkPlanner: [],
       BackgroundWorkHealthSweepWorker: [],
       BackgroundWorkInventoryWorker: [],

@@ -1,0 +1,17 @@
+import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
+import { guardedRoutes } from '#shared/http/route.ts';
+import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import { catalogRoutes } from './catalog-routes.ts';
+import { compareRoutes } from './compare-routes.ts';
+
+/**
+ * Environments (/environments, /app-instances) and what runs in them (/services, /configmaps,
+ * /secrets): the records in the table, the workloads and configuration read live from the clusters.
+ */
+export function environmentsGroup(deps: Dependencies): EndpointGroup {
+  const api = createRouter();
+  const route = guardedRoutes(api, deps);
+  catalogRoutes(deps, route);
+  compareRoutes(deps, route);
+  return { name: 'environments', api };
+}

@@ -1,0 +1,178 @@
+import { z } from '@hono/zod-openapi';
+import { WORKLOAD_KINDS } from '#shared/domain/environments/instance-objects.ts';
+
+const id = (what: string) => z.string().uuid(`a ${what} id`);
+
+export const environmentIdParam = z.object({ environmentId: id('environment') });
+export const appInstanceIdParam = z.object({ appInstanceId: id('app instance') });
+
+const environmentName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'lower-case letters, digits and dashes, at most 63, as a DNS label')
+  .openapi({ example: 'staging' });
+const namespaceName = z
+  .string()
+  .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace name')
+  .openapi({ example: 'shop' });
+const description = z.string().max(1000);
+const color = z
+  .string()
+  .regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb')
+  .openapi({ example: '#22c55e' });
+const order = z.number().int().min(0).max(9999);
+
+export const createEnvironmentBody = z
+  .object({
+    name: environmentName,
+    description: description.optional(),
+    color: color.optional(),
+    order: order.optional().openapi({ description: 'Where it sorts among environments, lower first (dev 0, prod 100).' }),
+    require_approval: z.boolean().optional().openapi({ description: 'Refuse direct syncs into its instances; changes go through a promotion.' }),
+  })
+  .strict()
+  .openapi('EnvironmentCreate');
+
+export const updateEnvironmentBody = createEnvironmentBody
+  .partial()
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')
+  .openapi('EnvironmentUpdate');
+
+export const environment = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    color: z.string(),
+    order: z.number().int(),
+    require_approval: z.boolean(),
+    instance_count: z.number().int(),
+    created_by: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Environment');
+
+export const deleteEnvironmentQuery = z.object({
+  cascade: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: 'Delete its app instances (the records, nothing on the clusters) too; without it an environment that holds any answers 409.' }),
+});
+
+export const createAppInstanceBody = z
+  .object({ name: environmentName, environment_id: id('environment'), cluster_id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a cluster id'), namespace: namespaceName })
+  .strict()
+  .openapi('AppInstanceCreate');
+
+export const updateAppInstanceBody = z
+  .object({ name: environmentName.optional(), namespace: namespaceName.optional() })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'name at least one field to change')
+  .openapi('AppInstanceUpdate');
+
+export const appInstance = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    environment_id: z.string(),
+    cluster_id: z.string(),
+    namespace: z.string(),
+    created_by: z.string(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('AppInstance');
+
+export const appInstanceQuery = z.object({
+  environment_id: id('environment').optional(),
+  cluster_id: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'a cluster id')
+    .optional(),
+});
+
+export const servicesQuery = z
+  .object({
+    app_instance_id: id('app instance').optional(),
+    environment_id: id('environment').optional(),
+    kind: z.enum(WORKLOAD_KINDS).optional(),
+    search: z.string().max(253).optional().openapi({ description: 'Only workloads whose name contains this.' }),
+  })
+  .refine((q) => (q.app_instance_id === undefined) !== (q.environment_id === undefined), {
+    message: 'name exactly one of app_instance_id and environment_id',
+    path: ['app_instance_id'],
+  });
+
+const container = z.object({ name: z.string(), image: z.string(), tag: z.string() });
+
+export const service = z
+  .object({
+    app_instance_id: z.string(),
+    kind: z.enum(WORKLOAD_KINDS),
+    name: z.string(),
+    containers: z.array(container),
+    replicas: z.number().int().nullable(),
+    ready: z.number().int().nullable(),
+  })
+  .openapi('Service');
+
+export const services = z.object({ items: z.array(service) }).openapi('ServiceList');
+
+export const compareQuery = z.object({ source: id('app instance'), target: id('app instance') });
+
+const state = z.enum(['equal', 'different', 'only_in_source', 'only_in_target']).openapi('CompareState');
+const summary = z
+  .object({ compared: z.number().int(), equal: z.number().int(), different: z.number().int(), only_in_source: z.number().int(), only_in_target: z.number().int() })
+  .openapi('CompareSummary');
+const nameDiff = z.object({ different: z.array(z.string()), only_in_source: z.array(z.string()), only_in_target: z.array(z.string()) });
+
+export const serviceComparison = z
+  .object({
+    source: appInstance,
+    target: appInstance,
+    summary,
+    items: z.array(
+      z.object({
+        kind: z.string(),
+        name: z.string(),
+        state,
+        containers: z.array(
+          z.object({
+            name: z.string(),
+            state,
+            source_image: z.string().nullable(),
+            target_image: z.string().nullable(),
+            source_tag: z.string().nullable(),
+            target_tag: z.string().nullable(),
+          }),
+        ),
+        replicas: z.object({ source: z.number().int().nullable(), target: z.number().int().nullable(), equal: z.boolean() }),
+        env: nameDiff.openapi({ description: 'Environment variables (`container/NAME`) that differ: names only, never values.' }),
+      }),
+    ),
+  })
+  .openapi('ServiceComparison');
+
+export const keyedComparison = z
+  .object({
+    source: appInstance,
+    target: appInstance,
+    summary,
+    items: z.array(
+      z.object({
+        name: z.string(),
+        state,
+        type_differs: z.boolean().optional(),
+        keys: z.array(z.object({ key: z.string(), state })),
+      }),
+    ),
+  })
+  .openapi('KeyedComparison');
+
+export const configMaps = z
+  .object({
+    app_instance_id: z.string(),
+    items: z.array(z.object({ name: z.string(), keys: z.array(z.object({ key: z.string(), bytes: z.number().int() })) })),
+  })
+  .openapi('AppInstanceConfigMaps');

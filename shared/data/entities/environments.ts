@@ -1,0 +1,62 @@
+/** The environments context's items (docs/data-model.md): environments, their app instances, the claims that keep names unique. */
+import type { AppInstanceRecord, EnvironmentRecord } from '#shared/domain/environments/records.ts';
+import { attribute, defineEntity, fields } from '../entity.ts';
+
+/** `order` as a sort key: zero-padded, so that 10 sorts after 9. */
+export const orderKey = (order: number) => String(order).padStart(5, '0');
+
+export const environment = defineEntity(
+  { entity: 'environment', pk: 'ENV#<id>', sk: 'ENV', indexes: { gsi1: { pk: 'ENVIRONMENTS', sk: '<rank>#<name:lower>' } } },
+  fields<Omit<EnvironmentRecord, 'version'>>({
+    id: 'id',
+    name: 'name',
+    description: attribute('description', { absent: '' }),
+    color: 'color',
+    order: 'order',
+    requireApproval: attribute('require_approval', { absent: false }),
+    instanceCount: attribute('instance_count', { absent: 0 }),
+    createdBy: 'created_by',
+    createdAt: 'created_at',
+    updatedAt: 'updated_at',
+  }),
+);
+
+/** Holds an environment name (whatever its case) for one environment. */
+export const environmentNameClaim = defineEntity(
+  { entity: 'environment-name', pk: 'ENVNAME#<name:lower>', sk: 'ENVNAME' },
+  fields<{ environmentId: string }>({ environmentId: 'environment_id' }),
+);
+
+/** How many environments there are: the create that would pass the limit is refused by its condition. */
+export const environmentCount = defineEntity(
+  { entity: 'environment-count', pk: 'ENVCOUNT', sk: 'ENVCOUNT' },
+  fields<{ count: number }>({ count: attribute('count', { absent: 0 }) }),
+);
+
+export const appInstance = defineEntity(
+  {
+    entity: 'app-instance',
+    pk: 'APPINSTANCE#<id>',
+    sk: 'APPINSTANCE',
+    indexes: {
+      gsi1: { pk: 'APPINSTANCES', sk: '<environmentId>#<name:lower>' },
+      gsi2: { pk: 'APPINSTANCES#CLUSTER#<clusterId>', sk: '<environmentId>#<name:lower>' },
+    },
+  },
+  fields<Omit<AppInstanceRecord, 'version'>>({
+    id: 'id',
+    name: 'name',
+    environmentId: 'environment_id',
+    clusterId: 'cluster_id',
+    namespace: 'namespace',
+    createdBy: 'created_by',
+    createdAt: 'created_at',
+    updatedAt: 'updated_at',
+  }),
+);
+
+/** Holds an instance name (whatever its case) within its environment. */
+export const appInstanceNameClaim = defineEntity(
+  { entity: 'app-instance-name', pk: 'APPINSTANCENAME#<environmentId>#<name:lower>', sk: 'APPINSTANCENAME' },
+  fields<{ appInstanceId: string }>({ appInstanceId: 'app_instance_id' }),
+);
