@@ -26,7 +26,7 @@
 import { auditEntry } from '#shared/data/entities/audit.ts';
 import { jobIdempotencyRecord, jobLease, operation, operationKeyClaim } from '#shared/data/entities/background.ts';
 import { circuit, cluster, clusterNameClaim } from '#shared/data/entities/clusters.ts';
-import { appInstance, appInstanceNameClaim, environment, environmentCount, environmentNameClaim } from '#shared/data/entities/environments.ts';
+import { appInstance, appInstanceNameClaim, environment, environmentCount, environmentNameClaim, syncOperation } from '#shared/data/entities/environments.ts';
 import { fleetHealth, healthResult, hubEvent } from '#shared/data/entities/health.ts';
 import { apiKey, clusterGrant, loginAccountCounter, loginSourceCounter, session, user, usernameClaim } from '#shared/data/entities/identity.ts';
 import { imageUse, inventoryChange, inventoryHead, inventorySnapshot } from '#shared/data/entities/inventory.ts';
@@ -37,7 +37,18 @@ import type { IndexName } from '#shared/data/table-definition.ts';
 import type { JobKind } from '#shared/workers/jobs.ts';
 
 export type FunctionName =
-  'system' | 'identity' | 'audit' | 'clusters' | 'resources' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker' | 'health' | 'inventory' | 'environments';
+  | 'system'
+  | 'identity'
+  | 'audit'
+  | 'clusters'
+  | 'resources'
+  | 'grantSweeper'
+  | 'planner'
+  | 'operations'
+  | 'jobWorker'
+  | 'health'
+  | 'inventory'
+  | 'environments';
 
 export interface TableAccess {
   /** GetItem and Query on the table, for items whose partition key matches (IAM StringLike). */
@@ -73,6 +84,8 @@ const IDENTITY_PARTITIONS = partitionsOf(user, clusterGrant, usernameClaim, sess
 const CLUSTER_PARTITIONS = partitionsOf(cluster, clusterNameClaim, circuit);
 /** The cluster list's index partition (by name), which the views join their results with. */
 const CLUSTER_LIST = indexPartitionsOf('gsi1', cluster);
+/** The environments context's own: environments, app instances, their claims and counts, sync history. */
+const ENVIRONMENT_PARTITIONS = partitionsOf(environment, environmentNameClaim, environmentCount, appInstance, appInstanceNameClaim, syncOperation);
 /** Operations and their Idempotency-Key claims: what a route that starts background work writes. */
 const OPERATIONS = partitionsOf(operation, operationKeyClaim);
 
@@ -159,9 +172,9 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
   // Environments and app instances (their name claims and counts); compare reads clusters through their circuits, as resources does.
   environments: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, ...partitionsOf(environment, environmentNameClaim, environmentCount, appInstance, appInstanceNameClaim, cluster, circuit)],
-    write: [...partitionsOf(environment, environmentNameClaim, environmentCount, appInstance, appInstanceNameClaim, circuit), ...RATE],
-    indexes: { gsi1: indexPartitionsOf('gsi1', environment, appInstance), gsi2: indexPartitionsOf('gsi2', appInstance) },
+    read: [...AUTHENTICATED.read, ...ENVIRONMENT_PARTITIONS, ...partitionsOf(cluster, circuit)],
+    write: [...ENVIRONMENT_PARTITIONS, ...partitionsOf(circuit), ...RATE],
+    indexes: { gsi1: indexPartitionsOf('gsi1', environment, appInstance, syncOperation), gsi2: indexPartitionsOf('gsi2', appInstance) },
     neverWrite: [...IDENTITY_PARTITIONS, ...partitionsOf(cluster, clusterNameClaim)],
   },
   // What every job's worker does around its handler (shared/workers/job-worker.ts): the cluster's

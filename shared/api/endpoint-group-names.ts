@@ -3,4 +3,14 @@
  * that the system function need not build (or bundle) the other groups to name them; the
  * catalog test checks it against the groups shared/api/catalog.ts composes.
  */
-export const ENDPOINT_GROUP_NAMES: readonly string[] = ['system', 'identity', 'audit', 'clusters', 'resources', 'operations', 'health', 'inventory', 'environments'];
+export const ENDPOINT_GROUP_NAMES: readonly string[] = [
+  'system',
+  'identity',
+  'audit',
+  'clusters',
+  'resources',
+  'operations',
+  'health',
+  'inventory',
+  'environments',
+];

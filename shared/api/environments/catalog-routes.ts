@@ -120,7 +120,13 @@ export function catalogRoutes(deps: Dependencies, route: DeclareRoute): void {
     },
     async (c) => {
       const q = c.req.valid('query');
-      const page = await catalog.listAppInstances(env(), c.get('principal')!, { environmentId: q.environment_id, clusterId: q.cluster_id }, q.limit, q.continue);
+      const page = await catalog.listAppInstances(
+        env(),
+        c.get('principal')!,
+        { environmentId: q.environment_id, clusterId: q.cluster_id },
+        q.limit,
+        q.continue,
+      );
       return c.json(toListResponse(page, appInstanceView), 200);
     },
   );

@@ -8,7 +8,7 @@ import { appInstanceView, comparisonView, serviceView } from './views.ts';
 
 const TAGS = ['environments'];
 const LIVE =
-  'Read live from the clusters (needs viewer on each instance\'s cluster; 404 for one you may not see), paged; more than 1,000 objects of a kind in one instance answers 422 TOO_MANY_OBJECTS.';
+  "Read live from the clusters (needs viewer on each instance's cluster; 404 for one you may not see), paged; more than 1,000 objects of a kind in one instance answers 422 TOO_MANY_OBJECTS.";
 
 /** What runs in app instances, and how two instances differ. */
 export function compareRoutes(deps: Dependencies, route: DeclareRoute): void {
@@ -19,7 +19,8 @@ export function compareRoutes(deps: Dependencies, route: DeclareRoute): void {
       method: 'get',
       path: '/services',
       tags: TAGS,
-      summary: 'The workloads (Deployments, StatefulSets, DaemonSets, CronJobs) of an app instance or of an environment, with images, tags, replicas and readiness',
+      summary:
+        'The workloads (Deployments, StatefulSets, DaemonSets, CronJobs) of an app instance or of an environment, with images, tags, replicas and readiness',
       description: `${LIVE} An environment with more than 20 instances answers 422: ask per instance.`,
       access: 'viewer',
       request: { query: s.servicesQuery },
@@ -42,7 +43,8 @@ export function compareRoutes(deps: Dependencies, route: DeclareRoute): void {
       method: 'get',
       path: '/services/compare',
       tags: TAGS,
-      summary: 'Two app instances side by side: per workload, present in both or one, each container image equal or not, replicas, differing environment variable names',
+      summary:
+        'Two app instances side by side: per workload, present in both or one, each container image equal or not, replicas, differing environment variable names',
       description: LIVE,
       access: 'viewer',
       request: { query: s.compareQuery },
@@ -70,7 +72,8 @@ export function compareRoutes(deps: Dependencies, route: DeclareRoute): void {
       method: 'get',
       path: '/secrets/compare',
       tags: TAGS,
-      summary: "Two app instances' Secrets: per object and key, equal, different, only in source, only in target; values compared by SHA-256 inside the hub and never answered",
+      summary:
+        "Two app instances' Secrets: per object and key, equal, different, only in source, only in target; values compared by SHA-256 inside the hub and never answered",
       description: `${LIVE} Service-account token Secrets (per-cluster credentials) are left out.`,
       access: 'viewer',
       request: { query: s.compareQuery },

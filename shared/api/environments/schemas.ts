@@ -61,7 +61,12 @@ export const deleteEnvironmentQuery = z.object({
 });
 
 export const createAppInstanceBody = z
-  .object({ name: environmentName, environment_id: id('environment'), cluster_id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a cluster id'), namespace: namespaceName })
+  .object({
+    name: environmentName,
+    environment_id: id('environment'),
+    cluster_id: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a cluster id'),
+    namespace: namespaceName,
+  })
   .strict()
   .openapi('AppInstanceCreate');
 
@@ -123,7 +128,13 @@ export const compareQuery = z.object({ source: id('app instance'), target: id('a
 
 const state = z.enum(['equal', 'different', 'only_in_source', 'only_in_target']).openapi('CompareState');
 const summary = z
-  .object({ compared: z.number().int(), equal: z.number().int(), different: z.number().int(), only_in_source: z.number().int(), only_in_target: z.number().int() })
+  .object({
+    compared: z.number().int(),
+    equal: z.number().int(),
+    different: z.number().int(),
+    only_in_source: z.number().int(),
+    only_in_target: z.number().int(),
+  })
   .openapi('CompareSummary');
 const nameDiff = z.object({ different: z.array(z.string()), only_in_source: z.array(z.string()), only_in_target: z.array(z.string()) });
 
@@ -176,3 +187,86 @@ export const configMaps = z
     items: z.array(z.object({ name: z.string(), keys: z.array(z.object({ key: z.string(), bytes: z.number().int() })) })),
   })
   .openapi('AppInstanceConfigMaps');
+
+const objectName = z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a Kubernetes object name');
+const keyName = z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, 'a ConfigMap or Secret key');
+
+export const syncIdParam = z.object({ syncId: id('sync') });
+
+export const serviceSyncBody = z
+  .object({
+    source_app_instance_id: id('app instance'),
+    target_app_instance_ids: z.array(id('app instance')).min(1).max(10),
+    services: z.array(objectName).min(1).max(50).openapi({ description: 'Workload names, as the source runs them.' }),
+    dry_run: z.boolean().optional().openapi({ description: 'Answer the exact changes and make none.' }),
+  })
+  .strict()
+  .openapi('ServiceSyncRequest');
+
+export const keySyncBody = z
+  .object({
+    source_app_instance_id: id('app instance'),
+    target_app_instance_id: id('app instance'),
+    name: objectName,
+    keys: z.array(keyName).min(1).max(100),
+    dry_run: z.boolean().optional().openapi({ description: 'Answer the exact changes and make none.' }),
+  })
+  .strict()
+  .openapi('KeySyncRequest');
+
+const syncChange = z
+  .object({
+    object: z.string().openapi({ description: '`<kind>/<name>` of a workload, or the ConfigMap or Secret name.' }),
+    field: z.string().openapi({ description: 'The container, or the key.' }),
+    before: z.string().nullable().openapi({ description: 'The image, or the ConfigMap value (up to 1 KiB); never a Secret value (null).' }),
+    after: z.string().nullable(),
+    before_digest: z.string().nullable().optional().openapi({ description: "SHA-256 of the key's value before (null: the key was absent)." }),
+    after_digest: z.string().optional(),
+  })
+  .openapi('SyncChange');
+
+const targetResult = z
+  .object({
+    app_instance_id: z.string(),
+    environment_id: z.string(),
+    state: z.enum(['applied', 'unchanged', 'failed']),
+    error: z.string().optional(),
+    changes: z.array(syncChange),
+    missing: z.array(z.string()).optional().openapi({ description: 'Named workloads the target does not run.' }),
+  })
+  .openapi('SyncTargetResult');
+
+export const syncAnswer = z
+  .object({
+    id: z.string().nullable().openapi({ description: 'The sync in history; null for a dry run.' }),
+    dry_run: z.boolean(),
+    state: z.enum(['planned', 'applied', 'partially_failed', 'failed', 'rolled_back']),
+    results: z.array(targetResult),
+  })
+  .openapi('SyncResult');
+
+export const syncEntry = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['services', 'configmaps', 'secrets']),
+    source_app_instance_id: z.string(),
+    target_app_instance_ids: z.array(z.string()),
+    environment_ids: z.array(z.string()),
+    objects: z.array(z.string()),
+    requested_by: z.string(),
+    username: z.string(),
+    at: z.string(),
+    state: z.enum(['applied', 'partially_failed', 'failed', 'rolled_back']),
+    results: z.array(targetResult),
+    rollback_of: z.string().optional(),
+  })
+  .openapi('SyncHistoryEntry');
+
+export const historyQuery = z.object({
+  environment_id: id('environment').optional(),
+  app_instance_id: id('app instance').optional(),
+  name: objectName.optional().openapi({ description: 'A workload, ConfigMap or Secret name.' }),
+  user_id: z.string().max(64).optional(),
+  since: z.string().datetime({ offset: true }).optional(),
+  until: z.string().datetime({ offset: true }).optional(),
+});

@@ -1,6 +1,6 @@
 /** The environments context's items (docs/data-model.md): environments, their app instances, the claims that keep names unique. */
-import type { AppInstanceRecord, EnvironmentRecord } from '#shared/domain/environments/records.ts';
-import { attribute, defineEntity, fields } from '../entity.ts';
+import type { AppInstanceRecord, EnvironmentRecord, SyncRecord } from '#shared/domain/environments/records.ts';
+import { attribute, defineEntity, fields, json } from '../entity.ts';
 
 /** `order` as a sort key: zero-padded, so that 10 sorts after 9. */
 export const orderKey = (order: number) => String(order).padStart(5, '0');
@@ -59,4 +59,24 @@ export const appInstance = defineEntity(
 export const appInstanceNameClaim = defineEntity(
   { entity: 'app-instance-name', pk: 'APPINSTANCENAME#<environmentId>#<name:lower>', sk: 'APPINSTANCENAME' },
   fields<{ appInstanceId: string }>({ appInstanceId: 'app_instance_id' }),
+);
+
+/** A sync between app instances, kept for its history and its rollback; a kind's syncs newest first in gsi1. */
+export const syncOperation = defineEntity(
+  { entity: 'sync-operation', pk: 'SYNCOP#<id>', sk: 'SYNCOP', indexes: { gsi1: { pk: 'SYNCOPS#<kind>', sk: '<at>#<id>' } } },
+  fields<SyncRecord>({
+    id: 'id',
+    kind: 'kind',
+    sourceAppInstanceId: 'source_app_instance_id',
+    targetAppInstanceIds: 'target_app_instance_ids',
+    environmentIds: 'environment_ids',
+    clusterIds: 'cluster_ids',
+    objects: 'objects',
+    requestedBy: 'requested_by',
+    username: 'username',
+    at: 'at',
+    state: 'state',
+    results: json('results'),
+    rollbackOf: 'rollback_of',
+  }),
 );

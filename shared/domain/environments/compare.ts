@@ -74,7 +74,13 @@ const stateOf = <T>(s: T | undefined, t: T | undefined, equal: () => boolean): P
 
 function summarize(items: { state: PairState }[]): Summary {
   const count = (state: PairState) => items.filter((i) => i.state === state).length;
-  return { compared: items.length, equal: count('equal'), different: count('different'), only_in_source: count('only_in_source'), only_in_target: count('only_in_target') };
+  return {
+    compared: items.length,
+    equal: count('equal'),
+    different: count('different'),
+    only_in_source: count('only_in_source'),
+    only_in_target: count('only_in_target'),
+  };
 }
 
 function envDiff(source: ContainerInfo[], target: ContainerInfo[]): NameDiff {
@@ -122,9 +128,10 @@ export function diffWorkloads(source: WorkloadInfo[], target: WorkloadInfo[]): W
 export function diffKeyed(source: KeyedObject[], target: KeyedObject[]): KeyedDiff[] {
   const byName = (list: KeyedObject[]) => new Map(list.map((o) => [o.name, o]));
   return pairs(byName(source), byName(target)).map(([name, s, t]) => {
-    const keys = pairs(new Map(Object.entries(s?.keys ?? {})), new Map(Object.entries(t?.keys ?? {}))).map(
-      ([key, sk, tk]): KeyDiff => ({ key, state: stateOf(sk, tk, () => sk!.digest === tk!.digest) }),
-    );
+    const keys = pairs(new Map(Object.entries(s?.keys ?? {})), new Map(Object.entries(t?.keys ?? {}))).map(([key, sk, tk]): KeyDiff => ({
+      key,
+      state: stateOf(sk, tk, () => sk!.digest === tk!.digest),
+    }));
     const typeDiffers = s !== undefined && t !== undefined && s.type !== t.type;
     return {
       name,

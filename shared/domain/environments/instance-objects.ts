@@ -84,7 +84,8 @@ export const podSpecPath = (kind: WorkloadKind) => (kind === 'cronjobs' ? ['spec
 export function workloadOf(kind: WorkloadKind, object: KubernetesObject): WorkloadInfo {
   const containers = (at(object, ...podSpecPath(kind), 'containers') as Json[] | undefined) ?? [];
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
-  const replicas = kind === 'daemonsets' ? num(at(object, 'status', 'desiredNumberScheduled')) : kind === 'cronjobs' ? null : (num(at(object, 'spec', 'replicas')) ?? 1);
+  const replicas =
+    kind === 'daemonsets' ? num(at(object, 'status', 'desiredNumberScheduled')) : kind === 'cronjobs' ? null : (num(at(object, 'spec', 'replicas')) ?? 1);
   const ready =
     kind === 'daemonsets' ? num(at(object, 'status', 'numberReady')) : kind === 'cronjobs' ? null : (num(at(object, 'status', 'readyReplicas')) ?? 0);
   return {
@@ -106,7 +107,8 @@ const digest = (bytes: Buffer) => ({ digest: createHash('sha256').update(bytes).
 
 function keyedOf(object: KubernetesObject, secret: boolean): KeyedObject {
   const keys: KeyedObject['keys'] = {};
-  for (const [k, v] of Object.entries((object.data as Record<string, string> | undefined) ?? {})) keys[k] = digest(secret ? Buffer.from(v, 'base64') : Buffer.from(v, 'utf8'));
+  for (const [k, v] of Object.entries((object.data as Record<string, string> | undefined) ?? {}))
+    keys[k] = digest(secret ? Buffer.from(v, 'base64') : Buffer.from(v, 'utf8'));
   for (const [k, v] of Object.entries((object.binaryData as Record<string, string> | undefined) ?? {})) keys[k] = digest(Buffer.from(v, 'base64'));
   return { name: object.metadata?.name ?? '', ...(secret ? { type: String(object.type ?? 'Opaque') } : {}), keys };
 }
@@ -146,7 +148,9 @@ export async function onInstance<T>(deps: EnvironmentDeps, reader: InstanceReade
 export async function readWorkloads(deps: EnvironmentDeps, reader: InstanceReader, kinds: readonly WorkloadKind[] = WORKLOAD_KINDS): Promise<WorkloadInfo[]> {
   const cap = deps.limits.maxCompareObjects;
   return onInstance(deps, reader, 'viewer', async (session) => {
-    const lists = await Promise.all(kinds.map(async (kind) => (await readAll(session, reader.instance, WORKLOAD_TYPES[kind], cap)).map((o) => workloadOf(kind, o))));
+    const lists = await Promise.all(
+      kinds.map(async (kind) => (await readAll(session, reader.instance, WORKLOAD_TYPES[kind], cap)).map((o) => workloadOf(kind, o))),
+    );
     return lists.flat();
   });
 }

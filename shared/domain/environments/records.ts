@@ -61,3 +61,66 @@ export interface EnvironmentStore {
   updateInstance(record: AppInstanceRecord, changes: AppInstanceChanges, at: string): Promise<AppInstanceRecord>;
   deleteInstance(record: AppInstanceRecord): Promise<void>;
 }
+
+export const SYNC_KINDS = ['services', 'configmaps', 'secrets'] as const;
+export type SyncKind = (typeof SYNC_KINDS)[number];
+
+/**
+ * One change a sync made (or would make). `before` and `after` are image references for
+ * services, values for ConfigMap keys (when small, else null with the digests), and never a
+ * value for Secret keys: only their SHA-256 digests.
+ */
+export interface SyncChange {
+  /** The workload kind and name, or the ConfigMap's or Secret's name. */
+  object: string;
+  /** The container, or the key. */
+  field: string;
+  before: string | null;
+  after: string | null;
+  before_digest?: string | null;
+  after_digest?: string;
+}
+
+export interface SyncTargetResult {
+  app_instance_id: string;
+  environment_id: string;
+  state: 'applied' | 'unchanged' | 'failed';
+  error?: string;
+  changes: SyncChange[];
+  /** Named workloads the target does not run (nothing to copy a tag to). */
+  missing?: string[];
+}
+
+/** A sync as history keeps it: who, when, from where to where, and each target's changes. */
+export interface SyncRecord {
+  id: string;
+  kind: SyncKind;
+  sourceAppInstanceId: string;
+  targetAppInstanceIds: string[];
+  environmentIds: string[];
+  /** The clusters of the source and targets: history shows a sync only to who may see them all. */
+  clusterIds: string[];
+  /** Workload names (services) or the one ConfigMap or Secret name. */
+  objects: string[];
+  requestedBy: string;
+  username: string;
+  at: string;
+  state: 'applied' | 'partially_failed' | 'failed' | 'rolled_back';
+  results: SyncTargetResult[];
+  /** The sync this one rolled back. */
+  rollbackOf?: string;
+}
+
+export interface SyncHistoryFilter {
+  since?: string;
+  until?: string;
+}
+
+export interface SyncHistoryStore {
+  record(sync: SyncRecord): Promise<void>;
+  get(id: string): Promise<SyncRecord | undefined>;
+  /** Newest first, a kind's syncs within the time range. */
+  list(kind: SyncKind, filter: SyncHistoryFilter, limit: number, cursor?: string): Promise<Page<SyncRecord>>;
+  /** Marks a sync rolled back, once (409 when it already was). */
+  markRolledBack(id: string): Promise<void>;
+}

@@ -25,9 +25,14 @@ async function instancesOf(deps: EnvironmentDeps, principal: Principal, query: S
   await getEnvironment(deps, query.environmentId!);
   const page = await listAppInstances(deps, principal, { environmentId: query.environmentId }, MAX_INSTANCES_PER_VIEW + 1);
   if (page.items.length > MAX_INSTANCES_PER_VIEW || page.continue)
-    throw new AppError('unprocessable', 'TOO_MANY_OBJECTS', `The environment has more than ${MAX_INSTANCES_PER_VIEW} app instances: ask for one with app_instance_id.`, {
-      limit: MAX_INSTANCES_PER_VIEW,
-    });
+    throw new AppError(
+      'unprocessable',
+      'TOO_MANY_OBJECTS',
+      `The environment has more than ${MAX_INSTANCES_PER_VIEW} app instances: ask for one with app_instance_id.`,
+      {
+        limit: MAX_INSTANCES_PER_VIEW,
+      },
+    );
   return page.items;
 }
 

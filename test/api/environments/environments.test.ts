@@ -196,7 +196,11 @@ describe('compare', () => {
     const fromCluster = deployments.items.map((d) => [d.metadata!.name, d.spec!.template.spec!.containers[0]!.image]).sort();
     expect(listed.body.items.map((w: { name: string; containers: { image: string }[] }) => [w.name, w.containers[0]!.image]).sort()).toEqual(fromCluster);
     const api = listed.body.items.find((w: { name: string }) => w.name === 'api');
-    expect(api).toMatchObject({ kind: 'deployments', replicas: 1, containers: [{ name: 'app', image: 'registry.example.test:5000/shop/api:2.0', tag: '2.0' }] });
+    expect(api).toMatchObject({
+      kind: 'deployments',
+      replicas: 1,
+      containers: [{ name: 'app', image: 'registry.example.test:5000/shop/api:2.0', tag: '2.0' }],
+    });
     const searched = await call(`/api/v1/services?app_instance_id=${source}&search=WE&kind=deployments`, {}, viewer);
     expect(searched.body.items.map((w: { name: string }) => w.name)).toEqual(['web']);
     expect((await call(`/api/v1/services?app_instance_id=${source}&environment_id=${source}`, {}, viewer)).status).toBe(400);
@@ -233,16 +237,18 @@ describe('compare', () => {
     ]);
     const listed = await call(`/api/v1/configmaps/${source}`, {}, viewer);
     expect(listed.status).toBe(200);
-    expect(listed.body.items).toEqual([
-      {
-        name: 'app-config',
-        keys: [
-          { key: 'LOG_LEVEL', bytes: 4 },
-          { key: 'FEATURE_X', bytes: 2 },
-          { key: 'ONLY_SOURCE', bytes: 3 },
-        ].sort((a, b) => a.key.localeCompare(b.key)),
-      },
-    ].map((c) => ({ ...c, keys: expect.arrayContaining(c.keys) })));
+    expect(listed.body.items).toEqual(
+      [
+        {
+          name: 'app-config',
+          keys: [
+            { key: 'LOG_LEVEL', bytes: 4 },
+            { key: 'FEATURE_X', bytes: 2 },
+            { key: 'ONLY_SOURCE', bytes: 3 },
+          ].sort((a, b) => a.key.localeCompare(b.key)),
+        },
+      ].map((c) => ({ ...c, keys: expect.arrayContaining(c.keys) })),
+    );
   });
 
   it('says which Secret keys differ without any value, encoding or digest of one in the answer', async () => {

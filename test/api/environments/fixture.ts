@@ -30,7 +30,10 @@ export async function deployFixture(direct: Direct, namespace: string, side: Fix
         spec: {
           replicas,
           selector: { matchLabels: labels(name) },
-          template: { metadata: { labels: labels(name) }, spec: { containers: [{ name: 'app', image, env: [{ name: 'MODE', value: namespace.slice(0, 3) }] }] } },
+          template: {
+            metadata: { labels: labels(name) },
+            spec: { containers: [{ name: 'app', image, env: [{ name: 'MODE', value: namespace.slice(0, 3) }] }] },
+          },
         },
       },
     });

@@ -106,25 +106,27 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
   async deleteEnvironment(record: EnvironmentRecord): Promise<void> {
     const [countAttribute] = environment.attributeNames('instanceCount');
     const [environments] = environmentCount.attributeNames('count');
-    await this.table.transact(
-      [
-        {
-          Delete: {
-            TableName: this.table.name,
-            Key: environment.key({ id: record.id }),
-            ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#n) OR #n = :zero)',
-            ExpressionAttributeNames: { '#n': countAttribute! },
-            ExpressionAttributeValues: { ':zero': 0 },
+    await this.table
+      .transact(
+        [
+          {
+            Delete: {
+              TableName: this.table.name,
+              Key: environment.key({ id: record.id }),
+              ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#n) OR #n = :zero)',
+              ExpressionAttributeNames: { '#n': countAttribute! },
+              ExpressionAttributeValues: { ':zero': 0 },
+            },
           },
-        },
-        { Delete: { TableName: this.table.name, Key: environmentNameClaim.key({ name: record.name }) } },
-        this.counted(environmentCount.key({}), environments!, -1, undefined, false, environmentCount.entity),
-      ],
-      'The environment holds app instances, or it changed meanwhile.',
-    ).catch((err: unknown) => {
-      if (err instanceof ConflictError) throw new ConflictError(err.message, 'ENVIRONMENT_NOT_EMPTY');
-      throw err;
-    });
+          { Delete: { TableName: this.table.name, Key: environmentNameClaim.key({ name: record.name }) } },
+          this.counted(environmentCount.key({}), environments!, -1, undefined, false, environmentCount.entity),
+        ],
+        'The environment holds app instances, or it changed meanwhile.',
+      )
+      .catch((err: unknown) => {
+        if (err instanceof ConflictError) throw new ConflictError(err.message, 'ENVIRONMENT_NOT_EMPTY');
+        throw err;
+      });
   }
 
   async createInstance(record: Omit<AppInstanceRecord, 'version'>, maxPerEnvironment: number): Promise<AppInstanceRecord> {
@@ -159,7 +161,13 @@ export class DynamoEnvironmentStore implements EnvironmentStore {
   async listInstances(filter: AppInstanceFilter, limit: number, cursor?: string): Promise<Page<AppInstanceRecord>> {
     const beginsWith = filter.environmentId ? `${filter.environmentId}#` : undefined;
     const page = filter.clusterId
-      ? await this.table.query<StoredItem>({ index: 'gsi2', partition: appInstance.indexPartition('gsi2', { clusterId: filter.clusterId }), beginsWith, limit, cursor })
+      ? await this.table.query<StoredItem>({
+          index: 'gsi2',
+          partition: appInstance.indexPartition('gsi2', { clusterId: filter.clusterId }),
+          beginsWith,
+          limit,
+          cursor,
+        })
       : await this.table.query<StoredItem>({ index: 'gsi1', partition: appInstance.indexPartition('gsi1', {}), beginsWith, limit, cursor });
     return { items: page.items.map(readInstance), ...(page.continue ? { continue: page.continue } : {}) };
   }
