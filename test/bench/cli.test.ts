@@ -19,7 +19,9 @@ describe('npm run bench (test/bench/run.ts)', () => {
   it('refuses an unknown scenario with exit code 2, naming it and the scenarios there are', async () => {
     const { code, stdout, stderr } = await bench('--quick', 'cold-start', 'warp-speed');
     expect(code).toBe(2);
-    expect(stderr).toContain('bench: unknown scenario warp-speed; choose from cold-start, latency, login, table-cost, kubeconfig, planner, resources, sweep');
+    expect(stderr).toContain(
+      'bench: unknown scenario warp-speed; choose from cold-start, latency, login, table-cost, kubeconfig, planner, resources, sweep, environments',
+    );
     expect(stdout).not.toMatch(/^cold-start \|/m);
   });
 

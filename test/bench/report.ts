@@ -56,7 +56,7 @@ gives the interquartile range of each measured series as a share of its median; 
 spread exceeds 50% is marked as too wide to trust.
 
 Reproduce: \`npm run bench\` (every scenario; starts or reuses the test bed), \`npm run bench -- <scenario>\`
-(one of \`cold-start\`, \`latency\`, \`login\`, \`table-cost\`, \`kubeconfig\`, \`planner\`, \`resources\`, \`sweep\`; the other rows
+(one of \`cold-start\`, \`latency\`, \`login\`, \`table-cost\`, \`kubeconfig\`, \`planner\`, \`resources\`, \`sweep\`, \`environments\`; the other rows
 are kept; \`table-cost\` runs the resources scenario too, whose routes it costs), \`npm run bench -- --quick\`
 (every scenario with few repetitions, prints only; CI runs it as a smoke test through \`npm test\`),
 \`npm run bench -- --render\` (rewrites this page from \`benchmarks.json\` without measuring).
@@ -95,6 +95,9 @@ ${rows.join('\n')}
   nothing changed writes to the table (the worker edge's idempotency record and the cluster's lease, the
   health record, the inventory's check time), the same whatever the number of pods. The 10,000 kwok
   pods take a while to create on the shared test bed (the row says how long); \`--quick\` uses 300.
+- **Environments** (goal recorded, not asserted): comparing two app instances, one per test bed cluster, each
+  with 200 Deployments and 200 ConfigMaps (\`GET /services/compare\` then \`/configmaps/compare\`) under
+  \`compare_goal_ms\` (1,000 ms) through the hub, beside the same lists read straight from both clusters.
 
 ## Cold start
 
