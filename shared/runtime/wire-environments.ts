@@ -11,6 +11,6 @@ export function wireEnvironments(deps: Dependencies): EnvironmentDeps {
     clusters: deps.clusters,
     resources: deps.resources,
     clock: deps.clock,
-    limits: DEFAULT_ENVIRONMENT_LIMITS,
+    limits: { ...DEFAULT_ENVIRONMENT_LIMITS },
   };
 }

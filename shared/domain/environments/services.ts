@@ -54,5 +54,13 @@ export async function listServices(deps: EnvironmentDeps, principal: Principal, 
 export async function listConfigMaps(deps: EnvironmentDeps, principal: Principal, appInstanceId: string) {
   const instance = await getAppInstance(deps, principal, appInstanceId);
   const objects = await readConfigMaps(deps, { principal, instance });
-  return { instance, items: objects.map((o) => ({ name: o.name, keys: Object.entries(o.keys).map(([key, v]) => ({ key, bytes: v.bytes })) })) };
+  return {
+    instance,
+    items: objects.map((o) => ({
+      name: o.name,
+      keys: Object.entries(o.keys)
+        .map(([key, v]) => ({ key, bytes: v.bytes }))
+        .sort((x, y) => x.key.localeCompare(y.key)),
+    })),
+  };
 }

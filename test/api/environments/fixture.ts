@@ -32,7 +32,7 @@ export async function deployFixture(direct: Direct, namespace: string, side: Fix
           selector: { matchLabels: labels(name) },
           template: {
             metadata: { labels: labels(name) },
-            spec: { containers: [{ name: 'app', image, env: [{ name: 'MODE', value: namespace.slice(0, 3) }] }] },
+            spec: { containers: [{ name: 'app', image, env: [{ name: 'MODE', value: `mode-${namespace}` }] }] },
           },
         },
       },
