@@ -229,7 +229,7 @@ export class ClusterhubStack extends Stack {
     grantTable(environments, table, TABLE_ACCESS.environments);
     grantPerClusterSecrets(environments, 'clusters/*', ['secretsmanager:GetSecretValue']);
     environments.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
-    this.route(environments, 'environments', 'app-instances', 'services', 'configmaps', 'secrets', 'sync-operations');
+    this.route(environments, 'environments', 'app-instances', 'services', 'configmaps', 'secrets', 'sync-operations', 'promotions');
 
     // The grant sweeper: the table's stream, filtered to removed cluster records, removes the grants on
     // those clusters, which the clusters function may not write. Records that keep failing land in a queue.

@@ -270,3 +270,46 @@ export const historyQuery = z.object({
   since: z.string().datetime({ offset: true }).optional(),
   until: z.string().datetime({ offset: true }).optional(),
 });
+
+const promotedKeys = z.object({ name: objectName, keys: z.array(keyName).min(1).max(100) }).strict();
+
+export const promotionIdParam = z.object({ promotionId: id('promotion') });
+
+export const promotionBody = z
+  .object({
+    source_app_instance_id: id('app instance'),
+    target_app_instance_id: id('app instance'),
+    services: z.array(objectName).max(50).default([]),
+    configmaps: z.array(promotedKeys).max(20).default([]),
+    secrets: z.array(promotedKeys).max(20).default([]),
+    reason: z.string().min(1).max(1000),
+  })
+  .strict()
+  .openapi('PromotionRequest');
+
+export const promotionStateSchema = z.enum(['pending', 'approved', 'rejected', 'applied', 'verified', 'failed']).openapi('PromotionState');
+
+export const promotionView = z
+  .object({
+    id: z.string(),
+    state: promotionStateSchema,
+    source_app_instance_id: z.string(),
+    target_app_instance_id: z.string(),
+    environment_id: z.string(),
+    services: z.array(z.string()),
+    configmaps: z.array(z.object({ name: z.string(), keys: z.array(z.string()) })),
+    secrets: z.array(z.object({ name: z.string(), keys: z.array(z.string()) })),
+    reason: z.string(),
+    requested_by: z.string(),
+    requester_name: z.string(),
+    decided_by: z.string().optional(),
+    decider_name: z.string().optional(),
+    decided_at: z.string().optional(),
+    sync_ids: z.array(z.string()),
+    detail: z.string().optional(),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Promotion');
+
+export const promotionsQuery = z.object({ state: promotionStateSchema.optional() });

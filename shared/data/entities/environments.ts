@@ -1,5 +1,5 @@
 /** The environments context's items (docs/data-model.md): environments, their app instances, the claims that keep names unique. */
-import type { AppInstanceRecord, EnvironmentRecord, SyncRecord } from '#shared/domain/environments/records.ts';
+import type { AppInstanceRecord, EnvironmentRecord, PromotionRecord, SyncRecord } from '#shared/domain/environments/records.ts';
 import { attribute, defineEntity, fields, json } from '../entity.ts';
 
 /** `order` as a sort key: zero-padded, so that 10 sorts after 9. */
@@ -78,5 +78,31 @@ export const syncOperation = defineEntity(
     state: 'state',
     results: json('results'),
     rollbackOf: 'rollback_of',
+  }),
+);
+
+/** A promotion waiting for (or past) its second person; every promotion newest first in gsi1. */
+export const promotion = defineEntity(
+  { entity: 'promotion', pk: 'PROMOTION#<id>', sk: 'PROMOTION', indexes: { gsi1: { pk: 'PROMOTIONS', sk: '<createdAt>#<id>' } } },
+  fields<Omit<PromotionRecord, 'version'>>({
+    id: 'id',
+    sourceAppInstanceId: 'source_app_instance_id',
+    targetAppInstanceId: 'target_app_instance_id',
+    clusterId: 'cluster_id',
+    environmentId: 'environment_id',
+    services: 'services',
+    configmaps: json('configmaps'),
+    secrets: json('secrets'),
+    reason: 'reason',
+    state: 'state',
+    requestedBy: 'requested_by',
+    requesterName: 'requester_name',
+    decidedBy: 'decided_by',
+    deciderName: 'decider_name',
+    decidedAt: 'decided_at',
+    syncIds: attribute('sync_ids', { absent: [] }),
+    detail: 'detail',
+    createdAt: 'created_at',
+    updatedAt: 'updated_at',
   }),
 );

@@ -1,7 +1,7 @@
 import type { ClusterDeps } from '#shared/domain/clusters/cluster-deps.ts';
 import type { ResourceDeps } from '#shared/domain/resources/cluster-session.ts';
 import type { Clock } from '#shared/ports/clock.ts';
-import type { EnvironmentStore, SyncHistoryStore } from './records.ts';
+import type { EnvironmentStore, PromotionStore, SyncHistoryStore } from './records.ts';
 
 /** Limits of the context: counts kept small enough that every view answers within a request. */
 export interface EnvironmentLimits {
@@ -16,6 +16,7 @@ export const DEFAULT_ENVIRONMENT_LIMITS: EnvironmentLimits = { maxEnvironments: 
 export interface EnvironmentDeps {
   store: EnvironmentStore;
   history: SyncHistoryStore;
+  promotions: PromotionStore;
   clusters: ClusterDeps;
   /** How compare and sync reach the instances' clusters: the same sessions (breaker, impersonation) as the resources group. */
   resources: ResourceDeps;

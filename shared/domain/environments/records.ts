@@ -124,3 +124,49 @@ export interface SyncHistoryStore {
   /** Marks a sync rolled back, once (409 when it already was). */
   markRolledBack(id: string): Promise<void>;
 }
+
+export const PROMOTION_STATES = ['pending', 'approved', 'rejected', 'applied', 'verified', 'failed'] as const;
+export type PromotionState = (typeof PROMOTION_STATES)[number];
+
+export interface PromotedKeys {
+  name: string;
+  keys: string[];
+}
+
+/** A change of a target that waits for a second person: approved, it runs as syncs; then its rollouts are watched. */
+export interface PromotionRecord {
+  id: string;
+  sourceAppInstanceId: string;
+  targetAppInstanceId: string;
+  /** The target's cluster and environment, as they were asked for. */
+  clusterId: string;
+  environmentId: string;
+  services: string[];
+  configmaps: PromotedKeys[];
+  secrets: PromotedKeys[];
+  reason: string;
+  state: PromotionState;
+  requestedBy: string;
+  requesterName: string;
+  decidedBy?: string;
+  deciderName?: string;
+  decidedAt?: string;
+  /** The syncs the approval ran. */
+  syncIds: string[];
+  /** Why it failed, when it did. */
+  detail?: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export type PromotionChanges = Partial<Pick<PromotionRecord, 'state' | 'decidedBy' | 'deciderName' | 'decidedAt' | 'syncIds' | 'detail' | 'updatedAt'>>;
+
+export interface PromotionStore {
+  create(record: Omit<PromotionRecord, 'version'>): Promise<PromotionRecord>;
+  get(id: string): Promise<PromotionRecord | undefined>;
+  /** Newest first. */
+  list(limit: number, cursor?: string): Promise<Page<PromotionRecord>>;
+  /** At the version read: a concurrent decision gets 409. */
+  update(record: PromotionRecord, changes: PromotionChanges): Promise<PromotionRecord>;
+}

@@ -40,11 +40,11 @@ const failureText = (err: unknown) => (err instanceof AppError ? err.message : '
 const digestOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** A target the caller may change: operator on its cluster, its environment taking direct syncs. */
-async function writableTarget(deps: EnvironmentDeps, principal: Principal, id: string) {
+async function writableTarget(deps: EnvironmentDeps, principal: Principal, id: string, approved = false) {
   const instance = await getAppInstance(deps, principal, id);
   authorizeCluster(principal, instance.clusterId, 'operator');
   const environment = await getEnvironment(deps, instance.environmentId);
-  if (environment.requireApproval) throw new PromotionRequiredError(environment.name);
+  if (environment.requireApproval && !approved) throw new PromotionRequiredError(environment.name);
   return instance;
 }
 
@@ -136,6 +136,8 @@ export interface ServiceSyncRequest {
   targets: string[];
   services: string[];
   dryRun: boolean;
+  /** Run by an approved promotion: an environment that requires approval has it. */
+  approved?: boolean;
 }
 
 /** POST /services/sync: the source's image tags onto the same workloads of each target, target by target. */
@@ -143,7 +145,7 @@ export async function syncServices(deps: EnvironmentDeps, principal: Principal, 
   if (request.targets.includes(request.source))
     throw new InputError('The source cannot be one of its targets.', [{ field: 'target_app_instance_ids', location: 'body', message: 'holds the source' }]);
   const source = await getAppInstance(deps, principal, request.source);
-  const targets = await Promise.all(request.targets.map((id) => writableTarget(deps, principal, id)));
+  const targets = await Promise.all(request.targets.map((id) => writableTarget(deps, principal, id, request.approved)));
   const sourceWorkloads = await readWorkloads(deps, { principal, instance: source });
   const unknown = request.services.filter((name) => !sourceWorkloads.some((w) => w.name === name));
   if (unknown.length)
@@ -177,6 +179,7 @@ export interface KeySyncRequest {
   name: string;
   keys: string[];
   dryRun: boolean;
+  approved?: boolean;
 }
 
 type Values = Record<string, { field: 'data' | 'binaryData'; text: string; bytes: Buffer }>;
@@ -250,7 +253,7 @@ export async function syncKeys(deps: EnvironmentDeps, principal: Principal, kind
     throw new InputError('The source cannot be its own target.', [{ field: 'target_app_instance_id', location: 'body', message: 'is the source' }]);
   const secret = kind === 'secrets';
   const source = await getAppInstance(deps, principal, request.source);
-  const target = await writableTarget(deps, principal, request.target);
+  const target = await writableTarget(deps, principal, request.target, request.approved);
   const from = await readObject(deps, principal, source, kind, request.name, 'viewer');
   if (!from) throw new NotFoundError(`The source has no ${secret ? 'Secret' : 'ConfigMap'} named ${request.name}.`);
   const sourceValues = valuesOf(from, secret);

@@ -15,6 +15,7 @@ let hub: TestHub;
 let admin: Record<string, string>;
 let operator: Record<string, string>;
 let viewer: Record<string, string>;
+let approver: Record<string, string>;
 let source: string;
 let target: string;
 let guarded: string;
@@ -55,10 +56,12 @@ beforeAll(async () => {
   for (const [name, role] of [
     ['sync-ops', 'operator'],
     ['sync-watcher', 'viewer'],
+    ['sync-approver', 'operator'],
   ] as const) {
     const { password } = await createUser(hub, adminToken, name, role);
     const token = bearer((await login(hub, name, password)).access_token);
-    if (role === 'operator') operator = token;
+    if (name === 'sync-ops') operator = token;
+    else if (name === 'sync-approver') approver = token;
     else viewer = token;
   }
   const clusterIds: Record<string, string> = {};
@@ -232,5 +235,61 @@ describe('ConfigMap and Secret key sync', () => {
     expect(back.body.code).toBe('ROLLBACK_UNAVAILABLE');
     // Into an environment that requires approval, a key sync is refused as a service sync is.
     expect((await post('/api/v1/secrets/sync', { ...keys('app-secret', ['user']), target_app_instance_id: guarded })).status).toBe(409);
+  });
+});
+
+describe('promotions', () => {
+  const guardedImage = async () =>
+    (await betaDirect.apps.readNamespacedDeployment({ namespace: nsGuarded, name: 'web' })).spec!.template.spec!.containers[0]!.image;
+
+  it('wait for a second user, are refused to their requester and to a viewer, and once approved are applied and verified', async () => {
+    const asked = await post('/api/v1/promotions', {
+      source_app_instance_id: source,
+      target_app_instance_id: guarded,
+      services: ['web'],
+      secrets: [{ name: 'app-secret', keys: ['password'] }],
+      reason: 'release 1.25 to prod',
+    });
+    expect(asked.status).toBe(201);
+    expect(asked.body).toMatchObject({ state: 'pending', requester_name: 'sync-ops', services: ['web'] });
+    expect(await guardedImage()).toBe('nginx:1.20');
+
+    const own = await post(`/api/v1/promotions/${asked.body.id}/approve`, {});
+    expect(own.status).toBe(403);
+    expect((await post(`/api/v1/promotions/${asked.body.id}/approve`, {}, viewer)).status).toBe(403);
+    expect((await call(`/api/v1/promotions/${asked.body.id}`, {}, viewer)).body.state).toBe('pending');
+    expect(await guardedImage()).toBe('nginx:1.20');
+
+    const approved = await post(`/api/v1/promotions/${asked.body.id}/approve`, {}, approver);
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ state: 'applied', decider_name: 'sync-approver' });
+    expect(approved.body.sync_ids).toHaveLength(2);
+    expect(await guardedImage()).toBe('nginx:1.25');
+    const password = (await betaDirect.core.readNamespacedSecret({ namespace: nsGuarded, name: 'app-secret' })).data!.password!;
+    expect(Buffer.from(password, 'base64').toString()).toBe(secrets.alphaPassword);
+    expect((await post(`/api/v1/promotions/${asked.body.id}/approve`, {}, approver)).body.code).toBe('PROMOTION_DECIDED');
+
+    const verified = await eventually(
+      () => call(`/api/v1/promotions/${asked.body.id}`, {}, viewer),
+      (r) => r.body.state !== 'applied',
+      'the promotion to be verified',
+    );
+    expect(verified.body.state).toBe('verified');
+    const history = await call(`/api/v1/services/sync/history?app_instance_id=${guarded}`, {}, viewer);
+    expect(history.body.items.map((e: { id: string; username: string }) => [e.id, e.username])).toEqual([[approved.body.sync_ids[0], 'sync-approver']]);
+    const listed = await call('/api/v1/promotions?state=verified', {}, viewer);
+    expect(listed.body.items.map((p: { id: string }) => p.id)).toEqual([asked.body.id]);
+    const audit = await call('/api/v1/audit-log?action=promotion.approve', {}, admin);
+    expect(audit.body.items.map((e: { status_code: number }) => e.status_code).sort()).toEqual([200, 403, 403, 409]);
+  });
+
+  it('can be rejected by a second user, and then changes nothing', async () => {
+    const asked = await post('/api/v1/promotions', { source_app_instance_id: source, target_app_instance_id: target, services: ['api'], reason: 'try 2.0' });
+    const rejected = await post(`/api/v1/promotions/${asked.body.id}/reject`, {}, approver);
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.state).toBe('rejected');
+    expect((await post(`/api/v1/promotions/${asked.body.id}/approve`, {}, approver)).status).toBe(409);
+    expect(await betaImage('api')).toBe('shop/api:1.9');
+    expect((await post('/api/v1/promotions', { source_app_instance_id: source, target_app_instance_id: target, reason: 'nothing' })).status).toBe(400);
   });
 });

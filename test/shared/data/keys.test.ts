@@ -22,6 +22,7 @@ import { DynamoLoginCounterStore } from '#shared/adapters/dynamodb/identity/logi
 import { DynamoSessionRepository } from '#shared/adapters/dynamodb/identity/session-repository.ts';
 import { DynamoUserRepository } from '#shared/adapters/dynamodb/identity/user-repository.ts';
 import { DynamoEnvironmentStore } from '#shared/adapters/dynamodb/environments/environment-store.ts';
+import { DynamoPromotionStore } from '#shared/adapters/dynamodb/environments/promotion-store.ts';
 import { DynamoSyncHistory } from '#shared/adapters/dynamodb/environments/sync-history.ts';
 import { DynamoInventoryStore } from '#shared/adapters/dynamodb/inventory/inventory-store.ts';
 import { DynamoRateLimiter } from '#shared/adapters/dynamodb/rate-limiter.ts';
@@ -183,6 +184,25 @@ describe('what the repositories write', () => {
       ],
     });
     await history.markRolledBack(syncId);
+    const promotions = new DynamoPromotionStore(table);
+    const asked = await promotions.create({
+      id: randomUUID(),
+      sourceAppInstanceId: instance.id,
+      targetAppInstanceId: instance.id,
+      clusterId: cluster.id,
+      environmentId: env.id,
+      services: ['web'],
+      configmaps: [{ name: 'app-config', keys: ['LOG_LEVEL'] }],
+      secrets: [],
+      reason: 'release',
+      state: 'pending',
+      requestedBy: user.id,
+      requesterName: 'Keys-Zed',
+      syncIds: [],
+      createdAt: at,
+      updatedAt: at,
+    });
+    await promotions.update(asked, { state: 'applied', decidedBy: user.id, deciderName: 'Keys-Zed', decidedAt: later, syncIds: [syncId], updatedAt: later });
   }
 
   /** The background backbone's, the health sweep's and the inventory's items, on one cluster. */
