@@ -128,7 +128,7 @@ export function syncRoutes(deps: Dependencies, route: DeclareRoute): void {
       tags: TAGS,
       summary: 'Put back what a sync replaced (images, ConfigMap keys); recorded as a sync of its own',
       description:
-        "Needs operator on each target's cluster. A Secret sync answers 422 ROLLBACK_UNAVAILABLE (the hub never keeps Secret values), as does a ConfigMap sync that replaced a value over 1 KiB; a second rollback answers 409.",
+        "Needs operator on each target's cluster. A Secret sync answers 422 ROLLBACK_UNAVAILABLE (the hub never keeps Secret values), as does a ConfigMap sync that replaced a value over 1 KiB; a second rollback, or one of a sync that changed nothing, answers 409.",
       access: 'viewer',
       action: 'sync.rollback',
       auditTarget: (c) => ({ resourceKind: 'sync-operation', resourceId: c.req.param('syncId') }),

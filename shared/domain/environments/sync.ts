@@ -304,6 +304,7 @@ export async function rollbackSync(deps: EnvironmentDeps, principal: Principal, 
       'A Secret sync cannot be rolled back: the hub never keeps Secret values. Sync the keys back from where they are.',
     );
   const applied = sync.results.filter((r) => r.state === 'applied');
+  if (!applied.length) throw new ConflictError(`Sync ${id} changed nothing: there is nothing to put back.`, 'NOTHING_TO_ROLL_BACK');
   if (sync.kind === 'configmaps' && applied.some((r) => r.changes.some((c) => c.before === null && c.before_digest)))
     throw new AppError('unprocessable', 'ROLLBACK_UNAVAILABLE', `A value this sync replaced was larger than ${MAX_KEPT_VALUE_BYTES} bytes and was not kept.`);
   const targets = await Promise.all(applied.map((r) => writableTarget(deps, principal, r.app_instance_id)));
