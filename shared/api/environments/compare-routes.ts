@@ -1,4 +1,5 @@
 import { compareConfigMaps, compareSecrets, compareServices } from '#shared/domain/environments/compare.ts';
+import { environmentParity } from '#shared/domain/environments/parity.ts';
 import { listConfigMaps, listServices } from '#shared/domain/environments/services.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import type { DeclareRoute } from '#shared/http/route.ts';
@@ -80,6 +81,20 @@ export function compareRoutes(deps: Dependencies, route: DeclareRoute): void {
       responses: { 200: jsonContent(s.keyedComparison, 'The comparison.'), ...errorResponses(404, 422, 503) },
     },
     async (c) => c.json(comparisonView(await compareSecrets(env(), c.get('principal')!, c.req.valid('query'))), 200),
+  );
+
+  route(
+    {
+      method: 'get',
+      path: '/environments/{environmentId}/parity',
+      tags: TAGS,
+      summary: 'How alike two environments are: a score (the share of workloads and ConfigMap keys that match) with the differences',
+      description: `${LIVE} Instances are paired by name; one without a partner counts all its items as differences. At most 20 instances per environment (422 beyond), at most 500 differences listed.`,
+      access: 'viewer',
+      request: { params: s.environmentIdParam, query: s.parityQuery },
+      responses: { 200: jsonContent(s.parity, 'The parity.'), ...errorResponses(404, 422, 503) },
+    },
+    async (c) => c.json(await environmentParity(env(), c.get('principal')!, c.req.valid('param').environmentId, c.req.valid('query').against), 200),
   );
 
   route(

@@ -313,3 +313,23 @@ export const promotionView = z
   .openapi('Promotion');
 
 export const promotionsQuery = z.object({ state: promotionStateSchema.optional() });
+
+export const parityQuery = z.object({ against: id('environment') });
+
+export const parity = z
+  .object({
+    environment_id: z.string(),
+    against: z.string(),
+    score: z.number().min(0).max(1),
+    compared: z.number().int(),
+    matching: z.number().int(),
+    differences: z.array(
+      z.object({
+        app_instance: z.string(),
+        kind: z.enum(['workload', 'configmap']),
+        name: z.string(),
+        state: z.enum(['different', 'only_in_source', 'only_in_target']),
+      }),
+    ),
+  })
+  .openapi('EnvironmentParity');

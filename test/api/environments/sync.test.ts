@@ -19,6 +19,8 @@ let approver: Record<string, string>;
 let source: string;
 let target: string;
 let guarded: string;
+let devId: string;
+let stagingId: string;
 const [alpha, beta] = testClusters();
 const alphaDirect = directClient(alpha!.adminKubeconfig);
 const betaDirect = directClient(beta!.adminKubeconfig);
@@ -93,6 +95,8 @@ beforeAll(async () => {
   const prod = await post('/api/v1/environments', { name: 'prod', order: 20, require_approval: true });
   const instance = async (name: string, environment: string, cluster: string, namespace: string) =>
     (await post('/api/v1/app-instances', { name, environment_id: environment, cluster_id: cluster, namespace })).body.id as string;
+  devId = dev.body.id;
+  stagingId = staging.body.id;
   source = await instance('shop', dev.body.id, clusterIds.alpha!, nsAlpha);
   target = await instance('shop', staging.body.id, clusterIds.beta!, nsBeta);
   guarded = await instance('shop', prod.body.id, clusterIds.beta!, nsGuarded);
@@ -186,6 +190,15 @@ describe('ConfigMap and Secret key sync', () => {
   const keys = (name: string, list: string[]) => ({ source_app_instance_id: source, target_app_instance_id: target, name, keys: list });
 
   it('lands a ConfigMap key on the target, leaves the others, and rolls it back', async () => {
+    const parity = async () => (await call(`/api/v1/environments/${stagingId}/parity?against=${devId}`, {}, viewer)).body;
+    const before = await parity();
+    expect(before).toMatchObject({ compared: 4, matching: 0 });
+    expect(before.differences).toEqual(
+      expect.arrayContaining([
+        { app_instance: 'shop', kind: 'configmap', name: 'app-config/LOG_LEVEL', state: 'different' },
+        { app_instance: 'shop', kind: 'workload', name: 'deployments/web', state: 'different' },
+      ]),
+    );
     const synced = await post('/api/v1/configmaps/sync', keys('app-config', ['LOG_LEVEL']));
     expect(synced.status).toBe(200);
     expect(synced.body.results[0].changes).toEqual([
@@ -200,6 +213,8 @@ describe('ConfigMap and Secret key sync', () => {
     ]);
     const read = async () => (await betaDirect.core.readNamespacedConfigMap({ namespace: nsBeta, name: 'app-config' })).data;
     expect(await read()).toEqual({ LOG_LEVEL: 'debug', FEATURE_X: 'off' });
+    // Parity goes up: one of its four items (web, api, two keys) matches now.
+    expect(await parity()).toMatchObject({ compared: 4, matching: 1, score: 0.25 });
     expect((await post(`/api/v1/sync-operations/${synced.body.id}/rollback`, {})).status).toBe(200);
     expect(await read()).toEqual({ LOG_LEVEL: 'info', FEATURE_X: 'off' });
   });
