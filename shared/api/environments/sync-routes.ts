@@ -67,7 +67,7 @@ export function syncRoutes(deps: Dependencies, route: DeclareRoute): void {
         path: `/${kind}/sync`,
         tags: TAGS,
         summary: `Copy keys of a ${what} from the source to the target (created there when absent)`,
-        description: `${WHO}${kind === 'secrets' ? ' Values move from cluster to cluster inside the hub: no answer, log, audit entry or history holds one, only SHA-256 digests.' : ''}`,
+        description: `${WHO}${kind === 'secrets' ? " A Secret needs operator on the source's cluster too (its values end where the caller can mount them). Values move from cluster to cluster inside the hub: no answer, log, audit entry or history holds one, only SHA-256 digests." : ''}`,
         access: 'viewer',
         action: `${kind}.sync`,
         request: { body: jsonBody(s.keySyncBody) },

@@ -254,7 +254,9 @@ export async function syncKeys(deps: EnvironmentDeps, principal: Principal, kind
   const secret = kind === 'secrets';
   const source = await getAppInstance(deps, principal, request.source);
   const target = await writableTarget(deps, principal, request.target, request.approved);
-  const from = await readObject(deps, principal, source, kind, request.name, 'viewer');
+  // A Secret's values go where the caller can mount them: that takes operator on the source as well,
+  // where they could mount them already; a viewer there may compare digests, never move values.
+  const from = await readObject(deps, principal, source, kind, request.name, secret ? 'operator' : 'viewer');
   if (!from) throw new NotFoundError(`The source has no ${secret ? 'Secret' : 'ConfigMap'} named ${request.name}.`);
   const sourceValues = valuesOf(from, secret);
   const unknown = request.keys.filter((k) => !(k in sourceValues));

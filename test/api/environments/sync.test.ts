@@ -16,6 +16,8 @@ let admin: Record<string, string>;
 let operator: Record<string, string>;
 let viewer: Record<string, string>;
 let approver: Record<string, string>;
+/** Viewer on alpha (the source), operator on beta (the targets). */
+let half: Record<string, string>;
 let source: string;
 let target: string;
 let guarded: string;
@@ -55,18 +57,22 @@ beforeAll(async () => {
   for (const value of Object.values(secrets)) hub.rememberSecret(value, 'fixture Secret value');
   const adminToken = (await login(hub, 'admin', ADMIN_PASSWORD)).access_token;
   admin = bearer(adminToken);
+  const users: Record<string, string> = {};
+  const clusterIds: Record<string, string> = {};
   for (const [name, role] of [
     ['sync-ops', 'operator'],
     ['sync-watcher', 'viewer'],
     ['sync-approver', 'operator'],
+    ['sync-half', 'viewer'],
   ] as const) {
-    const { password } = await createUser(hub, adminToken, name, role);
+    const { id, password } = await createUser(hub, adminToken, name, role);
     const token = bearer((await login(hub, name, password)).access_token);
     if (name === 'sync-ops') operator = token;
     else if (name === 'sync-approver') approver = token;
+    else if (name === 'sync-half') half = token;
     else viewer = token;
+    users[name] = id;
   }
-  const clusterIds: Record<string, string> = {};
   for (const [name, cluster] of [
     ['alpha', alpha!],
     ['beta', beta!],
@@ -75,6 +81,7 @@ beforeAll(async () => {
     expect(registered.status).toBe(201);
     clusterIds[name] = registered.body.id;
   }
+  expect((await post(`/api/v1/users/${users['sync-half']}/cluster-permissions`, { cluster_id: clusterIds.beta, role: 'operator' }, admin)).status).toBe(200);
   await deployFixture(alphaDirect, nsAlpha, {
     images: { web: 'nginx:1.25', api: 'shop/api:2.0' },
     config: { LOG_LEVEL: 'debug', FEATURE_X: 'on' },
@@ -221,6 +228,9 @@ describe('ConfigMap and Secret key sync', () => {
 
   it('moves a Secret value from cluster to cluster without it in any answer, and refuses to roll that back', async () => {
     const dry = await post('/api/v1/secrets/sync', { ...keys('app-secret', ['password', 'user']), dry_run: true });
+    // An operator of the target who only views the source may copy ConfigMap keys, never a Secret's values.
+    expect((await post('/api/v1/configmaps/sync', { ...keys('app-config', ['LOG_LEVEL']), dry_run: true }, half)).status).toBe(200);
+    expect((await post('/api/v1/secrets/sync', { ...keys('app-secret', ['password']), dry_run: true }, half)).status).toBe(403);
     expect(dry.status).toBe(200);
     // user is equal already: only password would change.
     expect(dry.body.results[0].changes.map((c: { field: string; before: null; after: null }) => [c.field, c.before, c.after])).toEqual([
