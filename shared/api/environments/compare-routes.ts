@@ -1,4 +1,5 @@
 import { compareConfigMaps, compareSecrets, compareServices } from '#shared/domain/environments/compare.ts';
+import { InputError } from '#shared/domain/errors.ts';
 import { environmentParity } from '#shared/domain/environments/parity.ts';
 import { listConfigMaps, listServices } from '#shared/domain/environments/services.ts';
 import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
@@ -94,7 +95,11 @@ export function compareRoutes(deps: Dependencies, route: DeclareRoute): void {
       request: { params: s.environmentIdParam, query: s.parityQuery },
       responses: { 200: jsonContent(s.parity, 'The parity.'), ...errorResponses(404, 422, 503) },
     },
-    async (c) => c.json(await environmentParity(env(), c.get('principal')!, c.req.valid('param').environmentId, c.req.valid('query').against), 200),
+    async (c) => {
+      const { against } = c.req.valid('query');
+      if (!against) throw new InputError('Name the environment to compare with in `against`.', [{ field: 'against', location: 'query', message: 'Required' }]);
+      return c.json(await environmentParity(env(), c.get('principal')!, c.req.valid('param').environmentId, against), 200);
+    },
   );
 
   route(

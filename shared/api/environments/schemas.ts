@@ -314,7 +314,13 @@ export const promotionView = z
 
 export const promotionsQuery = z.object({ state: promotionStateSchema.optional() });
 
-export const parityQuery = z.object({ against: id('environment') });
+/**
+ * `against` is needed, but declared optional and checked by the route: a required query parameter
+ * is validated before the path's, and a malformed environment id in the path must be the error named.
+ */
+export const parityQuery = z.object({
+  against: id('environment').optional().openapi({ description: 'The environment to compare with (needed: 400 without it).' }),
+});
 
 export const parity = z
   .object({

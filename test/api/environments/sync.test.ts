@@ -199,6 +199,7 @@ describe('ConfigMap and Secret key sync', () => {
   it('lands a ConfigMap key on the target, leaves the others, and rolls it back', async () => {
     const parity = async () => (await call(`/api/v1/environments/${stagingId}/parity?against=${devId}`, {}, viewer)).body;
     const before = await parity();
+    expect((await call(`/api/v1/environments/${stagingId}/parity`, {}, viewer)).status).toBe(400);
     expect(before).toMatchObject({ compared: 4, matching: 0 });
     expect(before.differences).toEqual(
       expect.arrayContaining([
