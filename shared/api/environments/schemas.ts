@@ -233,6 +233,7 @@ const targetResult = z
     error: z.string().optional(),
     changes: z.array(syncChange),
     missing: z.array(z.string()).optional().openapi({ description: 'Named workloads the target does not run.' }),
+    changes_truncated: z.boolean().optional().openapi({ description: 'History keeps only the first changes of a very large sync; all were made.' }),
   })
   .openapi('SyncTargetResult');
 

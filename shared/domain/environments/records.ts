@@ -89,6 +89,8 @@ export interface SyncTargetResult {
   changes: SyncChange[];
   /** Named workloads the target does not run (nothing to copy a tag to). */
   missing?: string[];
+  /** History keeps only the first changes of a very large sync (a table item holds 400 KB); all were made. */
+  changes_truncated?: boolean;
 }
 
 /** A sync as history keeps it: who, when, from where to where, and each target's changes. */

@@ -78,8 +78,21 @@ async function remember(
     results,
     ...(rollbackOf ? { rollbackOf } : {}),
   };
-  await deps.history.record(record);
+  await deps.history.record({ ...record, results: withinItemBudget(results) });
   return { id: record.id, dry_run: false, state: record.state, results };
+}
+
+/** What history keeps of a sync's results: at most about 300 KB of changes, the first ones of each target. */
+const HISTORY_BUDGET_BYTES = 300_000;
+function withinItemBudget(results: SyncTargetResult[]): SyncTargetResult[] {
+  if (Buffer.byteLength(JSON.stringify(results)) <= HISTORY_BUDGET_BYTES) return results;
+  let kept = Math.max(...results.map((r) => r.changes.length));
+  let trimmed = results;
+  while (kept > 0 && Buffer.byteLength(JSON.stringify(trimmed)) > HISTORY_BUDGET_BYTES) {
+    kept = Math.floor(kept / 2);
+    trimmed = results.map((r) => (r.changes.length > kept ? { ...r, changes: r.changes.slice(0, kept), changes_truncated: true } : r));
+  }
+  return trimmed;
 }
 
 /** The strategic merge patch that sets containers' images, at the pod spec of the kind. */
@@ -307,6 +320,8 @@ export async function rollbackSync(deps: EnvironmentDeps, principal: Principal, 
     );
   const applied = sync.results.filter((r) => r.state === 'applied');
   if (!applied.length) throw new ConflictError(`Sync ${id} changed nothing: there is nothing to put back.`, 'NOTHING_TO_ROLL_BACK');
+  if (applied.some((r) => r.changes_truncated))
+    throw new AppError('unprocessable', 'ROLLBACK_UNAVAILABLE', 'This sync was too large for history to keep all its changes: sync back from where they are.');
   if (sync.kind === 'configmaps' && applied.some((r) => r.changes.some((c) => c.before === null && c.before_digest)))
     throw new AppError('unprocessable', 'ROLLBACK_UNAVAILABLE', `A value this sync replaced was larger than ${MAX_KEPT_VALUE_BYTES} bytes and was not kept.`);
   const targets = await Promise.all(applied.map((r) => writableTarget(deps, principal, r.app_instance_id)));
