@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { WORKLOAD_KINDS } from '#shared/domain/environments/instance-objects.ts';
+import { isoTime } from '#shared/http/time-schemas.ts';
 
 const id = (what: string) => z.string().uuid(`a ${what} id`);
 
@@ -268,8 +269,8 @@ export const historyQuery = z.object({
   app_instance_id: id('app instance').optional(),
   name: objectName.optional().openapi({ description: 'A workload, ConfigMap or Secret name.' }),
   user_id: z.string().max(64).optional(),
-  since: z.string().datetime({ offset: true }).optional(),
-  until: z.string().datetime({ offset: true }).optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
 });
 
 const promotedKeys = z.object({ name: objectName, keys: z.array(keyName).min(1).max(100) }).strict();

@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { AppError, ConflictError, InputError, NotFoundError } from '#shared/domain/errors.ts';
 import { authorizeCluster, canSeeCluster, type Principal } from '#shared/domain/identity/access.ts';
 import { FIELD_MANAGER } from '#shared/domain/resources/cluster-session.ts';
+import { timeRange } from '#shared/domain/time-range.ts';
 import type { KubernetesObject, ResourceType } from '#shared/ports/cluster-gateway.ts';
 import { getAppInstance, getEnvironment } from './catalog.ts';
 import { onInstance, podSpecPath, readWorkloads, WORKLOAD_TYPES, type WorkloadInfo, type WorkloadKind } from './instance-objects.ts';
@@ -373,7 +374,9 @@ export interface HistoryQuery {
  * `limit` while `continue` says more follow).
  */
 export async function syncHistory(deps: EnvironmentDeps, principal: Principal, kind: SyncKind, query: HistoryQuery, limit: number, cursor?: string) {
-  const page = await deps.history.list(kind, { since: query.since, until: query.until }, limit, cursor);
+  // Refuses a range that ends before it starts (400), which the table would refuse as a malformed key condition.
+  const [since, until] = timeRange(query.since, query.until);
+  const page = await deps.history.list(kind, { since, until }, limit, cursor);
   const items = page.items.filter(
     (s) =>
       s.clusterIds.every((c) => canSeeCluster(principal, c)) &&

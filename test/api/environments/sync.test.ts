@@ -176,6 +176,16 @@ describe('service sync', () => {
       results: [{ changes: [{ object: 'deployments/web', field: 'app', before: 'nginx:1.27', after: 'nginx:1.25' }] }],
     });
     expect((await call(`/api/v1/services/sync/history?name=api`, {}, viewer)).body.items).toEqual([]);
+    const at = Date.parse(history.body.items[0].at);
+    const around = (from: number, to: number) =>
+      call(
+        `/api/v1/services/sync/history?since=${new Date(at + from).toISOString()}&until=${encodeURIComponent(new Date(at + to).toISOString().replace('Z', '+00:00'))}`,
+        {},
+        viewer,
+      );
+    expect((await around(-1000, 1000)).body.items).toHaveLength(1);
+    expect((await around(1000, 2000)).body.items).toEqual([]);
+    expect((await around(1000, -1000)).status).toBe(400);
 
     expect((await post(`/api/v1/sync-operations/${synced.body.id}/rollback`, {}, viewer)).status).toBe(403);
     const back = await post(`/api/v1/sync-operations/${synced.body.id}/rollback`, {});

@@ -18,7 +18,8 @@ export class DynamoSyncHistory implements SyncHistoryStore {
   }
 
   async list(kind: SyncKind, filter: SyncHistoryFilter, limit: number, cursor?: string): Promise<Page<SyncRecord>> {
-    const range: [string, string] | undefined = filter.since || filter.until ? [filter.since ?? '0', `${filter.until ?? '9999'}#~`] : undefined;
+    // `until` is a time: every sort key of that time (`<at>#<id>`) is within the range too.
+    const range: [string, string] | undefined = filter.since || filter.until ? [filter.since ?? '0000', `${filter.until ?? '9999'}#~`] : undefined;
     const page = await this.table.query<StoredItem>({
       index: 'gsi1',
       partition: syncOperation.indexPartition('gsi1', { kind }),
