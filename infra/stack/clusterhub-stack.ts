@@ -206,6 +206,20 @@ export class ClusterhubStack extends Stack {
     // More specific than the clusters function's /api/v1/clusters/{proxy+}, so API Gateway sends these here.
     this.route(topology, 'clusters/{clusterId}/topology');
 
+    // environments: environments and app instances in the table; compare reads the instances' clusters with their
+    // credentials (never writes one), as the resources function does.
+    const environments = new HubFunction(this, 'EnvironmentsFunction', {
+      folder: 'environments',
+      environment,
+      description: 'clusterhub environments, app instances, compare',
+      timeout: Duration.seconds(29),
+      talksToKubernetes: true,
+    });
+    grantTable(environments, table, TABLE_ACCESS.environments);
+    grantPerClusterSecrets(environments, 'clusters/*', ['secretsmanager:GetSecretValue']);
+    environments.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
+    this.route(environments, 'environments', 'app-instances', 'services', 'configmaps', 'secrets', 'sync-operations', 'promotions');
+
     // The grant sweeper: the table's stream, filtered to removed cluster records, removes the grants on
     // those clusters, which the clusters function may not write. Records that keep failing land in a queue.
     const grantSweeper = new HubFunction(this, 'GrantSweeperFunction', {

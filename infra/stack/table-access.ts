@@ -26,6 +26,15 @@
 import { auditEntry } from '#shared/data/entities/audit.ts';
 import { jobIdempotencyRecord, jobLease, operation, operationKeyClaim } from '#shared/data/entities/background.ts';
 import { circuit, cluster, clusterNameClaim } from '#shared/data/entities/clusters.ts';
+import {
+  appInstance,
+  appInstanceNameClaim,
+  environment,
+  environmentCount,
+  environmentNameClaim,
+  promotion,
+  syncOperation,
+} from '#shared/data/entities/environments.ts';
 import { fleetHealth, healthResult, hubEvent } from '#shared/data/entities/health.ts';
 import { apiKey, clusterGrant, loginAccountCounter, loginSourceCounter, session, user, usernameClaim } from '#shared/data/entities/identity.ts';
 import { imageUse, inventoryChange, inventoryHead, inventorySnapshot } from '#shared/data/entities/inventory.ts';
@@ -36,7 +45,20 @@ import type { IndexName } from '#shared/data/table-definition.ts';
 import type { JobKind } from '#shared/workers/jobs.ts';
 
 export type FunctionName =
-  'system' | 'identity' | 'audit' | 'clusters' | 'resources' | 'topology' | 'grantSweeper' | 'planner' | 'operations' | 'jobWorker' | 'health' | 'inventory' | 'console';
+  | 'system'
+  | 'identity'
+  | 'audit'
+  | 'clusters'
+  | 'resources'
+  | 'topology'
+  | 'grantSweeper'
+  | 'planner'
+  | 'operations'
+  | 'jobWorker'
+  | 'health'
+  | 'inventory'
+  | 'console'
+  | 'environments';
 
 export interface TableAccess {
   /** GetItem and Query on the table, for items whose partition key matches (IAM StringLike). */
@@ -72,6 +94,8 @@ const IDENTITY_PARTITIONS = partitionsOf(user, clusterGrant, usernameClaim, sess
 const CLUSTER_PARTITIONS = partitionsOf(cluster, clusterNameClaim, circuit);
 /** The cluster list's index partition (by name), which the views join their results with. */
 const CLUSTER_LIST = indexPartitionsOf('gsi1', cluster);
+/** The environments context's own: environments, app instances, their claims and counts, sync history. */
+const ENVIRONMENT_PARTITIONS = partitionsOf(environment, environmentNameClaim, environmentCount, appInstance, appInstanceNameClaim, syncOperation, promotion);
 /** Operations and their Idempotency-Key claims: what a route that starts background work writes. */
 const OPERATIONS = partitionsOf(operation, operationKeyClaim);
 
@@ -169,6 +193,14 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
     read: [...AUTHENTICATED.read, ...partitionsOf(cluster, circuit, inventoryHead)],
     write: [...partitionsOf(circuit), ...RATE],
     indexes: { gsi1: CLUSTER_LIST },
+    neverWrite: [...IDENTITY_PARTITIONS, ...partitionsOf(cluster, clusterNameClaim)],
+  },
+  // Environments and app instances (their name claims and counts); compare reads clusters through their circuits, as resources does.
+  environments: {
+    ...AUTHENTICATED,
+    read: [...AUTHENTICATED.read, ...ENVIRONMENT_PARTITIONS, ...partitionsOf(cluster, circuit)],
+    write: [...ENVIRONMENT_PARTITIONS, ...partitionsOf(circuit), ...RATE],
+    indexes: { gsi1: indexPartitionsOf('gsi1', environment, appInstance, syncOperation, promotion), gsi2: indexPartitionsOf('gsi2', appInstance) },
     neverWrite: [...IDENTITY_PARTITIONS, ...partitionsOf(cluster, clusterNameClaim)],
   },
   // What every job's worker does around its handler (shared/workers/job-worker.ts): the cluster's

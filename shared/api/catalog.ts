@@ -6,6 +6,7 @@ import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import { auditGroup } from './audit/routes.ts';
 import { clustersGroup } from './clusters/routes.ts';
 import { consoleGroup } from './console/routes.ts';
+import { environmentsGroup } from './environments/routes.ts';
 import { healthGroup } from './health/routes.ts';
 import { identityGroup } from './identity/routes.ts';
 import { inventoryGroup } from './inventory/routes.ts';
@@ -38,6 +39,7 @@ export function endpointGroups(deps: Dependencies): EndpointGroup[] {
     healthGroup(deps),
     inventoryGroup(deps),
     consoleGroup(deps),
+    environmentsGroup(deps),
   );
   return groups;
 }

@@ -14,4 +14,5 @@ export const ENDPOINT_GROUP_NAMES: readonly string[] = [
   'health',
   'inventory',
   'console',
+  'environments',
 ];

@@ -2,6 +2,7 @@ import type { Table } from '#shared/adapters/dynamodb/table.ts';
 import type { Config } from '#shared/config/config.ts';
 import type { ClusterDeps } from '#shared/domain/clusters/cluster-deps.ts';
 import type { KubeconfigPolicy } from '#shared/domain/clusters/kubeconfig-policy.ts';
+import type { EnvironmentDeps } from '#shared/domain/environments/ports.ts';
 import type { HealthDeps } from '#shared/domain/health/ports.ts';
 import type { IdentityDeps } from '#shared/domain/identity/identity-deps.ts';
 import type { InventoryDeps } from '#shared/domain/inventory/ports.ts';
@@ -39,6 +40,8 @@ export interface Dependencies {
   health: HealthDeps;
   /** Inventory snapshots (in the blob store), their changes and the fleet's image index. */
   inventory: InventoryDeps;
+  /** Environments and app instances, and compare and sync between instances. */
+  environments: EnvironmentDeps;
 }
 
 /** The adapters a runtime supplies; the rest is derived from them. */

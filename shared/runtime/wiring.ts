@@ -3,6 +3,7 @@ import { DynamoRateLimiter } from '#shared/adapters/dynamodb/rate-limiter.ts';
 import { lazy, type BaseDependencies, type Dependencies } from './dependencies.ts';
 import { wireBackground } from './wire-background.ts';
 import { wireClusters } from './wire-clusters.ts';
+import { wireEnvironments } from './wire-environments.ts';
 import { wireHealth, wireInventory } from './wire-fleet.ts';
 import { wireIdentity } from './wire-identity.ts';
 import { wireResources } from './wire-resources.ts';
@@ -28,6 +29,7 @@ export function wireDependencies(base: BaseDependencies): Dependencies {
     background: () => wireBackground(deps, base),
     health: () => wireHealth(deps),
     inventory: () => wireInventory(deps, base),
+    environments: () => wireEnvironments(deps),
   });
   return deps;
 }

@@ -24,7 +24,7 @@ describe('npm run bench -- --quick', () => {
         .filter((r) => r.budget?.kubernetes_client_beside_bundle === 1)
         .map((r) => r.name.split(' ')[0])
         .sort(),
-    ).toEqual(['BackgroundWorkHealthSweepWorker', 'BackgroundWorkInventoryWorker', 'Clusters', 'Console', 'Resources', 'Topology']);
+    ).toEqual(['BackgroundWorkHealthSweepWorker', 'BackgroundWorkInventoryWorker', 'Clusters', 'Console', 'Environments', 'Resources', 'Topology']);
     expect(sizes.filter((r) => r.budget?.kubernetes_client_evaluated_on_import !== 0).map((r) => r.name)).toEqual([]);
     // Each function bundles its own endpoint group only.
     expect(sizes.filter((r) => r.budget?.other_endpoint_groups_in_bundle !== 0).map((r) => r.name)).toEqual([]);

@@ -20,7 +20,7 @@ describe('npm run bench (test/bench/run.ts)', () => {
     const { code, stdout, stderr } = await bench('--quick', 'cold-start', 'warp-speed');
     expect(code).toBe(2);
     expect(stderr).toContain(
-      'bench: unknown scenario warp-speed; choose from cold-start, latency, login, table-cost, kubeconfig, planner, resources, sweep, topology',
+      'bench: unknown scenario warp-speed; choose from cold-start, latency, login, table-cost, kubeconfig, planner, resources, sweep, topology, environments',
     );
     expect(stdout).not.toMatch(/^cold-start \|/m);
   });

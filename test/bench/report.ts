@@ -56,7 +56,7 @@ gives the interquartile range of each measured series as a share of its median; 
 spread exceeds 50% is marked as too wide to trust.
 
 Reproduce: \`npm run bench\` (every scenario; starts or reuses the test bed), \`npm run bench -- <scenario>\`
-(one of \`cold-start\`, \`latency\`, \`login\`, \`table-cost\`, \`kubeconfig\`, \`planner\`, \`resources\`, \`sweep\`; the other rows
+(one of \`cold-start\`, \`latency\`, \`login\`, \`table-cost\`, \`kubeconfig\`, \`planner\`, \`resources\`, \`sweep\`, \`environments\`; the other rows
 are kept; \`table-cost\` runs the resources scenario too, whose routes it costs), \`npm run bench -- --quick\`
 (every scenario with few repetitions, prints only; CI runs it as a smoke test through \`npm test\`),
 \`npm run bench -- --render\` (rewrites this page from \`benchmarks.json\` without measuring).
@@ -98,6 +98,9 @@ ${rows.join('\n')}
 - **Topology** (a goal recorded, not asserted): building the graph of a generated cluster state of 10,000
   objects within \`build_goal_ms\` (100 ms, 0.05x Kubilitics' own 2 s target); the SVG export of that graph
   as the export draws it (folded to max_nodes 1,000) and with every node.
+- **Environments** (goal recorded, not asserted): comparing two app instances, one per test bed cluster, each
+  with 200 Deployments and 200 ConfigMaps (\`GET /services/compare\` then \`/configmaps/compare\`) under
+  \`compare_goal_ms\` (1,000 ms) through the hub, beside the same lists read straight from both clusters.
 
 ## Cold start
 

@@ -1,5 +1,6 @@
 import { cpus } from 'node:os';
 import { coldStart } from './scenarios/cold-start.ts';
+import { environmentsScenario } from './scenarios/environments.ts';
 import { kubeconfigParsing } from './scenarios/kubeconfig.ts';
 import { plannerFanOut } from './scenarios/planner.ts';
 import { requestScenarios } from './scenarios/requests.ts';
@@ -9,7 +10,7 @@ import { topologyScenario } from './scenarios/topology.ts';
 import { mergeWithPrevious, rerenderReport, writeReport } from './report.ts';
 import type { BenchContext, BenchResult, Scenario } from './result.ts';
 
-export const SCENARIOS = ['cold-start', 'latency', 'login', 'table-cost', 'kubeconfig', 'planner', 'resources', 'sweep', 'topology'] as const;
+export const SCENARIOS = ['cold-start', 'latency', 'login', 'table-cost', 'kubeconfig', 'planner', 'resources', 'sweep', 'topology', 'environments'] as const;
 type ScenarioName = (typeof SCENARIOS)[number];
 
 // latency, login and table-cost share one setup (the test bed and both ways in) and run together; the resources
@@ -22,6 +23,7 @@ const runners: { names: ScenarioName[]; run: Scenario }[] = [
   { names: ['resources', 'table-cost'], run: resourcesScenario },
   { names: ['sweep'], run: sweepScenario },
   { names: ['topology'], run: topologyScenario },
+  { names: ['environments'], run: environmentsScenario },
 ];
 
 /** Runs the chosen scenarios (all when none) and returns their rows; `write` updates docs/benchmarks.*. */

@@ -39,6 +39,7 @@ const FUNCTIONS = [
   'HealthSweepWorker',
   'InventoryWorker',
   'ConsoleFunction',
+  'EnvironmentsFunction',
 ];
 const WRITES = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
 const item = (action: string, key: string, more: Partial<TableRequest> = {}): TableRequest => ({ action: `dynamodb:${action}`, leadingKeys: [key], ...more });
@@ -224,6 +225,19 @@ describe('the CDK stack', () => {
     },
   );
 
+  it('lets the environments function read cluster credentials, write its own records, and never a secret, a cluster record or an identity item', () => {
+    const role = 'EnvironmentsFunction';
+    const secrets = statementsOf(role).filter((st) => [st.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+    expect(new Set(secrets.flatMap((st) => [st.Action].flat()))).toEqual(new Set(['secretsmanager:GetSecretValue']));
+    for (const key of ['CLUSTER#c1', 'CLUSTERNAME#prod', 'USER#u1', 'SESSION#s1', 'OPERATION#o1']) {
+      for (const action of ['PutItem', 'UpdateItem', 'DeleteItem']) expect(isAllowed(statementsOf(role), item(action, key)), `${action} ${key}`).toBe(false);
+    }
+    for (const key of ['ENV#e1', 'ENVNAME#prod', 'ENVCOUNT', 'APPINSTANCE#a1', 'APPINSTANCENAME#e1#shop', 'CIRCUIT#c1'])
+      expect(isAllowed(statementsOf(role), item('PutItem', key)), key).toBe(true);
+    expect(isAllowed(statementsOf(role), query('gsi2', 'APPINSTANCES#CLUSTER#c1'))).toBe(true);
+    expect(isAllowed(statementsOf(role), query('gsi1', 'CLUSTERS'))).toBe(false);
+  });
+
   it('lets the clusters function read an import and delete it once used, never write one', () => {
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((p) => JSON.stringify(p.Properties.Roles).includes('ClustersFunction'))
@@ -311,7 +325,16 @@ describe('the CDK stack', () => {
       expect(isAllowed(statementsOf(role), item('ConditionCheckItem', 'AUDIT')), role).toBe(false);
     }
     const writers = FUNCTIONS.filter((role) => isAllowed(statementsOf(role), item('PutItem', 'AUDIT')));
-    expect(writers).toEqual(['IdentityFunction', 'AuditFunction', 'ClustersFunction', 'ResourcesFunction', 'TopologyFunction', 'OperationsFunction', 'ConsoleFunction']);
+    expect(writers).toEqual([
+      'IdentityFunction',
+      'AuditFunction',
+      'ClustersFunction',
+      'ResourcesFunction',
+      'TopologyFunction',
+      'OperationsFunction',
+      'ConsoleFunction',
+      'EnvironmentsFunction',
+    ]);
     // Only the audit function reads the trail, so the others cannot learn an entry's key to overwrite it.
     const readers = FUNCTIONS.filter((role) =>
       [item('GetItem', 'AUDIT'), query(undefined, 'AUDIT'), query('gsi1', 'AUDIT#USER#u1'), query('gsi2', 'AUDIT#CLUSTER#c1')].some((r) =>

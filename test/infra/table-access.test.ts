@@ -135,7 +135,9 @@ const functionFor = (path: string): FunctionName =>
         ? 'topology'
         : /^\/api\/v1\/clusters(\/|$)/.test(path)
           ? 'clusters'
-          : 'system';
+          : /^\/api\/v1\/(environments|app-instances|services|configmaps|secrets|sync-operations|promotions)(\/|$)/.test(path)
+            ? 'environments'
+            : 'system';
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'clusterhub-iam-'));
@@ -187,7 +189,7 @@ beforeAll(async () => {
   // The identity function's cold start creates the first admin.
   await runningAs.run('identity', () => bootstrapAdmin(deps.identity, async () => ADMIN_PASSWORD));
   const apps = Object.fromEntries(
-    (['system', 'identity', 'audit', 'clusters', 'topology'] as const).map((fn) => [fn, createApi(groupsNamed(deps, fn), deps.logger)]),
+    (['system', 'identity', 'audit', 'clusters', 'topology', 'environments'] as const).map((fn) => [fn, createApi(groupsNamed(deps, fn), deps.logger)]),
   );
   server = await new Promise<ServerType>((resolve) => {
     const s = serve(
@@ -292,6 +294,54 @@ describe('each function under the table policy of its role', () => {
       new Set(['CLUSTER#', 'CLUSTERNAME#', 'CIRCUIT#', 'RATE#', 'AUDIT', 'APIKEY#']),
     );
   });
+
+  it(
+    'serves the environments group under its own policy: its records, compare and sync through the cluster, history, promotions',
+    { timeout: 120_000 },
+    async () => {
+      const [alpha] = testClusters();
+      const admin = bearer(String((await call('/api/v1/auth/login', jsonPost({ username: 'admin', password: ADMIN_PASSWORD }))).access_token));
+      const cluster = String((await call('/api/v1/clusters', jsonPost({ name: 'alpha-envs', kubeconfig: alpha!.adminKubeconfig }, admin), 201)).id);
+      const before = judged.length;
+      const env = String((await call('/api/v1/environments', jsonPost({ name: 'iam-dev' }, admin), 201)).id);
+      await call('/api/v1/environments', { headers: admin });
+      await call(`/api/v1/environments/${env}`, send('PATCH', { name: 'iam-develop', order: 3 }, admin));
+      const instance = (name: string, namespace: string) =>
+        call('/api/v1/app-instances', jsonPost({ name, environment_id: env, cluster_id: cluster, namespace }, admin), 201).then((r) => String(r.id));
+      const a = await instance('one', 'default');
+      const b = await instance('two', 'kube-public');
+      for (const q of [`?environment_id=${env}`, `?cluster_id=${cluster}`, '']) await call(`/api/v1/app-instances${q}`, { headers: admin });
+      await call(`/api/v1/app-instances/${b}`, send('PATCH', { name: 'second' }, admin));
+      for (const what of ['services', 'configmaps', 'secrets']) await call(`/api/v1/${what}/compare?source=${a}&target=${b}`, { headers: admin });
+      await call(`/api/v1/services?environment_id=${env}`, { headers: admin });
+      await call(`/api/v1/configmaps/${a}`, { headers: admin });
+      await call('/api/v1/services/sync', jsonPost({ source_app_instance_id: a, target_app_instance_ids: [b], services: ['none'], dry_run: true }, admin), 400);
+      await call(
+        '/api/v1/configmaps/sync',
+        jsonPost({ source_app_instance_id: a, target_app_instance_id: b, name: 'kube-root-ca.crt', keys: ['ca.crt'] }, admin),
+      );
+      const synced = (await call('/api/v1/configmaps/sync/history', { headers: admin })).items as { id: string }[];
+      // The CA is the same in both namespaces of one cluster: the sync changed nothing, so there is nothing to roll back.
+      await call(`/api/v1/sync-operations/${synced[0]!.id}/rollback`, jsonPost({}, admin), 409);
+      const promotion = await call(
+        '/api/v1/promotions',
+        jsonPost({ source_app_instance_id: a, target_app_instance_id: b, services: ['x'], reason: 'iam' }, admin),
+        201,
+      );
+      await call(`/api/v1/promotions/${promotion.id}/reject`, jsonPost({}, admin), 403);
+      await call('/api/v1/promotions', { headers: admin });
+      await call(`/api/v1/promotions/${promotion.id}`, { headers: admin });
+      await call(`/api/v1/app-instances/${a}`, { method: 'DELETE', headers: admin }, 204);
+      await call(`/api/v1/environments/${env}?cascade=true`, { method: 'DELETE', headers: admin }, 204);
+
+      const mine = judged.slice(before).filter((j) => j.fn === 'environments');
+      expect(mine.filter((j) => j.decision !== 'allowed')).toEqual([]);
+      const writes = mine.filter((j) => !['dynamodb:GetItem', 'dynamodb:Query'].includes(j.request.action));
+      expect(new Set(writes.map((j) => j.request.leadingKeys[0]!.replace(/#.*/, '#')))).toEqual(
+        new Set(['ENV#', 'ENVNAME#', 'ENVCOUNT', 'APPINSTANCE#', 'APPINSTANCENAME#', 'SYNCOP#', 'PROMOTION#', 'RATE#', 'AUDIT']),
+      );
+    },
+  );
 
   it('refuses what a taken-over clusters function would try: grants, user items, changes to the audit trail', async () => {
     const denied = (work: () => Promise<unknown>) => expect(runningAs.run('clusters', work)).rejects.toMatchObject({ name: 'AccessDeniedException' });

@@ -21,6 +21,9 @@ import { DynamoAuditLog } from '#shared/adapters/dynamodb/identity/audit-log.ts'
 import { DynamoLoginCounterStore } from '#shared/adapters/dynamodb/identity/login-counters.ts';
 import { DynamoSessionRepository } from '#shared/adapters/dynamodb/identity/session-repository.ts';
 import { DynamoUserRepository } from '#shared/adapters/dynamodb/identity/user-repository.ts';
+import { DynamoEnvironmentStore } from '#shared/adapters/dynamodb/environments/environment-store.ts';
+import { DynamoPromotionStore } from '#shared/adapters/dynamodb/environments/promotion-store.ts';
+import { DynamoSyncHistory } from '#shared/adapters/dynamodb/environments/sync-history.ts';
 import { DynamoInventoryStore } from '#shared/adapters/dynamodb/inventory/inventory-store.ts';
 import { DynamoRateLimiter } from '#shared/adapters/dynamodb/rate-limiter.ts';
 import { Table } from '#shared/adapters/dynamodb/table.ts';
@@ -145,6 +148,61 @@ describe('what the repositories write', () => {
     await new DynamoRateLimiter(table).hit('auth', 'ip:192.0.2.7', 10, 60, new Date(at));
     await new DynamoCircuitBreaker(table).recordFailure(cluster.id, new Date(at));
     await writeBackgroundAndFleetItems(cluster.id, user.id);
+    const environments = new DynamoEnvironmentStore(table);
+    const stamps = { createdBy: user.id, createdAt: at, updatedAt: at };
+    const env = await environments.createEnvironment(
+      { id: randomUUID(), name: 'Keys-Staging', description: '', color: '#123456', order: 10, requireApproval: true, instanceCount: 0, ...stamps },
+      100,
+    );
+    const instance = await environments.createInstance(
+      { id: randomUUID(), name: 'Keys-Shop', environmentId: env.id, clusterId: cluster.id, namespace: 'shop', ...stamps },
+      200,
+    );
+    await environments.updateInstance(instance, { name: 'Keys-Store' }, later);
+    await environments.updateEnvironment((await environments.getEnvironment(env.id))!, { name: 'Keys-Stage', order: 5 }, later);
+    const history = new DynamoSyncHistory(table);
+    const syncId = randomUUID();
+    await history.record({
+      id: syncId,
+      kind: 'services',
+      sourceAppInstanceId: instance.id,
+      targetAppInstanceIds: [instance.id],
+      environmentIds: [env.id],
+      clusterIds: [cluster.id],
+      objects: ['web'],
+      requestedBy: user.id,
+      username: 'Keys-Zed',
+      at,
+      state: 'applied',
+      results: [
+        {
+          app_instance_id: instance.id,
+          environment_id: env.id,
+          state: 'applied',
+          changes: [{ object: 'deployments/web', field: 'app', before: 'a:1', after: 'a:2' }],
+        },
+      ],
+    });
+    await history.markRolledBack(syncId);
+    const promotions = new DynamoPromotionStore(table);
+    const asked = await promotions.create({
+      id: randomUUID(),
+      sourceAppInstanceId: instance.id,
+      targetAppInstanceId: instance.id,
+      clusterId: cluster.id,
+      environmentId: env.id,
+      services: ['web'],
+      configmaps: [{ name: 'app-config', keys: ['LOG_LEVEL'] }],
+      secrets: [],
+      reason: 'release',
+      state: 'pending',
+      requestedBy: user.id,
+      requesterName: 'Keys-Zed',
+      syncIds: [],
+      createdAt: at,
+      updatedAt: at,
+    });
+    await promotions.update(asked, { state: 'applied', decidedBy: user.id, deciderName: 'Keys-Zed', decidedAt: later, syncIds: [syncId], updatedAt: later });
   }
 
   /** The background backbone's, the health sweep's and the inventory's items, on one cluster. */
