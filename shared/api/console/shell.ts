@@ -42,13 +42,19 @@ const shellResult = z
   })
   .openapi('ShellResult');
 
+/**
+ * The longest command line completed. It travels in the URL, where every non-ASCII character costs up to twelve
+ * bytes: 1 KiB keeps the request under the server's 16 KiB of headers (above it the answer is a bare 431).
+ */
+const MAX_COMPLETED_LENGTH = 1024;
+
 const completeQuery = z.object({
-  command: z.string().max(MAX_COMMAND_LENGTH).default(''),
+  command: z.string().max(MAX_COMPLETED_LENGTH).default(''),
   position: z.coerce
     .number()
     .int()
     .min(0)
-    .max(MAX_COMMAND_LENGTH)
+    .max(MAX_COMPLETED_LENGTH)
     .optional()
     .openapi({ description: 'Where the cursor is; the end of the command without it.' }),
   namespace,

@@ -80,7 +80,15 @@ describe('@kubernetes/client-node in the deployed bundles (cdk synth output)', (
     const carrying = bundles.filter((b) => kubernetesClientInBundle(b.file)).map((b) => b.name);
     expect(carrying).toEqual([]);
     const shipping = bundles.filter((b) => existsSync(join(b.dir, KUBERNETES_CLIENT_FILE))).map((b) => b.name);
-    expect(shipping.sort()).toEqual(['BackgroundWorkHealthSweepWorker', 'BackgroundWorkInventoryWorker', 'Clusters', 'Console', 'Resources']);
+    expect(shipping.sort()).toEqual([
+      'BackgroundWorkHealthSweepWorker',
+      'BackgroundWorkInventoryWorker',
+      'Clusters',
+      'Console',
+      'Environments',
+      'Resources',
+      'Topology',
+    ]);
     for (const name of shipping) expect(kubernetesClientInBundle(join(bundles.find((b) => b.name === name)!.dir, KUBERNETES_CLIENT_FILE)), name).toBe(true);
   });
 
