@@ -137,15 +137,15 @@ async function writeAudit(deps: Dependencies, c: Context<AppEnv>, action: string
     await deps.audit.record({
       id: randomUUID(),
       timestamp: deps.clock.now().toISOString(),
-      user_id: principal?.userId ?? note.subject?.userId ?? null,
+      userId: principal?.userId ?? note.subject?.userId ?? null,
       username: principal?.username ?? note.subject?.username ?? null,
       action,
-      resource_kind: note.resourceKind ?? null,
-      resource_id: note.resourceId ?? null,
-      cluster_id: note.clusterId ?? c.req.param('clusterId') ?? null,
-      status_code: statusCode,
-      request_ip: ip,
-      request_id: c.get('requestId'),
+      resourceKind: note.resourceKind ?? null,
+      resourceId: note.resourceId ?? null,
+      clusterId: note.clusterId ?? c.req.param('clusterId') ?? null,
+      statusCode,
+      requestIp: ip,
+      requestId: c.get('requestId'),
       details: redact(note.details ?? {}) as Record<string, unknown>,
     });
   } catch (err) {

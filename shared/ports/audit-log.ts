@@ -1,18 +1,18 @@
 import type { Page } from './page.ts';
 
-/** One entry of the audit trail: who did what to which resource, and how it ended (every context writes them). */
+/** One entry of the audit trail: who did what to which resource, and how it ended (every context writes them). The wire names are snake_case (shared/api/audit/views.ts). */
 export interface AuditEntry {
   id: string;
   timestamp: string;
-  user_id: string | null;
+  userId: string | null;
   username: string | null;
   action: string;
-  resource_kind: string | null;
-  resource_id: string | null;
-  cluster_id: string | null;
-  status_code: number;
-  request_ip: string | null;
-  request_id: string | null;
+  resourceKind: string | null;
+  resourceId: string | null;
+  clusterId: string | null;
+  statusCode: number;
+  requestIp: string | null;
+  requestId: string | null;
   details: Record<string, unknown>;
 }
 

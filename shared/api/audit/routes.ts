@@ -1,5 +1,4 @@
 import { z } from '@hono/zod-openapi';
-import { auditCsv } from '#shared/domain/identity/audit-csv.ts';
 import { InputError } from '#shared/domain/errors.ts';
 import type { AuditEntry } from '#shared/ports/audit-log.ts';
 import { createRouter, type EndpointGroup } from '#shared/http/app.ts';
@@ -7,6 +6,8 @@ import { errorResponses } from '#shared/http/openapi.ts';
 import { listOf, pageQuery, toListResponse } from '#shared/http/pagination.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
+import { auditCsv } from './csv.ts';
+import { auditEntryView } from './views.ts';
 
 /** A CSV export reads at most this many entries; `X-Continue` says where to go on. */
 const CSV_MAX_ROWS = 10_000;
@@ -82,10 +83,7 @@ export function auditGroup(deps: Dependencies): EndpointGroup {
       };
       if (q.format === 'json') {
         const page = await deps.audit.query(filter, q.limit, q.continue);
-        return c.json(
-          toListResponse(page, (e) => e),
-          200,
-        );
+        return c.json(toListResponse(page, auditEntryView), 200);
       }
       const rows: AuditEntry[] = [];
       let cursor = q.continue;
@@ -96,7 +94,7 @@ export function auditGroup(deps: Dependencies): EndpointGroup {
       } while (cursor && rows.length < CSV_MAX_ROWS);
       if (cursor) c.header('X-Continue', cursor);
       c.header('Content-Disposition', 'attachment; filename="clusterhub-audit.csv"');
-      return c.body(auditCsv(rows), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+      return c.body(auditCsv(rows.map(auditEntryView)), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
     },
   );
   return { name: 'audit', api };

@@ -8,7 +8,7 @@ import { listOf, pageQuery, toListResponse } from '#shared/http/pagination.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import * as s from './schemas.ts';
-import { clusterView } from './views.ts';
+import { clusterView, fromCredentialSource } from './views.ts';
 
 const localContexts = z.object({
   items: z.array(
@@ -69,7 +69,7 @@ export function registryRoutes(deps: Dependencies): Router {
     async (c) => {
       const body = c.req.valid('json');
       c.set('audit', { resourceKind: 'cluster', details: { name: body.name, force: body.force ?? false, impersonate: body.impersonate ?? false } });
-      const cluster = await registerCluster(clusters(), c.get('principal')!, body);
+      const cluster = await registerCluster(clusters(), c.get('principal')!, fromCredentialSource(body));
       c.set('audit', { resourceKind: 'cluster', resourceId: cluster.id, clusterId: cluster.id, details: { name: cluster.name, server: cluster.serverUrl } });
       return c.json(clusterView(cluster), 201);
     },
@@ -123,7 +123,7 @@ export function registryRoutes(deps: Dependencies): Router {
           credential_replaced: 'kubeconfig' in body || 'kubeconfig_base64' in body || 'kubeconfig_secret_ref' in body,
         },
       });
-      return c.json(clusterView(await updateCluster(clusters(), c.get('principal')!, c.var.cluster, body)), 200);
+      return c.json(clusterView(await updateCluster(clusters(), c.get('principal')!, c.var.cluster, fromCredentialSource(body))), 200);
     },
   );
 

@@ -77,3 +77,9 @@ export function onboardingView({ clusterName, account, usedForHub }: OnboardingR
     updated_at: account.updatedAt,
   };
 }
+
+/** A request's credential source (snake_case on the wire) as the use cases take it, with the body's other fields as they are. */
+export function fromCredentialSource<B extends { kubeconfig_base64?: string; kubeconfig_secret_ref?: string; local_context?: string }>(body: B) {
+  const { kubeconfig_base64, kubeconfig_secret_ref, local_context, ...rest } = body;
+  return { ...rest, kubeconfigBase64: kubeconfig_base64, kubeconfigSecretRef: kubeconfig_secret_ref, localContext: local_context };
+}

@@ -5,17 +5,24 @@ import type { ClusterDeps } from './cluster-deps.ts';
 import type { ClusterRecord } from './cluster.ts';
 import { checkKubeconfig, TRUSTED_KUBECONFIG_LIMITS, type CheckedKubeconfig } from './kubeconfig-policy.ts';
 
-/** The ways a request can hand the hub a kubeconfig; exactly one per request. */
+/** The ways a request can hand the hub a kubeconfig; exactly one per request (the wire names: shared/api/clusters/views.ts). */
 export interface CredentialSource {
   kubeconfig?: string;
-  kubeconfig_base64?: string;
-  kubeconfig_secret_ref?: string;
+  kubeconfigBase64?: string;
+  kubeconfigSecretRef?: string;
   /** Local run only: a context of the machine's own kubeconfig (GET /clusters/discover). */
-  local_context?: string;
+  localContext?: string;
   context?: string;
 }
 
-const SOURCES = ['kubeconfig', 'kubeconfig_base64', 'kubeconfig_secret_ref', 'local_context'] as const;
+/** Each source and the request field it came in, which errors name. */
+const SOURCE_FIELDS = {
+  kubeconfig: 'kubeconfig',
+  kubeconfigBase64: 'kubeconfig_base64',
+  kubeconfigSecretRef: 'kubeconfig_secret_ref',
+  localContext: 'local_context',
+} as const;
+const SOURCES = Object.keys(SOURCE_FIELDS) as (keyof typeof SOURCE_FIELDS)[];
 
 /** Whether the request names any credential source at all. */
 export function hasCredentialSource(input: CredentialSource): boolean {
@@ -30,7 +37,7 @@ export async function resolveCredentials(deps: ClusterDeps, input: CredentialSou
   const given = SOURCES.filter((s) => input[s] !== undefined);
   if (given.length !== 1) {
     const message = 'Give exactly one of kubeconfig, kubeconfig_base64 or kubeconfig_secret_ref (or local_context in the local run).';
-    const fields = given.length ? given : ['kubeconfig'];
+    const fields = given.length ? given.map((g) => SOURCE_FIELDS[g]) : ['kubeconfig'];
     throw new InputError(
       message,
       fields.map((field) => ({ field, location: 'body', message })),
@@ -40,11 +47,11 @@ export async function resolveCredentials(deps: ClusterDeps, input: CredentialSou
   switch (source) {
     case 'kubeconfig':
       return checkKubeconfig({ text: input.kubeconfig!, encoding: 'yaml', context: input.context, field: 'kubeconfig' }, deps.policy);
-    case 'kubeconfig_base64':
-      return checkKubeconfig({ text: input.kubeconfig_base64!, encoding: 'base64', context: input.context, field: 'kubeconfig_base64' }, deps.policy);
-    case 'kubeconfig_secret_ref':
+    case 'kubeconfigBase64':
+      return checkKubeconfig({ text: input.kubeconfigBase64!, encoding: 'base64', context: input.context, field: 'kubeconfig_base64' }, deps.policy);
+    case 'kubeconfigSecretRef':
       return checkKubeconfig(
-        { text: await readImport(deps, input.kubeconfig_secret_ref!), encoding: 'yaml', context: input.context, field: 'kubeconfig_secret_ref' },
+        { text: await readImport(deps, input.kubeconfigSecretRef!), encoding: 'yaml', context: input.context, field: 'kubeconfig_secret_ref' },
         deps.policy,
       );
     default: {
@@ -53,7 +60,7 @@ export async function resolveCredentials(deps: ClusterDeps, input: CredentialSou
         throw new InputError('local_context works only in the local run, with a kubeconfig on this machine.', [
           { field: 'local_context', location: 'body', message: 'not available' },
         ]);
-      return checkKubeconfig({ text, encoding: 'yaml', context: input.local_context, field: 'local_context', limits: TRUSTED_KUBECONFIG_LIMITS }, deps.policy);
+      return checkKubeconfig({ text, encoding: 'yaml', context: input.localContext, field: 'local_context', limits: TRUSTED_KUBECONFIG_LIMITS }, deps.policy);
     }
   }
 }
@@ -87,7 +94,7 @@ async function readImport(deps: ClusterDeps, ref: string): Promise<string> {
  * cleanup here: a failure is logged with the secret's name and never undoes the registration.
  */
 export async function consumeImport(deps: ClusterDeps, input: CredentialSource, clusterId: string): Promise<void> {
-  const ref = input.kubeconfig_secret_ref;
+  const ref = input.kubeconfigSecretRef;
   if (ref === undefined) return;
   try {
     await deps.secrets.delete(ref);

@@ -234,7 +234,7 @@ describe('API keys die with the credentials they were made under', () => {
       (await json(await hub.fetch('/api/v1/auth/api-keys', { headers: bearer((await login(hub, 'nora', 'reset-by-the-admin-123')).access_token) }))).items,
     ).toEqual([]);
 
-    const updates = (await hub.deps.audit.query({ action: 'user.update' }, 10)).items.filter((e) => e.resource_id === id);
+    const updates = (await hub.deps.audit.query({ action: 'user.update' }, 10)).items.filter((e) => e.resourceId === id);
     // Newest first: demotion, promotion, reset.
     expect(updates.map((e) => e.details.revoked_keys)).toEqual([expect.arrayContaining([beforePromotion.id, beforeDemotion.id]), [], [beforeReset.id]]);
   });

@@ -97,8 +97,8 @@ describe('an attacker without the password', () => {
 
     // Only the guesses that reached the password check are in the audit trail.
     const { items } = await hub.deps.audit.query({ action: 'auth.login' }, 100);
-    const attackerEntries = items.filter((e) => e.request_ip?.startsWith('203.0.113.') && e.username === 'victor');
-    expect(attackerEntries.map((e) => e.status_code)).toEqual(Array(6).fill(401));
+    const attackerEntries = items.filter((e) => e.requestIp?.startsWith('203.0.113.') && e.username === 'victor');
+    expect(attackerEntries.map((e) => e.statusCode)).toEqual(Array(6).fill(401));
   });
 
   it('counts an IPv6 client by its /64: new addresses in it are the same locked-out source', async () => {

@@ -38,7 +38,7 @@ describe('rate limits (shared through the table)', () => {
     // Every attempt that reached the password check is audited; those the limit turned away are not
     // (anyone can send them without limit, so auditing them would let anyone write to the table).
     const { items } = await hub.deps.audit.query({ action: 'auth.login' }, 10);
-    expect(items.map((e) => e.status_code)).toEqual([401, 401, 401, 401]);
+    expect(items.map((e) => e.statusCode)).toEqual([401, 401, 401, 401]);
   });
 
   it('counts an IPv6 client by its /64: other addresses in it share the limit, another /64 does not', { timeout: 60_000 }, async () => {

@@ -66,7 +66,7 @@ describe('revoking the previous signing key', () => {
     expect((await me(b, refreshed.access_token)).status).toBe(200);
 
     const [entry] = (await a.deps.audit.query({ action: 'auth.rotate_signing_key' }, 1)).items;
-    expect(entry).toMatchObject({ resource_id: rotation.kid, details: { revoke_previous: true, revoked: [kidOf(old)] } });
+    expect(entry).toMatchObject({ resourceId: rotation.kid, details: { revoke_previous: true, revoked: [kidOf(old)] } });
   });
 
   it('refuses a revoke_previous that is not a boolean', async () => {

@@ -136,9 +136,9 @@ describe('what the repositories write', () => {
       owner: { role: 'viewer', passwordStamp: 'stamp' },
     });
     const audit = new DynamoAuditLog(table, 30);
-    const entry = { username: null, resource_kind: null, resource_id: null, status_code: 200, request_ip: null, request_id: null, details: {} };
-    await audit.record({ ...entry, id: randomUUID(), timestamp: at, user_id: user.id, cluster_id: cluster.id, action: 'cluster.update' });
-    await audit.record({ ...entry, id: randomUUID(), timestamp: at, user_id: null, cluster_id: null, action: 'auth.login_failed' });
+    const entry = { username: null, resourceKind: null, resourceId: null, statusCode: 200, requestIp: null, requestId: null, details: {} };
+    await audit.record({ ...entry, id: randomUUID(), timestamp: at, userId: user.id, clusterId: cluster.id, action: 'cluster.update' });
+    await audit.record({ ...entry, id: randomUUID(), timestamp: at, userId: null, clusterId: null, action: 'auth.login_failed' });
     const counters = new DynamoLoginCounterStore(table);
     const now = Math.floor(Date.parse(at) / 1000);
     await counters.count({ kind: 'source', source: '192.0.2.7' }, 20, now, now + 900);

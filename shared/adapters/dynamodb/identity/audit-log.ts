@@ -24,14 +24,14 @@ export class DynamoAuditLog implements AuditLog {
     const values: Record<string, unknown> = {};
     let partition: Pick<QueryOptions, 'index' | 'partition'> = { partition: auditEntry.partition({}) };
     if (filter.userId) {
-      partition = { index: 'gsi1', partition: auditEntry.indexPartition('gsi1', { user_id: filter.userId }) };
+      partition = { index: 'gsi1', partition: auditEntry.indexPartition('gsi1', { userId: filter.userId }) };
       if (filter.clusterId) {
         conditions.push('#cluster = :cluster');
         names['#cluster'] = 'cluster_id';
         values[':cluster'] = filter.clusterId;
       }
     } else if (filter.clusterId) {
-      partition = { index: 'gsi2', partition: auditEntry.indexPartition('gsi2', { cluster_id: filter.clusterId }) };
+      partition = { index: 'gsi2', partition: auditEntry.indexPartition('gsi2', { clusterId: filter.clusterId }) };
     }
     if (filter.action) {
       conditions.push('#action = :action');

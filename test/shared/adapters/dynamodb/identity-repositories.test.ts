@@ -176,19 +176,19 @@ describe('audit log', () => {
     const entry = (minute: number, fields: Partial<AuditEntry> = {}): AuditEntry => ({
       id: randomUUID(),
       timestamp: `2031-01-01T00:${String(minute).padStart(2, '0')}:00.000Z`,
-      user_id: userId,
+      userId,
       username: 'auditor',
       action: 'thing.change',
-      resource_kind: null,
-      resource_id: null,
-      cluster_id: null,
-      status_code: 200,
-      request_ip: '127.0.0.1',
-      request_id: null,
+      resourceKind: null,
+      resourceId: null,
+      clusterId: null,
+      statusCode: 200,
+      requestIp: '127.0.0.1',
+      requestId: null,
       details: {},
       ...fields,
     });
-    const entries = [entry(1), entry(2, { cluster_id: clusterId }), entry(3, { action: 'other.change' }), entry(4, { cluster_id: clusterId, user_id: null })];
+    const entries = [entry(1), entry(2, { clusterId }), entry(3, { action: 'other.change' }), entry(4, { clusterId, userId: null })];
     for (const e of entries) await audit.record(e);
 
     const mine = await audit.query({ userId }, 10);

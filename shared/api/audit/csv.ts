@@ -1,6 +1,7 @@
-import type { AuditEntry } from '#shared/ports/audit-log.ts';
+import type { AuditEntryView } from './views.ts';
 
-const COLUMNS: (keyof AuditEntry)[] = [
+// The CSV is a wire format: its header is the JSON view's field names.
+const COLUMNS: (keyof AuditEntryView)[] = [
   'id',
   'timestamp',
   'user_id',
@@ -23,7 +24,7 @@ function cell(value: unknown): string {
 }
 
 /** The audit entries as CSV with a header row. */
-export function auditCsv(entries: AuditEntry[]): string {
+export function auditCsv(entries: AuditEntryView[]): string {
   const lines = [COLUMNS.join(',')];
   for (const entry of entries) lines.push(COLUMNS.map((c) => cell(entry[c])).join(','));
   return lines.join('\r\n') + '\r\n';
