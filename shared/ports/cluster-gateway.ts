@@ -67,11 +67,11 @@ export interface NamespaceInfo {
 
 /** Each count is null when the credential may not list that kind cluster-wide (403); the others still count. */
 export interface ClusterSummary {
-  node_count: number | null;
-  namespace_count: number | null;
-  pod_count: number | null;
-  deployment_count: number | null;
-  service_count: number | null;
+  nodeCount: number | null;
+  namespaceCount: number | null;
+  podCount: number | null;
+  deploymentCount: number | null;
+  serviceCount: number | null;
 }
 
 export interface ReplicatedWorkload {
@@ -102,7 +102,7 @@ export interface CronJobInfo {
   schedule: string;
   suspended: boolean;
   active: number;
-  last_schedule: string | null;
+  lastSchedule: string | null;
 }
 
 /** Each kind is null when the credential may not list it (403); the others are still listed. */

@@ -14,5 +14,5 @@ export async function clusterSummary(list: ListCall): Promise<ClusterSummary> {
     count({ group: 'apps', version: 'v1', plural: 'deployments' }),
     count(core('services')),
   ]);
-  return { node_count: nodes, namespace_count: namespaces, pod_count: pods, deployment_count: deployments, service_count: services };
+  return { nodeCount: nodes, namespaceCount: namespaces, podCount: pods, deploymentCount: deployments, serviceCount: services };
 }

@@ -68,7 +68,7 @@ export async function clusterWorkloads(list: ListCall, query: WorkloadQuery = {}
         schedule: c.spec?.schedule ?? '',
         suspended: c.spec?.suspend ?? false,
         active: Array.isArray(c.status?.active) ? c.status.active.length : 0,
-        last_schedule: iso(c.status?.lastScheduleTime),
+        lastSchedule: iso(c.status?.lastScheduleTime),
       })),
     truncated: [deployments, statefulsets, daemonsets, jobs, cronjobs].some((l) => l?.truncated === true),
   };

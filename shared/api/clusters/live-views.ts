@@ -7,7 +7,7 @@ import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import * as s from './schemas.ts';
-import { overviewView, statusView } from './views.ts';
+import { overviewView, statusView, summaryView, workloadsView } from './views.ts';
 
 // The ways a live view fails, told apart: the cluster refused the hub's credential, answered too much, or could not be reached.
 const liveViewFailures = errorResponses(403, 422, 502, 503);
@@ -76,11 +76,11 @@ export function liveViewRoutes(deps: Dependencies): Router {
   liveView('/namespaces', 'Namespaces, live', s.namespaces, async (cluster, principal) => ({
     items: await callerView(clusters(), cluster, principal, (g) => g.namespaces()),
   }));
-  liveView('/summary', 'Counts of nodes, namespaces, pods, deployments and services, live', s.summary, (cluster, principal) =>
-    callerView(clusters(), cluster, principal, (g) => g.summary(), nothingRead),
+  liveView('/summary', 'Counts of nodes, namespaces, pods, deployments and services, live', s.summary, async (cluster, principal) =>
+    summaryView(await callerView(clusters(), cluster, principal, (g) => g.summary(), nothingRead)),
   );
-  liveView('/workloads', 'Deployments, StatefulSets, DaemonSets, Jobs and CronJobs, live', s.workloads, (cluster, principal) =>
-    callerView(clusters(), cluster, principal, (g) => g.workloads(), nothingRead),
+  liveView('/workloads', 'Deployments, StatefulSets, DaemonSets, Jobs and CronJobs, live', s.workloads, async (cluster, principal) =>
+    workloadsView(await callerView(clusters(), cluster, principal, (g) => g.workloads(), nothingRead)),
   );
   liveView('/overview', 'The cluster, its counts and its latest events', s.overview, async (cluster, principal) =>
     overviewView(await clusterOverview(clusters(), cluster, principal)),

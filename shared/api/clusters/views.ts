@@ -2,7 +2,7 @@ import type { ClusterRecord } from '#shared/domain/clusters/cluster.ts';
 import { shownFailureText } from '#shared/domain/clusters/failure-text.ts';
 import type { ClusterObservationReport } from '#shared/domain/clusters/live-views.ts';
 import type { OnboardingResult } from '#shared/domain/clusters/onboarding.ts';
-import type { ClusterEvent, ClusterSummary } from '#shared/ports/cluster-gateway.ts';
+import type { ClusterEvent, ClusterSummary, CronJobInfo, Workloads } from '#shared/ports/cluster-gateway.ts';
 
 /*
  * What the clusters routes answer: the one place where records (camelCase) become the wire's
@@ -61,7 +61,7 @@ export function statusView({ cluster: c, readyNodes, error, reason }: ClusterObs
 
 /** The cluster, its counts and its latest events (null when the credential may not list them). */
 export function overviewView(overview: { cluster: ClusterRecord; summary: ClusterSummary; events: ClusterEvent[] | null }) {
-  return { cluster: clusterView(overview.cluster), summary: overview.summary, recent_events: overview.events };
+  return { cluster: clusterView(overview.cluster), summary: summaryView(overview.summary), recent_events: overview.events };
 }
 
 /** The service account onboarding bound, and whether the hub now works as it. */
@@ -82,4 +82,16 @@ export function onboardingView({ clusterName, account, usedForHub }: OnboardingR
 export function fromCredentialSource<B extends { kubeconfig_base64?: string; kubeconfig_secret_ref?: string; local_context?: string }>(body: B) {
   const { kubeconfig_base64, kubeconfig_secret_ref, local_context, ...rest } = body;
   return { ...rest, kubeconfigBase64: kubeconfig_base64, kubeconfigSecretRef: kubeconfig_secret_ref, localContext: local_context };
+}
+
+/** The live counts of a cluster. */
+export function summaryView(s: ClusterSummary) {
+  return { node_count: s.nodeCount, namespace_count: s.namespaceCount, pod_count: s.podCount, deployment_count: s.deploymentCount, service_count: s.serviceCount };
+}
+
+const cronJobView = ({ lastSchedule, ...rest }: CronJobInfo) => ({ ...rest, last_schedule: lastSchedule });
+
+/** The live workloads of a cluster (only CronJobs have a field to rename). */
+export function workloadsView(w: Workloads) {
+  return { ...w, cronjobs: w.cronjobs && w.cronjobs.map(cronJobView) };
 }

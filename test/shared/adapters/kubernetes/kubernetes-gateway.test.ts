@@ -183,17 +183,17 @@ describe('live views', () => {
         core.listServiceForAllNamespaces(),
       ]);
       return {
-        node_count: nodes.items.length,
-        namespace_count: namespaces.items.length,
-        pod_count: pods.items.length,
-        deployment_count: deployments.items.length,
-        service_count: services.items.length,
+        nodeCount: nodes.items.length,
+        namespaceCount: namespaces.items.length,
+        podCount: pods.items.length,
+        deploymentCount: deployments.items.length,
+        serviceCount: services.items.length,
       };
     };
     // Other test files work on the same cluster at the same time: compare until a quiet moment.
     const [summary, expected] = await settled(async () => [await gateway.summary(), await directCounts()]);
     expect(summary).toEqual(expected);
-    expect(summary.pod_count).toBeGreaterThanOrEqual(3);
+    expect(summary.podCount).toBeGreaterThanOrEqual(3);
   });
 
   it('lists namespaces', async () => {
@@ -214,7 +214,7 @@ describe('live views', () => {
       statefulsets: [{ name: 'db', namespace: ns, ready: 1, desired: 1 }],
       daemonsets: [],
       jobs: [{ name: 'once', namespace: ns, status: 'suspended', succeeded: 0, failed: 0, active: 0, completions: 1 }],
-      cronjobs: [{ name: 'nightly', namespace: ns, schedule: '0 3 * * *', suspended: true, active: 0, last_schedule: null }],
+      cronjobs: [{ name: 'nightly', namespace: ns, schedule: '0 3 * * *', suspended: true, active: 0, lastSchedule: null }],
       truncated: false,
     });
     const everywhere = await gateway.workloads();
@@ -256,7 +256,7 @@ describe('live views', () => {
     const gateway = gatewayFor(restricted);
     expect(await gateway.testConnection()).toMatchObject({ ok: true, node_count: null });
     // Composite views answer, with null for each part the credential may not read.
-    expect(await gateway.summary()).toEqual({ node_count: null, namespace_count: null, pod_count: null, deployment_count: null, service_count: null });
+    expect(await gateway.summary()).toEqual({ nodeCount: null, namespaceCount: null, podCount: null, deploymentCount: null, serviceCount: null });
     expect(await gateway.workloads()).toEqual({ deployments: null, statefulsets: null, daemonsets: null, jobs: null, cronjobs: null, truncated: false });
     expect(await gateway.workloads({ namespace: 'team-a' })).toEqual({
       deployments: [],
@@ -469,11 +469,11 @@ describe('service-account onboarding', () => {
     expect(await gatewayFor(credentials).testConnection()).toMatchObject({ ok: true, node_count: null });
     // view may not list nodes: that count is unknown, every other one is there.
     expect(await gatewayFor(credentials).summary()).toEqual({
-      node_count: null,
-      namespace_count: expect.any(Number),
-      pod_count: expect.any(Number),
-      deployment_count: expect.any(Number),
-      service_count: expect.any(Number),
+      nodeCount: null,
+      namespaceCount: expect.any(Number),
+      podCount: expect.any(Number),
+      deploymentCount: expect.any(Number),
+      serviceCount: expect.any(Number),
     });
 
     // view: can list pods anywhere, cannot create anything.
