@@ -25,7 +25,7 @@ export { ClusterResponseTooLargeError, ClusterUnavailableError, ClusterUnreachab
 
 /** GET /version, in short. */
 export interface ClusterVersion {
-  git_version: string;
+  gitVersion: string;
   major: string;
   minor: string;
   platform: string;
@@ -36,8 +36,8 @@ export interface ConnectionTest {
   ok: boolean;
   version: string | null;
   /** Null when the credential may not list nodes (the connection itself works). */
-  node_count: number | null;
-  latency_ms: number;
+  nodeCount: number | null;
+  latencyMs: number;
   error?: string;
   reason?: ConnectionFailureReason;
 }
@@ -46,22 +46,22 @@ export interface ConnectionTest {
 export interface ClusterInspection {
   version: string;
   /** Null when the credential may not list nodes. */
-  node_count: number | null;
-  ready_node_count: number | null;
+  nodeCount: number | null;
+  readyNodeCount: number | null;
   provider: ClusterProvider;
-  latency_ms: number;
+  latencyMs: number;
 }
 
 export interface NodeCounts {
-  node_count: number;
-  ready_node_count: number;
+  nodeCount: number;
+  readyNodeCount: number;
 }
 
 export interface NamespaceInfo {
   name: string;
   /** Active or Terminating. */
   status: string;
-  created_at: string | null;
+  createdAt: string | null;
   labels: Record<string, string>;
 }
 

@@ -248,12 +248,12 @@ class KubernetesGateway implements ClusterGateway {
         const info = await version.getCode();
         const latency = Math.round(performance.now() - started);
         const nodeCount = await countAll(typedLister((p) => core.listNode(p))).catch(forbiddenAsNull);
-        return { ok: true, version: info.gitVersion, node_count: nodeCount, latency_ms: latency };
+        return { ok: true, version: info.gitVersion, nodeCount, latencyMs: latency };
       });
     } catch (err) {
       const failure = err instanceof ClusterUnavailableError || err instanceof ClusterResponseTooLargeError ? err : toClusterUnavailable(err, this.failure);
       const reason = failure instanceof ClusterUnavailableError ? failure.reason : 'unknown';
-      return { ok: false, version: null, node_count: null, latency_ms: Math.round(performance.now() - started), error: failure.message, reason };
+      return { ok: false, version: null, nodeCount: null, latencyMs: Math.round(performance.now() - started), error: failure.message, reason };
     }
   }
 
@@ -273,10 +273,10 @@ class KubernetesGateway implements ClusterGateway {
       }));
       return {
         version: info.gitVersion,
-        node_count: nodes ? nodes.items.length : null,
-        ready_node_count: nodes ? nodes.items.filter(isReady).length : null,
+        nodeCount: nodes ? nodes.items.length : null,
+        readyNodeCount: nodes ? nodes.items.filter(isReady).length : null,
         provider: detectProvider({ serverUrl: this.connection!.summary.server, gitVersion: info.gitVersion, nodes: sample }),
-        latency_ms: latency,
+        latencyMs: latency,
       };
     });
   }
@@ -284,7 +284,7 @@ class KubernetesGateway implements ClusterGateway {
   async version(): Promise<ClusterVersion> {
     return this.call(async ({ version }) => {
       const info = await version.getCode();
-      return { git_version: info.gitVersion, major: info.major, minor: info.minor, platform: info.platform };
+      return { gitVersion: info.gitVersion, major: info.major, minor: info.minor, platform: info.platform };
     });
   }
 
@@ -294,7 +294,7 @@ class KubernetesGateway implements ClusterGateway {
         typedLister((p) => core.listNode(p)),
         MAX_NODES_SCANNED,
       );
-      return { node_count: items.length, ready_node_count: items.filter(isReady).length };
+      return { nodeCount: items.length, readyNodeCount: items.filter(isReady).length };
     });
   }
 
@@ -307,7 +307,7 @@ class KubernetesGateway implements ClusterGateway {
       return items.map((ns) => ({
         name: ns.metadata?.name ?? '',
         status: ns.status?.phase ?? 'Active',
-        created_at: iso(ns.metadata?.creationTimestamp),
+        createdAt: iso(ns.metadata?.creationTimestamp),
         labels: ns.metadata?.labels ?? {},
       }));
     });

@@ -7,7 +7,7 @@ import { errorResponses, jsonContent } from '#shared/http/openapi.ts';
 import { guardedRoutes } from '#shared/http/route.ts';
 import type { Dependencies } from '#shared/runtime/dependencies.ts';
 import * as s from './schemas.ts';
-import { overviewView, statusView, summaryView, workloadsView } from './views.ts';
+import { connectionTestView, namespaceView, overviewView, statusView, summaryView, workloadsView } from './views.ts';
 
 // The ways a live view fails, told apart: the cluster refused the hub's credential, answered too much, or could not be reached.
 const liveViewFailures = errorResponses(403, 422, 502, 503);
@@ -37,7 +37,7 @@ export function liveViewRoutes(deps: Dependencies): Router {
       request: { params: s.clusterIdParam },
       responses: { 200: jsonContent(s.testResult, 'The probe result (ok false with the error when unreachable).') },
     },
-    async (c) => c.json(await testCluster(clusters(), c.var.cluster), 200),
+    async (c) => c.json(connectionTestView(await testCluster(clusters(), c.var.cluster)), 200),
   );
 
   route(
@@ -74,7 +74,7 @@ export function liveViewRoutes(deps: Dependencies): Router {
 
   // As the caller when the cluster is set to impersonate (callerView); status and test probe the hub's own connection.
   liveView('/namespaces', 'Namespaces, live', s.namespaces, async (cluster, principal) => ({
-    items: await callerView(clusters(), cluster, principal, (g) => g.namespaces()),
+    items: (await callerView(clusters(), cluster, principal, (g) => g.namespaces())).map(namespaceView),
   }));
   liveView('/summary', 'Counts of nodes, namespaces, pods, deployments and services, live', s.summary, async (cluster, principal) =>
     summaryView(await callerView(clusters(), cluster, principal, (g) => g.summary(), nothingRead)),

@@ -2,7 +2,7 @@ import type { ClusterRecord } from '#shared/domain/clusters/cluster.ts';
 import { shownFailureText } from '#shared/domain/clusters/failure-text.ts';
 import type { ClusterObservationReport } from '#shared/domain/clusters/live-views.ts';
 import type { OnboardingResult } from '#shared/domain/clusters/onboarding.ts';
-import type { ClusterEvent, ClusterSummary, CronJobInfo, Workloads } from '#shared/ports/cluster-gateway.ts';
+import type { ClusterEvent, ClusterSummary, ConnectionTest, CronJobInfo, NamespaceInfo, Workloads } from '#shared/ports/cluster-gateway.ts';
 
 /*
  * What the clusters routes answer: the one place where records (camelCase) become the wire's
@@ -86,7 +86,13 @@ export function fromCredentialSource<B extends { kubeconfig_base64?: string; kub
 
 /** The live counts of a cluster. */
 export function summaryView(s: ClusterSummary) {
-  return { node_count: s.nodeCount, namespace_count: s.namespaceCount, pod_count: s.podCount, deployment_count: s.deploymentCount, service_count: s.serviceCount };
+  return {
+    node_count: s.nodeCount,
+    namespace_count: s.namespaceCount,
+    pod_count: s.podCount,
+    deployment_count: s.deploymentCount,
+    service_count: s.serviceCount,
+  };
 }
 
 const cronJobView = ({ lastSchedule, ...rest }: CronJobInfo) => ({ ...rest, last_schedule: lastSchedule });
@@ -95,3 +101,16 @@ const cronJobView = ({ lastSchedule, ...rest }: CronJobInfo) => ({ ...rest, last
 export function workloadsView(w: Workloads) {
   return { ...w, cronjobs: w.cronjobs && w.cronjobs.map(cronJobView) };
 }
+
+/** A connection test's result (error and reason only when it failed). */
+export const connectionTestView = (t: ConnectionTest) => ({
+  ok: t.ok,
+  version: t.version,
+  node_count: t.nodeCount,
+  latency_ms: t.latencyMs,
+  error: t.error,
+  reason: t.reason,
+});
+
+/** A namespace, live. */
+export const namespaceView = (n: NamespaceInfo) => ({ name: n.name, status: n.status, created_at: n.createdAt, labels: n.labels });

@@ -93,11 +93,11 @@ export async function clusterStatus(deps: ClusterDeps, cluster: ClusterRecord): 
       checkedAt: now,
       kubernetesVersion: inspection.version,
       provider: inspection.provider,
-      nodeCount: inspection.node_count ?? cluster.nodeCount,
+      nodeCount: inspection.nodeCount ?? cluster.nodeCount,
       lastConnected: now,
       lastError: null,
     };
-    extra = { readyNodes: inspection.ready_node_count };
+    extra = { readyNodes: inspection.readyNodeCount };
   } catch (err) {
     // Unreachable, or reachable but refusing the credential: either way the hub cannot use it now.
     if (!(err instanceof UnavailableError || err instanceof ClusterCredentialRejectedError || err instanceof ClusterForbiddenError)) throw err;

@@ -114,7 +114,7 @@ export function connectedFields(credentials: CheckedKubeconfig, inspection: Clus
     credentialKind: credentials.summary.authKind,
     kubernetesVersion: inspection.version,
     provider: inspection.provider,
-    nodeCount: inspection.node_count ?? 0,
+    nodeCount: inspection.nodeCount ?? 0,
     status: 'connected' as const,
     lastConnected: now,
     lastCheck: now,

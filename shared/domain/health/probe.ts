@@ -126,7 +126,7 @@ export async function probeCluster(gateway: ClusterGateway, now: Date, radar: Ex
   return {
     reachable: true,
     latency_ms: latency,
-    version: version.git_version,
+    version: version.gitVersion,
     nodes: nodesRead ? nodes : null,
     pods: podsRead ? pods : null,
     workloads: workloadsRead ? workloads : null,

@@ -250,5 +250,5 @@ export async function apiResources(run: Run): Promise<void> {
 
 export async function version(run: Run, hubVersion: string): Promise<void> {
   const server = await onCluster(run.deps.resources, run.caller, (s) => s.gateway.version());
-  run.out.write(`Client Version: clusterhub-shell/${hubVersion}\nServer Version: ${server.git_version}\n`);
+  run.out.write(`Client Version: clusterhub-shell/${hubVersion}\nServer Version: ${server.gitVersion}\n`);
 }

@@ -152,8 +152,8 @@ describe('live views', () => {
     const result = await gateway.testConnection();
     const version = await directAdmin.makeApiClient(k8s.VersionApi).getCode();
     const nodes = await core.listNode();
-    expect(result).toEqual({ ok: true, version: version.gitVersion, node_count: nodes.items.length, latency_ms: expect.any(Number) });
-    expect(result.latency_ms).toBeGreaterThanOrEqual(0);
+    expect(result).toEqual({ ok: true, version: version.gitVersion, nodeCount: nodes.items.length, latencyMs: expect.any(Number) });
+    expect(result.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
   it('reports version, nodes and the provider for registration', async () => {
@@ -161,14 +161,14 @@ describe('live views', () => {
     const version = await directAdmin.makeApiClient(k8s.VersionApi).getCode();
     const nodes = await core.listNode();
     const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
-    expect(await gateway.version()).toEqual({ git_version: version.gitVersion, major: version.major, minor: version.minor, platform: version.platform });
-    expect(await gateway.nodes()).toEqual({ node_count: nodes.items.length, ready_node_count: ready });
+    expect(await gateway.version()).toEqual({ gitVersion: version.gitVersion, major: version.major, minor: version.minor, platform: version.platform });
+    expect(await gateway.nodes()).toEqual({ nodeCount: nodes.items.length, readyNodeCount: ready });
     expect(await gateway.inspect()).toEqual({
       version: version.gitVersion,
-      node_count: nodes.items.length,
-      ready_node_count: ready,
+      nodeCount: nodes.items.length,
+      readyNodeCount: ready,
       provider: 'generic',
-      latency_ms: expect.any(Number),
+      latencyMs: expect.any(Number),
     });
   });
 
@@ -203,7 +203,7 @@ describe('live views', () => {
       (await core.listNamespace()).items.map((n) => n.metadata!.name!).sort(),
     ]);
     expect(listed).toEqual(expected);
-    expect((await gateway.namespaces()).find((n) => n.name === ns)).toMatchObject({ status: 'Active', created_at: expect.stringMatching(/^\d{4}-/) });
+    expect((await gateway.namespaces()).find((n) => n.name === ns)).toMatchObject({ status: 'Active', createdAt: expect.stringMatching(/^\d{4}-/) });
   });
 
   it('lists workloads of one namespace with their readiness', async () => {
@@ -254,7 +254,7 @@ describe('live views', () => {
     // The restricted user may read in team-a only: nothing cluster-wide.
     const restricted = checkKubeconfig({ text: readFileSync(alpha.restrictedKubeconfig!, 'utf8') }, policy);
     const gateway = gatewayFor(restricted);
-    expect(await gateway.testConnection()).toMatchObject({ ok: true, node_count: null });
+    expect(await gateway.testConnection()).toMatchObject({ ok: true, nodeCount: null });
     // Composite views answer, with null for each part the credential may not read.
     expect(await gateway.summary()).toEqual({ nodeCount: null, namespaceCount: null, podCount: null, deploymentCount: null, serviceCount: null });
     expect(await gateway.workloads()).toEqual({ deployments: null, statefulsets: null, daemonsets: null, jobs: null, cronjobs: null, truncated: false });
@@ -278,7 +278,7 @@ describe('failures, classified', () => {
     const wrong = `wrong-${randomBytes(16).toString('hex')}`;
     const gateway = gatewayFor(variant((_c, u) => (u.token = wrong)));
     const result = await gateway.testConnection();
-    expect(result).toMatchObject({ ok: false, reason: 'unauthorized', version: null, node_count: null });
+    expect(result).toMatchObject({ ok: false, reason: 'unauthorized', version: null, nodeCount: null });
     expect(result.error).not.toContain(wrong);
     const failure = await failureOf(gateway.summary());
     expect(failure.reason).toBe('unauthorized');
@@ -466,7 +466,7 @@ describe('service-account onboarding', () => {
     // The returned kubeconfig is itself acceptable to the policy, and works through the gateway.
     const reread = checkKubeconfig({ text: credentials.kubeconfig }, policy);
     expect(reread.kubeconfig).toBe(credentials.kubeconfig);
-    expect(await gatewayFor(credentials).testConnection()).toMatchObject({ ok: true, node_count: null });
+    expect(await gatewayFor(credentials).testConnection()).toMatchObject({ ok: true, nodeCount: null });
     // view may not list nodes: that count is unknown, every other one is there.
     expect(await gatewayFor(credentials).summary()).toEqual({
       nodeCount: null,
