@@ -156,11 +156,11 @@ export interface OnboardedServiceAccount {
   /** A rebuilt kubeconfig that authenticates as the service account, ready for the secret store; only when a token was asked for. */
   credentials?: ClusterCredentials;
   /** When that token expires, as the API server granted it (it may cap the lifetime asked for). */
-  token_expires_at?: string;
-  service_account: string;
+  tokenExpiresAt?: string;
+  serviceAccount: string;
   namespace: string;
   role: string;
-  cluster_role_binding: string;
+  clusterRoleBinding: string;
 }
 
 /**

@@ -172,13 +172,13 @@ async function onboard(apis: OnboardingApis, connection: ClusterConnection, requ
             summary: { ...connection.summary, user: `system:serviceaccount:${namespace}:${name}` },
             credential: { kind: 'token', token: minted.token },
           }),
-          token_expires_at: minted.expiresAt,
+          tokenExpiresAt: minted.expiresAt,
         }
       : {}),
-    service_account: name,
+    serviceAccount: name,
     namespace,
     role,
-    cluster_role_binding: binding,
+    clusterRoleBinding: binding,
   };
 }
 

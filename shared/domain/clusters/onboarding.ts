@@ -85,12 +85,12 @@ export async function onboardServiceAccount(
   const onboarded = await withCluster(deps, cluster, (g) => g.onboardServiceAccount(asked));
   const now = deps.clock.now().toISOString();
   const account: BoundAccount = {
-    name: onboarded.service_account,
+    name: onboarded.serviceAccount,
     namespace: onboarded.namespace,
     role: onboarded.role,
-    clusterRoleBinding: onboarded.cluster_role_binding,
+    clusterRoleBinding: onboarded.clusterRoleBinding,
     updatedAt: now,
-    ...(onboarded.token_expires_at ? { tokenExpiresAt: onboarded.token_expires_at } : {}),
+    ...(onboarded.tokenExpiresAt ? { tokenExpiresAt: onboarded.tokenExpiresAt } : {}),
   };
   let record = cluster;
   if (useForHub && onboarded.credentials) {

@@ -444,11 +444,11 @@ describe('service-account onboarding', () => {
     const gateway = gatewayFor(admin);
     const before = Date.now();
     const onboarded = await gateway.onboardServiceAccount({ name, namespace, role: 'view', tokenLifetimeSeconds: HOUR });
-    expect(onboarded).toMatchObject({ service_account: name, namespace, role: 'view', cluster_role_binding: `clusterhub:${namespace}:${name}` });
+    expect(onboarded).toMatchObject({ serviceAccount: name, namespace, role: 'view', clusterRoleBinding: `clusterhub:${namespace}:${name}` });
     const credentials = onboarded.credentials!;
     expect(credentials.summary).toMatchObject({ server: admin.summary.server, authKind: 'token', user: `system:serviceaccount:${namespace}:${name}` });
     // The expiry the API server granted: about the hour asked for.
-    const expires = Date.parse(onboarded.token_expires_at!);
+    const expires = Date.parse(onboarded.tokenExpiresAt!);
     expect(expires).toBeGreaterThan(before + (HOUR - 60) * 1000);
     expect(expires).toBeLessThan(Date.now() + (HOUR + 60) * 1000);
     // A bound token carries its expiry; and nothing in the cluster holds a copy to read.
@@ -459,7 +459,7 @@ describe('service-account onboarding', () => {
 
     // What the cluster now holds.
     expect((await core.readNamespacedServiceAccount({ name, namespace })).metadata?.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'clusterhub' });
-    const binding = await rbac.readClusterRoleBinding({ name: onboarded.cluster_role_binding });
+    const binding = await rbac.readClusterRoleBinding({ name: onboarded.clusterRoleBinding });
     expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'view' });
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name, namespace }]);
 
@@ -489,7 +489,7 @@ describe('service-account onboarding', () => {
     const gateway = gatewayFor(admin);
     const plain = await gateway.onboardServiceAccount({ name, namespace, role: 'view' });
     expect(plain.credentials).toBeUndefined();
-    expect(plain.token_expires_at).toBeUndefined();
+    expect(plain.tokenExpiresAt).toBeUndefined();
     const first = await gateway.onboardServiceAccount({ name, namespace, role: 'view', tokenLifetimeSeconds: HOUR });
     const second = await gateway.onboardServiceAccount({ name, namespace, role: 'view', tokenLifetimeSeconds: HOUR });
     // Each asks for a token of its own; both work until they expire.
@@ -507,7 +507,7 @@ describe('service-account onboarding', () => {
     const gateway = gatewayFor(admin);
     await gateway.onboardServiceAccount({ name, namespace, role: 'view' });
     const after = await gateway.onboardServiceAccount({ name, namespace, role: 'edit', tokenLifetimeSeconds: HOUR });
-    expect((await rbac.readClusterRoleBinding({ name: after.cluster_role_binding })).roleRef.name).toBe('edit');
+    expect((await rbac.readClusterRoleBinding({ name: after.clusterRoleBinding })).roleRef.name).toBe('edit');
     const asAccount = new k8s.KubeConfig();
     asAccount.loadFromString(after.credentials!.kubeconfig);
     const created = await eventually('edit to take effect', 10_000, async () =>
