@@ -95,7 +95,7 @@ export function topologyGroup(deps: Dependencies): EndpointGroup {
       const answer = await clusterTopology(
         topologyDeps(),
         caller(c),
-        { namespace: q.namespace, kinds: q.kinds, maxNodes: q.max_nodes, collapse: q.collapse },
+        { namespace: q.namespace, kinds: q.kinds, maxNodes: q.max_nodes, collapse: q.collapse, source: q.source },
         deps.clock.now(),
       );
       return c.json(wire(answer), 200);
@@ -186,7 +186,7 @@ export function topologyGroup(deps: Dependencies): EndpointGroup {
     },
     async (c) => {
       const q = c.req.valid('query');
-      const query = { namespace: q.namespace, kinds: q.kinds, maxNodes: q.max_nodes, collapse: q.collapse };
+      const query = { namespace: q.namespace, kinds: q.kinds, maxNodes: q.max_nodes, collapse: q.collapse, source: q.source };
       return picture(c, 'drawio', await clusterTopology(topologyDeps(), caller(c), query, deps.clock.now()), scopeOf(query));
     },
   );

@@ -71,6 +71,13 @@ export const graphQuery = z.object({
     enum: ['true', 'false'],
     description: '`false` shows every pod and ReplicaSet however large the graph (up to max_nodes, then truncated).',
   }),
+  source: z
+    .enum(['live', 'inventory'])
+    .optional()
+    .openapi({
+      description:
+        '`live` (default) reads the cluster; `inventory` draws the graph from its latest inventory snapshot without contacting it: only contains and owns relations (a snapshot keeps no specs), `is_complete` false. 404 NO_INVENTORY_SNAPSHOT when there is none.',
+    }),
   force_refresh: bool
     .optional()
     .openapi({ type: 'string', enum: ['true', 'false'], description: 'Accepted for compatibility: every answer is read live from the cluster.' }),
@@ -166,7 +173,9 @@ export const topology = z
       node_count: z.number().int(),
       edge_count: z.number().int(),
       is_complete: z.boolean().openapi({ description: 'False when nodes were left out (truncated) or a kind could not be listed.' }),
-      source: z.literal('live'),
+      source: z.enum(['live', 'inventory']).openapi({ description: '`inventory`: drawn from the latest inventory snapshot, the cluster not contacted.' }),
+      snapshot_taken_at: z.string().optional().openapi({ description: 'source=inventory: when the inventory last looked at the cluster.' }),
+      snapshot_age_seconds: z.number().int().optional(),
       warnings: z.array(z.object({ code: z.string(), message: z.string() })),
       collapsed: z
         .object({ pods: z.number().int(), replicasets: z.number().int(), jobs: z.number().int(), into: z.number().int() })

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { InputError, NotFoundError } from '#shared/domain/errors.ts';
 import { onCluster, type Caller } from '#shared/domain/resources/cluster-session.ts';
 import { buildGraph } from './build-graph.ts';
+import { inventoryGraph } from './from-inventory.ts';
 import { shapeGraph, type Shaped } from './collapse.ts';
 import { layoutGraph } from './layout.ts';
 import { nodeId, type TopologyGraph, type TopologyNode } from './model.ts';
@@ -23,6 +24,8 @@ export interface GraphQuery {
   kinds?: string[];
   maxNodes?: number;
   collapse?: boolean;
+  /** live: read from the cluster; inventory: from its latest snapshot, the cluster not contacted. */
+  source?: 'live' | 'inventory';
 }
 
 export interface ResourceQuery {
@@ -45,7 +48,10 @@ export interface TopologyAnswer extends Shaped {
     node_count: number;
     edge_count: number;
     is_complete: boolean;
-    source: 'live';
+    source: 'live' | 'inventory';
+    /** source=inventory: when the snapshot was taken, and how old it is. */
+    snapshot_taken_at?: string;
+    snapshot_age_seconds?: number;
     root?: string;
     direction?: Direction;
     depth?: number;
@@ -56,10 +62,25 @@ export interface TopologyAnswer extends Shaped {
 
 /** The graph of the cluster, or of one namespace or some kinds. */
 export async function clusterTopology(deps: TopologyDeps, caller: Caller, query: GraphQuery, now: Date): Promise<TopologyAnswer> {
+  if (query.source === 'inventory') return snapshotTopology(deps, caller, query, now);
   const read = await onCluster(deps.resources, caller, (s) => readCluster(s.gateway, { ...query, maxObjects: deps.maxObjects }));
   const graph = buildGraph(read.objects);
   graph.warnings.push(...read.warnings);
   return answer(caller, shapeGraph(graph, query.maxNodes ?? deps.defaultMaxNodes, query.collapse ?? true), query.namespace ?? null, now);
+}
+
+/** The graph from the latest inventory snapshot: only what a snapshot says (contains, owns), never complete. */
+async function snapshotTopology(deps: TopologyDeps, caller: Caller, query: GraphQuery, now: Date): Promise<TopologyAnswer> {
+  const read = await inventoryGraph(deps.inventory, caller.cluster.id, { ...query, maxObjects: deps.maxObjects });
+  const result = answer(caller, shapeGraph(read.graph, query.maxNodes ?? deps.defaultMaxNodes, query.collapse ?? true), query.namespace ?? null, now);
+  result.metadata = {
+    ...result.metadata,
+    is_complete: false,
+    source: 'inventory',
+    snapshot_taken_at: read.checkedAt,
+    snapshot_age_seconds: Math.max(0, Math.round((now.getTime() - Date.parse(read.checkedAt)) / 1000)),
+  };
+  return result;
 }
 
 /** The subgraph around one object, `depth` hops in `direction`; 404 when the object is not there. */
