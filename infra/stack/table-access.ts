@@ -146,10 +146,11 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
     write: [...partitionsOf(circuit), ...RATE],
     neverWrite: [...IDENTITY_PARTITIONS, ...partitionsOf(cluster, clusterNameClaim)],
   },
-  // Reads clusters' objects to draw their graphs: as resources does, and it changes nothing on a cluster or in the table but circuits and rate counters.
+  // Reads clusters' objects to draw their graphs: as resources does, and it changes nothing on a cluster or in the table but circuits and rate counters;
+  // source=inventory reads the snapshot pointers (the snapshots in S3).
   topology: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, ...partitionsOf(cluster, circuit)],
+    read: [...AUTHENTICATED.read, ...partitionsOf(cluster, circuit, inventoryHead)],
     write: [...partitionsOf(circuit), ...RATE],
     neverWrite: [...IDENTITY_PARTITIONS, ...partitionsOf(cluster, clusterNameClaim)],
   },
