@@ -71,13 +71,10 @@ export const graphQuery = z.object({
     enum: ['true', 'false'],
     description: '`false` shows every pod and ReplicaSet however large the graph (up to max_nodes, then truncated).',
   }),
-  source: z
-    .enum(['live', 'inventory'])
-    .optional()
-    .openapi({
-      description:
-        '`live` (default) reads the cluster; `inventory` draws the graph from its latest inventory snapshot without contacting it: only contains and owns relations (a snapshot keeps no specs), `is_complete` false. 404 NO_INVENTORY_SNAPSHOT when there is none.',
-    }),
+  source: z.enum(['live', 'inventory']).optional().openapi({
+    description:
+      '`live` (default) reads the cluster; `inventory` draws the graph from its latest inventory snapshot without contacting it: only contains and owns relations (a snapshot keeps no specs), `is_complete` false. 404 NO_INVENTORY_SNAPSHOT when there is none.',
+  }),
   force_refresh: bool
     .optional()
     .openapi({ type: 'string', enum: ['true', 'false'], description: 'Accepted for compatibility: every answer is read live from the cluster.' }),

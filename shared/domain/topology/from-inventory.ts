@@ -53,14 +53,16 @@ export async function inventoryGraph(
 ): Promise<InventoryGraph> {
   const snapshot = await inventoryAt(deps, clusterId).catch((err: unknown) => {
     if (err instanceof NotFoundError)
-      throw new AppError('not_found', 'NO_INVENTORY_SNAPSHOT', `Cluster ${clusterId} has no inventory snapshot yet: refresh its inventory, or ask source=live.`);
+      throw new AppError(
+        'not_found',
+        'NO_INVENTORY_SNAPSHOT',
+        `Cluster ${clusterId} has no inventory snapshot yet: refresh its inventory, or ask source=live.`,
+      );
     throw err;
   });
   const shown = new Set(TOPOLOGY_KINDS.filter((t) => !query.kinds || query.kinds.includes(t.kind)).map((t) => t.kind));
   const wanted = snapshot.objects.filter(
-    (o) =>
-      shown.has(o.kind) &&
-      (!query.namespace || o.namespace === query.namespace || (o.kind === 'Namespace' && o.name === query.namespace)),
+    (o) => shown.has(o.kind) && (!query.namespace || o.namespace === query.namespace || (o.kind === 'Namespace' && o.name === query.namespace)),
   );
   if (wanted.length > query.maxObjects) throw new TopologyTooLargeError(query.maxObjects, query.namespace);
   const graph = buildGraph(wanted.map(asObject));
