@@ -1,3 +1,4 @@
+import { DynamoTopologyCache } from '#shared/adapters/dynamodb/topology/graph-cache.ts';
 import type { TopologyDeps } from '#shared/domain/topology/ports.ts';
 import type { Dependencies } from './dependencies.ts';
 
@@ -10,5 +11,7 @@ export function wireTopology(deps: Dependencies): TopologyDeps {
     },
     maxObjects: deps.config.topologyMaxObjects,
     defaultMaxNodes: deps.config.topologyMaxNodes,
+    cache: new DynamoTopologyCache(deps.table),
+    cacheSeconds: deps.config.topologyCacheSeconds,
   };
 }

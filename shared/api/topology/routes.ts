@@ -95,7 +95,7 @@ export function topologyGroup(deps: Dependencies): EndpointGroup {
       const answer = await clusterTopology(
         topologyDeps(),
         caller(c),
-        { namespace: q.namespace, kinds: q.kinds, maxNodes: q.max_nodes, collapse: q.collapse, source: q.source },
+        { namespace: q.namespace, kinds: q.kinds, maxNodes: q.max_nodes, collapse: q.collapse, source: q.source, forceRefresh: q.force_refresh },
         deps.clock.now(),
       );
       return c.json(wire(answer), 200);
@@ -119,7 +119,7 @@ export function topologyGroup(deps: Dependencies): EndpointGroup {
       const answer = await resourceTopology(
         topologyDeps(),
         caller(c),
-        resourceRequest(p.kind, p.namespace, p.name, q.depth, q.direction, q.max_nodes),
+        { ...resourceRequest(p.kind, p.namespace, p.name, q.depth, q.direction, q.max_nodes), forceRefresh: q.force_refresh },
         deps.clock.now(),
       );
       return c.json(wire(answer), 200);
@@ -186,7 +186,7 @@ export function topologyGroup(deps: Dependencies): EndpointGroup {
     },
     async (c) => {
       const q = c.req.valid('query');
-      const query = { namespace: q.namespace, kinds: q.kinds, maxNodes: q.max_nodes, collapse: q.collapse, source: q.source };
+      const query = { namespace: q.namespace, kinds: q.kinds, maxNodes: q.max_nodes, collapse: q.collapse, source: q.source, forceRefresh: q.force_refresh };
       return picture(c, 'drawio', await clusterTopology(topologyDeps(), caller(c), query, deps.clock.now()), scopeOf(query));
     },
   );

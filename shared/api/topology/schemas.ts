@@ -77,7 +77,7 @@ export const graphQuery = z.object({
   }),
   force_refresh: bool
     .optional()
-    .openapi({ type: 'string', enum: ['true', 'false'], description: 'Accepted for compatibility: every answer is read live from the cluster.' }),
+    .openapi({ type: 'string', enum: ['true', 'false'], description: 'Read the cluster even when a graph built within HUB_TOPOLOGY_CACHE_SECONDS is cached.' }),
 });
 
 export const resourceParams = z.object({
@@ -97,6 +97,7 @@ export const resourceQuery = z.object({
     .openapi({ description: `Hops from the object (1-${MAX_DEPTH}); default 2, and ${MAX_DEPTH} for dependents (the whole blast radius).` }),
   direction: direction.optional().default('both'),
   max_nodes: maxNodes.optional(),
+  force_refresh: bool.optional().openapi({ type: 'string', enum: ['true', 'false'], description: 'Read the cluster even when a fresh graph is cached.' }),
 });
 
 export const EXPORT_FORMATS = ['json', 'svg', 'png', 'drawio'] as const;
@@ -173,6 +174,10 @@ export const topology = z
       source: z.enum(['live', 'inventory']).openapi({ description: '`inventory`: drawn from the latest inventory snapshot, the cluster not contacted.' }),
       snapshot_taken_at: z.string().optional().openapi({ description: 'source=inventory: when the inventory last looked at the cluster.' }),
       snapshot_age_seconds: z.number().int().optional(),
+      cached: z
+        .boolean()
+        .openapi({ description: 'True when the graph came from the short-lived cache (HUB_TOPOLOGY_CACHE_SECONDS); force_refresh=true reads the cluster.' }),
+      built_at: z.string().openapi({ description: 'When the graph was read from the cluster (or, source=inventory, when the snapshot looked).' }),
       warnings: z.array(z.object({ code: z.string(), message: z.string() })),
       collapsed: z
         .object({ pods: z.number().int(), replicasets: z.number().int(), jobs: z.number().int(), into: z.number().int() })
