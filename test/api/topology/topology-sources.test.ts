@@ -20,6 +20,8 @@ let admin: Record<string, string>;
 let viewer: Record<string, string>;
 let outsider: Record<string, string>;
 let clusterId: string;
+let asCallerId: string;
+let watcher2: Record<string, string>;
 let forwarder: { server: Server; bytes: () => number; url: string };
 const [alpha] = testClusters();
 const direct = directClient(alpha!.adminKubeconfig);
@@ -80,7 +82,26 @@ beforeAll(async () => {
   expect((await hub.fetch(`/api/v1/users/${out.id}/cluster-permissions`, jsonPost({ cluster_id: clusterId, role: 'none' }, admin))).status).toBe(200);
   outsider = bearer((await login(hub, 'outsider', out.password)).access_token);
 
+  // The same cluster again, acting as each caller: its RBAC then decides what each one's graph shows.
+  asCallerId = (await json(await hub.fetch('/api/v1/clusters', jsonPost({ name: `alpha-as-caller-${run}`, kubeconfig }, admin)))).id;
+  const patched = await hub.fetch(`/api/v1/clusters/${asCallerId}`, {
+    method: 'PATCH',
+    headers: { ...admin, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ impersonate: true }),
+  });
+  expect(patched.status).toBe(200);
+  watcher2 = bearer((await login(hub, 'watcher2', (await createUser(hub, adminToken, 'watcher2', 'viewer')).password)).access_token);
+
   await direct.core.createNamespace({ body: { metadata: { name: ns } } });
+  // Only the user watcher may read the namespace on the cluster; watcher2 (the same hub role) may not.
+  await direct.rbac.createNamespacedRoleBinding({
+    namespace: ns,
+    body: {
+      metadata: { name: 'watcher-views' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'clusterhub:watcher' }],
+    },
+  });
   const deployment: k8s.V1Deployment = {
     metadata: { name: 'web', labels: { app: 'web' } },
     spec: {
@@ -150,5 +171,50 @@ describe('GET /topology?source=inventory', () => {
   it('answers 404 to a caller who may not see the cluster, snapshot or not', async () => {
     const { status } = await get(`/topology?source=inventory&namespace=${ns}`, outsider);
     expect(status).toBe(404);
+  });
+});
+
+describe('the cache of built graphs', () => {
+  const scope = `namespace=${ns}&kinds=ConfigMap,Deployment`;
+  const ids = (body: { nodes: Array<{ id: string }> }) => body.nodes.map((n) => n.id).sort();
+
+  it('serves a second request within the TTL from the cache, without the cluster, until force_refresh', async () => {
+    const first = await get(`/topology?${scope}`);
+    expect(first.status).toBe(200);
+    expect(first.body.metadata).toMatchObject({ cached: false, source: 'live' });
+    await direct.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'added-later' }, data: { a: 'b' } } });
+
+    const before = forwarder.bytes();
+    const second = await get(`/topology?${scope}`);
+    expect(second.status).toBe(200);
+    expect(forwarder.bytes()).toBe(before);
+    expect(second.body.metadata).toMatchObject({ cached: true, built_at: first.body.metadata.built_at });
+    expect(ids(second.body)).toEqual(ids(first.body));
+    expect(ids(second.body)).not.toContain(`ConfigMap/${ns}/added-later`);
+    // Another caller of a cluster that does not impersonate gets the same (the hub's own) view from the cache.
+    expect((await get(`/topology?${scope}`, admin)).body.metadata.cached).toBe(true);
+
+    const fresh = await get(`/topology?${scope}&force_refresh=true`);
+    expect(fresh.body.metadata.cached).toBe(false);
+    expect(forwarder.bytes()).toBeGreaterThan(before);
+    expect(ids(fresh.body)).toContain(`ConfigMap/${ns}/added-later`);
+    // And that read is what the cache now holds.
+    const after = await get(`/topology?${scope}`);
+    expect(after.body.metadata).toMatchObject({ cached: true, built_at: fresh.body.metadata.built_at });
+    expect(ids(after.body)).toContain(`ConfigMap/${ns}/added-later`);
+  });
+
+  it("never gives one caller another caller's cached view when the cluster impersonates", async () => {
+    const path = `/api/v1/clusters/${asCallerId}/topology?${scope}`;
+    const mine = await json(await hub.fetch(path, { headers: viewer }));
+    expect(mine.metadata.cached).toBe(false);
+    expect(mine.nodes.map((n: { id: string }) => n.id)).toContain(`Deployment/${ns}/web`);
+    expect((await json(await hub.fetch(path, { headers: viewer }))).metadata.cached).toBe(true);
+
+    const theirs = await json(await hub.fetch(path, { headers: watcher2 }));
+    expect(theirs.metadata.cached).toBe(false);
+    expect(theirs.nodes.map((n: { id: string }) => n.id)).not.toContain(`Deployment/${ns}/web`);
+    expect(theirs.metadata.is_complete).toBe(false);
+    expect(theirs.metadata.warnings.map((w: { code: string }) => w.code)).toContain('KIND_FORBIDDEN');
   });
 });
