@@ -85,7 +85,7 @@ export function topologyGroup(deps: Dependencies): EndpointGroup {
       tags,
       summary: 'The graph of what depends on what on the cluster',
       description:
-        'Nodes are objects (`Kind/namespace/name`), edges typed relations (contains, owns, selects, routes, exposes, configures, mounts, stores, schedules, uses, permits, manages, protects), each naming the field it was read from. Read live a page at a time; above max_nodes pods and ReplicaSets fold into their workloads (`metadata.collapsed`), and past that the first max_nodes are kept (`metadata.truncated`). A kind the credential may not list is a warning and makes `is_complete` false. Secret and ConfigMap nodes carry names and labels only.',
+        'Nodes are objects (`Kind/namespace/name`), edges typed relations (contains, owns, selects, routes, exposes, configures, mounts, stores, schedules, uses, permits, manages, protects), each naming the field it was read from. Read live a page at a time; above max_nodes pods and ReplicaSets fold into their workloads (`metadata.collapsed`), and past that the first max_nodes are kept (`metadata.truncated`). A kind the credential may not list is a warning and makes `is_complete` false. Secret and ConfigMap nodes carry names and labels only. A graph built within HUB_TOPOLOGY_CACHE_SECONDS is served from the cache (`metadata.cached`, `built_at`; per caller when the cluster impersonates) unless force_refresh=true; source=inventory draws it from the latest inventory snapshot without contacting the cluster.',
       cluster: 'viewer',
       request: { params: clusterIdParam, query: graphQuery },
       responses: { 200: jsonContent(topology, 'The graph.'), ...readFailures() },
