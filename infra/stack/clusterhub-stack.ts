@@ -316,6 +316,9 @@ export class ClusterhubStack extends Stack {
     grantPerClusterSecrets(consoleFn, 'clusters/*', ['secretsmanager:GetSecretValue']);
     consoleFn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [verificationKeysArn] }));
     grantSnapshots(consoleFn, ['s3:GetObject']);
+    // topology's source=inventory reads the latest snapshot (never writes one); ListBucket so an expired blob is a 404.
+    grantSnapshots(topology, ['s3:GetObject']);
+    listSnapshots(topology);
     this.route(consoleFn, 'search', 'clusters/{clusterId}/search', 'clusters/{clusterId}/shell', 'clusters/{clusterId}/kcli');
 
     // Last, so that it finds every function above.

@@ -39,6 +39,7 @@ import { fleetHealth, healthResult, hubEvent } from '#shared/data/entities/healt
 import { apiKey, clusterGrant, loginAccountCounter, loginSourceCounter, session, user, usernameClaim } from '#shared/data/entities/identity.ts';
 import { imageUse, inventoryChange, inventoryHead, inventorySnapshot } from '#shared/data/entities/inventory.ts';
 import { rateWindow } from '#shared/data/entities/rate-limits.ts';
+import { topologyGraph } from '#shared/data/entities/topology.ts';
 import { healthProbe } from '#shared/data/entities/system.ts';
 import type { KeyTemplate } from '#shared/data/entity.ts';
 import type { IndexName } from '#shared/data/table-definition.ts';
@@ -146,11 +147,12 @@ export const TABLE_ACCESS: Record<FunctionName, TableAccess> = {
     write: [...partitionsOf(circuit), ...RATE],
     neverWrite: [...IDENTITY_PARTITIONS, ...partitionsOf(cluster, clusterNameClaim)],
   },
-  // Reads clusters' objects to draw their graphs: as resources does, and it changes nothing on a cluster or in the table but circuits and rate counters.
+  // Reads clusters' objects to draw their graphs: as resources does, and it changes nothing on a cluster or in the table but circuits and rate counters;
+  // source=inventory reads the snapshot pointers (the snapshots in S3); its short-lived cache of built graphs is its own.
   topology: {
     ...AUTHENTICATED,
-    read: [...AUTHENTICATED.read, ...partitionsOf(cluster, circuit)],
-    write: [...partitionsOf(circuit), ...RATE],
+    read: [...AUTHENTICATED.read, ...partitionsOf(cluster, circuit, inventoryHead, topologyGraph)],
+    write: [...partitionsOf(circuit, topologyGraph), ...RATE],
     neverWrite: [...IDENTITY_PARTITIONS, ...partitionsOf(cluster, clusterNameClaim)],
   },
   // Removes the grants of a deleted cluster (the table's stream tells it): it finds them on gsi1 and deletes them.

@@ -55,6 +55,7 @@ const schema = z.object({
     .default(1024 * 1024),
   HUB_TOPOLOGY_MAX_OBJECTS: z.coerce.number().int().min(100).max(200_000).default(20_000),
   HUB_TOPOLOGY_MAX_NODES: z.coerce.number().int().min(10).max(5000).default(1000),
+  HUB_TOPOLOGY_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
 });
 
 /** A comma-separated list of names (empty allowed: nothing beyond the global admin role). */
@@ -102,6 +103,8 @@ export type Config = {
   topologyMaxObjects: number;
   /** Nodes above which a topology graph folds pods and ReplicaSets into their workloads (its max_nodes default). */
   topologyMaxNodes: number;
+  /** How long a built topology graph is served from the table's cache (0: never cached). */
+  topologyCacheSeconds: number;
 };
 
 const describe: Record<string, string> = {
@@ -125,6 +128,7 @@ const describe: Record<string, string> = {
   HUB_MAX_APPLY_BYTES: 'a whole number of bytes (1024-1048576)',
   HUB_TOPOLOGY_MAX_OBJECTS: 'a whole number of objects (100-200000)',
   HUB_TOPOLOGY_MAX_NODES: 'a whole number of nodes (10-5000)',
+  HUB_TOPOLOGY_CACHE_SECONDS: 'a whole number of seconds (0-3600; 0 turns the cache off)',
 };
 
 /** Reads the configuration every runtime shares from environment variables. */
@@ -171,5 +175,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxApplyBytes: c.HUB_MAX_APPLY_BYTES,
     topologyMaxObjects: c.HUB_TOPOLOGY_MAX_OBJECTS,
     topologyMaxNodes: c.HUB_TOPOLOGY_MAX_NODES,
+    topologyCacheSeconds: c.HUB_TOPOLOGY_CACHE_SECONDS,
   };
 }

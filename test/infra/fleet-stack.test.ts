@@ -34,15 +34,18 @@ describe('the inventory snapshots bucket', () => {
 
   it('is written by the inventory worker only, read by the inventory views, and touched by nothing else', () => {
     expect(JSON.stringify(s3Actions('InventoryWorker'))).toMatch(/s3:PutObject/);
-    expect(JSON.stringify(s3Actions('InventoryFunction'))).toMatch(/s3:GetObject/);
-    expect(JSON.stringify(s3Actions('InventoryFunction'))).not.toMatch(/s3:PutObject|s3:DeleteObject/);
+    // The topology reads snapshots for source=inventory, as the inventory views do, and writes none.
+    for (const reader of ['InventoryFunction', 'TopologyFunction']) {
+      expect(JSON.stringify(s3Actions(reader)), reader).toMatch(/s3:GetObject/);
+      expect(JSON.stringify(s3Actions(reader)), reader).not.toMatch(/s3:PutObject|s3:DeleteObject/);
+    }
     for (const role of ['HealthSweepWorker', 'HealthFunction', 'ClustersFunction', 'OperationsFunction', 'SystemFunction'])
       expect(s3Actions(role), role).toEqual([]);
   });
 
   it('lets the inventory worker and views list the bucket, so a snapshot the lifecycle expired reads as missing (404), not as refused', () => {
     const bucket = Object.keys(template.findResources('AWS::S3::Bucket')).find((id) => id.startsWith('InventorySnapshots') && !id.includes('AccessLogs'))!;
-    for (const role of ['InventoryWorker', 'InventoryFunction']) {
+    for (const role of ['InventoryWorker', 'InventoryFunction', 'TopologyFunction']) {
       const listing = s3Actions(role).filter((s) => [s.Action].flat().includes('s3:ListBucket'));
       expect(listing, role).toEqual([expect.objectContaining({ Effect: 'Allow', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] } })]);
     }

@@ -344,6 +344,15 @@ describe('the CDK stack', () => {
     expect(readers).toEqual(['AuditFunction']);
   });
 
+  it('keeps the cache of built topology graphs to the topology function, which reads snapshot pointers and writes none', () => {
+    const cache = [item('GetItem', 'TOPOGRAPH#c1'), item('PutItem', 'TOPOGRAPH#c1')];
+    for (const role of FUNCTIONS)
+      expect(allowedOf(role, cache), role).toEqual(role === 'TopologyFunction' ? ['GetItem TOPOGRAPH#c1', 'PutItem TOPOGRAPH#c1'] : []);
+    expect(isAllowed(statementsOf('TopologyFunction'), item('GetItem', 'INVENTORY#c1'))).toBe(true);
+    for (const action of ['PutItem', 'UpdateItem', 'DeleteItem'])
+      expect(isAllowed(statementsOf('TopologyFunction'), item(action, 'INVENTORY#c1')), action).toBe(false);
+  });
+
   it('scopes index queries by the index partition key, to the lists each function reads', () => {
     const lists = [
       query('gsi1', 'USERS'),

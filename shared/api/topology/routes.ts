@@ -85,7 +85,7 @@ export function topologyGroup(deps: Dependencies): EndpointGroup {
       tags,
       summary: 'The graph of what depends on what on the cluster',
       description:
-        'Nodes are objects (`Kind/namespace/name`), edges typed relations (contains, owns, selects, routes, exposes, configures, mounts, stores, schedules, uses, permits, manages, protects), each naming the field it was read from. Read live a page at a time; above max_nodes pods and ReplicaSets fold into their workloads (`metadata.collapsed`), and past that the first max_nodes are kept (`metadata.truncated`). A kind the credential may not list is a warning and makes `is_complete` false. Secret and ConfigMap nodes carry names and labels only.',
+        'Nodes are objects (`Kind/namespace/name`), edges typed relations (contains, owns, selects, routes, exposes, configures, mounts, stores, schedules, uses, permits, manages, protects), each naming the field it was read from. Read live a page at a time; above max_nodes pods and ReplicaSets fold into their workloads (`metadata.collapsed`), and past that the first max_nodes are kept (`metadata.truncated`). A kind the credential may not list is a warning and makes `is_complete` false. Secret and ConfigMap nodes carry names and labels only. A graph built within HUB_TOPOLOGY_CACHE_SECONDS is served from the cache (`metadata.cached`, `built_at`; per caller when the cluster impersonates) unless force_refresh=true; source=inventory draws it from the latest inventory snapshot without contacting the cluster.',
       cluster: 'viewer',
       request: { params: clusterIdParam, query: graphQuery },
       responses: { 200: jsonContent(topology, 'The graph.'), ...readFailures() },
@@ -95,7 +95,7 @@ export function topologyGroup(deps: Dependencies): EndpointGroup {
       const answer = await clusterTopology(
         topologyDeps(),
         caller(c),
-        { namespace: q.namespace, kinds: q.kinds, maxNodes: q.max_nodes, collapse: q.collapse },
+        { namespace: q.namespace, kinds: q.kinds, maxNodes: q.max_nodes, collapse: q.collapse, source: q.source, forceRefresh: q.force_refresh },
         deps.clock.now(),
       );
       return c.json(wire(answer), 200);
@@ -119,7 +119,7 @@ export function topologyGroup(deps: Dependencies): EndpointGroup {
       const answer = await resourceTopology(
         topologyDeps(),
         caller(c),
-        resourceRequest(p.kind, p.namespace, p.name, q.depth, q.direction, q.max_nodes),
+        { ...resourceRequest(p.kind, p.namespace, p.name, q.depth, q.direction, q.max_nodes), forceRefresh: q.force_refresh },
         deps.clock.now(),
       );
       return c.json(wire(answer), 200);
@@ -186,7 +186,7 @@ export function topologyGroup(deps: Dependencies): EndpointGroup {
     },
     async (c) => {
       const q = c.req.valid('query');
-      const query = { namespace: q.namespace, kinds: q.kinds, maxNodes: q.max_nodes, collapse: q.collapse };
+      const query = { namespace: q.namespace, kinds: q.kinds, maxNodes: q.max_nodes, collapse: q.collapse, source: q.source, forceRefresh: q.force_refresh };
       return picture(c, 'drawio', await clusterTopology(topologyDeps(), caller(c), query, deps.clock.now()), scopeOf(query));
     },
   );

@@ -71,9 +71,13 @@ export const graphQuery = z.object({
     enum: ['true', 'false'],
     description: '`false` shows every pod and ReplicaSet however large the graph (up to max_nodes, then truncated).',
   }),
+  source: z.enum(['live', 'inventory']).optional().openapi({
+    description:
+      '`live` (default) reads the cluster; `inventory` draws the graph from its latest inventory snapshot without contacting it: only contains and owns relations (a snapshot keeps no specs), `is_complete` false. 404 NO_INVENTORY_SNAPSHOT when there is none.',
+  }),
   force_refresh: bool
     .optional()
-    .openapi({ type: 'string', enum: ['true', 'false'], description: 'Accepted for compatibility: every answer is read live from the cluster.' }),
+    .openapi({ type: 'string', enum: ['true', 'false'], description: 'Read the cluster even when a graph built within HUB_TOPOLOGY_CACHE_SECONDS is cached.' }),
 });
 
 export const resourceParams = z.object({
@@ -93,6 +97,7 @@ export const resourceQuery = z.object({
     .openapi({ description: `Hops from the object (1-${MAX_DEPTH}); default 2, and ${MAX_DEPTH} for dependents (the whole blast radius).` }),
   direction: direction.optional().default('both'),
   max_nodes: maxNodes.optional(),
+  force_refresh: bool.optional().openapi({ type: 'string', enum: ['true', 'false'], description: 'Read the cluster even when a fresh graph is cached.' }),
 });
 
 export const EXPORT_FORMATS = ['json', 'svg', 'png', 'drawio'] as const;
@@ -166,7 +171,13 @@ export const topology = z
       node_count: z.number().int(),
       edge_count: z.number().int(),
       is_complete: z.boolean().openapi({ description: 'False when nodes were left out (truncated) or a kind could not be listed.' }),
-      source: z.literal('live'),
+      source: z.enum(['live', 'inventory']).openapi({ description: '`inventory`: drawn from the latest inventory snapshot, the cluster not contacted.' }),
+      snapshot_taken_at: z.string().optional().openapi({ description: 'source=inventory: when the inventory last looked at the cluster.' }),
+      snapshot_age_seconds: z.number().int().optional(),
+      cached: z
+        .boolean()
+        .openapi({ description: 'True when the graph came from the short-lived cache (HUB_TOPOLOGY_CACHE_SECONDS); force_refresh=true reads the cluster.' }),
+      built_at: z.string().openapi({ description: 'When the graph was read from the cluster (or, source=inventory, when the snapshot looked).' }),
       warnings: z.array(z.object({ code: z.string(), message: z.string() })),
       collapsed: z
         .object({ pods: z.number().int(), replicasets: z.number().int(), jobs: z.number().int(), into: z.number().int() })

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { InputError, NotFoundError } from '#shared/domain/errors.ts';
 import { onCluster, type Caller } from '#shared/domain/resources/cluster-session.ts';
 import { buildGraph } from './build-graph.ts';
+import { inventoryGraph } from './from-inventory.ts';
+import { cachedGraph } from './graph-cache.ts';
 import { shapeGraph, type Shaped } from './collapse.ts';
 import { layoutGraph } from './layout.ts';
 import { nodeId, type TopologyGraph, type TopologyNode } from './model.ts';
@@ -23,6 +25,10 @@ export interface GraphQuery {
   kinds?: string[];
   maxNodes?: number;
   collapse?: boolean;
+  /** live: read from the cluster; inventory: from its latest snapshot, the cluster not contacted. */
+  source?: 'live' | 'inventory';
+  /** Read the cluster even when a fresh graph is cached. */
+  forceRefresh?: boolean;
 }
 
 export interface ResourceQuery {
@@ -33,6 +39,7 @@ export interface ResourceQuery {
   depth: number;
   direction: Direction;
   maxNodes?: number;
+  forceRefresh?: boolean;
 }
 
 export interface TopologyAnswer extends Shaped {
@@ -45,7 +52,13 @@ export interface TopologyAnswer extends Shaped {
     node_count: number;
     edge_count: number;
     is_complete: boolean;
-    source: 'live';
+    source: 'live' | 'inventory';
+    /** source=inventory: when the snapshot was taken, and how old it is. */
+    snapshot_taken_at?: string;
+    snapshot_age_seconds?: number;
+    /** Whether the graph was served from the short-lived cache, and when it was built (read from the cluster or snapshot). */
+    cached: boolean;
+    built_at: string;
     root?: string;
     direction?: Direction;
     depth?: number;
@@ -56,10 +69,37 @@ export interface TopologyAnswer extends Shaped {
 
 /** The graph of the cluster, or of one namespace or some kinds. */
 export async function clusterTopology(deps: TopologyDeps, caller: Caller, query: GraphQuery, now: Date): Promise<TopologyAnswer> {
-  const read = await onCluster(deps.resources, caller, (s) => readCluster(s.gateway, { ...query, maxObjects: deps.maxObjects }));
-  const graph = buildGraph(read.objects);
-  graph.warnings.push(...read.warnings);
-  return answer(caller, shapeGraph(graph, query.maxNodes ?? deps.defaultMaxNodes, query.collapse ?? true), query.namespace ?? null, now);
+  if (query.source === 'inventory') return snapshotTopology(deps, caller, query, now);
+  const scope = { namespace: query.namespace, kinds: query.kinds };
+  const built = await liveGraph(deps, caller, scope, query.forceRefresh ?? false, now);
+  const result = answer(caller, shapeGraph(built.graph, query.maxNodes ?? deps.defaultMaxNodes, query.collapse ?? true), query.namespace ?? null, now);
+  result.metadata = { ...result.metadata, cached: built.cached, built_at: built.builtAt };
+  return result;
+}
+
+/** The built graph of a scope, read live as the caller, or from the cache while fresh. */
+function liveGraph(deps: TopologyDeps, caller: Caller, scope: { namespace?: string; kinds?: string[] }, refresh: boolean, now: Date) {
+  return cachedGraph(deps, caller, scope, refresh, now, async () => {
+    const read = await onCluster(deps.resources, caller, (s) => readCluster(s.gateway, { ...scope, maxObjects: deps.maxObjects }));
+    const graph = buildGraph(read.objects);
+    graph.warnings.push(...read.warnings);
+    return graph;
+  });
+}
+
+/** The graph from the latest inventory snapshot: only what a snapshot says (contains, owns), never complete. */
+async function snapshotTopology(deps: TopologyDeps, caller: Caller, query: GraphQuery, now: Date): Promise<TopologyAnswer> {
+  const read = await inventoryGraph(deps.inventory, caller.cluster.id, { ...query, maxObjects: deps.maxObjects });
+  const result = answer(caller, shapeGraph(read.graph, query.maxNodes ?? deps.defaultMaxNodes, query.collapse ?? true), query.namespace ?? null, now);
+  result.metadata = {
+    ...result.metadata,
+    is_complete: false,
+    source: 'inventory',
+    snapshot_taken_at: read.checkedAt,
+    built_at: read.checkedAt,
+    snapshot_age_seconds: Math.max(0, Math.round((now.getTime() - Date.parse(read.checkedAt)) / 1000)),
+  };
+  return result;
 }
 
 /** The subgraph around one object, `depth` hops in `direction`; 404 when the object is not there. */
@@ -73,15 +113,15 @@ export async function resourceTopology(deps: TopologyDeps, caller: Caller, query
   // A namespaced object's neighbours are in its namespace (and what it names); a cluster-scoped one may reach any.
   // A Namespace's neighbours are its own objects: only that namespace is read.
   const scope = kind.kind === 'Namespace' ? query.name : namespace;
-  const read = await onCluster(deps.resources, caller, (s) => readCluster(s.gateway, { namespace: scope, maxObjects: deps.maxObjects }));
-  const graph = buildGraph(read.objects);
+  const built = await liveGraph(deps, caller, { namespace: scope }, query.forceRefresh ?? false, now);
+  const graph = built.graph;
   const root = nodeId(kind.kind, namespace, query.name);
   if (!graph.nodes.some((n) => n.id === root)) throw new NotFoundError(`${root} is not on the cluster (or the cluster does not let you see it).`);
   const around = neighbourhood(graph, root, query.depth, query.direction);
-  around.warnings = [...graph.warnings, ...read.warnings];
+  around.warnings = [...graph.warnings];
   const shaped = shapeGraph(around, query.maxNodes ?? deps.defaultMaxNodes, false);
   const result = answer(caller, shaped, namespace ?? null, now);
-  result.metadata = { ...result.metadata, root, direction: query.direction, depth: query.depth };
+  result.metadata = { ...result.metadata, cached: built.cached, built_at: built.builtAt, root, direction: query.direction, depth: query.depth };
   const kept = new Set(shaped.nodes.map((n) => n.id));
   result.distance = Object.fromEntries(Object.entries(around.distance).filter(([id]) => kept.has(id)));
   return result;
@@ -102,6 +142,8 @@ function answer(caller: Caller, shaped: Shaped, namespace: string | null, now: D
       edge_count: shaped.edges.length,
       is_complete: shaped.truncated === null && !shaped.warnings.some((w) => w.code === 'KIND_FORBIDDEN' || w.code === 'KIND_NOT_SERVED'),
       source: 'live',
+      cached: false,
+      built_at: now.toISOString(),
     },
   };
 }

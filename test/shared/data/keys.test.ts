@@ -3,6 +3,7 @@
  * docs/data-model.md lists exactly them, and the items the repositories really write on DynamoDB
  * Local carry exactly the keys and attributes their declaration gives them.
  */
+import { DynamoTopologyCache } from '#shared/adapters/dynamodb/topology/graph-cache.ts';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -259,6 +260,7 @@ describe('what the repositories write', () => {
     };
     const use = { image: 'nginx:1.27', cluster_id: clusterId, cluster_name: 'Keys-Prod', taken_at: at, pods: 1, workloads: [], workload_count: 0 };
     await new DynamoInventoryStore(table).saveSnapshot({ ...snapshot, checked_at: at }, [change], [{ image: use.image, after: use }]);
+    await new DynamoTopologyCache(table).put(clusterId, 'view-digest', { body: new Uint8Array([31, 139]), builtAt: at, expiresAt: Date.parse(at) + 30_000 });
   }
 
   /** Maps (labels go to the marshaller as one) compare as the plain objects they are read back as. */
