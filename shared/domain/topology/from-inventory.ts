@@ -12,23 +12,11 @@ import { AppError, NotFoundError } from '#shared/domain/errors.ts';
 import type { KubernetesObject } from '#shared/ports/cluster-gateway.ts';
 import { buildGraph } from './build-graph.ts';
 import { TopologyTooLargeError } from './errors.ts';
-import { nodeId, type TopologyGraph, type TopologyWarning } from './model.ts';
+import { nodeId, RELATIONSHIPS, type TopologyGraph, type TopologyWarning } from './model.ts';
 import { TOPOLOGY_KINDS } from './topology-kinds.ts';
 
 /** The relations a snapshot cannot give (they are read from specs the inventory does not keep). */
-export const NOT_FROM_INVENTORY = [
-  'selects',
-  'routes',
-  'exposes',
-  'configures',
-  'mounts',
-  'stores',
-  'schedules',
-  'uses',
-  'permits',
-  'manages',
-  'protects',
-] as const;
+export const NOT_FROM_INVENTORY = RELATIONSHIPS.filter((relationship) => relationship !== 'contains' && relationship !== 'owns');
 
 export interface InventoryGraph {
   graph: TopologyGraph;

@@ -1,12 +1,13 @@
 import * as k8s from '@kubernetes/client-node';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, connect, type AddressInfo, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inventory } from '#shared/workers/jobs/inventory.ts';
 import type { JobMessage } from '#shared/workers/messages.ts';
 import { directClient, testClusters } from '#test/support/clusters.ts';
 import { startTestHub, type TestHub } from '#test/support/hub.ts';
+import { countingForwarder } from '#test/support/counting-forwarder.ts';
 import { json } from '#test/support/http.ts';
 import { ADMIN_PASSWORD, bearer, createUser, jsonPost, login } from '#test/support/identity.ts';
 
@@ -32,25 +33,6 @@ const forwarders: Record<string, { server: Server; bytes: () => number }> = {};
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Hit = any;
-
-/** A loopback TCP forwarder to the cluster's API server, counting the bytes clients send through it. */
-async function countingForwarder(target: string) {
-  const { hostname, port } = new URL(target);
-  let bytes = 0;
-  const server = createServer((client) => {
-    const upstream = connect(Number(port), hostname);
-    client.on('data', (chunk: Buffer) => (bytes += chunk.length));
-    client.pipe(upstream).pipe(client);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, bytes: () => bytes, url: `https://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
 
 const get = async (path: string, headers = viewer) => {
   const res = await hub.fetch(`/api/v1${path}`, { headers });
