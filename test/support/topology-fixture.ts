@@ -166,6 +166,12 @@ export function expectedEdges({ namespace: ns, storageClass, volume }: FixtureNa
     ...(live ? [`Pod:* configures ConfigMap/${ns}/kube-root-ca.crt`] : []),
     `Pod:* mounts PersistentVolumeClaim/${ns}/data`,
     `Pod:* uses ServiceAccount/${ns}/app-sa`,
+    // The Deployment's pod template names the same objects: drawn on the Deployment too.
+    ...['ConfigMap/app-config', 'ConfigMap/bundle-config', 'Secret/app-secret', 'Secret/bundle-secret', 'Secret/regcred'].map(
+      (ref) => `Deployment/${ns}/web configures ${at(ref)}`,
+    ),
+    `Deployment/${ns}/web mounts PersistentVolumeClaim/${ns}/data`,
+    `Deployment/${ns}/web uses ServiceAccount/${ns}/app-sa`,
     'Pod:* schedules Node:*',
     `PersistentVolumeClaim/${ns}/data stores PersistentVolume/${volume}`,
     `PersistentVolumeClaim/${ns}/data stores StorageClass/${storageClass}`,

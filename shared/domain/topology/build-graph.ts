@@ -100,19 +100,23 @@ export function buildGraph(input: readonly KubernetesObject[]): TopologyGraph {
     switch (node.kind) {
       case 'Pod': {
         const pod = spec as PodSpec;
-        for (const ref of podReferences(pod)) {
-          const isClaim = ref.kind === 'PersistentVolumeClaim';
-          const label = isClaim
-            ? 'claims'
-            : ref.derivation.includes('.env')
-              ? 'reads env from'
-              : ref.derivation.includes('imagePullSecrets')
-                ? 'pulls images with'
-                : 'mounts';
-          link(id, nodeId(ref.kind, namespace, ref.name), isClaim ? 'mounts' : 'configures', label, ref.derivation);
-        }
-        link(id, nodeId('ServiceAccount', namespace, str(pod.serviceAccountName) ?? 'default'), 'uses', 'runs as', 'spec.serviceAccountName');
+        podSpecEdges(id, namespace, pod, 'spec', link);
         link(id, nodeId('Node', null, str(pod.nodeName) ?? ''), 'schedules', 'runs on', 'spec.nodeName');
+        break;
+      }
+      case 'Deployment':
+      case 'StatefulSet':
+      case 'DaemonSet':
+      case 'Job':
+      case 'CronJob': {
+        // The workload names what its pods will need: drawn on the workload itself, so that a
+        // Secret's blast radius reaches a workload scaled to zero and the graph says it before a pod runs.
+        const at = node.kind === 'CronJob' ? 'spec.jobTemplate.spec.template.spec' : 'spec.template.spec';
+        const template = at
+          .split('.')
+          .slice(1)
+          .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], spec) as PodSpec | undefined;
+        if (template && typeof template === 'object') podSpecEdges(id, namespace, template, at, link);
         break;
       }
       case 'Service': {
@@ -193,6 +197,22 @@ export function buildGraph(input: readonly KubernetesObject[]): TopologyGraph {
 }
 
 type Link = (source: string | undefined, target: string | undefined, relationship: Relationship, label: string, derivation: string) => void;
+
+/** A pod spec's references (a Pod's own, or a workload's template at `at`): ConfigMaps and Secrets by name, claims, its account. */
+function podSpecEdges(id: string, namespace: string | null, pod: PodSpec, at: string, link: Link) {
+  for (const ref of podReferences(pod)) {
+    const isClaim = ref.kind === 'PersistentVolumeClaim';
+    const label = isClaim
+      ? 'claims'
+      : ref.derivation.includes('.env')
+        ? 'reads env from'
+        : ref.derivation.includes('imagePullSecrets')
+          ? 'pulls images with'
+          : 'mounts';
+    link(id, nodeId(ref.kind, namespace, ref.name), isClaim ? 'mounts' : 'configures', label, `${at}${ref.derivation.slice('spec'.length)}`);
+  }
+  link(id, nodeId('ServiceAccount', namespace, str(pod.serviceAccountName) ?? 'default'), 'uses', 'runs as', `${at}.serviceAccountName`);
+}
 
 interface Backend {
   service?: { name?: string };

@@ -170,3 +170,43 @@ describe('other relations', () => {
     expect(graph.edges).toEqual([]);
   });
 });
+
+describe('pod templates', () => {
+  it('a CronJob and a StatefulSet scaled to zero get edges to what their pod templates name, by the template field', () => {
+    const template = {
+      serviceAccountName: 'runner',
+      volumes: [
+        { name: 'keys', secret: { secretName: 'keys' } },
+        { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
+      ],
+      containers: [{ name: 'c', envFrom: [{ configMapRef: { name: 'settings' } }] }],
+    };
+    const ns = (kind: string, name: string, extra: Record<string, unknown> = {}): KubernetesObject => ({ kind, metadata: { name, namespace: 'n' }, ...extra });
+    const graph = buildGraph([
+      ns('CronJob', 'nightly', { spec: { jobTemplate: { spec: { template: { spec: template } } } } }),
+      ns('StatefulSet', 'db', { spec: { replicas: 0, template: { spec: { ...template, serviceAccountName: undefined } } } }),
+      ns('Secret', 'keys'),
+      ns('ConfigMap', 'settings'),
+      ns('PersistentVolumeClaim', 'data'),
+      ns('ServiceAccount', 'runner'),
+      ns('ServiceAccount', 'default'),
+    ]);
+    const of = (source: string) =>
+      graph.edges
+        .filter((e) => e.source === source)
+        .map((e) => `${e.relationship} ${e.target} ${e.derivation}`)
+        .sort();
+    expect(of('CronJob/n/nightly')).toEqual([
+      'configures ConfigMap/n/settings spec.jobTemplate.spec.template.spec.containers[c].envFrom[0].configMapRef',
+      'configures Secret/n/keys spec.jobTemplate.spec.template.spec.volumes[keys].secret',
+      'mounts PersistentVolumeClaim/n/data spec.jobTemplate.spec.template.spec.volumes[data].persistentVolumeClaim',
+      'uses ServiceAccount/n/runner spec.jobTemplate.spec.template.spec.serviceAccountName',
+    ]);
+    expect(of('StatefulSet/n/db')).toEqual([
+      'configures ConfigMap/n/settings spec.template.spec.containers[c].envFrom[0].configMapRef',
+      'configures Secret/n/keys spec.template.spec.volumes[keys].secret',
+      'mounts PersistentVolumeClaim/n/data spec.template.spec.volumes[data].persistentVolumeClaim',
+      'uses ServiceAccount/n/default spec.template.spec.serviceAccountName',
+    ]);
+  });
+});

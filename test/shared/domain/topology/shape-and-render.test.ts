@@ -31,7 +31,9 @@ describe('neighbourhood and blast radius', () => {
   });
 
   it('depth bounds the walk; dependencies are what it needs', () => {
+    // One hop: the pods that read it, and the Deployment whose pod template names it.
     expect(ids(neighbourhood(graph, 'Secret/shop/app-secret', 1, 'dependents').nodes)).toEqual([
+      'Deployment/shop/web',
       'Pod/shop/web-5d8f-a1',
       'Pod/shop/web-5d8f-b2',
       'Secret/shop/app-secret',
