@@ -184,7 +184,11 @@ describe('GET /topology/resource', () => {
     );
     expect(body.nodes.filter((n) => n.kind === 'Pod')).toHaveLength(2);
     expect(body.metadata).toMatchObject({ root: `Secret/${ns}/app-secret`, direction: 'dependents', depth: 10 });
-    expect(body.distance![`Deployment/${ns}/web`]).toBe(3);
+    // One hop, not three through its pods: the Deployment's pod template names the Secret itself.
+    expect(body.distance![`Deployment/${ns}/web`]).toBe(1);
+    expect(body.edges.find((e) => e.source === `Deployment/${ns}/web` && e.target === `Secret/${ns}/app-secret`)?.derivation).toBe(
+      'spec.template.spec.containers[web].env[PASSWORD].secretKeyRef',
+    );
   });
 
   it('what a claim needs is its volume and class; a cluster-scoped root uses -; wrong scopes and unknown objects are refused', async () => {
