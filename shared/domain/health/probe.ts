@@ -4,7 +4,8 @@
  * in memory. Only counts, a few examples and certificate dates are kept.
  */
 import type { ClusterGateway, KubernetesObject, ResourceCollection } from '#shared/ports/cluster-gateway.ts';
-import { asArray, asNumber, asString, eachPageIfAllowed, field } from '../inventory/paging.ts';
+import { walkPagesIfAllowed } from '../list-pages.ts';
+import { asArray, asNumber, asString, field } from '../inventory/json-fields.ts';
 import { leafCertificate } from './certificates.ts';
 import {
   daysLeft,
@@ -71,17 +72,17 @@ export async function probeCluster(gateway: ClusterGateway, now: Date, radar: Ex
   const unreadable: string[] = [];
 
   const nodes: NodeHealth = { total: 0, ready: 0, not_ready: 0, not_ready_names: [] };
-  const nodesRead = await eachPageIfAllowed(gateway, NODES, countNodes(nodes), {}, SWEEP_PAGE_LIMIT);
+  const nodesRead = await walkPagesIfAllowed(gateway, NODES, {}, countNodes(nodes), SWEEP_PAGE_LIMIT);
   if (!nodesRead) unreadable.push('nodes');
 
   const pods: PodHealth = { total: 0, crash_loop_back_off: 0, image_pull_back_off: 0, pending_too_long: 0, restarted_last_hour: 0, examples: [] };
-  const podsRead = await eachPageIfAllowed(
+  const podsRead = await walkPagesIfAllowed(
     gateway,
     PODS,
+    {},
     (items) => {
       for (const pod of items) countPod(pod, pods, now);
     },
-    {},
     SWEEP_PAGE_LIMIT,
   );
   if (!podsRead) unreadable.push('pods');
@@ -89,13 +90,13 @@ export async function probeCluster(gateway: ClusterGateway, now: Date, radar: Ex
   const workloads: WorkloadHealth = { total: 0, unavailable: 0, examples: [] };
   let workloadsRead = true;
   for (const { kind, collection } of REPLICATED) {
-    const read = await eachPageIfAllowed(
+    const read = await walkPagesIfAllowed(
       gateway,
       collection,
+      {},
       (items) => {
         for (const object of items) countWorkload(kind, object, workloads);
       },
-      {},
       SWEEP_PAGE_LIMIT,
     );
     if (!read) {
@@ -105,9 +106,10 @@ export async function probeCluster(gateway: ClusterGateway, now: Date, radar: Ex
   }
 
   // Only the certificate of each TLS Secret is read, and only its dates leave this loop: never the key, never a value.
-  const secretsRead = await eachPageIfAllowed(
+  const secretsRead = await walkPagesIfAllowed(
     gateway,
     SECRETS,
+    { fieldSelector: 'type=kubernetes.io/tls' },
     (items) => {
       for (const secret of items) {
         const encoded = asString(field(secret, 'data', 'tls.crt'));
@@ -118,7 +120,6 @@ export async function probeCluster(gateway: ClusterGateway, now: Date, radar: Ex
         radar.add({ kind: 'tls_secret', namespace, name, subject: cert.subject, not_after: cert.notAfter });
       }
     },
-    { fieldSelector: 'type=kubernetes.io/tls' },
     SWEEP_PAGE_LIMIT,
   );
   if (!secretsRead) unreadable.push('secrets');

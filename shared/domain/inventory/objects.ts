@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { KubernetesObject, ResourceCollection } from '#shared/ports/cluster-gateway.ts';
-import { asArray, asNumber, asString, field } from './paging.ts';
+import { asArray, asNumber, asString, field } from './json-fields.ts';
 
 export interface InventoryKind {
   kind: string;

@@ -21,7 +21,7 @@ import {
   type InventoryKind,
   type InventoryObject,
 } from './objects.ts';
-import { eachPageIfAllowed } from './paging.ts';
+import { walkPagesIfAllowed } from '../list-pages.ts';
 import type { ChangeRecord, ImageUse, InventoryDeps, InventoryHead, SnapshotBlob } from './ports.ts';
 
 /** CRDs whose instances are read; a cluster with more keeps the rest out of its inventory (named in `unreadable`). */
@@ -45,7 +45,7 @@ export async function readInventory(gateway: ClusterGateway): Promise<{ objects:
   const unreadable: string[] = [];
   const crdKinds: InventoryKind[] = [];
   for (const kind of COMMON_KINDS) {
-    const read = await eachPageIfAllowed(gateway, kind.collection, (items) => {
+    const read = await walkPagesIfAllowed(gateway, kind.collection, {}, (items) => {
       for (const item of items) {
         objects.push(inventoryObject(kind, item));
         if (kind === CRD_KIND) {
@@ -62,7 +62,7 @@ export async function readInventory(gateway: ClusterGateway): Promise<{ objects:
       unreadable.push(name);
       continue;
     }
-    const read = await eachPageIfAllowed(gateway, kind.collection, (items) => {
+    const read = await walkPagesIfAllowed(gateway, kind.collection, {}, (items) => {
       for (const item of items) objects.push(inventoryObject(kind, item));
     });
     if (!read) unreadable.push(name);

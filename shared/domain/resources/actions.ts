@@ -7,7 +7,8 @@
  */
 import { AppError, ConflictError } from '#shared/domain/errors.ts';
 import type { ClusterGateway, KubernetesObject, ResourceCollection, ResourceObjectRef } from '#shared/ports/cluster-gateway.ts';
-import { collect, controlledBy, hasCondition, selectorText, timestamp } from './object-walk.ts';
+import { collect } from '../list-pages.ts';
+import { controlledBy, hasCondition, selectorText, timestamp } from './object-walk.ts';
 
 const apps = (plural: string): ResourceCollection => ({ group: 'apps', version: 'v1', plural });
 const batch = (plural: string): ResourceCollection => ({ group: 'batch', version: 'v1', plural });

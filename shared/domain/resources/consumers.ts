@@ -8,7 +8,8 @@
  * `unreadable` rather than failing the answer.
  */
 import type { ClusterGateway, KubernetesObject, ResourceCollection } from '#shared/ports/cluster-gateway.ts';
-import { controllerOf, unlessForbidden, walkPages } from './object-walk.ts';
+import { walkPages } from '../list-pages.ts';
+import { controllerOf, unlessForbidden } from './object-walk.ts';
 
 const core = (plural: string): ResourceCollection => ({ group: '', version: 'v1', plural });
 const apps = (plural: string): ResourceCollection => ({ group: 'apps', version: 'v1', plural });

@@ -14,10 +14,10 @@
  */
 import { InputError } from '#shared/domain/errors.ts';
 import { pageOf } from '#shared/domain/in-memory-page.ts';
-import { asNumber, asString, field } from '#shared/domain/inventory/paging.ts';
+import { asNumber, asString, field } from '#shared/domain/inventory/json-fields.ts';
 import { ClusterApiError, type ClusterEvent, type KubernetesObject, type ResourceCollection } from '#shared/ports/cluster-gateway.ts';
 import { onCluster, type Caller, type ClusterSession, type ResourceDeps } from './cluster-session.ts';
-import { walkPagesWhile } from './object-walk.ts';
+import { walkPagesWhile } from '../list-pages.ts';
 
 /** Events read per API and request, at most: a busy namespace's worth, not a whole large cluster's. */
 export const MAX_EVENTS_READ = 2_000;

@@ -1,57 +1,8 @@
 /**
- * Reading whole collections a page at a time, for the actions and questions that must see every
- * object of a kind (the ReplicaSets of a Deployment, the pods that use a ConfigMap, counts): only
- * one page is held at once, and the cluster's own continue token says where the next starts.
+ * What the resources' actions and questions read off the objects they walk (page walking itself is
+ * shared/domain/list-pages.ts): owners, selectors, conditions, and the parts a credential may not read.
  */
-import { ClusterApiError, type ClusterGateway, type KubernetesObject, type ListQuery, type ResourceCollection } from '#shared/ports/cluster-gateway.ts';
-
-/** Objects asked for per page; the gateway asks again with fewer when a page is too large for it. */
-export const WALK_PAGE_SIZE = 500;
-
-/** Calls `visit` with each page of the collection, in order, until the last. */
-export async function walkPages(
-  gateway: ClusterGateway,
-  collection: ResourceCollection,
-  query: Omit<ListQuery, 'limit' | 'continue'>,
-  visit: (items: KubernetesObject[]) => void,
-  pageSize = WALK_PAGE_SIZE,
-): Promise<void> {
-  let next: string | undefined;
-  do {
-    const page = await gateway.list(collection, { ...query, limit: pageSize, ...(next ? { continue: next } : {}) });
-    visit(page.items);
-    next = page.continue;
-  } while (next);
-}
-
-/** Like walkPages, but stops as soon as `visit` answers false (a read with a cap); answers whether it stopped early with pages left. */
-export async function walkPagesWhile(
-  gateway: ClusterGateway,
-  collection: ResourceCollection,
-  query: Omit<ListQuery, 'limit' | 'continue'>,
-  visit: (items: KubernetesObject[]) => boolean,
-  pageSize = WALK_PAGE_SIZE,
-): Promise<{ stopped: boolean }> {
-  let next: string | undefined;
-  do {
-    const page = await gateway.list(collection, { ...query, limit: pageSize, ...(next ? { continue: next } : {}) });
-    next = page.continue;
-    if (!visit(page.items)) return { stopped: next !== undefined };
-  } while (next);
-  return { stopped: false };
-}
-
-/** Every object of the collection that `keep` accepts (only those stay in memory). */
-export async function collect(
-  gateway: ClusterGateway,
-  collection: ResourceCollection,
-  query: Omit<ListQuery, 'limit' | 'continue'>,
-  keep: (object: KubernetesObject) => boolean = () => true,
-): Promise<KubernetesObject[]> {
-  const kept: KubernetesObject[] = [];
-  await walkPages(gateway, collection, query, (items) => kept.push(...items.filter(keep)));
-  return kept;
-}
+import { ClusterApiError, type ClusterGateway, type KubernetesObject } from '#shared/ports/cluster-gateway.ts';
 
 /** A part of an answer the credential may not read (403) is unknown (null), so the parts it may read still answer. */
 export async function unlessForbidden<T>(work: Promise<T>): Promise<T | null> {

@@ -6,7 +6,8 @@
  * the answer needs is kept; a Secret's values are never part of an answer.
  */
 import type { ClusterGateway, KubernetesObject, ResourceCollection } from '#shared/ports/cluster-gateway.ts';
-import { collect, unlessForbidden, walkPages } from './object-walk.ts';
+import { collect, walkPages } from '../list-pages.ts';
+import { unlessForbidden } from './object-walk.ts';
 
 const core = (plural: string): ResourceCollection => ({ group: '', version: 'v1', plural });
 const apps = (plural: string): ResourceCollection => ({ group: 'apps', version: 'v1', plural });

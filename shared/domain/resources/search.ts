@@ -8,12 +8,12 @@
  * are never looked at, nor answered. A kind the caller may not list is skipped and named.
  */
 import { imagesOf } from '#shared/domain/inventory/objects.ts';
-import { asString, field } from '#shared/domain/inventory/paging.ts';
+import { asString, field } from '#shared/domain/inventory/json-fields.ts';
 import { byRank, matchObject, type SearchMatch } from '#shared/domain/search/matching.ts';
 import { ClusterApiError, type ApiResource, type KubernetesObject } from '#shared/ports/cluster-gateway.ts';
 import { onCluster, type Caller, type ClusterSession, type ResourceDeps } from './cluster-session.ts';
 import { resolveKind } from './kinds.ts';
-import { walkPagesWhile } from './object-walk.ts';
+import { walkPagesWhile } from '../list-pages.ts';
 
 export const MAX_SEARCH_KINDS = 40;
 export const MAX_SEARCH_OBJECTS = 5_000;

@@ -5,7 +5,7 @@
  * and the object's events last. A Secret shows each key's name and size in bytes, never its value
  * nor a hash of it.
  */
-import { asArray, asNumber, asString, field } from '#shared/domain/inventory/paging.ts';
+import { asArray, asNumber, asString, field } from '#shared/domain/inventory/json-fields.ts';
 import type { EventView } from '#shared/domain/resources/events.ts';
 import type { KubernetesObject } from '#shared/ports/cluster-gateway.ts';
 import { ageOf, humanDuration, tabwrite, type PrintedKind } from './printers.ts';

@@ -4,7 +4,7 @@
  * between columns), ages as its HumanDuration writes them, and `-o name|yaml|json`.
  */
 import { stringify } from 'yaml';
-import { asArray, asNumber, asString, field } from '#shared/domain/inventory/paging.ts';
+import { asArray, asNumber, asString, field } from '#shared/domain/inventory/json-fields.ts';
 import type { KubernetesObject } from '#shared/ports/cluster-gateway.ts';
 
 /** What a printer needs to know of the kind (a resource as discovery or an answer names it). */

@@ -9,7 +9,8 @@
  * With a namespace, cluster-scoped objects are kept only when the namespace's objects name
  * them (its Namespace, the pods' Nodes, the claims' volumes and classes, bound ClusterRoles).
  */
-import { unlessForbidden, walkPages } from '#shared/domain/resources/object-walk.ts';
+import { walkPages } from '#shared/domain/list-pages.ts';
+import { unlessForbidden } from '#shared/domain/resources/object-walk.ts';
 import { ClusterApiError, type ClusterGateway, type KubernetesObject } from '#shared/ports/cluster-gateway.ts';
 import { TopologyTooLargeError } from './errors.ts';
 import type { TopologyWarning } from './model.ts';

@@ -9,7 +9,7 @@ import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkKubeconfig, type KubeconfigPolicy } from '#shared/domain/clusters/kubeconfig-policy.ts';
 import { parseNetworkPolicy } from '#shared/domain/clusters/network-policy.ts';
-import { walkPages } from '#shared/domain/resources/object-walk.ts';
+import { walkPages } from '#shared/domain/list-pages.ts';
 import { COUNTED_KINDS, namespaceCounts } from '#shared/domain/resources/questions.ts';
 import { createKubernetesGatewayFactory } from '#shared/adapters/kubernetes/kubernetes-gateway.ts';
 import type { ClusterGateway, ListQuery } from '#shared/ports/cluster-gateway.ts';
